@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { compile } from '../graph/compile.ts';
+import { formatDiagnostic, hasErrors } from '../graph/diagnostics.ts';
+import { parseDocument } from '../graph/parse.ts';
+import { formatCount, summarize } from '../graph/summary.ts';
+import type { GraphDocument } from '../graph/schema.ts';
+
+const USAGE = `Usage: trm <command> [options]
+
+Commands:
+  validate FILE            check a graph document; exit 1 when it has errors
+  summary FILE [--json]    per-node output shapes, parameters and FLOPs per token
+  doctor                   which compute backend loads here, and why the others do not
+
+Options:
+  --preset NAME            apply one of the document's presets (meta.presets) first
+  -h, --help               this text`;
+
+type Out = { log: (s: string) => void; error: (s: string) => void };
+const console_: Out = { log: (s) => console.log(s), error: (s) => console.error(s) };
+
+/** Load a document from a file, applying a preset; prints diagnostics; undefined on failure. */
+export async function loadDocument(
+  file: string,
+  preset: string | undefined,
+  out: Out,
+): Promise<GraphDocument | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    out.error(
+      `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`,
+    );
+    return undefined;
+  }
+  const parsed = parseDocument(text);
+  if (!parsed.ok) {
+    for (const d of parsed.diagnostics) out.error(`${file}: ${formatDiagnostic(d)}`);
+    return undefined;
+  }
+  if (!preset) return parsed.doc;
+  const presets = (parsed.doc.meta?.presets ?? {}) as Record<
+    string,
+    { dims?: Record<string, number> }
+  >;
+  const chosen = presets[preset];
+  if (!chosen) {
+    out.error(
+      `${file}: no preset "${preset}" (presets: ${Object.keys(presets).join(', ') || 'none'}).`,
+    );
+    return undefined;
+  }
+  return { ...parsed.doc, dims: { ...parsed.doc.dims, ...(chosen.dims ?? {}) } };
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+export async function main(argv: string[], out: Out = console_): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        preset: { type: 'string' },
+        backend: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    out.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command, file] = args.positionals;
+  if (args.values.help || !command) {
+    out.log(USAGE);
+    return command || args.values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'validate':
+    case 'summary': {
+      if (!file) {
+        out.error(`trm ${command}: missing FILE.\n\n${USAGE}`);
+        return 2;
+      }
+      const doc = await loadDocument(file, args.values.preset, out);
+      if (!doc) return 1;
+      const result = compile(doc);
+      for (const d of result.diagnostics) out.error(`${file}: ${formatDiagnostic(d)}`);
+      if (command === 'validate') {
+        if (!hasErrors(result.diagnostics))
+          out.log(`${file}: valid (${formatCount(result.totalParams)} parameters).`);
+        return hasErrors(result.diagnostics) ? 1 : 0;
+      }
+      const summary = summarize(doc, result);
+      if (args.values.json) {
+        out.log(JSON.stringify(summary, null, 2));
+        return hasErrors(result.diagnostics) ? 1 : 0;
+      }
+      const w = [16, 20, 26, 12, 14];
+      out.log(`${doc.name}`);
+      out.log(
+        [
+          pad('node', w[0]!),
+          pad('kind', w[1]!),
+          pad('output', w[2]!),
+          pad('params', w[3]!, true),
+          pad('FLOPs/token', w[4]!, true),
+        ].join(' '),
+      );
+      for (const r of summary.rows) {
+        out.log(
+          [
+            pad(r.node, w[0]!),
+            pad(r.kind, w[1]!),
+            pad(r.output, w[2]!),
+            pad(r.params.toLocaleString('en-US'), w[3]!, true),
+            pad(formatCount(r.flopsPerToken), w[4]!, true),
+          ].join(' '),
+        );
+      }
+      out.log(
+        `total parameters: ${summary.totalParams.toLocaleString('en-US')} (${formatCount(summary.totalParams)})`,
+      );
+      out.log(`forward FLOPs per token: ${formatCount(summary.totalFlopsPerToken)}`);
+      return hasErrors(result.diagnostics) ? 1 : 0;
+    }
+    case 'doctor': {
+      const { selectBackend } = await import('../runtime/backend.ts');
+      try {
+        const report = await selectBackend(args.values.backend);
+        for (const a of report.attempts)
+          out.log(`${a.ok ? '✓' : '✗'} ${a.backend}${a.reason ? `: ${a.reason}` : ''}`);
+        out.log(`active backend: ${report.active} (${report.device.toUpperCase()})`);
+        out.log(`node ${process.version}, ${process.platform}-${process.arch}`);
+        return 0;
+      } catch (e) {
+        out.error((e as Error).message);
+        return 1;
+      }
+    }
+    default:
+      out.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}

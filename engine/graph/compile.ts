@@ -1,0 +1,348 @@
+import type { Diagnostic } from './diagnostics.ts';
+import { messages } from './diagnostics.ts';
+import { numel } from './dims.ts';
+import type { IrBuffer, IrOp, IrParam, IrProgram, IrState } from './ir.ts';
+import type {
+  KindContext,
+  LowerContext,
+  LowerMode,
+  NodeKind,
+  Ports,
+  Scope,
+  TensorType,
+  TensorValue,
+} from './node-kind.ts';
+import { prepareGraph, type PreparedGraph } from './prepare.ts';
+import type { GraphDocument } from './schema.ts';
+
+/** What the compiler learned about one node of one graph (first instance seen). */
+export interface NodeReport {
+  graph: string;
+  node: string;
+  kind: string;
+  outputs: Record<string, TensorType>;
+  /** Weights first declared under this main-graph node (main graph only). */
+  params: number;
+  /** Forward FLOPs per token, recursion steps included (main graph only). */
+  flopsPerToken: number;
+}
+
+export interface CompileResult {
+  /** Present when there are no errors. */
+  program?: IrProgram;
+  diagnostics: Diagnostic[];
+  /** Keyed `graph/node`. */
+  nodes: Map<string, NodeReport>;
+  totalParams: number;
+}
+
+export interface CompileOptions {
+  mode?: LowerMode;
+  /** Refuse to unroll into more ops than this (a runaway recursion would exhaust memory). */
+  maxOps?: number;
+}
+
+const MAX_NESTING = 32;
+
+class Compiler {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly seenDiag = new Set<string>();
+  readonly nodes = new Map<string, NodeReport>();
+  readonly params = new Map<string, IrParam>();
+  readonly paramOwner = new Map<string, string>();
+  readonly buffers = new Map<string, IrBuffer>();
+  readonly ops: IrOp[] = [];
+  readonly program: IrProgram;
+  private readonly prepared = new Map<string, PreparedGraph>();
+  private readonly stack: string[] = [];
+  private counter = 0;
+  private topNode = '';
+  private flopScale = 1;
+  private aborted = false;
+
+  constructor(
+    readonly doc: GraphDocument,
+    readonly mode: LowerMode,
+    readonly maxOps: number,
+  ) {
+    this.program = {
+      inputs: [],
+      outputs: [],
+      params: this.params,
+      buffers: this.buffers,
+      ops: this.ops,
+    };
+  }
+
+  report(d: Diagnostic): void {
+    const key = `${d.graph}|${d.node}|${d.port}|${d.code}|${d.message}`;
+    if (this.seenDiag.has(key)) return;
+    this.seenDiag.add(key);
+    this.diagnostics.push(d);
+  }
+
+  graphFor(name: string): PreparedGraph | undefined {
+    const cached = this.prepared.get(name);
+    if (cached) return cached;
+    const graph = name === 'main' ? this.doc.main : this.doc.components[name];
+    if (!graph) return undefined;
+    const label = name === 'main' ? 'main' : `components.${name}`;
+    const prepared = prepareGraph(
+      graph,
+      label,
+      name === 'main',
+      this.doc,
+      (d) => this.report(d),
+      (c) => this.componentPorts(c),
+    );
+    this.prepared.set(name, prepared);
+    return prepared;
+  }
+
+  componentPorts(name: string): Ports | undefined {
+    const graph = this.doc.components[name];
+    if (!graph) return undefined;
+    const inputs = graph.nodes
+      .filter((n) => n.kind === 'component-input')
+      .map((n) => ({
+        name: String(n.params.name ?? n.id),
+        doc: `input of ${name}`,
+        type: 'float' as const,
+      }));
+    const outputs = graph.nodes
+      .filter((n) => n.kind === 'component-output')
+      .map((n) => ({
+        name: String(n.params.name ?? n.id),
+        doc: `output of ${name}`,
+        type: 'float' as const,
+      }));
+    return { inputs, outputs };
+  }
+
+  fresh(hint: string): string {
+    this.counter += 1;
+    return `${hint}#${this.counter}`;
+  }
+
+  /** Walk one graph in topological order; returns the values reaching its component outputs. */
+  run(
+    name: string,
+    scope: Scope,
+    bound: Record<string, TensorValue>,
+    path: string,
+  ): Record<string, TensorValue> | undefined {
+    if (this.aborted) return undefined;
+    if (this.stack.includes(name)) {
+      this.report({
+        severity: 'error',
+        ...messages.componentCycle([...this.stack.slice(this.stack.indexOf(name)), name]),
+      });
+      return undefined;
+    }
+    if (this.stack.length >= MAX_NESTING) {
+      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING) });
+      this.aborted = true;
+      return undefined;
+    }
+    const graph = this.graphFor(name);
+    if (!graph) return undefined;
+    this.stack.push(name);
+    const values = new Map<string, Record<string, TensorValue>>();
+    const results: Record<string, TensorValue> = {};
+    let complete = graph.ok;
+    for (const node of graph.order) {
+      if (this.aborted) break;
+      const isTop = name === 'main' && this.stack.length === 1;
+      if (isTop) this.topNode = node.id;
+      const inputs: Record<string, TensorValue> = {};
+      let missing = false;
+      for (const port of node.ports.inputs) {
+        const edge = graph.incoming.get(`${node.id}.${port.name}`);
+        const v = edge ? values.get(edge.node)?.[edge.port] : undefined;
+        if (v) inputs[port.name] = v;
+        else if (!port.optional) missing = true;
+      }
+      if (node.kind.kind === 'component-input') {
+        const bind = bound[String(node.params.name ?? node.id)];
+        if (bind) values.set(node.id, { out: bind });
+        else complete = false;
+        this.record(graph.label, node.id, node.kind.kind, bind ? { out: bind } : {});
+        continue;
+      }
+      if (missing) {
+        complete = false;
+        continue;
+      }
+      const out = this.compileNode(graph, node, inputs, scope, `${path}/${node.id}`);
+      if (!out) {
+        complete = false;
+        continue;
+      }
+      values.set(node.id, out);
+      if (node.kind.kind === 'component-output') {
+        results[String(node.params.name ?? node.id)] = out.value as TensorValue;
+      }
+    }
+    this.stack.pop();
+    return complete ? results : undefined;
+  }
+
+  record(graph: string, node: string, kind: string, outputs: Record<string, TensorType>): void {
+    const key = `${graph}/${node}`;
+    if (this.nodes.has(key)) return;
+    this.nodes.set(key, { graph, node, kind, outputs, params: 0, flopsPerToken: 0 });
+  }
+
+  compileNode(
+    graph: PreparedGraph,
+    node: PreparedGraph['order'][number],
+    inputs: Record<string, TensorValue>,
+    scope: Scope,
+    path: string,
+  ): Record<string, TensorValue> | undefined {
+    const kind = node.kind as NodeKind;
+    const ctx = this.lowerContext(graph, node.id, scope, path);
+    const types = inputs as Record<string, TensorType>;
+    for (const port of node.ports.inputs) {
+      const v = inputs[port.name];
+      if (!v) continue;
+      const wanted = port.type === 'tokens' ? 'int32' : 'float32';
+      if (v.dtype !== wanted) {
+        ctx.report({
+          ...messages.dtypeMismatch(
+            node.id,
+            port.name,
+            port.type === 'tokens' ? 'token ids' : 'activations',
+            v.dtype === 'int32' ? 'token ids' : 'activations',
+          ),
+          port: port.name,
+        });
+        return undefined;
+      }
+    }
+    const before = this.diagnostics.length;
+    const outTypes = kind.infer(node.params, types, ctx);
+    this.record(graph.label, node.id, kind.kind, outTypes ?? {});
+    if (!outTypes || this.diagnostics.slice(before).some((d) => d.severity === 'error'))
+      return undefined;
+    const w: Record<string, string> = {};
+    for (const spec of kind.weights(node.params, types, ctx)) {
+      const name = `${scope.prefix}${node.id}/${spec.local}`;
+      w[spec.local] = name;
+      if (!this.params.has(name)) {
+        this.params.set(name, { name, shape: spec.shape, init: spec.init, decay: spec.decay });
+        this.paramOwner.set(name, this.topNode);
+        const top = this.nodes.get(`main/${this.topNode}`);
+        if (top) top.params += numel(spec.shape);
+      }
+    }
+    const top = this.nodes.get(`main/${this.topNode}`);
+    if (top) top.flopsPerToken += this.flopScale * kind.flopsPerToken(node.params, types, ctx);
+    const out = kind.lower(node.params, inputs, ctx, w);
+    if (out) {
+      const report = this.nodes.get(`${graph.label}/${node.id}`);
+      if (report && Object.keys(report.outputs).length === 0) {
+        for (const [port, v] of Object.entries(out))
+          report.outputs[port] = { shape: v.shape, dtype: v.dtype };
+      }
+    }
+    if (this.ops.length > this.maxOps && !this.aborted) {
+      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING) });
+      this.aborted = true;
+    }
+    return out;
+  }
+
+  lowerContext(graph: PreparedGraph, nodeId: string, scope: Scope, path: string): LowerContext {
+    const source = path;
+    const kindCtx: KindContext = {
+      path,
+      nodeId,
+      dims: this.doc.dims,
+      report: (d) => this.report({ severity: 'error', ...d, graph: graph.label, node: nodeId }),
+      componentPorts: (c) => this.componentPorts(c),
+      componentNames: () => Object.keys(this.doc.components),
+      sibling: (id) => {
+        const n = graph.byId.get(id);
+        return n ? { kind: n.kind.kind, params: n.params } : undefined;
+      },
+    };
+    return {
+      ...kindCtx,
+      scope,
+      mode: this.mode,
+      siblingWeight: (id, local) => `${scope.prefix}${id}/${local}`,
+      buffer: (local, shape, init) => {
+        const name = `${scope.prefix}${nodeId}/${local}`;
+        if (!this.buffers.has(name)) {
+          this.buffers.set(name, { name, shape, init, seed: hashSeed(name) });
+        }
+        return name;
+      },
+      op: (spec) => {
+        const out = this.fresh(`${nodeId}.${spec.op}`);
+        this.ops.push({ ...spec, out, source } as IrOp);
+        return out;
+      },
+      input: (name, type, role) => {
+        if (!this.program.inputs.some((i) => i.name === name)) {
+          this.program.inputs.push({ name, dtype: type.dtype, shape: [...type.shape], role });
+        }
+        return name;
+      },
+      output: (value, role, type) => {
+        const existing = this.program.outputs.findIndex((o) => o.name === nodeId);
+        const entry = { name: nodeId, value, role, shape: [...type.shape], node: path };
+        if (existing >= 0) this.program.outputs[existing] = entry;
+        else this.program.outputs.push(entry);
+      },
+      supervise: (steps: number, state: IrState[]) => {
+        this.program.supervision = { steps, state, node: path };
+      },
+      instantiate: (component, inputs, childScope, repeat = 1) => {
+        const saved = this.flopScale;
+        this.flopScale *= repeat;
+        try {
+          return this.run(component, childScope, inputs, path);
+        } finally {
+          this.flopScale = saved;
+        }
+      },
+    };
+  }
+}
+
+/** Stable 31-bit seed from a name, so buffers are identical across runs and exports. */
+export function hashSeed(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0) % 2147483647;
+}
+
+/** Shape inference, parameter counting and lowering of a parsed document, in one walk. */
+export function compile(doc: GraphDocument, options: CompileOptions = {}): CompileResult {
+  const compiler = new Compiler(doc, options.mode ?? 'check', options.maxOps ?? 2_000_000);
+  for (const name of Object.keys(doc.components)) compiler.graphFor(name);
+  const main = compiler.graphFor('main');
+  if (main) compiler.run('main', { prefix: '', owner: '' }, {}, 'main');
+  const program = compiler.program;
+  if (main && main.ok) {
+    if (!doc.main.nodes.some((n) => n.kind === 'token-input')) {
+      compiler.report({ severity: 'error', ...messages.noInputs() });
+    }
+    if (program.outputs.length === 0)
+      compiler.report({ severity: 'error', ...messages.noOutputs() });
+  }
+  const errors = compiler.diagnostics.some((d) => d.severity === 'error');
+  let totalParams = 0;
+  for (const p of compiler.params.values()) totalParams += numel(p.shape);
+  return {
+    program: errors ? undefined : program,
+    diagnostics: compiler.diagnostics,
+    nodes: compiler.nodes,
+    totalParams,
+  };
+}

@@ -1,0 +1,168 @@
+import type { Dim, Shape } from './dims.ts';
+import { formatShape } from './dims.ts';
+
+export type Severity = 'error' | 'warning';
+
+/** One problem found in a document: a sentence that names the node, the port and the fix. */
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable machine-readable code, e.g. `width-mismatch`. */
+  code: string;
+  message: string;
+  /** Where: `main` or `components.<name>`. */
+  graph?: string;
+  node?: string;
+  port?: string;
+}
+
+/**
+ * Every user-visible message lives here so wording stays consistent (xyflow's `errorNNN`).
+ * Each returns the code and the sentence; the caller adds where it happened.
+ */
+export const messages = {
+  invalidJson: (detail: string) => ({
+    code: 'invalid-json',
+    message: `The file is not valid JSON (${detail}). Fix the syntax or restore a backup.`,
+  }),
+  schema: (path: string, detail: string) => ({
+    code: 'schema',
+    message: `The document is malformed at ${path || 'the top level'}: ${detail}.`,
+  }),
+  unsupportedVersion: (found: unknown) => ({
+    code: 'unsupported-version',
+    message: `Document version ${JSON.stringify(found)} is not supported; this build reads version 1. Update TRM Studio or convert the file.`,
+  }),
+  unknownKind: (kind: string, known: readonly string[]) => ({
+    code: 'unknown-kind',
+    message: `Node kind "${kind}" does not exist. Use one of: ${known.join(', ')}.`,
+  }),
+  duplicateNode: (id: string) => ({
+    code: 'duplicate-node',
+    message: `Two nodes are called "${id}". Give each node a unique id.`,
+  }),
+  badParam: (path: string, detail: string) => ({
+    code: 'bad-param',
+    message: `Parameter "${path}" is invalid: ${detail}.`,
+  }),
+  unknownDim: (param: string, name: string) => ({
+    code: 'unknown-dim',
+    message: `Parameter "${param}" refers to size "${name}", which the document's dims do not define. Add "${name}" to dims or enter a number.`,
+  }),
+  unknownNodeInEdge: (id: string) => ({
+    code: 'dangling-edge',
+    message: `An edge refers to node "${id}", which does not exist. Delete the edge or restore the node.`,
+  }),
+  unknownPort: (node: string, port: string, dir: 'input' | 'output', known: readonly string[]) => ({
+    code: 'unknown-port',
+    message: `Node "${node}" has no ${dir} port "${port}"${known.length ? ` (its ${dir}s: ${known.join(', ')})` : ''}. Reconnect the edge to an existing port.`,
+  }),
+  portTaken: (node: string, port: string) => ({
+    code: 'port-taken',
+    message: `Input "${port}" of node "${node}" has more than one incoming edge. Keep one, or add the values with a residual-add node.`,
+  }),
+  missingInput: (node: string, port: string) => ({
+    code: 'missing-input',
+    message: `Input "${port}" of node "${node}" is not connected. Connect it to an output.`,
+  }),
+  cycle: (nodes: readonly string[]) => ({
+    code: 'cycle',
+    message: `Nodes ${nodes.map((n) => `"${n}"`).join(' → ')} form a cycle. Loops are only allowed inside a recursion node: move the repeated part into a component and recurse over it.`,
+  }),
+  rankMismatch: (node: string, port: string, expected: string, got: Shape) => ({
+    code: 'rank-mismatch',
+    message: `Input "${port}" of node "${node}" expects ${expected} but receives ${formatShape(got)}. Connect a tensor of that shape.`,
+  }),
+  widthMismatch: (node: string, port: string, expected: Dim, got: Dim) => ({
+    code: 'width-mismatch',
+    message: `Input "${port}" of node "${node}" expects width ${expected} but receives ${got}. Set the node's width to ${got} or change the upstream node's output width to ${expected}.`,
+  }),
+  shapeMismatch: (node: string, a: Shape, b: Shape) => ({
+    code: 'shape-mismatch',
+    message: `Node "${node}" adds tensors of different shapes, ${formatShape(a)} and ${formatShape(b)}. Make both inputs the same shape.`,
+  }),
+  dtypeMismatch: (node: string, port: string, expected: string, got: string) => ({
+    code: 'dtype-mismatch',
+    message: `Input "${port}" of node "${node}" expects ${expected} but receives ${got}. ${expected === 'token ids' ? 'Connect a token-input node.' : 'Embed the tokens first.'}`,
+  }),
+  notDivisible: (node: string, what: string, by: string) => ({
+    code: 'not-divisible',
+    message: `In node "${node}", ${what} must be divisible by ${by}. Change one of them.`,
+  }),
+  tiedVocabMismatch: (node: string, headVocab: number, embVocab: number, emb: string) => ({
+    code: 'tied-vocab-mismatch',
+    message: `Head "${node}" is tied to embedding "${emb}" but its vocabulary is ${headVocab} while the embedding's is ${embVocab}. Set the head's vocabulary to ${embVocab} or untie it.`,
+  }),
+  tiedWidthMismatch: (node: string, width: Dim, emb: string, embWidth: number) => ({
+    code: 'tied-width-mismatch',
+    message: `Head "${node}" is tied to embedding "${emb}" (width ${embWidth}) but receives width ${width}. Feed it a ${embWidth}-wide tensor or untie it.`,
+  }),
+  tiedTargetMissing: (node: string, emb: string) => ({
+    code: 'tied-target-missing',
+    message: `Head "${node}" is tied to "${emb}", which is not a token-embedding node in the main graph. Name an existing token embedding or untie the head.`,
+  }),
+  unknownComponent: (node: string, name: string, known: readonly string[]) => ({
+    code: 'unknown-component',
+    message: `Node "${node}" uses component "${name}", which the document does not define${known.length ? ` (defined: ${known.join(', ')})` : ''}. Pick an existing component.`,
+  }),
+  componentCycle: (chain: readonly string[]) => ({
+    code: 'component-cycle',
+    message: `Components ${chain.map((c) => `"${c}"`).join(' → ')} contain each other. A component cannot contain itself; use a recursion node to repeat it.`,
+  }),
+  componentPorts: (name: string, detail: string) => ({
+    code: 'component-ports',
+    message: `Component "${name}" ${detail}.`,
+  }),
+  recursionNoCarry: (node: string) => ({
+    code: 'recursion-no-carry',
+    message: `Recursion "${node}" carries no state, so every step would compute the same thing. Name at least one output to feed back in "carry".`,
+  }),
+  recursionBadCarry: (node: string, detail: string) => ({
+    code: 'recursion-bad-carry',
+    message: `Recursion "${node}": ${detail}.`,
+  }),
+  recursionCarryShape: (node: string, output: string, input: string, out: Shape, inp: Shape) => ({
+    code: 'recursion-carry-shape',
+    message: `Recursion "${node}" feeds output "${output}" (${formatShape(out)}) back into input "${input}" (${formatShape(inp)}); the shapes must match. Make the component return the shape it receives.`,
+  }),
+  gradStepsTooMany: (node: string, grad: number, steps: number) => ({
+    code: 'grad-steps',
+    message: `Recursion "${node}" keeps gradients for ${grad} steps but only runs ${steps}. Set "gradSteps" to at most ${steps}.`,
+  }),
+  noOutputs: () => ({
+    code: 'no-outputs',
+    message:
+      'The main graph has no head, so the model produces nothing to train. Add an LM head or a classifier head.',
+  }),
+  noInputs: () => ({
+    code: 'no-inputs',
+    message: 'The main graph has no token-input node. Add one and connect it to an embedding.',
+  }),
+  unusedNode: (node: string) => ({
+    code: 'unused-node',
+    message: `Node "${node}" does not contribute to any output. Connect it or delete it.`,
+  }),
+  tooDeep: (limit: number) => ({
+    code: 'too-deep',
+    message: `Components and recursions nest more than ${limit} levels deep, or unroll to too many operations. Reduce nesting or recursion steps.`,
+  }),
+  sequenceLength: (node: string, got: Dim) => ({
+    code: 'sequence-length',
+    message: `Node "${node}" mixes tokens across a fixed sequence length but receives length ${got}. Give the token input a fixed length.`,
+  }),
+  componentPortOutsideComponent: (node: string) => ({
+    code: 'port-outside-component',
+    message: `Node "${node}" is a component port but sits in the main graph. Move it into a component or delete it.`,
+  }),
+  other: (node: string, text: string) => ({ code: 'invalid', message: `Node "${node}": ${text}` }),
+} as const;
+
+export function hasErrors(diags: readonly Diagnostic[]): boolean {
+  return diags.some((d) => d.severity === 'error');
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = [d.graph, d.node && `node ${d.node}`, d.port && `port ${d.port}`]
+    .filter(Boolean)
+    .join(', ');
+  return `${d.severity}${where ? ` [${where}]` : ''}: ${d.message}`;
+}

@@ -1,0 +1,58 @@
+import { numel } from './dims.ts';
+import type { Init } from './ir.ts';
+
+/** Mulberry32: a small seeded PRNG, so initial weights are reproducible everywhere. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  const v = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Values of a weight or buffer; pure, so the executor and the ONNX emitter agree exactly. */
+export function materialize(init: Init, shape: readonly number[], seed: number): Float32Array {
+  const n = numel(shape);
+  const out = new Float32Array(n);
+  switch (init.kind) {
+    case 'zeros':
+      return out;
+    case 'ones':
+      return out.fill(1);
+    case 'constant':
+      return out.fill(init.value);
+    case 'normal': {
+      const rand = mulberry32(seed);
+      for (let i = 0; i < n; i++) out[i] = gaussian(rand) * init.std;
+      return out;
+    }
+    case 'truncated-normal': {
+      const rand = mulberry32(seed);
+      for (let i = 0; i < n; i++) {
+        let g = gaussian(rand);
+        while (Math.abs(g) > 2) g = gaussian(rand);
+        out[i] = g * init.std;
+      }
+      return out;
+    }
+    case 'sinusoidal': {
+      const [positions = 0, width = 0] = shape;
+      for (let pos = 0; pos < positions; pos++) {
+        for (let i = 0; i < width; i++) {
+          const freq = Math.pow(10000, -(2 * Math.floor(i / 2)) / width);
+          out[pos * width + i] = i % 2 === 0 ? Math.sin(pos * freq) : Math.cos(pos * freq);
+        }
+      }
+      return out;
+    }
+  }
+}

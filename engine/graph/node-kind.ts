@@ -1,0 +1,132 @@
+import type { z } from 'zod';
+import type { Shape } from './dims.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import type { DType, Init, IrOp, IrState, OutputRole } from './ir.ts';
+
+/** A value flowing on an edge, as shape inference sees it. */
+export interface TensorType {
+  shape: Shape;
+  dtype: DType;
+}
+
+export type Category =
+  'inputs' | 'embeddings' | 'attention' | 'mixing' | 'normalization' | 'structure' | 'heads';
+
+export interface PortSpec {
+  name: string;
+  doc: string;
+  /** `tokens` ports carry int32 ids, `float` ports activations. Drives handle colours. */
+  type: 'tokens' | 'float';
+  optional?: boolean;
+}
+
+export interface Ports {
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+}
+
+export interface WeightSpec {
+  local: string;
+  shape: number[];
+  init: Init;
+  decay: boolean;
+}
+
+/** Distributive `Omit` so each IR op keeps its own fields. */
+export type OpSpec = IrOp extends infer O
+  ? O extends IrOp
+    ? Omit<O, 'out' | 'source'>
+    : never
+  : never;
+
+/** What a node kind sees of the document while it infers or lowers. */
+export interface KindContext {
+  /** Path of the node being compiled (e.g. `main/trm/latent/net/l1/attn`). */
+  readonly path: string;
+  readonly nodeId: string;
+  readonly dims: Readonly<Record<string, number>>;
+  report(
+    d: Omit<Diagnostic, 'node' | 'graph' | 'severity'> & { severity?: Diagnostic['severity'] },
+  ): void;
+  /** Ports of a component, or undefined when the document does not define it. */
+  componentPorts(name: string): Ports | undefined;
+  componentNames(): string[];
+  /** Parameters of another node in the same graph (used by tied heads). */
+  sibling(id: string): { kind: string; params: Record<string, unknown> } | undefined;
+}
+
+export interface LowerContext extends KindContext {
+  /** Scoped name of a sibling node's weight (tied heads). */
+  siblingWeight(nodeId: string, local: string): string;
+  buffer(local: string, shape: number[], init: Init): string;
+  op(spec: OpSpec): string;
+  /** Declare a program input (token ids, or carried state in `step` mode). */
+  input(name: string, type: TensorType, role: 'tokens' | 'state'): string;
+  /** Mark a value as a program output. */
+  output(value: string, role: OutputRole, type: TensorType): void;
+  /** Declare the deep-supervision step (only in `step` mode, once per program). */
+  supervise(steps: number, state: IrState[]): void;
+  /**
+   * Lower a component body; undefined when it failed (diagnostics already reported).
+   * `repeat` multiplies the body's FLOPs when it stands for several identical steps (check mode).
+   */
+  instantiate(
+    component: string,
+    inputs: Record<string, TensorValue>,
+    scope: Scope,
+    repeat?: number,
+  ): Record<string, TensorValue> | undefined;
+  readonly scope: Scope;
+  readonly mode: LowerMode;
+}
+
+/**
+ * `check`: recursion bodies lowered once (validation, summaries, the canvas).
+ * `full`: every recursion unrolled (export of the fixed-depth model, plain training).
+ * `step`: like full, but a deep-supervision recursion runs one supervision step with its
+ *   carried state as program inputs and outputs (TRM training, step export).
+ */
+export type LowerMode = 'check' | 'step' | 'full';
+
+/** Weight naming scope: shared instances re-use `owner + component`, others extend `prefix`. */
+export interface Scope {
+  /** Prefix for weights declared by nodes in this graph. */
+  prefix: string;
+  /** Namespace in which shared component instances resolve. */
+  owner: string;
+}
+
+export interface TensorValue extends TensorType {
+  value: string;
+}
+
+export interface NodeKind<S extends z.ZodObject = z.ZodObject> {
+  kind: string;
+  title: string;
+  category: Category;
+  doc: string;
+  params: S;
+  ports(p: z.infer<S>, ctx: KindContext): Ports;
+  /** Output types from input types; reports diagnostics through ctx, never throws. */
+  infer(
+    p: z.infer<S>,
+    inputs: Record<string, TensorType>,
+    ctx: KindContext,
+  ): Record<string, TensorType> | undefined;
+  /** Weights this node declares, in the node's own scope (component instances declare none). */
+  weights(p: z.infer<S>, inputs: Record<string, TensorType>, ctx: KindContext): WeightSpec[];
+  /** Forward FLOPs per token (2 per multiply-add). */
+  flopsPerToken(p: z.infer<S>, inputs: Record<string, TensorType>, ctx: KindContext): number;
+  /** Emit IR ops; `w` maps each declared weight's local name to its scoped name. */
+  lower(
+    p: z.infer<S>,
+    inputs: Record<string, TensorValue>,
+    ctx: LowerContext,
+    w: Record<string, string>,
+  ): Record<string, TensorValue> | undefined;
+}
+
+/** Identity helper that keeps each kind's parameter type while checking the shape of the kind. */
+export function defineKind<S extends z.ZodObject>(kind: NodeKind<S>): NodeKind<S> {
+  return kind;
+}

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { createRequire } from 'node:module';
+
+/** The chain tried in order; the first that loads wins. */
+export const BACKEND_CHAIN = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHAIN)[number];
+
+export interface BackendAttempt {
+  backend: BackendChoice;
+  ok: boolean;
+  /** Why it could not be used, in one sentence. */
+  reason?: string;
+}
+
+export interface BackendReport {
+  active: BackendChoice;
+  /** tfjs's own name for the active backend. */
+  tfBackend: string;
+  attempts: BackendAttempt[];
+  device: 'gpu' | 'cpu';
+}
+
+const require = createRequire(import.meta.url);
+
+// PROD silences tfjs's console banner suggesting tfjs-node; `trm doctor` reports backends instead.
+tf.env().set('PROD', true);
+
+async function tryNative(pkg: string): Promise<string | undefined> {
+  try {
+    require.resolve(pkg);
+  } catch {
+    return `${pkg} is not installed (optional; it downloads libtensorflow at install time)`;
+  }
+  try {
+    await import(pkg);
+    return (await tf.setBackend('tensorflow'))
+      ? undefined
+      : `${pkg} loaded but its backend failed to start`;
+  } catch (e) {
+    return `${pkg} is installed but failed to load: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+async function tryOne(b: BackendChoice): Promise<string | undefined> {
+  switch (b) {
+    case 'tensorflow-gpu':
+      return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'tensorflow':
+      return tryNative('@tensorflow/tfjs-node');
+    case 'wasm': {
+      try {
+        await import('@tensorflow/tfjs-backend-wasm');
+        return (await tf.setBackend('wasm')) ? undefined : 'the wasm backend failed to initialise';
+      } catch (e) {
+        return `the wasm backend failed to load: ${(e as Error).message}`;
+      }
+    }
+    case 'cpu':
+      return (await tf.setBackend('cpu')) ? undefined : 'the pure-JS cpu backend failed to start';
+  }
+}
+
+let current: BackendReport | undefined;
+
+/**
+ * Select the first backend of the chain that loads (or exactly `force`, e.g. from
+ * `TRM_BACKEND` or `--backend`). Always returns a report the host shows the user.
+ */
+export async function selectBackend(force?: string): Promise<BackendReport> {
+  const wanted = force ?? process.env.TRM_BACKEND;
+  if (wanted && !(BACKEND_CHAIN as readonly string[]).includes(wanted)) {
+    throw new Error(`Unknown backend "${wanted}". Use one of: ${BACKEND_CHAIN.join(', ')}.`);
+  }
+  const chain = wanted ? [wanted as BackendChoice] : BACKEND_CHAIN;
+  const attempts: BackendAttempt[] = [];
+  for (const b of chain) {
+    const reason = await tryOne(b);
+    attempts.push(reason ? { backend: b, ok: false, reason } : { backend: b, ok: true });
+    if (!reason) {
+      await tf.ready();
+      current = {
+        active: b,
+        tfBackend: tf.getBackend(),
+        attempts,
+        device: b === 'tensorflow-gpu' ? 'gpu' : 'cpu',
+      };
+      return current;
+    }
+  }
+  throw new Error(
+    `No backend could start: ${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')}.`,
+  );
+}
+
+export function currentBackend(): BackendReport | undefined {
+  return current;
+}
