@@ -84,7 +84,7 @@ class Compiler {
   graphFor(name: string): PreparedGraph | undefined {
     const cached = this.prepared.get(name);
     if (cached) return cached;
-    const graph = name === 'main' ? this.doc.main : this.doc.components[name];
+    const graph = name === 'main' ? this.doc.main : this.component(name);
     if (!graph) return undefined;
     const label = name === 'main' ? 'main' : `components.${name}`;
     const prepared = prepareGraph(
@@ -99,8 +99,13 @@ class Compiler {
     return prepared;
   }
 
+  /** A component by name; own properties only, so "constructor" or "toString" are not components. */
+  component(name: string): GraphDocument['components'][string] | undefined {
+    return Object.hasOwn(this.doc.components, name) ? this.doc.components[name] : undefined;
+  }
+
   componentPorts(name: string): Ports | undefined {
-    const graph = this.doc.components[name];
+    const graph = this.component(name);
     if (!graph) return undefined;
     const inputs = graph.nodes
       .filter((n) => n.kind === 'component-input')
@@ -333,7 +338,9 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
     if (!doc.main.nodes.some((n) => n.kind === 'token-input')) {
       compiler.report({ severity: 'error', ...messages.noInputs() });
     }
-    if (program.outputs.length === 0)
+    // Only when nothing else failed: a head whose input failed is missing for that reason.
+    const failed = compiler.diagnostics.some((d) => d.severity === 'error');
+    if (program.outputs.length === 0 && !failed)
       compiler.report({ severity: 'error', ...messages.noOutputs() });
   }
   const errors = compiler.diagnostics.some((d) => d.severity === 'error');
