@@ -95,8 +95,34 @@ class Compiler {
       (d) => this.report(d),
       (c) => this.componentPorts(c),
     );
+    if (name !== 'main') this.checkComponentPorts(name, prepared);
     this.prepared.set(name, prepared);
     return prepared;
+  }
+
+  /** A component needs at least one output, and unique port names (instances bind by name). */
+  checkComponentPorts(name: string, prepared: PreparedGraph): void {
+    const ports = this.componentPorts(name);
+    if (!ports) return;
+    const problem = (detail: string) => {
+      prepared.ok = false;
+      this.report({
+        severity: 'error',
+        ...messages.componentPorts(name, detail),
+        graph: prepared.label,
+      });
+    };
+    if (ports.outputs.length === 0)
+      problem('has no component-output node, so its instances produce nothing. Add one');
+    for (const [dir, list] of [
+      ['input', ports.inputs],
+      ['output', ports.outputs],
+    ] as const) {
+      const names = list.map((p) => p.name);
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice !== undefined)
+        problem(`has two ${dir} ports called "${twice}". Give each ${dir} port a unique name`);
+    }
   }
 
   /** A component by name; own properties only, so "constructor" or "toString" are not components. */
@@ -110,14 +136,14 @@ class Compiler {
     const inputs = graph.nodes
       .filter((n) => n.kind === 'component-input')
       .map((n) => ({
-        name: String(n.params.name ?? n.id),
+        name: rawPortName(n),
         doc: `input of ${name}`,
         type: 'float' as const,
       }));
     const outputs = graph.nodes
       .filter((n) => n.kind === 'component-output')
       .map((n) => ({
-        name: String(n.params.name ?? n.id),
+        name: rawPortName(n),
         doc: `output of ${name}`,
         type: 'float' as const,
       }));
@@ -298,7 +324,17 @@ class Compiler {
       output: (value, role, type) => {
         const existing = this.program.outputs.findIndex((o) => o.name === nodeId);
         const entry = { name: nodeId, value, role, shape: [...type.shape], node: path };
-        if (existing >= 0) this.program.outputs[existing] = entry;
+        const previous = this.program.outputs[existing];
+        // The same head again (a later recursion step) replaces its output; another head
+        // with the same id would silently shadow it.
+        if (previous && previous.node !== path) {
+          this.report({
+            severity: 'error',
+            ...messages.duplicateOutput(nodeId, previous.node ?? '?', path),
+            graph: graph.label,
+            node: nodeId,
+          });
+        } else if (previous) this.program.outputs[existing] = entry;
         else this.program.outputs.push(entry);
       },
       supervise: (steps: number, state: IrState[]) => {
@@ -352,4 +388,9 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
     nodes: compiler.nodes,
     totalParams,
   };
+}
+
+/** A component port's name from its raw (not yet validated) parameters. */
+function rawPortName(n: { id: string; params: Record<string, unknown> }): string {
+  return typeof n.params.name === 'string' ? n.params.name : n.id;
 }

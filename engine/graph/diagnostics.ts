@@ -44,6 +44,10 @@ export const messages = {
     code: 'bad-param',
     message: `Parameter "${path}"${node ? ` of node "${node}"` : ''} is invalid: ${detail.replace(/\.$/, '')}. Enter a valid value.`,
   }),
+  missingParam: (node: string, kind: string, key: string) => ({
+    code: 'bad-param',
+    message: `Node "${node}" (${kind}) needs parameter "${key}". Enter a value for it.`,
+  }),
   unknownParam: (node: string, kind: string, key: string, known: readonly string[]) => ({
     code: 'bad-param',
     message: `Node "${node}" (${kind}) has no parameter "${key}"${known.length ? ` (its parameters: ${known.join(', ')})` : ''}. Remove it or fix its name.`,
@@ -115,6 +119,10 @@ export const messages = {
   componentCycle: (chain: readonly string[]) => ({
     code: 'component-cycle',
     message: `Components ${chain.map((c) => `"${c}"`).join(' → ')} contain each other. A component cannot contain itself; use a recursion node to repeat it.`,
+  }),
+  duplicateOutput: (name: string, first: string, second: string) => ({
+    code: 'duplicate-output',
+    message: `Two heads would both produce the output "${name}" (${first} and ${second}); outputs are named by head id. Rename one head, or move the head out of the component that is used twice.`,
   }),
   componentPorts: (name: string, detail: string) => ({
     code: 'component-ports',

@@ -59,7 +59,12 @@ export function resolveParams(
           report(messages.unknownParam(nodeId ?? '?', kind.kind, key, Object.keys(shape)));
         continue;
       }
-      report(messages.badParam(issuePath(issue.path), issue.message, nodeId));
+      const path = issuePath(issue.path);
+      if (issue.path.length === 1 && /received undefined$/.test(issue.message)) {
+        report(messages.missingParam(nodeId ?? '?', kind.kind, path));
+        continue;
+      }
+      report(messages.badParam(path, issue.message, nodeId));
     }
     return undefined;
   }
