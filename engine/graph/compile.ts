@@ -107,14 +107,14 @@ class Compiler {
       .map((n) => ({
         name: String(n.params.name ?? n.id),
         doc: `input of ${name}`,
-        type: 'float' as const,
+        type: 'any' as const,
       }));
     const outputs = graph.nodes
       .filter((n) => n.kind === 'component-output')
       .map((n) => ({
         name: String(n.params.name ?? n.id),
         doc: `output of ${name}`,
-        type: 'float' as const,
+        type: 'any' as const,
       }));
     return { inputs, outputs };
   }
@@ -205,7 +205,7 @@ class Compiler {
     const types = inputs as Record<string, TensorType>;
     for (const port of node.ports.inputs) {
       const v = inputs[port.name];
-      if (!v) continue;
+      if (!v || port.type === 'any') continue;
       const wanted = port.type === 'tokens' ? 'int32' : 'float32';
       if (v.dtype !== wanted) {
         ctx.report({
@@ -291,8 +291,12 @@ class Compiler {
         return name;
       },
       output: (value, role, type) => {
-        const existing = this.program.outputs.findIndex((o) => o.name === nodeId);
-        const entry = { name: nodeId, value, role, shape: [...type.shape], node: path };
+        // Named by the head's id; the same head unrolled again (a recursion step) replaces
+        // its earlier value, a different head with the same id gets its path as name.
+        const clash = this.program.outputs.find((o) => o.name === nodeId && o.node !== path);
+        const name = clash ? path.replace(/^main\//, '').replaceAll('/', '.') : nodeId;
+        const existing = this.program.outputs.findIndex((o) => o.name === name);
+        const entry = { name, value, role, shape: [...type.shape], node: path };
         if (existing >= 0) this.program.outputs[existing] = entry;
         else this.program.outputs.push(entry);
       },
