@@ -1,7 +1,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import { messages } from './diagnostics.ts';
 import { numel } from './dims.ts';
-import type { IrBuffer, IrOp, IrParam, IrProgram, IrState } from './ir.ts';
+import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState } from './ir.ts';
 import type {
   KindContext,
   LowerContext,
@@ -59,6 +59,8 @@ class Compiler {
   private topNode = '';
   private flopScale = 1;
   private aborted = false;
+  /** Head ids used by more than one head: their outputs are named by path instead. */
+  private readonly sharedHeadIds = new Set<string>();
 
   constructor(
     readonly doc: GraphDocument,
@@ -138,14 +140,14 @@ class Compiler {
       .map((n) => ({
         name: rawPortName(n),
         doc: `input of ${name}`,
-        type: 'float' as const,
+        type: 'any' as const,
       }));
     const outputs = graph.nodes
       .filter((n) => n.kind === 'component-output')
       .map((n) => ({
         name: rawPortName(n),
         doc: `output of ${name}`,
-        type: 'float' as const,
+        type: 'any' as const,
       }));
     return { inputs, outputs };
   }
@@ -236,7 +238,7 @@ class Compiler {
     const types = inputs as Record<string, TensorType>;
     for (const port of node.ports.inputs) {
       const v = inputs[port.name];
-      if (!v) continue;
+      if (!v || port.type === 'any') continue;
       const wanted = port.type === 'tokens' ? 'int32' : 'float32';
       if (v.dtype !== wanted) {
         ctx.report({
@@ -322,20 +324,22 @@ class Compiler {
         return name;
       },
       output: (value, role, type) => {
-        const existing = this.program.outputs.findIndex((o) => o.name === nodeId);
-        const entry = { name: nodeId, value, role, shape: [...type.shape], node: path };
-        const previous = this.program.outputs[existing];
-        // The same head again (a later recursion step) replaces its output; another head
-        // with the same id would silently shadow it.
-        if (previous && previous.node !== path) {
-          this.report({
-            severity: 'error',
-            ...messages.duplicateOutput(nodeId, previous.node ?? '?', path),
-            graph: graph.label,
-            node: nodeId,
-          });
-        } else if (previous) this.program.outputs[existing] = entry;
-        else this.program.outputs.push(entry);
+        // Named by the head's id; the same head unrolled again (a recursion step) replaces
+        // its earlier value. When two heads share an id, both are named by their path
+        // (`c.head`, and `head` for the main graph's), whichever came first.
+        const same = this.program.outputs.findIndex((o) => o.node === path);
+        if (same >= 0) {
+          const name = (this.program.outputs[same] as IrOutput).name;
+          this.program.outputs[same] = { name, value, role, shape: [...type.shape], node: path };
+          return;
+        }
+        const clash = this.program.outputs.find((o) => o.name === nodeId);
+        if (clash) {
+          this.sharedHeadIds.add(nodeId);
+          clash.name = dottedPath(clash.node);
+        }
+        const name = this.sharedHeadIds.has(nodeId) ? dottedPath(path) : nodeId;
+        this.program.outputs.push({ name, value, role, shape: [...type.shape], node: path });
       },
       supervise: (steps: number, state: IrState[]) => {
         this.program.supervision = { steps, state, node: path };
@@ -388,6 +392,11 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
     nodes: compiler.nodes,
     totalParams,
   };
+}
+
+/** `main/c/head` → `c.head`: an output name that stays unique when head ids repeat. */
+function dottedPath(path: string): string {
+  return path.replace(/^main\//, '').replaceAll('/', '.');
 }
 
 /** A component port's name from its raw (not yet validated) parameters. */

@@ -120,10 +120,6 @@ export const messages = {
     code: 'component-cycle',
     message: `Components ${chain.map((c) => `"${c}"`).join(' → ')} contain each other. A component cannot contain itself; use a recursion node to repeat it.`,
   }),
-  duplicateOutput: (name: string, first: string, second: string) => ({
-    code: 'duplicate-output',
-    message: `Two heads would both produce the output "${name}" (${first} and ${second}); outputs are named by head id. Rename one head, or move the head out of the component that is used twice.`,
-  }),
   componentPorts: (name: string, detail: string) => ({
     code: 'component-ports',
     message: `Component "${name}" ${detail}.`,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
-import { check, errorCodes, ok, parsed, rawDoc, type GraphSpec } from './helpers.ts';
+import { ok, parsed, rawDoc, type GraphSpec } from './helpers.ts';
 
 const D = 32;
 const V = 10;
@@ -48,7 +48,7 @@ describe('compile: program outputs and state', () => {
     );
   });
 
-  it('the same head id in two different graphs is an error, not a silent overwrite', () => {
+  it('the same head id in two different graphs gives two outputs, not a silent overwrite', () => {
     const probe: GraphSpec = {
       nodes: [
         ['h', 'component-input', { name: 'h' }],
@@ -57,7 +57,7 @@ describe('compile: program outputs and state', () => {
       ],
       edges: ['h.out -> head.x', 'h.out -> o.value'],
     };
-    const { diagnostics } = check(
+    const r = ok(
       rawDoc(
         {
           nodes: [
@@ -71,8 +71,50 @@ describe('compile: program outputs and state', () => {
         { components: { probe } },
       ),
     );
-    assert.deepEqual(errorCodes(diagnostics), ['duplicate-output']);
-    assert.match(diagnostics[0]!.message, /main\/c\/head and main\/head/);
+    assert.deepEqual(
+      r.program?.outputs.map((o) => [o.name, o.node, o.shape]),
+      [
+        ['c.head', 'main/c/head', ['B', 'T', 3]],
+        ['head', 'main/head', ['B', 'T', V]],
+      ],
+    );
+  });
+
+  it('a component with a head used twice names both outputs by path, in every mode', () => {
+    const probe: GraphSpec = {
+      nodes: [
+        ['h', 'component-input', { name: 'h' }],
+        ['answer', 'classifier-head', { width: D, classes: 3 }],
+        ['o', 'component-output', { name: 'h' }],
+      ],
+      edges: ['h.out -> answer.x', 'h.out -> o.value'],
+    };
+    const doc = rawDoc(
+      {
+        nodes: [
+          ['tok', 'token-input', { vocab: V, maxLength: 8 }],
+          ['emb', 'token-embedding', { vocab: V, width: D }],
+          ['c1', 'component', { component: 'probe', shared: false }],
+          [
+            'r',
+            'recursion',
+            { component: 'probe', steps: 3, carry: [{ output: 'h', input: 'h' }] },
+          ],
+          ['head', 'lm-head', { width: D, vocab: V }],
+        ],
+        edges: ['tok.tokens -> emb.tokens', 'emb.out -> c1.h', 'c1.h -> r.h', 'r.h -> head.x'],
+      },
+      { components: { probe } },
+    );
+    for (const mode of ['check', 'step', 'full'] as const) {
+      const r = ok(doc, { mode });
+      assert.deepEqual(
+        r.program?.outputs.map((o) => o.name),
+        ['c1.answer', 'r.answer', 'head'],
+        mode,
+      );
+      assert.equal(r.totalParams, V * D + 2 * D * 3 + D * V, mode);
+    }
   });
 
   it('the summary counts of every main node add up to the total', () => {
