@@ -61,6 +61,10 @@ class Compiler {
   private aborted = false;
   /** Head ids used by more than one head: their outputs are named by path instead. */
   private readonly sharedHeadIds = new Set<string>();
+  /** Paths of the recursions being lowered, outermost first. */
+  private readonly recursions: string[] = [];
+  /** Path of the deep-supervision recursion, once one is seen. */
+  private supervisedAt: string | undefined;
 
   constructor(
     readonly doc: GraphDocument,
@@ -271,7 +275,17 @@ class Compiler {
     }
     const top = this.nodes.get(`main/${this.topNode}`);
     if (top) top.flopsPerToken += this.flopScale * kind.flopsPerToken(node.params, types, ctx);
-    const out = kind.lower(node.params, inputs, ctx, w);
+    if (kind.kind === 'recursion' && node.params.deepSupervision === true) {
+      if (!this.checkSupervision(node.id, path, ctx)) return undefined;
+    }
+    const isRecursion = kind.kind === 'recursion';
+    if (isRecursion) this.recursions.push(path);
+    let out: Record<string, TensorValue> | undefined;
+    try {
+      out = kind.lower(node.params, inputs, ctx, w);
+    } finally {
+      if (isRecursion) this.recursions.pop();
+    }
     if (out) {
       const report = this.nodes.get(`${graph.label}/${node.id}`);
       if (report && Object.keys(report.outputs).length === 0) {
@@ -284,6 +298,21 @@ class Compiler {
       this.aborted = true;
     }
     return out;
+  }
+
+  /** One deep-supervision loop per model, and not inside another recursion. */
+  checkSupervision(nodeId: string, path: string, ctx: KindContext): boolean {
+    const outer = this.recursions[this.recursions.length - 1];
+    if (outer !== undefined) {
+      ctx.report(messages.supervisionNested(nodeId, dottedPath(outer)));
+      return false;
+    }
+    if (this.supervisedAt !== undefined && this.supervisedAt !== path) {
+      ctx.report(messages.supervisionTwice(dottedPath(this.supervisedAt), dottedPath(path)));
+      return false;
+    }
+    this.supervisedAt = path;
+    return true;
   }
 
   lowerContext(graph: PreparedGraph, nodeId: string, scope: Scope, path: string): LowerContext {

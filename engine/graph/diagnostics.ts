@@ -140,6 +140,14 @@ export const messages = {
     code: 'grad-steps',
     message: `Recursion "${node}" keeps gradients for ${grad} steps but only runs ${steps}. Set "gradSteps" to at most ${steps}.`,
   }),
+  supervisionNested: (node: string, outer: string) => ({
+    code: 'deep-supervision',
+    message: `Recursion "${node}" uses deep supervision inside recursion "${outer}", but only the outermost loop can supervise its steps. Turn deepSupervision off here, or on "${outer}" instead.`,
+  }),
+  supervisionTwice: (first: string, second: string) => ({
+    code: 'deep-supervision',
+    message: `Recursions "${first}" and "${second}" both use deep supervision, but a model trains with one supervision loop. Turn deepSupervision off on one of them.`,
+  }),
   noOutputs: () => ({
     code: 'no-outputs',
     message:
