@@ -78,7 +78,7 @@ export const messages = {
   }),
   cycle: (nodes: readonly string[]) => ({
     code: 'cycle',
-    message: `Nodes ${nodes.map((n) => `"${n}"`).join(' → ')} form a cycle. Loops are only allowed inside a recursion node: move the repeated part into a component and recurse over it.`,
+    message: `${nodes.length === 1 ? `Node "${nodes[0]}" feeds its own input` : `Nodes ${nodes.map((n) => `"${n}"`).join(' → ')} form a cycle`}. Loops are only allowed inside a recursion node: move the repeated part into a component and recurse over it.`,
   }),
   rankMismatch: (node: string, port: string, expected: string, got: Shape) => ({
     code: 'rank-mismatch',
