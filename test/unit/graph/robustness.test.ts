@@ -22,9 +22,12 @@ type RawGraph = {
 /** Raise for a longer hunt: FUZZ_RUNS=5000 node --import tsx --test <this file>. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
-const templates = ['tiny-gpt', 'trm-sudoku'].map(
-  (t) => [t, readFileSync(`templates/${t}.json`, 'utf8')] as const,
-);
+const templates = [
+  ...['tiny-gpt', 'trm-sudoku'].map((t) => `templates/${t}.json`),
+  ...['minimal-tied-lm', 'gqa-swiglu-lm', 'mlp-mixer-puzzle'].map(
+    (f) => `test/fixtures/valid/${f}.json`,
+  ),
+].map((file) => [file, readFileSync(file, 'utf8')] as const);
 
 const mutation = fc.oneof(
   fc.record({ op: fc.constant('drop-edge' as const), at: fc.nat() }),
