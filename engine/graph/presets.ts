@@ -38,7 +38,12 @@ export function applyPreset(
     const slash = address.indexOf('/');
     const graphName = address.slice(0, slash);
     const nodeId = address.slice(slash + 1);
-    const graph = graphName === 'main' ? next.main : next.components[graphName];
+    const graph =
+      graphName === 'main'
+        ? next.main
+        : Object.hasOwn(next.components, graphName)
+          ? next.components[graphName]
+          : undefined;
     const node = graph?.nodes.find((n) => n.id === nodeId);
     if (slash < 0 || !node) {
       return {
