@@ -28,6 +28,8 @@ export interface ExportRequest {
   /** Held-out inputs: batch size, sequence length (default: min(maxLength, 32)), seed. */
   heldOut?: { batch?: number; length?: number; seed?: number };
   latencyRuns?: number;
+  /** Recursions as ONNX Loops. @default true */
+  loops?: boolean;
 }
 
 export interface ExportResult {
@@ -173,6 +175,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     precision: req.precision,
     producerVersion: req.producerVersion ?? '0.1.0',
     maxPositions: Math.max(...[...tokens.values()].map((t) => t.maxLength), 1),
+    loops: req.loops ?? true,
     metadata: {
       'trm.graph': JSON.stringify(req.doc),
       'trm.mode': mode,

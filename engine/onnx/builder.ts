@@ -17,18 +17,48 @@ export const MS_DOMAIN = 'com.microsoft';
  * it) and small constants (deduplicated by value). Value names are the IR's names plus fresh
  * `_n` names for the values a decomposition introduces.
  */
+interface Shared {
+  initializers: Map<string, TensorProto>;
+  domains: Set<string>;
+  constants: Map<string, string>;
+  counter: number;
+}
+
 export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
-  readonly initializers = new Map<string, TensorProto>();
-  readonly domains = new Set<string>();
-  private readonly constants = new Map<string, string>();
-  private counter = 0;
+  private readonly shared: Shared;
 
-  constructor(readonly opset: number) {}
+  constructor(
+    readonly opset: number,
+    parent?: GraphBuilder,
+  ) {
+    this.shared = parent?.shared ?? {
+      initializers: new Map(),
+      domains: new Set(),
+      constants: new Map(),
+      counter: 0,
+    };
+  }
+
+  /**
+   * A builder for a subgraph (a Loop body): its own nodes, but initializers and constants
+   * stay in the main graph, which the body reads from the outer scope.
+   */
+  child(): GraphBuilder {
+    return new GraphBuilder(this.opset, this);
+  }
+
+  get initializers(): Map<string, TensorProto> {
+    return this.shared.initializers;
+  }
+
+  get domains(): Set<string> {
+    return this.shared.domains;
+  }
 
   fresh(hint: string): string {
-    this.counter += 1;
-    return `${hint}_${this.counter}`;
+    this.shared.counter += 1;
+    return `${hint}_${this.shared.counter}`;
   }
 
   /** Adds a node with `outputs` results (named from `hint` unless given); returns their names. */
@@ -75,10 +105,10 @@ export class GraphBuilder {
   }
 
   private constant(key: string, make: (name: string) => TensorProto): string {
-    const known = this.constants.get(key);
+    const known = this.shared.constants.get(key);
     if (known) return known;
     const name = this.fresh('const');
-    this.constants.set(key, name);
+    this.shared.constants.set(key, name);
     return this.initializer(make(name));
   }
 
@@ -106,18 +136,28 @@ export class GraphBuilder {
   }
 
   /** Drops nodes and initializers that no graph output depends on. */
-  prune(outputs: readonly string[]): void {
+  prune(outputs: readonly string[], opts: { keepInitializers?: boolean } = {}): void {
     const live = new Set(outputs);
     const kept: NodeProto[] = [];
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i] as NodeProto;
       if (!(node.output ?? []).some((o) => live.has(o))) continue;
       kept.push(node);
-      for (const x of node.input ?? []) if (x) live.add(x);
+      for (const x of readsOf(node)) if (x) live.add(x);
     }
     this.nodes.splice(0, this.nodes.length, ...kept.reverse());
+    if (opts.keepInitializers) return;
     for (const name of [...this.initializers.keys()]) {
       if (!live.has(name)) this.initializers.delete(name);
     }
   }
+}
+
+/** Every value a node reads, including what its subgraphs read from the outer scope. */
+function readsOf(node: NodeProto): string[] {
+  const reads = [...(node.input ?? [])];
+  for (const a of node.attribute ?? []) {
+    for (const inner of a.g?.node ?? []) reads.push(...readsOf(inner));
+  }
+  return reads;
 }

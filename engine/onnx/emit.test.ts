@@ -22,6 +22,10 @@ interface ValueInfo {
     tensorType: { elemType: number; shape: { dim: { dimValue?: number; dimParam?: string }[] } };
   };
 }
+interface DecodedNode {
+  opType: string;
+  attribute: { name: string; i: number; g?: { node: DecodedNode[] } }[];
+}
 /** The decoded fields these tests read. */
 interface Decoded {
   producerName: string;
@@ -29,7 +33,7 @@ interface Decoded {
   opsetImport: { domain: string; version: number }[];
   metadataProps: { key: string; value: string }[];
   graph: {
-    node: { opType: string; attribute: { name: string; i: number }[] }[];
+    node: DecodedNode[];
     initializer: { name: string; dataType: number }[];
     input: ValueInfo[];
     output: ValueInfo[];
@@ -46,7 +50,18 @@ function emit(p: IrProgram, opts: Partial<EmitOptions> = {}): Decoded {
   }) as Decoded;
 }
 
-const opTypes = (m: Decoded) => new Set(m.graph.node.map((n) => n.opType));
+/** Op types of the graph and of every Loop body in it. */
+function opTypes(m: Decoded): Set<string> {
+  const seen = new Set<string>();
+  const walk = (nodes: DecodedNode[]) => {
+    for (const n of nodes) {
+      seen.add(n.opType);
+      for (const a of n.attribute) if (a.g) walk(a.g.node);
+    }
+  };
+  walk(m.graph.node);
+  return seen;
+}
 const meta = (m: Decoded) => Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]));
 
 describe('emitOnnx', () => {
@@ -132,6 +147,21 @@ describe('emitOnnx', () => {
     assert.ok(int4.opsetImport.some((o) => o.domain === 'com.microsoft'));
     const fp16 = emit(p, { precision: 'fp16' });
     assert.ok(fp16.graph.initializer.some((t) => t.dataType === 10));
+  });
+
+  it('emits recursions as nested Loops, or unrolled on request', () => {
+    const p = program('trm-sudoku');
+    const looped = emit(p);
+    const loops = looped.graph.node.filter((n) => n.opType === 'Loop');
+    assert.ok(loops.length >= 1);
+    const body = loops[0]!.attribute.find((a) => a.name === 'body')!.g!;
+    assert.ok(
+      body.node.some((n) => n.opType === 'Loop'),
+      'the inner recursion is a Loop too',
+    );
+    assert.ok(!opTypes(emit(p, { loops: false })).has('Loop'));
+    // Detach points and dropout are the identity at inference: no node at all.
+    assert.ok(!opTypes(looped).has('Dropout'));
   });
 
   it('fails naming the op, node and opset for an op it does not know', () => {

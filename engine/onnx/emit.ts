@@ -2,6 +2,7 @@ import type { Dim } from '../graph/dims.ts';
 import type { IrOp, IrProgram } from '../graph/ir.ts';
 import { GraphBuilder, MS_DOMAIN } from './builder.ts';
 import { type EmitContext, type Opset, type Precision } from './context.ts';
+import { dropIdentities, emitSequence } from './loops.ts';
 import { emitOp } from './ops.ts';
 import {
   DataType,
@@ -38,6 +39,8 @@ export interface EmitOptions {
   producerVersion?: string;
   /** Longest sequence the export accepts (RoPE table length); default: fixed T, else 2048. */
   maxPositions?: number;
+  /** Recursions as ONNX Loops (file size independent of steps) or unrolled. @default true */
+  loops?: boolean;
 }
 
 /** A graph input/output name safe for every host (C identifiers plus `.`). */
@@ -138,14 +141,18 @@ export function emitOnnx(
     return valueInfo(name, i.dtype === 'int32' ? DataType.INT32 : DataType.FLOAT, i.shape);
   });
   addWeights(ctx, [...program.params.keys(), ...program.buffers.keys()]);
-  for (const op of program.ops) {
-    emitOp(ctx, op);
-  }
+  const { ops, resolve } = dropIdentities(program.ops);
+  const finals = [
+    ...program.outputs.map((o) => o.value),
+    ...(program.supervision?.state ?? []).flatMap((s) => [s.output, s.init]),
+  ].map(resolve);
+  if (opts.loops === false) for (const op of ops) emitOp(ctx, op);
+  else emitSequence(ctx, ops, new Set(finals));
   const outputs: ReturnType<typeof valueInfo>[] = [];
   const addOutput = (name: string, value: string, shape: readonly Dim[]) => {
     const onnxName = sanitizeName(name);
     ioNames[onnxName] = name;
-    b.op('Identity', [value], {}, onnxName);
+    b.op('Identity', [resolve(value)], {}, onnxName);
     outputs.push(valueInfo(onnxName, DataType.FLOAT, shape));
   };
   for (const o of program.outputs) addOutput(o.name, o.value, o.shape);

@@ -8,6 +8,7 @@ export const onnx = onnxProto.onnx;
 export type TensorProto = onnxProto.onnx.ITensorProto;
 export type NodeProto = onnxProto.onnx.INodeProto;
 export type AttributeProto = onnxProto.onnx.IAttributeProto;
+export type GraphProto = onnxProto.onnx.IGraphProto;
 
 /** TensorProto.DataType values used here. */
 export const DataType = {
@@ -56,7 +57,12 @@ export function int64Tensor(
 
 /** Attribute values, tagged with their ONNX attribute type. */
 export type Attr =
-  { i: number } | { f: number } | { s: string } | { ints: number[] } | { t: TensorProto };
+  | { i: number }
+  | { f: number }
+  | { s: string }
+  | { ints: number[] }
+  | { t: TensorProto }
+  | { g: GraphProto };
 
 export const int = (i: number): Attr => ({ i });
 export const float = (f: number): Attr => ({ f });
@@ -73,5 +79,6 @@ export function attribute(name: string, a: Attr): AttributeProto {
       s: new TextEncoder().encode(a.s),
     };
   if ('ints' in a) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.ints };
-  return { name, type: onnx.AttributeProto.AttributeType.TENSOR, t: a.t };
+  if ('t' in a) return { name, type: onnx.AttributeProto.AttributeType.TENSOR, t: a.t };
+  return { name, type: onnx.AttributeProto.AttributeType.GRAPH, g: a.g };
 }

@@ -18,6 +18,8 @@ Options:
   --mode M                 full (fixed-depth model, default) | step (one supervision step)
   --out FILE               output path (default: <graph>.<precision>.onnx)
   --tokenizer FILE         embed a tokenizer.json in the model's metadata
+  --unroll                 unroll recursions instead of emitting ONNX Loops (larger file,
+                           slower to load; sometimes faster at batch 1)
   --preset NAME            apply one of the document's presets first
   --backend NAME           tfjs backend for the reference run`;
 
@@ -71,6 +73,7 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
         mode: { type: 'string', default: 'full' },
         out: { type: 'string' },
         tokenizer: { type: 'string' },
+        unroll: { type: 'boolean' },
         preset: { type: 'string' },
         backend: { type: 'string' },
       },
@@ -130,12 +133,17 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       mode: v.mode,
       out: target,
       metadata,
+      loops: !v.unroll,
       ...(weights ? { weights } : {}),
     });
     out.log(
       `exported ${target} (opset ${opset}, ${precision}, ${v.mode}; reference: tfjs ${backend.active})`,
     );
     for (const line of formatVerdict(result.report)) out.log(line);
+    if (!result.report.ok && !weights)
+      out.log(
+        'note: these are untrained initial weights, whose logits are near ties; quantization flips such ties, so top-1 agreement means little until the model is trained (pass --weights).',
+      );
     return result.report.ok ? 0 : 1;
   } catch (e) {
     out.error(`trm export: ${(e as Error).message}`);
