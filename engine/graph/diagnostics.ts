@@ -163,7 +163,11 @@ export const messages = {
   }),
   tooDeep: (limit: number) => ({
     code: 'too-deep',
-    message: `Components and recursions nest more than ${limit} levels deep, or unroll to too many operations. Reduce nesting or recursion steps.`,
+    message: `Components and recursions nest more than ${limit} levels deep. Reduce the nesting.`,
+  }),
+  tooLarge: (limit: number) => ({
+    code: 'too-large',
+    message: `Unrolled, the model needs more than ${limit.toLocaleString('en-US')} operations (recursion steps multiply). Reduce recursion steps or nesting, or turn on deep supervision to unroll one step at a time.`,
   }),
   sequenceLength: (node: string, got: Dim) => ({
     code: 'sequence-length',

@@ -153,8 +153,14 @@ export const recursion = defineKind({
     let current = { ...inputs };
     let out: Record<string, TensorValue> | undefined;
     for (let s = 0; s < p.steps; s++) {
+      const budget = ctx.opBudget();
       out = ctx.instantiate(p.component, current, stepScope(ctx, p, s));
       if (!out || (s === 0 && !checkCarry(p, ctx, out, current))) return undefined;
+      // One step's size tells the unrolled size: refuse now rather than at the limit.
+      if (s === 0 && (budget - ctx.opBudget()) * (p.steps - 1) > ctx.opBudget()) {
+        ctx.tooLarge();
+        return undefined;
+      }
       const detach = s < noGrad || (p.deepSupervision && s < p.steps - 1);
       const next = { ...current };
       for (const { output, input } of p.carry) {

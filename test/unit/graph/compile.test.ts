@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
-import { ok, parsed, rawDoc, type GraphSpec } from './helpers.ts';
+import { check, errorCodes, ok, parsed, rawDoc, type GraphSpec } from './helpers.ts';
+
+const report = (r: ReturnType<typeof ok>) => r.nodes.get('main/r')?.flopsPerToken;
 
 const D = 32;
 const V = 10;
@@ -126,6 +128,56 @@ describe('compile: program outputs and state', () => {
         .reduce((s, n) => s + n.params, 0);
       assert.equal(sum, r.totalParams, file);
     }
+  });
+});
+
+describe('compile: limits', () => {
+  const blk: GraphSpec = {
+    nodes: [
+      ['h', 'component-input', { name: 'h' }],
+      ['lin', 'linear', { inFeatures: D, outFeatures: D }],
+      ['o', 'component-output', { name: 'h' }],
+    ],
+    edges: ['h.out -> lin.x', 'lin.out -> o.value'],
+  };
+  const inner: GraphSpec = {
+    nodes: [
+      ['h', 'component-input', { name: 'h' }],
+      ['ri', 'recursion', { component: 'blk', steps: 4096, carry: [{ output: 'h', input: 'h' }] }],
+      ['o', 'component-output', { name: 'h' }],
+    ],
+    edges: ['h.out -> ri.h', 'ri.h -> o.value'],
+  };
+  const huge = rawDoc(
+    {
+      nodes: [
+        ['tok', 'token-input', { vocab: V, maxLength: 8 }],
+        ['emb', 'token-embedding', { vocab: V, width: D }],
+        [
+          'r',
+          'recursion',
+          { component: 'inner', steps: 4096, carry: [{ output: 'h', input: 'h' }] },
+        ],
+        ['head', 'lm-head', { width: D, vocab: V, tiedTo: 'emb' }],
+      ],
+      edges: ['tok.tokens -> emb.tokens', 'emb.out -> r.h', 'r.h -> head.x'],
+    },
+    { components: { blk, inner } },
+  );
+
+  it('a 4096 × 4096 recursion validates (bodies lowered once) but refuses to unroll', () => {
+    const checked = ok(huge);
+    assert.equal(checked.totalParams, V * D + D * D);
+    assert.equal(report(checked), 4096 * 4096 * 2 * D * D);
+    // Refused after one outer step (4096 ops), not after 2M ops (which took over a minute).
+    const full = check(huge, { mode: 'full' });
+    assert.deepEqual(errorCodes(full.diagnostics), ['too-large']);
+    assert.match(full.diagnostics[0]!.message, /more than 2,000,000 operations/);
+  });
+
+  it('maxOps bounds the unrolled program', () => {
+    const small = compile(parsed(huge), { mode: 'full', maxOps: 100 });
+    assert.deepEqual(errorCodes(small.diagnostics), ['too-large']);
   });
 });
 
