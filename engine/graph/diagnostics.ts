@@ -144,6 +144,10 @@ export const messages = {
     code: 'deep-supervision',
     message: `Recursion "${node}" uses deep supervision inside recursion "${outer}", but only the outermost loop can supervise its steps. Turn deepSupervision off here, or on "${outer}" instead.`,
   }),
+  supervisionPerStep: (node: string) => ({
+    code: 'deep-supervision',
+    message: `Recursion "${node}" uses deep supervision with per-step weights, but deep supervision trains one step for every step, so the weights must be shared. Set "weights" to "shared" or turn deepSupervision off.`,
+  }),
   supervisionTwice: (first: string, second: string) => ({
     code: 'deep-supervision',
     message: `Recursions "${first}" and "${second}" both use deep supervision, but a model trains with one supervision loop. Turn deepSupervision off on one of them.`,

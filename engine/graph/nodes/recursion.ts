@@ -130,6 +130,11 @@ export const recursion = defineKind({
       );
       return undefined;
     }
+    if (p.deepSupervision && p.weights === 'per-step') {
+      // Step mode trains one step program for every supervision step: one set of weights.
+      ctx.report(messages.supervisionPerStep(ctx.nodeId));
+      return undefined;
+    }
     if (p.gradSteps !== undefined && p.gradSteps > p.steps) {
       ctx.report(messages.gradStepsTooMany(ctx.nodeId, p.gradSteps, p.steps));
       return undefined;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
+import { applyPreset, presetNames } from '../../../engine/graph/presets.ts';
 import { check, errorCodes, ok, parsed, rawDoc, type GraphSpec } from './helpers.ts';
 
 const report = (r: ReturnType<typeof ok>) => r.nodes.get('main/r')?.flopsPerToken;
@@ -129,6 +130,23 @@ describe('compile: program outputs and state', () => {
       assert.equal(sum, r.totalParams, file);
     }
   });
+});
+
+describe('compile: every mode counts the same weights', () => {
+  for (const file of readdirSync('templates').filter((f) => f.endsWith('.json'))) {
+    it(`${file}, every preset: check, step and full agree`, () => {
+      const doc = parsed(JSON.parse(readFileSync(`templates/${file}`, 'utf8')));
+      const variants = [doc, ...presetNames(doc).map((p) => applyPreset(doc, p))];
+      for (const v of variants) {
+        assert.ok(!('error' in v));
+        const d = 'doc' in v ? v.doc : v;
+        const counts = (['check', 'step', 'full'] as const).map(
+          (mode) => compile(d, { mode }).totalParams,
+        );
+        assert.equal(new Set(counts).size, 1, `${file}: ${counts.join(' / ')}`);
+      }
+    });
+  }
 });
 
 describe('compile: limits', () => {
