@@ -145,10 +145,16 @@ export const recursion = defineKind({
   flopsPerToken: () => 0,
   lower: (p, inputs, ctx) => {
     if (ctx.mode === 'check') {
+      const budget = ctx.opBudget();
       const out = ctx.instantiate(p.component, inputs, stepScope(ctx, p, 0), p.steps);
       if (!out || !checkCarry(p, ctx, out, inputs)) return undefined;
+      const perStep = p.weights === 'per-step';
+      if (perStep && (budget - ctx.opBudget()) * (p.steps - 1) > ctx.opBudget()) {
+        ctx.tooLarge();
+        return undefined;
+      }
       // Per-step weights exist once per step; declare the others so counts are right.
-      for (let s = 1; s < p.steps && p.weights === 'per-step'; s++) {
+      for (let s = 1; s < p.steps && perStep; s++) {
         ctx.instantiate(p.component, inputs, stepScope(ctx, p, s), 0);
       }
       return out;

@@ -193,6 +193,17 @@ describe('compile: limits', () => {
     assert.match(full.diagnostics[0]!.message, /more than 2,000,000 operations/);
   });
 
+  it('per-step weights 4096 × 4096 deep are refused in check mode too, without a long walk', () => {
+    const perStep = structuredClone(huge) as typeof huge & {
+      main: { nodes: { params: Record<string, unknown> }[] };
+      components: Record<string, { nodes: { params: Record<string, unknown> }[] }>;
+    };
+    perStep.main.nodes[2]!.params.weights = 'per-step';
+    perStep.components.inner!.nodes[1]!.params.weights = 'per-step';
+    const r = check(perStep);
+    assert.deepEqual(errorCodes(r.diagnostics), ['too-large']);
+  });
+
   it('maxOps bounds the unrolled program', () => {
     const small = compile(parsed(huge), { mode: 'full', maxOps: 100 });
     assert.deepEqual(errorCodes(small.diagnostics), ['too-large']);
