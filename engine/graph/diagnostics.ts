@@ -32,10 +32,15 @@ export const messages = {
     code: 'unsupported-version',
     message: `Document version ${JSON.stringify(found)} is not supported; this build reads version 1. Update TRM Studio or convert the file.`,
   }),
-  unknownKind: (kind: string, known: readonly string[]) => ({
-    code: 'unknown-kind',
-    message: `Node kind "${kind}" does not exist. Use one of: ${known.join(', ')}.`,
-  }),
+  unknownKind: (kind: string, known: readonly string[]) => {
+    const near = closest(kind, known);
+    return {
+      code: 'unknown-kind',
+      message: near
+        ? `Node kind "${kind}" does not exist. Did you mean "${near}"?`
+        : `Node kind "${kind}" does not exist. Use one of: ${known.join(', ')}.`,
+    };
+  },
   duplicateNode: (id: string) => ({
     code: 'duplicate-node',
     message: `Two nodes are called "${id}". Give each node a unique id.`,
@@ -183,6 +188,39 @@ export const messages = {
   }),
   other: (node: string, text: string) => ({ code: 'invalid', message: `Node "${node}": ${text}` }),
 } as const;
+
+/** The candidate within edit distance 2 (or a case/separator variant) of `word`, if one is. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = norm(c) === norm(word) ? 0 : editDistance(word.toLowerCase(), c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + cost,
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
 
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === 'error');
