@@ -149,6 +149,34 @@ describe('compile: every mode counts the same weights', () => {
   }
 });
 
+describe('compile: names that are also Object.prototype members', () => {
+  it('a component called "constructor" and a dim called "toString" work like any other', () => {
+    const blk: GraphSpec = {
+      nodes: [
+        ['h', 'component-input', { name: 'h' }],
+        ['lin', 'linear', { inFeatures: 'toString', outFeatures: 'toString' }],
+        ['o', 'component-output', { name: 'h' }],
+      ],
+      edges: ['h.out -> lin.x', 'lin.out -> o.value'],
+    };
+    const r = ok(
+      rawDoc(
+        {
+          nodes: [
+            ['tok', 'token-input', { vocab: V, maxLength: 8 }],
+            ['emb', 'token-embedding', { vocab: V, width: 'toString' }],
+            ['c', 'component', { component: 'constructor' }],
+            ['head', 'lm-head', { width: 'toString', vocab: V, tiedTo: 'emb' }],
+          ],
+          edges: ['tok.tokens -> emb.tokens', 'emb.out -> c.h', 'c.h -> head.x'],
+        },
+        { dims: { toString: 12 }, components: { constructor: blk } },
+      ),
+    );
+    assert.equal(r.totalParams, V * 12 + 12 * 12);
+  });
+});
+
 describe('compile: limits', () => {
   const blk: GraphSpec = {
     nodes: [
