@@ -167,17 +167,19 @@ class Compiler {
     scope: Scope,
     bound: Record<string, TensorValue>,
     path: string,
+    via?: { graph: string; node: string },
   ): Record<string, TensorValue> | undefined {
     if (this.aborted) return undefined;
     if (this.stack.includes(name)) {
       this.report({
         severity: 'error',
         ...messages.componentCycle([...this.stack.slice(this.stack.indexOf(name)), name]),
+        ...via,
       });
       return undefined;
     }
     if (this.stack.length >= MAX_NESTING) {
-      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING) });
+      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING), ...via });
       this.aborted = true;
       return undefined;
     }
@@ -383,7 +385,10 @@ class Compiler {
         const saved = this.flopScale;
         this.flopScale *= repeat;
         try {
-          return this.run(component, childScope, inputs, path);
+          return this.run(component, childScope, inputs, path, {
+            graph: graph.label,
+            node: nodeId,
+          });
         } finally {
           this.flopScale = saved;
         }
