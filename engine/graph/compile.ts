@@ -412,6 +412,13 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
   const compiler = new Compiler(doc, options.mode ?? 'check', options.maxOps ?? 2_000_000);
   for (const name of Object.keys(doc.components)) compiler.graphFor(name);
   const main = compiler.graphFor('main');
+  for (const name of unusedComponents(doc)) {
+    compiler.report({
+      severity: 'warning',
+      ...messages.unusedComponent(name),
+      graph: `components.${name}`,
+    });
+  }
   if (main) compiler.run('main', { prefix: '', owner: '' }, {}, 'main');
   const program = compiler.program;
   if (main && main.ok) {
@@ -432,6 +439,23 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
     nodes: compiler.nodes,
     totalParams,
   };
+}
+
+/** Components that no component or recursion node reaches from the main graph. */
+function unusedComponents(doc: GraphDocument): string[] {
+  const reached = new Set<string>();
+  const visit = (graph: GraphDocument['main']) => {
+    for (const n of graph.nodes) {
+      const name = n.params.component;
+      if ((n.kind === 'component' || n.kind === 'recursion') && typeof name === 'string') {
+        if (reached.has(name) || !Object.hasOwn(doc.components, name)) continue;
+        reached.add(name);
+        visit(doc.components[name] as GraphDocument['main']);
+      }
+    }
+  };
+  visit(doc.main);
+  return Object.keys(doc.components).filter((c) => !reached.has(c));
 }
 
 /** `main/c/head` → `c.head`: an output name that stays unique when head ids repeat. */

@@ -166,6 +166,10 @@ export const messages = {
     code: 'no-inputs',
     message: 'The main graph has no token-input node. Add one and connect it to an embedding.',
   }),
+  unusedComponent: (name: string) => ({
+    code: 'unused-component',
+    message: `Component "${name}" is not used by the main graph. Add a component or recursion node that uses it, or delete it.`,
+  }),
   unusedNode: (node: string) => ({
     code: 'unused-node',
     message: `Node "${node}" does not contribute to any output. Connect it or delete it.`,
