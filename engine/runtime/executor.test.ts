@@ -161,6 +161,10 @@ describe('executor feeds and fetches', () => {
     assert.throws(run({ tokens: tokens([[1, 2, 3]]) }), /Feed "tokens" is int32 \[1, 3\]/);
     assert.throws(run({ tokens: tf.zeros([4], 'int32') }), /Feed "tokens" is int32 \[4\]/);
     assert.throws(
+      run({ tokens: tokens([[1, 2, 5, 4]]) }),
+      /Gather of main\/embed failed: Token id 5 in "tokens" is outside the vocabulary \[0, 5\)/,
+    );
+    assert.throws(
       run({ tokens: tokens([[1, 2, 3, 4]]), tokenz: tf.zeros([1]) }),
       /Unknown feed "tokenz"/,
     );
@@ -188,6 +192,28 @@ describe('executor feeds and fetches', () => {
     assert.deepEqual(out.head?.shape, [1, 4, 5]);
     tf.dispose([out, ids]);
     assert.equal(tf.memory().numTensors, before);
+    w.dispose();
+  });
+
+  it('says how to fix a sequence longer than the position table', () => {
+    const p = compileSpec({
+      nodes: [
+        { id: 'tokens', kind: 'token-input', params: { vocab: 5, maxLength: 2 } },
+        { id: 'embed', kind: 'token-embedding', params: { vocab: 5, width: 3 } },
+        { id: 'pos', kind: 'position-embedding', params: { maxLength: 2, width: 3 } },
+        { id: 'head', kind: 'lm-head', params: { width: 3, vocab: 5 } },
+      ],
+      edges: [
+        ['tokens.tokens', 'embed.tokens'],
+        ['embed.out', 'pos.x'],
+        ['pos.out', 'head.x'],
+      ],
+    });
+    const w = createWeights(p);
+    assert.throws(
+      () => runProgram(p, w, { tokens: tokens([[1, 2, 3]]) }, ['head']),
+      /SliceLike of main\/pos failed: .*feed sequences of at most 2 tokens, or raise the node's maxLength/,
+    );
     w.dispose();
   });
 

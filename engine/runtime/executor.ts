@@ -23,7 +23,10 @@ import type { WeightStore } from './weights.ts';
 export interface RunOptions {
   /** Enables Dropout. @default false */
   training?: boolean;
-  /** Seeds the dropout masks (each Dropout op gets its own stream). */
+  /**
+   * Seeds the dropout masks; each Dropout op mixes in its own name. Pass a different seed
+   * per training step, or every step drops the same units.
+   */
   seed?: number;
 }
 
@@ -171,12 +174,28 @@ function sliceAxis(x: tf.Tensor, axis: number, length: number, what: string): tf
   const have = x.shape[ax] as number;
   if (length > have) {
     throw new Error(
-      `${what} needs ${length} entries along axis ${ax}, but the tensor has ${have}.`,
+      `${what} needs ${length} entries along axis ${ax}, but the tensor has ${have}: feed sequences of at most ${have} tokens, or raise the node's maxLength.`,
     );
   }
   if (length === have) return x;
   const size = x.shape.map((d, i) => (i === ax ? length : d));
   return tf.slice(x, new Array<number>(x.rank).fill(0), size);
+}
+
+/** Out-of-range ids would read garbage on wasm and throw a bare error on cpu: name them. */
+function checkIds(ids: tf.Tensor, rows: number, name: string): void {
+  if (ids.dtype !== 'int32') {
+    throw new Error(`Gather needs int32 ids, but "${name}" is ${ids.dtype}.`);
+  }
+  const values = ids.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const id = values[i] as number;
+    if (id < 0 || id >= rows) {
+      throw new Error(
+        `Token id ${id} in "${name}" is outside the vocabulary [0, ${rows}): encode the input with this model's tokenizer, or raise vocab.`,
+      );
+    }
+  }
 }
 
 function softmax(x: tf.Tensor, axis: number): tf.Tensor {
@@ -202,8 +221,12 @@ function evalOp(op: IrOp, get: (name: string) => tf.Tensor, opts: RunOptions): t
       return tf.div(get(op.a), get(op.b));
     case 'Scale':
       return tf.mul(get(op.x), tf.scalar(op.factor));
-    case 'Gather':
-      return gather(get(op.data), get(op.indices));
+    case 'Gather': {
+      const data = get(op.data);
+      const ids = get(op.indices);
+      checkIds(ids, data.shape[0] as number, op.indices);
+      return gather(data, ids);
+    }
     case 'Reshape': {
       const x = get(op.x);
       // ONNX: 0 copies the input's dim, -1 is inferred.
