@@ -38,7 +38,10 @@ export function resolveParams(
   const resolved: Record<string, unknown> = {};
   let ok = true;
   for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === 'string' && isNumeric(shape[key])) {
+    if (
+      typeof value === 'string' &&
+      isNumeric(Object.hasOwn(shape, key) ? shape[key] : undefined)
+    ) {
       const size = Object.hasOwn(dims, value) ? dims[value] : undefined;
       if (size === undefined) {
         report(messages.unknownDim(key, value));
