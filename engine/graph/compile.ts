@@ -463,7 +463,11 @@ function dottedPath(path: string): string {
   return path.replace(/^main\//, '').replaceAll('/', '.');
 }
 
-/** A component port's name from its raw (not yet validated) parameters. */
+/**
+ * A component port's name from its raw (not yet validated) parameters; an invalid name is
+ * already reported on the port node, so instances fall back to its id instead of echoing it.
+ */
 function rawPortName(n: { id: string; params: Record<string, unknown> }): string {
-  return typeof n.params.name === 'string' ? n.params.name : n.id;
+  const name = n.params.name;
+  return typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : n.id;
 }
