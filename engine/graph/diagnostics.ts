@@ -22,7 +22,7 @@ export interface Diagnostic {
 export const messages = {
   invalidJson: (detail: string) => ({
     code: 'invalid-json',
-    message: `The file is not valid JSON (${detail}). Fix the syntax or restore a backup.`,
+    message: `The file is not valid JSON (${detail.replace(/\s+/g, ' ')}). Fix the syntax or restore a backup.`,
   }),
   schema: (path: string, detail: string) => ({
     code: 'schema',
@@ -40,9 +40,21 @@ export const messages = {
     code: 'duplicate-node',
     message: `Two nodes are called "${id}". Give each node a unique id.`,
   }),
-  badParam: (path: string, detail: string) => ({
+  badParam: (path: string, detail: string, node?: string) => ({
     code: 'bad-param',
-    message: `Parameter "${path}" is invalid: ${detail}.`,
+    message: `Parameter "${path}"${node ? ` of node "${node}"` : ''} is invalid: ${detail.replace(/\.$/, '')}. Enter a valid value.`,
+  }),
+  missingParam: (node: string, kind: string, key: string) => ({
+    code: 'bad-param',
+    message: `Node "${node}" (${kind}) needs parameter "${key}". Enter a value for it.`,
+  }),
+  unknownParam: (node: string, kind: string, key: string, known: readonly string[]) => ({
+    code: 'bad-param',
+    message: `Node "${node}" (${kind}) has no parameter "${key}"${known.length ? ` (its parameters: ${known.join(', ')})` : ''}. Remove it or fix its name.`,
+  }),
+  forbiddenKey: (path: string, key: string) => ({
+    code: 'schema',
+    message: `The document is malformed at ${path || 'the top level'}: the key "${key}" is not allowed. Rename or remove it.`,
   }),
   unknownDim: (param: string, name: string) => ({
     code: 'unknown-dim',
@@ -66,11 +78,11 @@ export const messages = {
   }),
   cycle: (nodes: readonly string[]) => ({
     code: 'cycle',
-    message: `Nodes ${nodes.map((n) => `"${n}"`).join(' → ')} form a cycle. Loops are only allowed inside a recursion node: move the repeated part into a component and recurse over it.`,
+    message: `${nodes.length === 1 ? `Node "${nodes[0]}" feeds its own input` : `Nodes ${nodes.map((n) => `"${n}"`).join(' → ')} form a cycle`}. Loops are only allowed inside a recursion node: move the repeated part into a component and recurse over it.`,
   }),
   rankMismatch: (node: string, port: string, expected: string, got: Shape) => ({
     code: 'rank-mismatch',
-    message: `Input "${port}" of node "${node}" expects ${expected} but receives ${formatShape(got)}. Connect a tensor of that shape.`,
+    message: `Input "${port}" of node "${node}" expects ${expected} but receives a ${formatShape(got)} tensor. Connect a tensor of that shape.`,
   }),
   widthMismatch: (node: string, port: string, expected: Dim, got: Dim) => ({
     code: 'width-mismatch',
@@ -84,9 +96,9 @@ export const messages = {
     code: 'dtype-mismatch',
     message: `Input "${port}" of node "${node}" expects ${expected} but receives ${got}. ${expected === 'token ids' ? 'Connect a token-input node.' : 'Embed the tokens first.'}`,
   }),
-  notDivisible: (node: string, what: string, by: string) => ({
+  notDivisible: (node: string, what: string, by: string, fix = 'Change one of them.') => ({
     code: 'not-divisible',
-    message: `In node "${node}", ${what} must be divisible by ${by}. Change one of them.`,
+    message: `In node "${node}", ${what} must be divisible by ${by}. ${fix}`,
   }),
   tiedVocabMismatch: (node: string, headVocab: number, embVocab: number, emb: string) => ({
     code: 'tied-vocab-mismatch',
@@ -127,6 +139,14 @@ export const messages = {
   gradStepsTooMany: (node: string, grad: number, steps: number) => ({
     code: 'grad-steps',
     message: `Recursion "${node}" keeps gradients for ${grad} steps but only runs ${steps}. Set "gradSteps" to at most ${steps}.`,
+  }),
+  supervisionNested: (node: string, outer: string) => ({
+    code: 'deep-supervision',
+    message: `Recursion "${node}" uses deep supervision inside recursion "${outer}", but only the outermost loop can supervise its steps. Turn deepSupervision off here, or on "${outer}" instead.`,
+  }),
+  supervisionTwice: (first: string, second: string) => ({
+    code: 'deep-supervision',
+    message: `Recursions "${first}" and "${second}" both use deep supervision, but a model trains with one supervision loop. Turn deepSupervision off on one of them.`,
   }),
   noOutputs: () => ({
     code: 'no-outputs',

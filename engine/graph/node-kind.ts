@@ -15,8 +15,11 @@ export type Category =
 export interface PortSpec {
   name: string;
   doc: string;
-  /** `tokens` ports carry int32 ids, `float` ports activations. Drives handle colours. */
-  type: 'tokens' | 'float';
+  /**
+   * `tokens` ports carry int32 ids, `float` ports activations, `any` either (component
+   * ports, whose type is whatever the body does with them). Drives handle colours.
+   */
+  type: 'tokens' | 'float' | 'any';
   optional?: boolean;
 }
 

@@ -119,6 +119,17 @@ export const recursion = defineKind({
         return undefined;
       }
     }
+    const fed = p.carry.map((c) => c.input);
+    const twice = fed.find((input, i) => fed.indexOf(input) !== i);
+    if (twice !== undefined) {
+      ctx.report(
+        messages.recursionBadCarry(
+          ctx.nodeId,
+          `input "${twice}" is fed back twice in "carry", but each input carries one output. Remove one of the two pairs`,
+        ),
+      );
+      return undefined;
+    }
     if (p.gradSteps !== undefined && p.gradSteps > p.steps) {
       ctx.report(messages.gradStepsTooMany(ctx.nodeId, p.gradSteps, p.steps));
       return undefined;
