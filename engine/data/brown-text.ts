@@ -1,7 +1,7 @@
 /**
  * Brown corpus files (`word/tag word/tag ...`, one tab-indented sentence per line) → plain
  * text: tags stripped, tokens joined with English spacing (no space before closing
- * punctuation, none after opening brackets and quotes), `` and '' turned into ", one sentence
+ * punctuation, none after opening brackets and quotes), `` and '' turned into " (also inch marks), one sentence
  * per line. Pure.
  */
 
@@ -21,7 +21,7 @@ export function detokenize(words: readonly string[]): string {
   for (const word of words) {
     if (word === '.' && text.endsWith('.')) continue; // "Jr." ending a sentence
     if (!glueNext && !NO_SPACE_BEFORE.has(word)) text += ' ';
-    text += REPLACE[word] ?? word;
+    text += REPLACE[word] ?? word.replaceAll("''", '"'); // inch marks: 1/8''
     glueNext = NO_SPACE_AFTER.has(word);
   }
   return text;
