@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import tokenizers from 'tokenizers';
 import { BpeTokenizer } from './bpe.ts';
 import { BYTE_TO_CHAR, decodeByteLevel } from './byte-level.ts';
-import { createDataSource } from './index.ts';
+import { createDataSource, restoreTokenizer } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trm-bpe-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,5 +97,8 @@ describe('BPE tokenizer', () => {
     assert.deepEqual(description.tokenizer, JSON.parse(readFileSync(tokenizerFile, 'utf8')));
     const batch = first.trainBatch(0, 1);
     assert.ok(corpus.includes(first.decode(batch.inputs)));
+    const restored = await restoreTokenizer(description);
+    assert.equal(restored.vocabSize, 290);
+    assert.equal(restored.decode(batch.inputs), first.decode(batch.inputs));
   });
 });

@@ -89,3 +89,18 @@ export async function createDataSource(spec: DataSpec, seed: number): Promise<Da
       return createCellsSource(additionTask(resolved), seed, resolved.validationSize);
   }
 }
+
+/**
+ * Rebuilds a text tokenizer from a source's `describe()` (as stored in model metadata), for the
+ * playground and export: a char vocabulary or a byte-level BPE tokenizer.json.
+ */
+export async function restoreTokenizer(description: {
+  tokenizer?: unknown;
+}): Promise<TextTokenizer> {
+  const tokenizer = description.tokenizer as { type?: unknown; vocab?: unknown } | undefined;
+  if (tokenizer?.type === 'char' && Array.isArray(tokenizer.vocab)) {
+    return CharTokenizer.fromVocab(tokenizer.vocab.map(String));
+  }
+  const { BpeTokenizer } = await import('./bpe.ts');
+  return BpeTokenizer.fromJson(tokenizer, 'the stored tokenizer');
+}

@@ -25,6 +25,11 @@ class SearchState {
   readonly full: number;
   count = 0;
   first: Uint8Array | undefined;
+  /** Keep a copy of the first solution found. */
+  keepFirst = true;
+  /** A digit bit that `forbidCell` may not take (for "is there another solution?" checks). */
+  forbidCell = -1;
+  forbidBit = 0;
 
   constructor(
     readonly cells: Uint8Array,
@@ -76,7 +81,7 @@ class SearchState {
       (this.rows[r] as number) |
       (this.cols[c] as number) |
       (this.boxes[this.boxOf[i] as number] as number);
-    return ~used & this.full;
+    return ~used & this.full & (i === this.forbidCell ? ~this.forbidBit : -1);
   }
 
   /** Depth-first search on the most constrained blank cell; stops once `limit` solutions are found. */
@@ -98,7 +103,7 @@ class SearchState {
     }
     if (best < 0) {
       this.count++;
-      if (!this.first) this.first = cells.slice();
+      if (this.keepFirst && !this.first) this.first = cells.slice();
       return;
     }
     if (bestCount === 0) return;
@@ -159,16 +164,38 @@ export function generateSudoku(box: number, rng: Rng, minClues = 0): SudokuPair 
   const n = box * box;
   const solution = solveSudoku(new Uint8Array(n * n), box, rng);
   if (!solution) throw new Error('unreachable: an empty grid always has a solution');
-  const puzzle = solution.slice();
+  // One search state is kept through the digging. Blanking a cell keeps the solution unique
+  // exactly when no solution puts a different digit there, a single search for one solution.
+  const state = new SearchState(solution.slice(), box);
+  state.load();
+  state.keepFirst = false;
+  const puzzle = state.cells;
   let clues = n * n;
   for (const cell of rng.permutation(n * n)) {
     if (clues <= minClues) break;
-    const keep = puzzle[cell] as number;
+    const value = puzzle[cell] as number;
+    const bit = 1 << (value - 1);
+    const r = Math.floor(cell / n);
+    const c = cell % n;
+    const b = state.boxOf[cell] as number;
     puzzle[cell] = 0;
-    if (countSolutions(puzzle, box, 2) === 1) clues--;
-    else puzzle[cell] = keep;
+    state.rows[r] = (state.rows[r] as number) & ~bit;
+    state.cols[c] = (state.cols[c] as number) & ~bit;
+    state.boxes[b] = (state.boxes[b] as number) & ~bit;
+    state.count = 0;
+    state.forbidCell = cell;
+    state.forbidBit = bit;
+    state.search(1, undefined);
+    if (state.count === 0) {
+      clues--;
+      continue;
+    }
+    puzzle[cell] = value;
+    state.rows[r] = (state.rows[r] as number) | bit;
+    state.cols[c] = (state.cols[c] as number) | bit;
+    state.boxes[b] = (state.boxes[b] as number) | bit;
   }
-  return { puzzle, solution };
+  return { puzzle: puzzle.slice(), solution };
 }
 
 /**

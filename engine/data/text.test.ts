@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CharTokenizer } from './char-tokenizer.ts';
-import { createDataSource } from './index.ts';
+import { createDataSource, restoreTokenizer } from './index.ts';
 import { splitText } from './text-split.ts';
 import { IGNORE } from './types.ts';
 
@@ -28,6 +28,13 @@ describe('char tokenizer', () => {
     assert.equal(tok.decode(tok.encodeSync('aZ')), 'a\uFFFD');
     const again = CharTokenizer.fromVocab(tok.describe().vocab);
     assert.deepEqual(again.encodeSync(corpus), tok.encodeSync(corpus));
+  });
+
+  it('is restored from a source description', async () => {
+    const source = await createDataSource({ type: 'text', path: corpusFile, length: 8 }, 1);
+    const tok = await restoreTokenizer(source.describe());
+    const batch = source.trainBatch(0, 1);
+    assert.deepEqual(await tok.encode(source.decode(batch.inputs)), batch.inputs);
   });
 });
 
