@@ -294,7 +294,7 @@ class Compiler {
       }
     }
     if (this.ops.length > this.maxOps && !this.aborted) {
-      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING) });
+      this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
       this.aborted = true;
     }
     return out;
@@ -333,6 +333,12 @@ class Compiler {
       ...kindCtx,
       scope,
       mode: this.mode,
+      opBudget: () => this.maxOps - this.ops.length,
+      tooLarge: () => {
+        if (this.aborted) return;
+        this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
+        this.aborted = true;
+      },
       siblingWeight: (id, local) => `${scope.prefix}${id}/${local}`,
       buffer: (local, shape, init) => {
         const name = `${scope.prefix}${nodeId}/${local}`;

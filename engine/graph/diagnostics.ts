@@ -32,10 +32,15 @@ export const messages = {
     code: 'unsupported-version',
     message: `Document version ${JSON.stringify(found)} is not supported; this build reads version 1. Update TRM Studio or convert the file.`,
   }),
-  unknownKind: (kind: string, known: readonly string[]) => ({
-    code: 'unknown-kind',
-    message: `Node kind "${kind}" does not exist. Use one of: ${known.join(', ')}.`,
-  }),
+  unknownKind: (kind: string, known: readonly string[]) => {
+    const near = closest(kind, known);
+    return {
+      code: 'unknown-kind',
+      message: near
+        ? `Node kind "${kind}" does not exist. Did you mean "${near}"?`
+        : `Node kind "${kind}" does not exist. Use one of: ${known.join(', ')}.`,
+    };
+  },
   duplicateNode: (id: string) => ({
     code: 'duplicate-node',
     message: `Two nodes are called "${id}". Give each node a unique id.`,
@@ -144,6 +149,10 @@ export const messages = {
     code: 'deep-supervision',
     message: `Recursion "${node}" uses deep supervision inside recursion "${outer}", but only the outermost loop can supervise its steps. Turn deepSupervision off here, or on "${outer}" instead.`,
   }),
+  supervisionPerStep: (node: string) => ({
+    code: 'deep-supervision',
+    message: `Recursion "${node}" uses deep supervision with per-step weights, but deep supervision trains one step for every step, so the weights must be shared. Set "weights" to "shared" or turn deepSupervision off.`,
+  }),
   supervisionTwice: (first: string, second: string) => ({
     code: 'deep-supervision',
     message: `Recursions "${first}" and "${second}" both use deep supervision, but a model trains with one supervision loop. Turn deepSupervision off on one of them.`,
@@ -163,7 +172,11 @@ export const messages = {
   }),
   tooDeep: (limit: number) => ({
     code: 'too-deep',
-    message: `Components and recursions nest more than ${limit} levels deep, or unroll to too many operations. Reduce nesting or recursion steps.`,
+    message: `Components and recursions nest more than ${limit} levels deep. Reduce the nesting.`,
+  }),
+  tooLarge: (limit: number) => ({
+    code: 'too-large',
+    message: `Unrolled, the model needs more than ${limit.toLocaleString('en-US')} operations (recursion steps multiply). Reduce recursion steps or nesting, or turn on deep supervision to unroll one step at a time.`,
   }),
   sequenceLength: (node: string, got: Dim) => ({
     code: 'sequence-length',
@@ -175,6 +188,39 @@ export const messages = {
   }),
   other: (node: string, text: string) => ({ code: 'invalid', message: `Node "${node}": ${text}` }),
 } as const;
+
+/** The candidate within edit distance 2 (or a case/separator variant) of `word`, if one is. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = norm(c) === norm(word) ? 0 : editDistance(word.toLowerCase(), c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + cost,
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
 
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === 'error');
