@@ -74,6 +74,11 @@ describe('BPE tokenizer', () => {
     writeFileSync(wordLevel, JSON.stringify({ model: { type: 'WordLevel', vocab: {} } }));
     assert.throws(() => BpeTokenizer.load(wordLevel), /no BPE model/);
     assert.throws(() => BpeTokenizer.load(join(dir, 'nope.json')), /Cannot read/);
+    const target = join(dir, 'no-such-folder', 'tokenizer.json');
+    assert.throws(
+      () => BpeTokenizer.train(corpus, 260).save(target),
+      (e: Error) => e.message.includes(target) && /Cannot write/.test(e.message),
+    );
   });
 
   it('a text source trains the tokenizer once, saves it, and reuses the saved file', async () => {

@@ -3,7 +3,9 @@
  * The binding trains only with the model's default trainer (30 000 tokens), so we train that,
  * keep the first merges up to the requested size, and write a standard tokenizer.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import tokenizers from 'tokenizers';
@@ -16,7 +18,18 @@ import {
 import { dataErrors } from './errors.ts';
 import type { TextTokenizer } from './text-tokenizer.ts';
 
-const { BPE, Tokenizer, byteLevelPreTokenizer } = tokenizers;
+const { Tokenizer } = tokenizers;
+const require = createRequire(import.meta.url);
+
+/** argv: tokenizers module path, training text file, output tokenizer.json. */
+const TRAIN_SCRIPT = `
+const [modulePath, input, output] = process.argv.slice(1);
+const { Tokenizer, BPE, byteLevelPreTokenizer } = require(modulePath);
+const tokenizer = new Tokenizer(BPE.empty());
+tokenizer.setPreTokenizer(byteLevelPreTokenizer(false, true));
+tokenizer.train([input]);
+tokenizer.save(output);
+`;
 type HfTokenizer = InstanceType<typeof Tokenizer>;
 
 export class BpeTokenizer implements TextTokenizer {
@@ -31,17 +44,31 @@ export class BpeTokenizer implements TextTokenizer {
     for (const [token, id] of Object.entries(json.model.vocab)) this.idToToken[id] = token;
   }
 
-  /** Trains on `text` (written to a temporary file in the OS temp folder, removed after). */
+  /**
+   * Trains on `text`, written to a temporary folder in the OS temp dir (removed after). The
+   * native trainer prints progress newlines to stdout, which would break a CLI progress bar,
+   * so it runs in a short child process with stdout discarded.
+   */
   static train(text: string, vocabSize: number): BpeTokenizer {
     const dir = mkdtempSync(join(tmpdir(), 'trm-bpe-'));
     try {
       const file = join(dir, 'train.txt');
-      writeFileSync(file, text);
-      const trainer = new Tokenizer(BPE.empty());
-      trainer.setPreTokenizer(byteLevelPreTokenizer(false, true));
-      trainer.train([file]);
       const saved = join(dir, 'trained.json');
-      trainer.save(saved);
+      writeFileSync(file, text);
+      const child = spawnSync(
+        process.execPath,
+        ['-e', TRAIN_SCRIPT, require.resolve('tokenizers'), file, saved],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+          encoding: 'utf8',
+        },
+      );
+      if (child.status !== 0) {
+        throw new Error(
+          child.error?.message ?? (child.stderr.trim() || `exit code ${child.status}`),
+        );
+      }
       const merges = (
         JSON.parse(readFileSync(saved, 'utf8')) as { model: { merges: (Merge | string)[] } }
       ).model.merges;
@@ -125,8 +152,13 @@ export class BpeTokenizer implements TextTokenizer {
   /** Writes tokenizer.json atomically (temporary file + rename). */
   save(path: string): void {
     const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    writeFileSync(temp, JSON.stringify(this.json, null, 2));
-    renameSync(temp, path);
+    try {
+      writeFileSync(temp, JSON.stringify(this.json, null, 2));
+      renameSync(temp, path);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw dataErrors.fileUnwritable(path, error instanceof Error ? error.message : String(error));
+    }
   }
 
   describe() {

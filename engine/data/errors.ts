@@ -33,6 +33,11 @@ export const dataErrors = {
       'file-unreadable',
       `Cannot read "${path}" (${detail}). Check that the file exists and you may read it.`,
     ),
+  fileUnwritable: (path: string, detail: string) =>
+    new DataError(
+      'file-unwritable',
+      `Cannot write "${path}" (${detail}). Check that its folder exists and may be written.`,
+    ),
   fileEmpty: (path: string) =>
     new DataError('file-empty', `"${path}" is empty. Pick a file that contains text.`),
   fileBinary: (path: string, offset: number) =>
