@@ -4,6 +4,7 @@
  */
 import { createCellsSource } from './cells-source.ts';
 import { CharTokenizer } from './char-tokenizer.ts';
+import { dataErrors } from './errors.ts';
 import { createLmSource, createMlmSource, type TokenStreams } from './lm-source.ts';
 import { mazeTask } from './maze-source.ts';
 import { additionTask, sequenceTask } from './sequence-tasks.ts';
@@ -35,6 +36,11 @@ export async function loadTokenStreams(
   spec: TextSpec | CorpusSpec,
   seed: number,
 ): Promise<TokenStreams> {
+  if (spec.tokenizer === 'char' && spec.tokenizerFile) {
+    throw dataErrors.invalidSpec(
+      `tokenizerFile: only BPE uses a tokenizer.json; set tokenizer to "bpe" or remove it`,
+    );
+  }
   let text: string;
   let name: string;
   let origin: string;

@@ -173,6 +173,10 @@ describe('cells sources', () => {
       createDataSource({ type: 'copy', lenght: 3 } as unknown as DataSpec, 1),
       /lenght/,
     );
+    await assert.rejects(
+      createDataSource({ type: 'text', path: 'x.txt', tokenizerFile: 't.json' }, 1),
+      /tokenizerFile: only BPE/,
+    );
     await assert.rejects(createDataSource({ type: 'puzzle' } as unknown as DataSpec, 1), /type/);
     await assert.rejects(
       createDataSource({ type: 'copy', length: 1, symbols: 2, validationSize: 5 }, 1),

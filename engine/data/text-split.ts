@@ -22,7 +22,9 @@ function boundaries(text: string, blocks: number): number[] {
     const newline = text.indexOf('\n', cut);
     if (newline >= 0 && newline - cut < size / 2) cut = newline + 1;
     const code = text.charCodeAt(cut);
-    if (code >= 0xdc00 && code <= 0xdfff) cut++; // a low surrogate: keep the pair together
+    // A low surrogate: keep the pair together (cut before it, or after when that is the start).
+    if (code >= 0xdc00 && code <= 0xdfff)
+      cut += cut - 1 > (cuts[cuts.length - 1] as number) ? -1 : 1;
     if (cut > (cuts[cuts.length - 1] as number) && cut < text.length) cuts.push(cut);
   }
   cuts.push(text.length);
