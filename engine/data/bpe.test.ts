@@ -106,4 +106,20 @@ describe('BPE tokenizer', () => {
     assert.equal(restored.vocabSize, 290);
     assert.equal(restored.decode(batch.inputs), first.decode(batch.inputs));
   });
+
+  it('masked LM over BPE adds [MASK] after the vocabulary, also in the exported tokenizer.json', async () => {
+    const text = join(dir, 'mlm-corpus.txt');
+    writeFileSync(text, corpus);
+    const source = await createDataSource(
+      {
+        type: 'mlm',
+        base: { type: 'text', path: text, tokenizer: 'bpe', vocabSize: 280, length: 16 },
+      },
+      1,
+    );
+    assert.equal(source.vocabSize, 281);
+    const hf = tokenizers.Tokenizer.fromString(JSON.stringify(source.describe().tokenizer));
+    assert.equal(hf.tokenToId('[MASK]'), 280);
+    assert.equal(source.decode([...(await hf.encode('the cat')).getIds(), 280]), 'the cat[MASK]');
+  });
 });
