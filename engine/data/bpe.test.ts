@@ -35,7 +35,7 @@ describe('byte-level table', () => {
 
 describe('BPE tokenizer', () => {
   it('trains to the requested size, saves a tokenizer.json, reloads, and round-trips text', async () => {
-    const tok = BpeTokenizer.train(corpus, 300);
+    const tok = await BpeTokenizer.train(corpus, 300);
     assert.equal(tok.vocabSize, 300);
     const file = join(dir, 'tokenizer.json');
     tok.save(file);
@@ -57,13 +57,13 @@ describe('BPE tokenizer', () => {
     assert.ok(ids.length < new TextEncoder().encode(corpus).length / 3, `${ids.length} tokens`);
   });
 
-  it('a smaller vocabulary keeps a prefix of the same merges', () => {
-    const big = BpeTokenizer.train(corpus, 320).json.model.merges;
-    const small = BpeTokenizer.train(corpus, 280).json.model.merges;
+  it('a smaller vocabulary keeps a prefix of the same merges', async () => {
+    const big = (await BpeTokenizer.train(corpus, 320)).json.model.merges;
+    const small = (await BpeTokenizer.train(corpus, 280)).json.model.merges;
     assert.deepEqual(small, big.slice(0, small.length));
   });
 
-  it('rejects malformed tokenizer files with a message naming the file', () => {
+  it('rejects malformed tokenizer files with a message naming the file', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ not json');
     assert.throws(
@@ -75,8 +75,9 @@ describe('BPE tokenizer', () => {
     assert.throws(() => BpeTokenizer.load(wordLevel), /no BPE model/);
     assert.throws(() => BpeTokenizer.load(join(dir, 'nope.json')), /Cannot read/);
     const target = join(dir, 'no-such-folder', 'tokenizer.json');
+    const trained = await BpeTokenizer.train(corpus, 260);
     assert.throws(
-      () => BpeTokenizer.train(corpus, 260).save(target),
+      () => trained.save(target),
       (e: Error) => e.message.includes(target) && /Cannot write/.test(e.message),
     );
   });

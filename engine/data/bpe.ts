@@ -3,7 +3,7 @@
  * The binding trains only with the model's default trainer (30 000 tokens), so we train that,
  * keep the first merges up to the requested size, and write a standard tokenizer.json.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,22 @@ tokenizer.save(output);
 `;
 type HfTokenizer = InstanceType<typeof Tokenizer>;
 
+/** Runs TRAIN_SCRIPT in a child Node (or Electron as Node) process; rejects with its stderr. */
+function runTrainer(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', TRAIN_SCRIPT, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(stderr.trim() || `exit code ${code}`)),
+    );
+  });
+}
+
 export class BpeTokenizer implements TextTokenizer {
   readonly kind = 'bpe';
   private readonly idToToken: string[];
@@ -49,26 +65,13 @@ export class BpeTokenizer implements TextTokenizer {
    * native trainer prints progress newlines to stdout, which would break a CLI progress bar,
    * so it runs in a short child process with stdout discarded.
    */
-  static train(text: string, vocabSize: number): BpeTokenizer {
+  static async train(text: string, vocabSize: number): Promise<BpeTokenizer> {
     const dir = mkdtempSync(join(tmpdir(), 'trm-bpe-'));
     try {
       const file = join(dir, 'train.txt');
       const saved = join(dir, 'trained.json');
       writeFileSync(file, text);
-      const child = spawnSync(
-        process.execPath,
-        ['-e', TRAIN_SCRIPT, require.resolve('tokenizers'), file, saved],
-        {
-          stdio: ['ignore', 'ignore', 'pipe'],
-          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-          encoding: 'utf8',
-        },
-      );
-      if (child.status !== 0) {
-        throw new Error(
-          child.error?.message ?? (child.stderr.trim() || `exit code ${child.status}`),
-        );
-      }
+      await runTrainer([require.resolve('tokenizers'), file, saved]);
       const merges = (
         JSON.parse(readFileSync(saved, 'utf8')) as { model: { merges: (Merge | string)[] } }
       ).model.merges;

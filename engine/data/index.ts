@@ -26,7 +26,7 @@ async function bpeTokenizer(
   const { existsSync } = await import('node:fs');
   if (spec.tokenizerFile && existsSync(spec.tokenizerFile))
     return BpeTokenizer.load(spec.tokenizerFile);
-  const tokenizer = BpeTokenizer.train(trainText, spec.vocabSize);
+  const tokenizer = await BpeTokenizer.train(trainText, spec.vocabSize);
   if (spec.tokenizerFile) tokenizer.save(spec.tokenizerFile);
   return tokenizer;
 }
