@@ -32,9 +32,7 @@ export async function loadDocument(
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    out.error(
-      `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`,
-    );
+    out.error(`Cannot read ${file}: ${readError(e as NodeJS.ErrnoException)}. Check the path.`);
     return undefined;
   }
   const parsed = parseDocument(text);
@@ -49,6 +47,13 @@ export async function loadDocument(
     return undefined;
   }
   return applied.doc;
+}
+
+function readError(e: NodeJS.ErrnoException): string {
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EISDIR') return 'it is a folder, not a document';
+  if (e.code === 'EACCES') return 'permission denied';
+  return e.message.replace(/\.$/, '');
 }
 
 function pad(s: string, n: number, right = false): string {

@@ -81,6 +81,13 @@ export interface LowerContext extends KindContext {
   ): Record<string, TensorValue> | undefined;
   readonly scope: Scope;
   readonly mode: LowerMode;
+  /**
+   * How many more ops may be emitted before compilation refuses (`maxOps`); a recursion
+   * checks its unrolled size against it after one step instead of unrolling into the limit.
+   */
+  opBudget(): number;
+  /** Report that the model unrolls to too many ops (stops compilation). */
+  tooLarge(): void;
 }
 
 /**

@@ -38,7 +38,8 @@ export function resolveParams(
   const resolved: Record<string, unknown> = {};
   let ok = true;
   for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === 'string' && isNumeric(shape[key])) {
+    // Own keys only: "valueOf" or "toString" must not reach Object.prototype's functions.
+    if (typeof value === 'string' && Object.hasOwn(shape, key) && isNumeric(shape[key])) {
       const size = Object.hasOwn(dims, value) ? dims[value] : undefined;
       if (size === undefined) {
         report(messages.unknownDim(key, value));

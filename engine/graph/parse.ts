@@ -31,7 +31,9 @@ export function zodDiagnostics(error: z.ZodError, prefix = ''): Diagnostic[] {
   }));
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Only `__proto__` changes behaviour as an own key; names like "constructor" are fine as keys
+// because every lookup by name checks own properties (Object.hasOwn).
+const FORBIDDEN_KEYS = new Set(['__proto__']);
 
 /**
  * The first forbidden own key (`__proto__`, …) anywhere in a decoded value. JSON.parse keeps

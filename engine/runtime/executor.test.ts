@@ -161,6 +161,10 @@ describe('executor feeds and fetches', () => {
     assert.throws(run({ tokens: tokens([[1, 2, 3]]) }), /Feed "tokens" is int32 \[1, 3\]/);
     assert.throws(run({ tokens: tf.zeros([4], 'int32') }), /Feed "tokens" is int32 \[4\]/);
     assert.throws(
+      run({ tokens: tokens([[1, 2, 5, 4]]) }),
+      /Gather of main\/embed failed: Token id 5 in "tokens" is outside the vocabulary \[0, 5\)/,
+    );
+    assert.throws(
       run({ tokens: tokens([[1, 2, 3, 4]]), tokenz: tf.zeros([1]) }),
       /Unknown feed "tokenz"/,
     );
@@ -188,6 +192,73 @@ describe('executor feeds and fetches', () => {
     assert.deepEqual(out.head?.shape, [1, 4, 5]);
     tf.dispose([out, ids]);
     assert.equal(tf.memory().numTensors, before);
+    w.dispose();
+  });
+
+  it('says how to fix a sequence longer than the position table', () => {
+    const p = compileSpec({
+      nodes: [
+        { id: 'tokens', kind: 'token-input', params: { vocab: 5, maxLength: 2 } },
+        { id: 'embed', kind: 'token-embedding', params: { vocab: 5, width: 3 } },
+        { id: 'pos', kind: 'position-embedding', params: { maxLength: 2, width: 3 } },
+        { id: 'head', kind: 'lm-head', params: { width: 3, vocab: 5 } },
+      ],
+      edges: [
+        ['tokens.tokens', 'embed.tokens'],
+        ['embed.out', 'pos.x'],
+        ['pos.out', 'head.x'],
+      ],
+    });
+    const w = createWeights(p);
+    assert.throws(
+      () => runProgram(p, w, { tokens: tokens([[1, 2, 3]]) }, ['head']),
+      /SliceLike of main\/pos failed: .*feed sequences of at most 2 tokens, or raise the node's maxLength/,
+    );
+    w.dispose();
+  });
+
+  it('seeds dropout: same seed, same masks; another seed or op, other masks; gradients flow', () => {
+    const p = compileSpec({
+      nodes: [
+        { id: 'tokens', kind: 'token-input', params: { vocab: 5, maxLength: 8 } },
+        { id: 'embed', kind: 'token-embedding', params: { vocab: 5, width: 16 } },
+        { id: 'ffn', kind: 'ffn', params: { width: 16, ratio: 2, dropout: 0.5 } },
+        { id: 'drop', kind: 'dropout', params: { rate: 0.5 } },
+        { id: 'head', kind: 'lm-head', params: { width: 16, vocab: 5 } },
+      ],
+      edges: [
+        ['tokens.tokens', 'embed.tokens'],
+        ['embed.out', 'ffn.x'],
+        ['ffn.out', 'drop.x'],
+        ['drop.out', 'head.x'],
+      ],
+    });
+    const w = createWeights(p, 1);
+    const ids = tokens([[0, 1, 2, 3, 4, 0, 1, 2]]);
+    const logits = (opts: { training: boolean; seed?: number }) =>
+      tf.tidy(() => Array.from(runProgram(p, w, { tokens: ids }, ['head'], opts).head!.dataSync()));
+    assert.deepEqual(logits({ training: true, seed: 1 }), logits({ training: true, seed: 1 }));
+    assert.notDeepEqual(logits({ training: true, seed: 1 }), logits({ training: true, seed: 2 }));
+    assert.notDeepEqual(logits({ training: true, seed: 1 }), logits({ training: false }));
+    assert.deepEqual(logits({ training: false, seed: 1 }), logits({ training: false, seed: 2 }));
+    // The two Dropout ops draw different masks from one seed.
+    const drops = p.ops.filter((o) => o.op === 'Dropout').map((o) => o.out);
+    assert.equal(drops.length, 2);
+    const zeros = tf.tidy(() => {
+      const out = runProgram(p, w, { tokens: ids }, drops, { training: true, seed: 3 });
+      return drops.map((d) => Array.from(out[d]!.dataSync(), (v) => v === 0));
+    });
+    assert.notDeepEqual(zeros[0]?.slice(0, 16), zeros[1]?.slice(0, 16));
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(
+        () =>
+          tf.sum(
+            runProgram(p, w, { tokens: ids }, ['head'], { training: true, seed: 4 }).head!,
+          ) as tf.Scalar,
+      );
+      assert.equal(Object.keys(grads).length, w.params.size);
+    });
+    ids.dispose();
     w.dispose();
   });
 

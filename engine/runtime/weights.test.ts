@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { compileSpec, useBackend } from '../../test/unit/nodes-numeric/helpers.ts';
 import { hashSeed } from '../graph/compile.ts';
 import { materialize } from '../graph/init.ts';
-import { createWeights, encodeWeights, loadWeights, seedFor } from './weights.ts';
+import { createWeights, encodeWeights, loadWeights, seedFor, type WeightStore } from './weights.ts';
 
 function lm(width: number, vocab = 5) {
   return compileSpec({
@@ -47,8 +47,14 @@ describe('weights', () => {
       store.buffers.get('pos/table')?.dataSync(),
       materialize(table.init, table.shape, table.seed),
     );
-    // A second store of the same program coexists (unique tfjs variable names).
-    const again = createWeights(program, 3);
+    // A second store of the same program coexists (unique tfjs variable names), and one
+    // made inside tf.tidy outlives it.
+    let made: WeightStore | undefined;
+    tf.tidy(() => {
+      made = createWeights(program, 3);
+    });
+    const again = made as WeightStore;
+    assert.ok(!again.buffers.get('pos/table')?.isDisposed);
     assert.deepEqual(
       again.params.get('embed/table')?.dataSync(),
       store.params.get('embed/table')?.dataSync(),

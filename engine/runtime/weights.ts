@@ -28,7 +28,10 @@ export function seedFor(name: string, seed: number): number {
 // tfjs variable names must be unique until disposed; stores may coexist (EMA, checkpoints).
 let storeCounter = 0;
 
-/** Variables initialised with `materialize`, so the executor and ONNX export agree. */
+/**
+ * Variables initialised with `materialize`, so the executor and ONNX export agree. Safe to
+ * call inside tf.tidy: the store owns its tensors until `dispose()`.
+ */
 export function createWeights(program: IrProgram, seed = 0): WeightStore {
   const id = ++storeCounter;
   const params = new Map<string, tf.Variable>();
@@ -40,7 +43,7 @@ export function createWeights(program: IrProgram, seed = 0): WeightStore {
   }
   for (const b of program.buffers.values()) {
     // Buffers carry their own seed: identical in every run and every export.
-    buffers.set(b.name, tf.tensor(materialize(b.init, b.shape, b.seed), b.shape));
+    buffers.set(b.name, tf.keep(tf.tensor(materialize(b.init, b.shape, b.seed), b.shape)));
   }
   return {
     params,
@@ -133,7 +136,7 @@ export function loadWeights(
       t.dispose();
     } else {
       store.buffers.get(e.name)?.dispose();
-      store.buffers.set(e.name, tf.tensor(values, e.shape));
+      store.buffers.set(e.name, tf.keep(tf.tensor(values, e.shape)));
     }
   }
 }

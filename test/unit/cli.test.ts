@@ -42,7 +42,13 @@ describe('trm CLI', () => {
   it('validate: exit 1 for unreadable or unparsable files', async () => {
     const missing = await trm('validate', 'test/fixtures/nope.json');
     assert.equal(missing.code, 1);
-    assert.equal(missing.err, 'Cannot read test/fixtures/nope.json: no such file.');
+    assert.equal(missing.err, 'Cannot read test/fixtures/nope.json: no such file. Check the path.');
+    const folder = await trm('validate', 'test/fixtures');
+    assert.equal(folder.code, 1);
+    assert.equal(
+      folder.err,
+      'Cannot read test/fixtures: it is a folder, not a document. Check the path.',
+    );
     const bad = await trm('validate', 'test/fixtures/broken/bad-json.json');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /bad-json\.json: error: The file is not valid JSON/);

@@ -122,12 +122,21 @@ export function registerGradients(): void {
   reg(
     'Select',
     (dy, [c]) => ({
-      condition: () => tf.zerosLike(c!),
+      condition: () => tf.zerosLike(f32(c!)),
       t: () => tf.mul(dy, f32(c!)),
       e: () => tf.mul(dy, f32(tf.logicalNot(c!))),
     }),
     { inputs: ['condition'] },
   );
+  // Comparisons are flat almost everywhere; a zero gradient lets masks built from trained
+  // values (tf.where(x > 0, …)) sit on the tape.
+  for (const k of ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual']) {
+    reg(
+      k,
+      (_dy, [a, b]) => ({ a: () => tf.zerosLike(f32(a!)), b: () => tf.zerosLike(f32(b!)) }),
+      binary,
+    );
+  }
   reg(
     'BatchMatMul',
     (dy, [a, b], attrs) => {
@@ -218,9 +227,17 @@ export function registerGradients(): void {
     },
     { inputs: ['x'], outputs: [true] },
   );
-  reg('BroadcastTo', (dy, _s, attrs) => ({
-    x: () => unbroadcast(dy, attrs.inputShape as number[]),
-  }));
+  reg(
+    'Tile',
+    (dy, [x], attrs) => {
+      // [r0·d0, r1·d1, …] -> [r0, d0, r1, d1, …], summed over the repeat axes.
+      const reps = attrs.reps as number[];
+      const split = x!.shape.flatMap((d, i) => [reps[i] as number, d]);
+      const axes = reps.map((_, i) => 2 * i);
+      return { x: () => tf.sum(tf.reshape(dy, split), axes) };
+    },
+    unaryX,
+  );
   reg(
     'Slice',
     (dy, [x], attrs) => {

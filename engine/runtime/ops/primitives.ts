@@ -87,12 +87,6 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return out;
 }
 
-/**
- * Rows of `data` [V, ...] picked by integer `indices` (any shape). The gradient scatters
- * with ScatterNd (which sums repeated ids) because wasm has no UnsortedSegmentSum.
- */
-export const gather = (data: tf.Tensor, indices: tf.Tensor): tf.Tensor => gatherGrad(data, indices);
-
 const gatherGrad = tf.customGrad((data, indices, save) => {
   const d = data as tf.Tensor;
   const ids = indices as tf.Tensor;
@@ -110,6 +104,14 @@ const gatherGrad = tf.customGrad((data, indices, save) => {
     },
   };
 });
+
+/**
+ * Rows of `data` [V, ...] picked by integer `indices` (any shape). The gradient scatters
+ * with ScatterNd (which sums repeated ids) because wasm has no UnsortedSegmentSum.
+ */
+export function gather(data: tf.Tensor, indices: tf.Tensor): tf.Tensor {
+  return gatherGrad(data, indices);
+}
 
 /**
  * The same values as `x` on a new tensor that is not on the gradient tape, so nothing

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
-import { ok, parsed, rawDoc, type GraphSpec } from './helpers.ts';
+import { applyPreset, presetNames } from '../../../engine/graph/presets.ts';
+import { check, errorCodes, ok, parsed, rawDoc, type GraphSpec } from './helpers.ts';
+
+const report = (r: ReturnType<typeof ok>) => r.nodes.get('main/r')?.flopsPerToken;
 
 const D = 32;
 const V = 10;
@@ -126,6 +129,154 @@ describe('compile: program outputs and state', () => {
         .reduce((s, n) => s + n.params, 0);
       assert.equal(sum, r.totalParams, file);
     }
+  });
+});
+
+describe('compile: every mode counts the same weights', () => {
+  for (const file of readdirSync('templates').filter((f) => f.endsWith('.json'))) {
+    it(`${file}, every preset: check, step and full agree`, () => {
+      const doc = parsed(JSON.parse(readFileSync(`templates/${file}`, 'utf8')));
+      const variants = [doc, ...presetNames(doc).map((p) => applyPreset(doc, p))];
+      for (const v of variants) {
+        assert.ok(!('error' in v));
+        const d = 'doc' in v ? v.doc : v;
+        const counts = (['check', 'step', 'full'] as const).map(
+          (mode) => compile(d, { mode }).totalParams,
+        );
+        assert.equal(new Set(counts).size, 1, `${file}: ${counts.join(' / ')}`);
+      }
+    });
+  }
+});
+
+describe('compile: names that are also Object.prototype members', () => {
+  it('a component called "constructor" and a dim called "toString" work like any other', () => {
+    const blk: GraphSpec = {
+      nodes: [
+        ['h', 'component-input', { name: 'h' }],
+        ['lin', 'linear', { inFeatures: 'toString', outFeatures: 'toString' }],
+        ['o', 'component-output', { name: 'h' }],
+      ],
+      edges: ['h.out -> lin.x', 'lin.out -> o.value'],
+    };
+    const r = ok(
+      rawDoc(
+        {
+          nodes: [
+            ['tok', 'token-input', { vocab: V, maxLength: 8 }],
+            ['emb', 'token-embedding', { vocab: V, width: 'toString' }],
+            ['c', 'component', { component: 'constructor' }],
+            ['head', 'lm-head', { width: 'toString', vocab: V, tiedTo: 'emb' }],
+          ],
+          edges: ['tok.tokens -> emb.tokens', 'emb.out -> c.h', 'c.h -> head.x'],
+        },
+        { dims: { toString: 12 }, components: { constructor: blk } },
+      ),
+    );
+    assert.equal(r.totalParams, V * 12 + 12 * 12);
+  });
+});
+
+describe('compile: unused components', () => {
+  it('a component no instance reaches from main is a warning; nested use counts', () => {
+    const id: GraphSpec = {
+      nodes: [
+        ['h', 'component-input', { name: 'h' }],
+        ['o', 'component-output', { name: 'h' }],
+      ],
+      edges: ['h.out -> o.value'],
+    };
+    const wrap: GraphSpec = {
+      nodes: [
+        ['h', 'component-input', { name: 'h' }],
+        ['i', 'component', { component: 'inner' }],
+        ['o', 'component-output', { name: 'h' }],
+      ],
+      edges: ['h.out -> i.h', 'i.h -> o.value'],
+    };
+    const r = compile(
+      parsed(
+        rawDoc(
+          {
+            nodes: [
+              ['tok', 'token-input', { vocab: V, maxLength: 8 }],
+              ['emb', 'token-embedding', { vocab: V, width: D }],
+              ['w', 'component', { component: 'wrap' }],
+              ['head', 'lm-head', { width: D, vocab: V, tiedTo: 'emb' }],
+            ],
+            edges: ['tok.tokens -> emb.tokens', 'emb.out -> w.h', 'w.h -> head.x'],
+          },
+          { components: { wrap, inner: id, spare: id } },
+        ),
+      ),
+    );
+    assert.ok(r.program);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.severity, d.code, d.graph]),
+      [['warning', 'unused-component', 'components.spare']],
+    );
+    assert.match(r.diagnostics[0]!.message, /Component "spare" is not used by the main graph/);
+  });
+});
+
+describe('compile: limits', () => {
+  const blk: GraphSpec = {
+    nodes: [
+      ['h', 'component-input', { name: 'h' }],
+      ['lin', 'linear', { inFeatures: D, outFeatures: D }],
+      ['o', 'component-output', { name: 'h' }],
+    ],
+    edges: ['h.out -> lin.x', 'lin.out -> o.value'],
+  };
+  const inner: GraphSpec = {
+    nodes: [
+      ['h', 'component-input', { name: 'h' }],
+      ['ri', 'recursion', { component: 'blk', steps: 4096, carry: [{ output: 'h', input: 'h' }] }],
+      ['o', 'component-output', { name: 'h' }],
+    ],
+    edges: ['h.out -> ri.h', 'ri.h -> o.value'],
+  };
+  const huge = rawDoc(
+    {
+      nodes: [
+        ['tok', 'token-input', { vocab: V, maxLength: 8 }],
+        ['emb', 'token-embedding', { vocab: V, width: D }],
+        [
+          'r',
+          'recursion',
+          { component: 'inner', steps: 4096, carry: [{ output: 'h', input: 'h' }] },
+        ],
+        ['head', 'lm-head', { width: D, vocab: V, tiedTo: 'emb' }],
+      ],
+      edges: ['tok.tokens -> emb.tokens', 'emb.out -> r.h', 'r.h -> head.x'],
+    },
+    { components: { blk, inner } },
+  );
+
+  it('a 4096 × 4096 recursion validates (bodies lowered once) but refuses to unroll', () => {
+    const checked = ok(huge);
+    assert.equal(checked.totalParams, V * D + D * D);
+    assert.equal(report(checked), 4096 * 4096 * 2 * D * D);
+    // Refused after one outer step (4096 ops), not after 2M ops (which took over a minute).
+    const full = check(huge, { mode: 'full' });
+    assert.deepEqual(errorCodes(full.diagnostics), ['too-large']);
+    assert.match(full.diagnostics[0]!.message, /more than 2,000,000 operations/);
+  });
+
+  it('per-step weights 4096 × 4096 deep are refused in check mode too, without a long walk', () => {
+    const perStep = structuredClone(huge) as typeof huge & {
+      main: { nodes: { params: Record<string, unknown> }[] };
+      components: Record<string, { nodes: { params: Record<string, unknown> }[] }>;
+    };
+    perStep.main.nodes[2]!.params.weights = 'per-step';
+    perStep.components.inner!.nodes[1]!.params.weights = 'per-step';
+    const r = check(perStep);
+    assert.deepEqual(errorCodes(r.diagnostics), ['too-large']);
+  });
+
+  it('maxOps bounds the unrolled program', () => {
+    const small = compile(parsed(huge), { mode: 'full', maxOps: 100 });
+    assert.deepEqual(errorCodes(small.diagnostics), ['too-large']);
   });
 });
 

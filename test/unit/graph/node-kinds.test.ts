@@ -215,6 +215,14 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
         3 * D * 300 + 2 * 300 + D,
       ],
       ['ReLU ratio 1.5', { activation: 'relu', ratio: 1.5 }, 192, 2 * D * 192],
+      // ratio·D rounds to 0: still one hidden unit, never a zero-width layer.
+      ['ReLU ratio 0.001', { activation: 'relu', ratio: 0.001 }, 1, 2 * D * 1],
+      [
+        'ReLU ratio 0.001, multipleOf 8',
+        { activation: 'relu', ratio: 0.001, multipleOf: 8 },
+        8,
+        2 * D * 8,
+      ],
     ];
     for (const [name, params, hidden, expected] of cases) {
       it(`${name}: hidden ${hidden}, ${expected} parameters`, () => {

@@ -291,3 +291,49 @@ export function w(store: WeightStore, name: string): unknown {
   assert.ok(t, `no weight ${name}; have ${[...store.params.keys(), ...store.buffers.keys()]}`);
   return t.arraySync();
 }
+
+/**
+ * tokens [B, T] → embed [B, T, width] → the nodes under test (wired from `embed.out`), with
+ * an LM head on the embedding so the program has an output. Fetch values with `valueOf`.
+ */
+export function harness(
+  width: number,
+  nodes: NodeSpec[],
+  edges: Wire[],
+  opts: {
+    vocab?: number;
+    length?: number;
+    fixedLength?: boolean;
+    components?: Record<string, GraphSpec>;
+  } = {},
+): IrProgram {
+  const vocab = opts.vocab ?? 7;
+  const input = { vocab, maxLength: opts.length ?? 8, fixedLength: opts.fixedLength ?? false };
+  return compileSpec(
+    {
+      nodes: [
+        { id: 'tokens', kind: 'token-input', params: input },
+        { id: 'embed', kind: 'token-embedding', params: { vocab, width } },
+        { id: 'out_head', kind: 'lm-head', params: { width, vocab } },
+        ...nodes,
+      ],
+      edges: [['tokens.tokens', 'embed.tokens'], ['embed.out', 'out_head.x'], ...edges],
+    },
+    opts.components,
+  );
+}
+
+/** The IR value a main-graph node produced last (its output). */
+export function valueOf(program: IrProgram, nodeId: string): string {
+  const ops = program.ops.filter(
+    (o) => o.source === `main/${nodeId}` || o.source.startsWith(`main/${nodeId}/`),
+  );
+  const last = ops[ops.length - 1];
+  assert.ok(last, `no ops from ${nodeId}`);
+  return last.out;
+}
+
+export const IDS = [
+  [1, 2, 3],
+  [4, 0, 6],
+];
