@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
+import { compile } from '../../engine/graph/compile.ts';
+import { parseDocument } from '../../engine/graph/parse.ts';
+import { initialValues } from '../../engine/onnx/initial-weights.ts';
 import { onnx } from '../../engine/onnx/proto.ts';
 
 function capture() {
@@ -54,6 +57,58 @@ describe('trm export', () => {
     assert.equal(JSON.parse(meta['trm.graph'] as string).name, template.name);
     assert.equal(meta['trm.mode'], 'step');
     assert.ok(meta['trm.supervision']);
+  });
+
+  it('exports the weights of a trainer checkpoint (run folder through latest.json)', async () => {
+    const doc = parseDocument(readFileSync('templates/trm-mlp-sudoku.json', 'utf8'));
+    assert.ok(doc.ok);
+    const program = compile(doc.doc, { mode: 'full' }).program!;
+    // Every weight + 0.01, in the trainer's layout: a manifest and one float32 blob.
+    const { weights } = initialValues(program);
+    const names = [...weights.keys()];
+    const total = names.reduce((n, k) => n + weights.get(k)!.length, 0);
+    const blob = new Float32Array(total);
+    let at = 0;
+    const manifest = names.map((name) => {
+      const v = weights.get(name)!;
+      blob.set(
+        v.map((x) => x + 0.01),
+        at,
+      );
+      const entry = { name, shape: program.params.get(name)!.shape, offset: at * 4 };
+      at += v.length;
+      return entry;
+    });
+    const run = join(dir, 'run');
+    mkdirSync(join(run, 'step-000010'), { recursive: true });
+    writeFileSync(join(run, 'step-000010', 'weights.bin'), new Uint8Array(blob.buffer));
+    writeFileSync(
+      join(run, 'step-000010', 'checkpoint.json'),
+      JSON.stringify({
+        format: 'trm-checkpoint',
+        config: { lr: 0.001 },
+        blobs: { weights: { file: 'weights.bin', manifest } },
+      }),
+    );
+    writeFileSync(
+      join(run, 'latest.json'),
+      JSON.stringify({ checkpoint: 'step-000010', step: 10 }),
+    );
+    const file = join(dir, 'trained.onnx');
+    const c = capture();
+    const code = await main(
+      ['export', 'templates/trm-mlp-sudoku.json', '--weights', run, '--out', file],
+      c.out,
+    );
+    assert.equal(code, 0, c.errors.join('\n') + c.lines.join('\n'));
+    const model = onnx.ModelProto.decode(readFileSync(file));
+    const first = names[0]!;
+    const init = model.graph!.initializer!.find((t) => t.name === first)!;
+    const raw = init.rawData as Uint8Array;
+    const values = new Float32Array(new Uint8Array(raw).buffer);
+    assert.ok(Math.abs(values[0]! - (weights.get(first)![0]! + 0.01)) < 1e-7);
+    const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+    assert.deepEqual(JSON.parse(meta['trm.training'] as string), { lr: 0.001 });
   });
 
   it('refuses bad options with a sentence and exit 2', async () => {
