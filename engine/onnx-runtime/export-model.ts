@@ -198,6 +198,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     feeds,
     reference,
     logits,
+    halts: program.outputs.filter((o) => o.role === 'halt').map((o) => o.name),
     onnxNames,
     ...(req.out ? { modelPath: req.out } : {}),
     ...(req.latencyRuns !== undefined ? { latencyRuns: req.latencyRuns } : {}),

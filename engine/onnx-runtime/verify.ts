@@ -38,6 +38,8 @@ export interface VerifyOptions {
   reference: Record<string, Float32Array>;
   /** Outputs whose last axis is a class/token distribution, with that axis' size (top-1). */
   logits: Record<string, number>;
+  /** Halting-logit outputs: the share of examples whose halt decision (logit > 0) agrees. */
+  halts?: string[];
   /** ONNX names of program names, when they differ (the emitter's `trm.io_names`, inverted). */
   onnxNames?: Record<string, string>;
   thresholds?: VerifyThresholds;
@@ -51,6 +53,8 @@ export interface OutputCheck {
   name: string;
   maxAbsError: number;
   top1Agreement?: number;
+  /** Halting outputs: share of examples whose decision (logit > 0) agrees; reported only. */
+  haltAgreement?: number;
 }
 
 export interface VerifyReport {
@@ -169,6 +173,12 @@ export async function verifyExport(bytes: Uint8Array, opts: VerifyOptions): Prom
         check.top1Agreement = argmaxAgreement(out, ref, classes);
         agreeSum += check.top1Agreement * (ref.length / classes);
         agreeCount += ref.length / classes;
+      }
+      if (opts.halts?.includes(name)) {
+        let same = 0;
+        for (let i = 0; i < ref.length; i++)
+          if ((out[i] as number) > 0 === (ref[i] as number) > 0) same++;
+        check.haltAgreement = ref.length === 0 ? 1 : same / ref.length;
       }
       outputs.push(check);
     }

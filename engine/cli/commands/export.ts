@@ -30,11 +30,16 @@ function formatBytes(n: number): string {
 }
 
 export function formatVerdict(report: VerifyReport): string[] {
-  const lines = [`${'output'.padEnd(28)} ${'max abs err'.padStart(12)} ${'top-1'.padStart(9)}`];
+  const lines = [`${'output'.padEnd(28)} ${'max abs err'.padStart(12)} ${'top-1'.padStart(11)}`];
   for (const o of report.outputs) {
-    const top1 = o.top1Agreement === undefined ? '—' : `${(o.top1Agreement * 100).toFixed(2)}%`;
+    const top1 =
+      o.top1Agreement !== undefined
+        ? `${(o.top1Agreement * 100).toFixed(2)}%`
+        : o.haltAgreement !== undefined
+          ? `halt ${(o.haltAgreement * 100).toFixed(1)}%`
+          : '—';
     lines.push(
-      `${o.name.padEnd(28)} ${o.maxAbsError.toExponential(2).padStart(12)} ${top1.padStart(9)}`,
+      `${o.name.padEnd(28)} ${o.maxAbsError.toExponential(2).padStart(12)} ${top1.padStart(11)}`,
     );
   }
   const lat = report.latencyMs
