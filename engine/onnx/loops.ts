@@ -108,6 +108,61 @@ function analyse(
   return { start, period, count, carried, initial, slots };
 }
 
+/** Exact check of a run found by hashing. */
+function sameBlocks(sig: string[], start: number, period: number, count: number): boolean {
+  for (let j = 1; j < count; j++)
+    for (let o = 0; o < period; o++)
+      if (sig[start + o] !== sig[start + j * period + o]) return false;
+  return true;
+}
+
+/**
+ * Polynomial hashes of every prefix of the signature sequence (two moduli below 2^26, so
+ * products stay exact in doubles): any two blocks compare in O(1). Without this, finding the
+ * runs of a recursion nested 64 deep took seconds.
+ */
+class BlockHash {
+  private static readonly MODS = [67108859, 67108837];
+  private static readonly BASE = 1000003 % 67108837;
+  private readonly prefix: Float64Array[];
+  private readonly powers: Float64Array[];
+
+  constructor(sig: string[]) {
+    const ids = new Map<string, number>();
+    const codes = sig.map((s) => {
+      let id = ids.get(s);
+      if (id === undefined) ids.set(s, (id = ids.size + 1));
+      return id;
+    });
+    this.prefix = BlockHash.MODS.map((m) => {
+      const h = new Float64Array(codes.length + 1);
+      for (let i = 0; i < codes.length; i++)
+        h[i + 1] = ((h[i] as number) * BlockHash.BASE + (codes[i] as number)) % m;
+      return h;
+    });
+    this.powers = BlockHash.MODS.map((m) => {
+      const p = new Float64Array(codes.length + 1);
+      p[0] = 1;
+      for (let i = 0; i < codes.length; i++) p[i + 1] = ((p[i] as number) * BlockHash.BASE) % m;
+      return p;
+    });
+  }
+
+  private of(k: number, start: number, length: number): number {
+    const m = BlockHash.MODS[k] as number;
+    const h = this.prefix[k] as Float64Array;
+    const pow = (this.powers[k] as Float64Array)[length] as number;
+    return ((((h[start + length] as number) - (((h[start] as number) * pow) % m)) % m) + m) % m;
+  }
+
+  equal(a: number, b: number, length: number): boolean {
+    return (
+      this.of(0, a, length) === this.of(0, b, length) &&
+      this.of(1, a, length) === this.of(1, b, length)
+    );
+  }
+}
+
 /** Later occurrences tried as the period of a run starting at an op. */
 const MAX_CANDIDATES = 512;
 
@@ -119,25 +174,38 @@ function findRun(
 ): Run | undefined {
   const sig = ops.map(signature);
   const positions = new Map<string, number[]>();
-  sig.forEach((s, i) => positions.set(s, [...(positions.get(s) ?? []), i]));
+  sig.forEach((s, i) => {
+    const list = positions.get(s);
+    if (list) list.push(i);
+    else positions.set(s, [i]);
+  });
+  const hash = new BlockHash(sig);
   let best: Run | undefined;
-  const covered = new Set<string>();
+  // Per period, where the last scanned repeat ends: a run starting inside it is the same
+  // repeat shifted, and covers no more.
+  const scannedTo = new Map<number, number>();
+  const rank = new Map<number, number>();
+  for (const list of positions.values()) list.forEach((i, r) => rank.set(i, r));
   for (let start = 0; start < ops.length; start++) {
     const same = positions.get(sig[start] as string) as number[];
-    const from = same.indexOf(start) + 1;
-    for (const n of same.slice(from, from + MAX_CANDIDATES)) {
-      const period = n - start;
+    const from = (rank.get(start) as number) + 1;
+    for (let c = from; c < Math.min(same.length, from + MAX_CANDIDATES); c++) {
+      const period = (same[c] as number) - start;
       if (start + 2 * period > ops.length) break;
-      if (covered.has(`${start}:${period}`)) continue;
+      if (start < (scannedTo.get(period) ?? 0)) continue;
+      // A multiple of a known repeat's period, inside that repeat, is the same repeat.
+      let multiple = false;
+      for (const [p, end] of scannedTo)
+        if (period % p === 0 && start + 2 * period <= end) multiple = true;
+      if (multiple) continue;
       let count = 1;
-      while (start + (count + 1) * period <= ops.length) {
-        let equal = true;
-        for (let o = 0; o < period && equal; o++)
-          equal = sig[start + o] === sig[start + count * period + o];
-        if (!equal) break;
+      while (
+        start + (count + 1) * period <= ops.length &&
+        hash.equal(start, start + count * period, period)
+      )
         count++;
-      }
-      for (let j = 1; j < count; j++) covered.add(`${start + j * period}:${period}`);
+      if (count >= 2 && !sameBlocks(sig, start, period, count)) count = 1;
+      if (count >= 2) scannedTo.set(period, start + count * period);
       if (count < 2 || (best && period * count <= best.period * best.count)) continue;
       // When a step's non-carried values (a deep-supervision step's heads) are read after the
       // run, the last step stays unrolled after a Loop over the others.
@@ -154,7 +222,11 @@ function findRun(
 export function emitSequence(ctx: EmitContext, ops: IrOp[], readLater: Set<string>): void {
   const readers = new Map<string, number[]>();
   ops.forEach((op, i) => {
-    for (const v of valueInputs(op)) readers.set(v, [...(readers.get(v) ?? []), i]);
+    for (const v of valueInputs(op)) {
+      const list = readers.get(v);
+      if (list) list.push(i);
+      else readers.set(v, [i]);
+    }
   });
   const run = ops.length > 1 ? findRun(ops, readers, readLater) : undefined;
   if (!run) {
