@@ -40,6 +40,7 @@ describe('onnx.checker (python3-onnx) on opset-17 exports', { skip }, () => {
       ...exportTemplate(dir, 'tiny-gpt', 'full', 17),
       ...exportTemplate(dir, 'trm-sudoku', 'step', 17),
       ...exportTemplate(dir, 'trm-mlp-sudoku', 'full', 17),
+      ...exportTemplate(dir, 'trm-sudoku', 'full', 17),
     ];
     const r = spawnSync(PYTHON, ['scripts/onnx_check.py', ...files], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
