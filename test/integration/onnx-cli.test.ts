@@ -47,7 +47,10 @@ describe('trm export', () => {
       c.lines.join('\n'),
     );
     assert.ok(c.lines.some((l) => /^answer\s/.test(l)));
-    assert.ok(c.lines.some((l) => /^halt\s.*halt 100\.0%/.test(l)), c.lines.join('\n'));
+    assert.ok(
+      c.lines.some((l) => /^halt\s.*halt 100\.0%/.test(l)),
+      c.lines.join('\n'),
+    );
     const verdict = JSON.parse(readFileSync(join(dir, 'sudoku.verify.json'), 'utf8'));
     assert.equal(verdict.ok, true);
     assert.equal(verdict.precision, 'int8');
