@@ -147,7 +147,12 @@ function graphInfo(
   }
   const edges: EdgeInfo[] = graph.edges.map((e) => {
     const t = result.nodes.get(`${label}/${e.from.node}`)?.outputs[e.from.port];
-    return { from: e.from, to: e.to, shape: t ? formatShape(t.shape) : null };
+    return {
+      from: e.from,
+      to: e.to,
+      shape: t ? formatShape(t.shape) : null,
+      dtype: t?.dtype ?? null,
+    };
   });
   return { nodes, edges };
 }

@@ -21,7 +21,8 @@ export type Diagnostic = z.infer<typeof Diagnostic>;
 export const PortInfo = z.strictObject({
   name: z.string(),
   doc: z.string(),
-  type: z.enum(['tokens', 'float']),
+  /** `any`: a component port, whose type is whatever its body does with it. */
+  type: z.enum(['tokens', 'float', 'any']),
   optional: z.boolean(),
 });
 export type PortInfo = z.infer<typeof PortInfo>;
@@ -44,6 +45,8 @@ export const EdgeInfo = z.strictObject({
   from: PortRef,
   to: PortRef,
   shape: z.string().nullable(),
+  /** What flows on the wire, once inferred (drives its colour). */
+  dtype: z.enum(['int32', 'float32']).nullable(),
 });
 export type EdgeInfo = z.infer<typeof EdgeInfo>;
 

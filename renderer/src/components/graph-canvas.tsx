@@ -130,11 +130,10 @@ export function GraphCanvas({
   }, [graph, info, selection, doc.dims]);
 
   const edges = useMemo<Edge[]>(() => {
-    const shapes = new Map((info?.edges ?? []).map((e) => [edgeKey(e), e.shape]));
+    const facts = new Map((info?.edges ?? []).map((e) => [edgeKey(e), e]));
     return graph.edges.map((e) => {
       const id = edgeKey(e);
-      const type =
-        info?.nodes[e.from.node]?.outputs.find((p) => p.name === e.from.port)?.type ?? 'float';
+      const type = facts.get(id)?.dtype === 'int32' ? 'tokens' : 'float';
       const color = type === 'tokens' ? '#eab308' : '#5b8def';
       return {
         id,
@@ -142,7 +141,7 @@ export function GraphCanvas({
         sourceHandle: e.from.port,
         target: e.to.node,
         targetHandle: e.to.port,
-        label: shapes.get(id) ?? undefined,
+        label: facts.get(id)?.shape ?? undefined,
         selected: selectedEdges.has(id),
         className: `wire wire-${type}`,
         style: { stroke: color, strokeWidth: 1.6 },

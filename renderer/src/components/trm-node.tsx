@@ -35,7 +35,7 @@ function PortHandles({ ports, side }: { ports: PortInfo[]; side: 'in' | 'out' })
           position={side === 'in' ? Position.Top : Position.Bottom}
           className={`port port-${p.type}${p.optional ? ' port-optional' : ''}`}
           style={{ left: spread(i, ports.length) }}
-          title={`${p.name} (${p.type === 'tokens' ? 'token ids' : 'activations'}${p.optional ? ', optional' : ''}): ${p.doc}`}
+          title={`${p.name} (${{ tokens: 'token ids', float: 'activations', any: 'any tensor' }[p.type]}${p.optional ? ', optional' : ''}): ${p.doc}`}
           data-port={p.name}
         >
           {ports.length > 1 || p.name !== 'out' ? (

@@ -22,7 +22,7 @@ export function connectionProblem(
   if (w.source === w.target) return 'A node cannot feed itself; use a Recursion node for loops.';
   const out = info?.nodes[w.source]?.outputs.find((p) => p.name === w.sourceHandle);
   const inp = info?.nodes[w.target]?.inputs.find((p) => p.name === w.targetHandle);
-  if (out && inp && out.type !== inp.type) {
+  if (out && inp && out.type !== 'any' && inp.type !== 'any' && out.type !== inp.type) {
     const say = (t: string) => (t === 'tokens' ? 'token ids' : 'activations');
     return `"${w.target}.${w.targetHandle}" takes ${say(inp.type)}, but "${w.source}.${w.sourceHandle}" gives ${say(out.type)}; insert an embedding or pick another port.`;
   }
