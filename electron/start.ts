@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { BuildOptions } from 'esbuild';
-import { join } from 'node:path';
 import { ensureRendererBuilt, ROOT, serve } from '../engine/host/main.ts';
+import { bundleElectron, installedElectron, MAIN } from './build.ts';
 
 /**
  * `npm start`: the Electron app where Electron's binary can be had, otherwise the same UI in
@@ -10,10 +9,10 @@ import { ensureRendererBuilt, ROOT, serve } from '../engine/host/main.ts';
  * download (CI, air-gapped servers) get the web host instead.
  */
 
-const OUT = join(ROOT, 'out/electron');
-
 /** The binary's path, downloading it on first use (bounded, so a dead network cannot hang us). */
 function electronBinary(): string | undefined {
+  const ready = installedElectron();
+  if (ready) return ready;
   const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -24,38 +23,13 @@ function electronBinary(): string | undefined {
   return path && existsSync(path) ? path : undefined;
 }
 
-/** Bundle main (ESM) and preload (CJS: sandboxed preloads cannot be modules) with esbuild. */
-async function bundle(): Promise<void> {
-  // esbuild comes with tsx, which runs this project's TypeScript.
-  const esbuild = await import('esbuild');
-  const common: BuildOptions = {
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    external: ['electron'],
-    logLevel: 'warning',
-  };
-  await esbuild.build({
-    ...common,
-    entryPoints: [join(ROOT, 'electron/main.ts')],
-    outfile: join(OUT, 'main.mjs'),
-    format: 'esm',
-  });
-  await esbuild.build({
-    ...common,
-    entryPoints: [join(ROOT, 'electron/preload.ts')],
-    outfile: join(OUT, 'preload.cjs'),
-    format: 'cjs',
-  });
-}
-
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   await ensureRendererBuilt(log);
   const binary = process.env.TRM_BROWSER_MODE ? undefined : electronBinary();
   if (binary) {
-    await bundle();
-    const child = spawn(binary, [join(OUT, 'main.mjs')], {
+    await bundleElectron();
+    const child = spawn(binary, [MAIN], {
       stdio: 'inherit',
       env: { ...process.env, TRM_ROOT: ROOT },
     });

@@ -4,7 +4,7 @@ import type { KindContext, Ports, TensorType } from '../graph/node-kind.ts';
 import { findKind } from '../graph/nodes/index.ts';
 import { resolveParams } from '../graph/params.ts';
 import { parseDocument } from '../graph/parse.ts';
-import type { Graph, GraphDocument } from '../graph/schema.ts';
+import type { Graph, GraphDocument, GraphEdge, GraphNode } from '../graph/schema.ts';
 import type { Analysis, EdgeInfo, GraphInfo, NodeInfo, PortInfo, Totals } from './api.ts';
 
 /**
@@ -71,6 +71,11 @@ function labelOf(name: string): string {
  * weights, unshared instances and per-step recursions open new namespaces.
  */
 class ParamCounter {
+  private readonly index = new Map<
+    Graph,
+    { byId: Map<string, GraphNode>; into: Map<string, GraphEdge[]> }
+  >();
+
   constructor(
     private readonly doc: GraphDocument,
     private readonly result: CompileResult,
@@ -87,8 +92,21 @@ class ParamCounter {
     return this.count(graphName, graph, id, new Set(graphName === 'main' ? [] : [graphName]));
   }
 
+  /** Nodes by id and wires by target, built once per graph (a 500-node graph stays linear). */
+  private indexOf(graph: Graph) {
+    let idx = this.index.get(graph);
+    if (!idx) {
+      const into = new Map<string, GraphEdge[]>();
+      for (const e of graph.edges) into.set(e.to.node, [...(into.get(e.to.node) ?? []), e]);
+      idx = { byId: new Map(graph.nodes.map((n) => [n.id, n])), into };
+      this.index.set(graph, idx);
+    }
+    return idx;
+  }
+
   private count(graphName: string, graph: Graph, id: string, seen: Set<string>): number {
-    const raw = graph.nodes.find((n) => n.id === id);
+    const { byId, into } = this.indexOf(graph);
+    const raw = byId.get(id);
     const kind = raw && findKind(raw.kind);
     if (!raw || !kind) return 0;
     const params = resolveParams(kind, raw.params, this.doc.dims, () => undefined);
@@ -103,8 +121,7 @@ class ParamCounter {
       return Number(params.steps) * this.body(name, new Set());
     }
     const inputs: Record<string, TensorType> = {};
-    for (const e of graph.edges) {
-      if (e.to.node !== id) continue;
+    for (const e of into.get(id) ?? []) {
       const t = this.result.nodes.get(`${labelOf(graphName)}/${e.from.node}`)?.outputs[e.from.port];
       if (t) inputs[e.to.port] = t;
     }
@@ -126,6 +143,10 @@ function graphInfo(
 ): GraphInfo {
   const label = labelOf(name);
   const nodes: Record<string, NodeInfo> = {};
+  const problems = new Map<string, Analysis['diagnostics']>();
+  for (const d of result.diagnostics) {
+    if (d.graph === label && d.node) problems.set(d.node, [...(problems.get(d.node) ?? []), d]);
+  }
   for (const n of graph.nodes) {
     const report = result.nodes.get(`${label}/${n.id}`);
     const ports = portsOfNode(doc, n.kind, n.params);
@@ -140,8 +161,8 @@ function graphInfo(
       params: counter.node(name, graph, n.id),
       flopsPerToken: report?.flopsPerToken ?? 0,
       // Errors first: a node shows its most pressing problem.
-      diagnostics: result.diagnostics
-        .filter((d) => d.graph === label && d.node === n.id)
+      diagnostics: (problems.get(n.id) ?? [])
+        .slice()
         .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)),
     };
   }

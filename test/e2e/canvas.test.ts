@@ -194,9 +194,39 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     );
   });
 
+  it('duplicates and copy-pastes the selection', async () => {
+    const { page } = s;
+    await node(page, 'embed').locator('.trm-node-title').click();
+    await page.keyboard.press('Control+d');
+    await node(page, 'embed_2').waitFor();
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    await node(page, 'embed_3').waitFor();
+    assert.equal(await paramsOf('embed_3'), await paramsOf('embed'));
+  });
+
+  it('keeps unsaved work through a crash and offers it back', async () => {
+    const recovery = join(s.workspace, '.trm-studio/recovery.json');
+    const hasCopies = () =>
+      existsSync(recovery) && readFileSync(recovery, 'utf8').includes('embed_3');
+    assert.equal(await until(async () => hasCopies(), true), true);
+    // A second window stands for the app started again after the first one died.
+    const again = await s.context.newPage();
+    await again.goto(s.host.url);
+    await again.getByTestId('recovery').waitFor();
+    await again.getByRole('button', { name: 'Restore' }).click();
+    await node(again, 'embed_3').waitFor();
+    assert.equal(await again.getByTestId('dirty-marker').count(), 1);
+    await again.close();
+  });
+
   it('loads every template with zero diagnostics', async () => {
     const { page } = s;
-    for (const id of ['tiny-gpt', 'trm-sudoku']) {
+    const ids = readdirSync('templates')
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
+    assert.ok(ids.length >= 2);
+    for (const id of ids) {
       await page.getByRole('button', { name: 'Templates' }).click();
       await loadTemplate(page, id);
       assert.equal(await status(), 'Valid', id);
