@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createService } from '../service/service.ts';
 import { startHost, type RunningHost } from './server.ts';
@@ -42,24 +43,22 @@ export async function serve(options: ServeOptions = {}): Promise<RunningHost> {
     stateDir: options.stateDir ?? join(workspace, '.trm-studio'),
     templatesDir: join(ROOT, 'templates'),
   });
-  let middleware;
-  if (options.dev) {
+  const dev = async (server: Server) => {
     const { createServer } = await import('vite');
     const vite = await createServer({
       configFile: join(ROOT, 'vite.config.ts'),
-      server: { middlewareMode: true },
+      server: { middlewareMode: true, hmr: { server } },
       appType: 'spa',
     });
-    middleware = vite.middlewares;
-  } else {
-    await ensureRendererBuilt(log);
-  }
+    return vite.middlewares;
+  };
+  if (!options.dev) await ensureRendererBuilt(log);
   return startHost({
     service,
     staticDir: RENDERER_DIST,
     host: options.host,
     port: options.port,
-    middleware,
+    dev: options.dev ? dev : undefined,
     log,
   });
 }

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -21,10 +21,15 @@ export interface HostOptions {
   host?: string;
   port?: number;
   token?: string;
-  /** Dev: a connect-style middleware (vite) serving the renderer instead of staticDir. */
-  middleware?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  /**
+   * Dev: returns a connect-style middleware (vite) serving the renderer instead of staticDir;
+   * it gets the HTTP server so hot reload can share its port (other upgrade paths pass).
+   */
+  dev?: (server: Server) => Promise<Middleware>;
   log?: (line: string) => void;
 }
+
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 export interface RunningHost {
   url: string;
@@ -113,14 +118,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return new Set(names.map((n) => `http://${n}:${port}`));
   };
 
+  let middleware: Middleware | undefined;
   const server = createServer((req, res) => {
-    securityHeaders(res, !!options.middleware);
-    if (options.middleware) {
-      options.middleware(req, res, () => void serveStatic(options.staticDir, req, res));
-    } else {
-      void serveStatic(options.staticDir, req, res);
-    }
+    securityHeaders(res, !!options.dev);
+    if (middleware) middleware(req, res, () => void serveStatic(options.staticDir, req, res));
+    else void serveStatic(options.staticDir, req, res);
   });
+  if (options.dev) middleware = await options.dev(server);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
   const clients = new Set<WebSocket>();
@@ -131,7 +135,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       log(`Refused a connection: ${why}.`);
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\n\r\n`);
     };
-    if (url.pathname !== '/api') return refuse(404, 'Not Found');
+    if (url.pathname !== '/api') {
+      // In dev, vite's hot-reload socket listens on the same server.
+      return options.dev ? undefined : refuse(404, 'Not Found');
+    }
     if (!sameToken(url.searchParams.get('token'), token)) return refuse(401, 'Bad Token');
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return refuse(403, 'Foreign Origin');

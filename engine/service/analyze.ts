@@ -1,6 +1,7 @@
 import { compile, type CompileResult } from '../graph/compile.ts';
 import { formatShape, numel } from '../graph/dims.ts';
 import type { KindContext, Ports, TensorType } from '../graph/node-kind.ts';
+import { attention, attentionDims } from '../graph/nodes/attention.ts';
 import { findKind } from '../graph/nodes/index.ts';
 import { resolveParams } from '../graph/params.ts';
 import { parseDocument } from '../graph/parse.ts';
@@ -178,14 +179,63 @@ function graphInfo(
   return { nodes, edges };
 }
 
-function totals(result: CompileResult): Totals {
+/**
+ * How many times each graph runs per forward pass: instances times recursion steps (a
+ * recursion with shared weights still computes, and caches, every step).
+ */
+function multiplicities(doc: GraphDocument): Map<string, number> {
+  const mult = new Map<string, number>([['main', 1]]);
+  const visit = (name: string, times: number, depth: number) => {
+    const graph = name === 'main' ? doc.main : doc.components[name];
+    if (!graph || depth > 32) return;
+    for (const n of graph.nodes) {
+      if (n.kind !== 'component' && n.kind !== 'recursion') continue;
+      const kind = findKind(n.kind);
+      const p = kind && resolveParams(kind, n.params, doc.dims, () => undefined);
+      if (!p || !Object.hasOwn(doc.components, String(p.component))) continue;
+      const child = String(p.component);
+      const t = times * (n.kind === 'recursion' ? Number(p.steps) : 1);
+      mult.set(child, (mult.get(child) ?? 0) + t);
+      visit(child, t, depth + 1);
+    }
+  };
+  visit('main', 1, 0);
+  return mult;
+}
+
+/** Context length: the longest token input's maxLength. */
+function contextLength(doc: GraphDocument): number | null {
+  let longest: number | null = null;
+  for (const n of doc.main.nodes) {
+    const kind = n.kind === 'token-input' ? findKind(n.kind) : undefined;
+    const p = kind && resolveParams(kind, n.params, doc.dims, () => undefined);
+    if (p && typeof p.maxLength === 'number') longest = Math.max(longest ?? 0, p.maxLength);
+  }
+  return longest;
+}
+
+function totals(doc: GraphDocument, result: CompileResult): Totals {
+  const mult = multiplicities(doc);
   let flops = 0;
   let activations = 0;
+  let kv = 0;
   for (const report of result.nodes.values()) {
+    const graph = report.graph === 'main' ? 'main' : report.graph.replace(/^components\./, '');
+    const times = mult.get(graph) ?? 0;
     if (report.graph === 'main') flops += report.flopsPerToken;
     for (const t of Object.values(report.outputs)) {
       const last = t.shape[t.shape.length - 1];
-      if (t.dtype === 'float32' && typeof last === 'number') activations += last * 4;
+      if (t.dtype === 'float32' && typeof last === 'number') activations += times * last * 4;
+    }
+  }
+  const attentionKind = findKind(attention.kind) as NonNullable<ReturnType<typeof findKind>>;
+  for (const [graph, times] of mult) {
+    const g = graph === 'main' ? doc.main : doc.components[graph];
+    for (const n of g?.nodes ?? []) {
+      if (n.kind !== attention.kind) continue;
+      const raw = resolveParams(attentionKind, n.params, doc.dims, () => undefined);
+      const p = raw && attention.params.safeParse(raw);
+      if (p?.success) kv += times * 2 * attentionDims(p.data).kv * 4;
     }
   }
   const p = result.totalParams;
@@ -195,6 +245,8 @@ function totals(result: CompileResult): Totals {
     budget: PARAM_BUDGET,
     bytes: { fp32: p * 4, fp16: p * 2, int8: p },
     activationBytesPerToken: activations,
+    kvBytesPerToken: kv,
+    context: contextLength(doc),
   };
 }
 
@@ -204,6 +256,8 @@ const EMPTY_TOTALS: Totals = {
   budget: PARAM_BUDGET,
   bytes: { fp32: 0, fp16: 0, int8: 0 },
   activationBytesPerToken: 0,
+  kvBytesPerToken: 0,
+  context: null,
 };
 
 /** Diagnostics, per-node and per-edge facts and totals for a parsed document. */
@@ -220,7 +274,7 @@ export function analyzeDocument(doc: GraphDocument): Analysis {
     ok: !result.diagnostics.some((d) => d.severity === 'error'),
     diagnostics: result.diagnostics,
     graphs,
-    totals: totals(result),
+    totals: totals(doc, result),
   };
 }
 

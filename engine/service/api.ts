@@ -63,8 +63,12 @@ export const Totals = z.strictObject({
   budget: z.number(),
   /** Approximate weight bytes per export precision. */
   bytes: z.strictObject({ fp32: z.number(), fp16: z.number(), int8: z.number() }),
-  /** Float activations per token summed over main-graph outputs (bytes, fp32). */
+  /** Float activations per token, every node output of every step (bytes, fp32). */
   activationBytesPerToken: z.number(),
+  /** Keys and values an autoregressive decoder caches per token (bytes, fp32). */
+  kvBytesPerToken: z.number(),
+  /** The longest token input's maxLength: the context the memory figures are shown at. */
+  context: z.number().nullable(),
 });
 export type Totals = z.infer<typeof Totals>;
 

@@ -113,6 +113,12 @@ export function GraphCanvas({
 
   useEffect(() => {
     const chosen = new Set(selection);
+    // Instances of the selected node's component light up: they share its weights.
+    const shared = new Set(
+      graph.nodes
+        .filter((n) => chosen.has(n.id) && (n.kind === 'component' || n.kind === 'recursion'))
+        .map((n) => String(n.params.component)),
+    );
     setNodes((prev) => {
       const old = new Map(prev.map((n) => [n.id, n]));
       return graph.nodes.map((n): TrmFlowNode => {
@@ -121,7 +127,10 @@ export function GraphCanvas({
           id: n.id,
           type: 'trm',
           position: n.position ?? { x: 0, y: 0 },
-          data: nodeData(n, info?.nodes[n.id], doc.dims),
+          data: {
+            ...nodeData(n, info?.nodes[n.id], doc.dims),
+            linked: !chosen.has(n.id) && shared.has(String(n.params.component)),
+          },
           selected: chosen.has(n.id),
           ...(before?.measured ? { measured: before.measured } : {}),
         };

@@ -167,6 +167,16 @@ export function Inspector({
         <code className="node-id">{node.id}</code>
       </header>
       {kind ? <p className="kind-doc">{kind.doc}</p> : null}
+      {(node.kind === 'component' || node.kind === 'recursion') &&
+      typeof node.params.component === 'string' &&
+      Object.hasOwn(doc.components, node.params.component) ? (
+        <button
+          className="open-body"
+          onClick={() => dispatch({ type: 'openGraph', name: node.params.component as string })}
+        >
+          Open “{node.params.component}” ›
+        </button>
+      ) : null}
       <div className="facts">
         <span>{formatCount(info?.params ?? 0)} params</span>
         {Object.entries(info?.shapes ?? {}).map(([port, shape]) => (

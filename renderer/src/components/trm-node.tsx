@@ -16,6 +16,8 @@ export interface TrmNodeData extends Record<string, unknown> {
   diagnostics: Diagnostic[];
   /** Component instances and recursions: the component, coloured so instances look linked. */
   link?: { component: string; color: string; note: string };
+  /** Another instance of the selected node's component (same weights). */
+  linked?: boolean;
 }
 
 export type TrmFlowNode = Node<TrmNodeData, 'trm'>;
@@ -76,7 +78,13 @@ function TrmNodeView({ id, data, selected }: NodeProps<TrmFlowNode>) {
     <div
       className={`trm-node cat-${data.category}${state}${selected ? ' selected' : ''}`}
       data-node-id={id}
-      style={data.link ? { boxShadow: `inset 3px 0 0 ${data.link.color}` } : undefined}
+      style={
+        data.link
+          ? {
+              boxShadow: `inset 3px 0 0 ${data.link.color}${data.linked ? `, 0 0 0 2px ${data.link.color}` : ''}`,
+            }
+          : undefined
+      }
     >
       <PortHandles ports={data.inputs} side="in" />
       <div className="trm-node-head">

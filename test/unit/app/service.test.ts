@@ -74,6 +74,19 @@ describe('engine service', () => {
     assert.equal(a.graphs.layer?.nodes.attn?.shapes.out, 'B×16×64');
   });
 
+  it('budgets memory per token: activations and KV cache count every step', async () => {
+    const a = (await ok('document.validate', { doc: trm })) as Analysis;
+    // layer runs 2 per net × (16 via latent_step + 8 direct) nets = 48 times per forward pass.
+    assert.equal(a.totals.kvBytesPerToken, 48 * 2 * 64 * 4);
+    assert.equal(a.totals.context, 16);
+    const gpt = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));
+    assert.ok(gpt.ok);
+    const g = (await ok('document.validate', { doc: gpt.doc })) as Analysis;
+    assert.equal(g.totals.kvBytesPerToken, 2 * 2 * 128 * 4);
+    assert.equal(g.totals.context, 64);
+    assert.equal(g.totals.bytes.fp16, 2 * g.totals.params);
+  });
+
   it('puts each diagnostic on its node, errors first', async () => {
     const doc = structuredClone(trm);
     const attn = doc.components.layer?.nodes.find((n) => n.id === 'attn');
