@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerEvent } from '../service/api.ts';
 import type { Service } from '../service/service.ts';
@@ -84,8 +84,9 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
   const url = new URL(req.url ?? '/', 'http://x');
   let rel = decodeURIComponent(url.pathname);
   if (rel === '/' || !extname(rel)) rel = '/index.html';
-  const file = normalize(join(root, rel));
-  if (!file.startsWith(resolve(root))) {
+  const base = resolve(root);
+  const file = normalize(join(base, rel));
+  if (!file.startsWith(base + sep)) {
     res.writeHead(403).end('Forbidden');
     return;
   }

@@ -72,6 +72,17 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await node(page, 'supervise').waitFor();
   });
 
+  it('finds node kinds by searching the palette', async () => {
+    const { page } = s;
+    const search = page.getByLabel('Search nodes');
+    await search.fill('norm');
+    const shown = await page
+      .locator('.palette-item')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    assert.deepEqual(shown.sort(), ['layer-norm', 'rms-norm']);
+    await search.fill('');
+  });
+
   it('adds nodes by dragging from the palette and wires them', async () => {
     const { page } = s;
     const pane = page.locator('.react-flow__pane');
@@ -218,6 +229,17 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await node(again, 'embed_3').waitFor();
     assert.equal(await again.getByTestId('dirty-marker').count(), 1);
     await again.close();
+  });
+
+  it('lists the keyboard shortcuts on ?', async () => {
+    const { page } = s;
+    await page.locator('.react-flow__pane').click({ position: { x: 30, y: 300 } });
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    assert.match((await help.textContent()) ?? '', /Ctrl\+D.*Duplicate/);
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
   });
 
   it('loads every template with zero diagnostics', async () => {

@@ -33,7 +33,7 @@ export function Header({ name, path, dirty, analysis, canUndo, canRedo, run }: H
             ●
           </span>
         ) : null}
-        <span className="doc-path">{path ? path.split(/[\\/]/).pop() : 'unsaved'}</span>
+        {path ? <span className="doc-path">{path.split(/[\\/]/).pop()}</span> : null}
       </div>
       <nav className="toolbar">
         <button onClick={() => run('templates')} title="Templates">
@@ -73,23 +73,41 @@ export function Header({ name, path, dirty, analysis, canUndo, canRedo, run }: H
         </button>
       </nav>
       <div className="budget" data-testid="budget-meter">
-        <div className="budget-main">
-          <span className="budget-label">Params</span>
-          <strong data-testid="total-params">{formatCount(t.params)}</strong>
-          <span className="muted">/ {formatCount(t.budget)}</span>
+        <div
+          className="stat stat-params"
+          title={`Parameters against the ${formatCount(t.budget)} budget`}
+        >
+          <span className="stat-label">Params</span>
+          <span className="stat-value">
+            <strong data-testid="total-params">{formatCount(t.params)}</strong>
+            <span className="muted"> / {formatCount(t.budget)}</span>
+          </span>
+          <div className={`budget-bar ${level}`}>
+            <div style={{ width: `${Math.max(share * 100, t.params ? 1.5 : 0)}%` }} />
+          </div>
         </div>
-        <div className={`budget-bar ${level}`}>
-          <div style={{ width: `${Math.max(share * 100, t.params ? 1 : 0)}%` }} />
+        <div className="stat" title="Forward FLOPs per token, every recursion step included">
+          <span className="stat-label">FLOP / token</span>
+          <span className="stat-value">{formatCount(t.flopsPerToken)}</span>
         </div>
-        <div className="budget-facts">
-          <span title="Forward FLOPs per token">{formatCount(t.flopsPerToken)} FLOP/token</span>
-          <span title="Weights on disk: fp32 / fp16 / int8">
+        <div className="stat" title="Weights on disk per export precision">
+          <span className="stat-label">fp32 · fp16 · int8</span>
+          <span className="stat-value">
             {formatBytes(t.bytes.fp32)} · {formatBytes(t.bytes.fp16)} · {formatBytes(t.bytes.int8)}
           </span>
-          <span title="Activations per token (fp32, recursion bodies once)">
-            act {formatBytes(t.activationBytesPerToken)}/tok
-          </span>
         </div>
+        {t.context ? (
+          <div
+            className="stat"
+            title={`One sequence of ${t.context} tokens: activations of every step (fp32), and the KV cache a decoder keeps`}
+          >
+            <span className="stat-label">Memory @ {t.context} tokens</span>
+            <span className="stat-value">
+              act {formatBytes(t.activationBytesPerToken * t.context)}
+              {t.kvBytesPerToken ? ` · KV ${formatBytes(t.kvBytesPerToken * t.context)}` : ''}
+            </span>
+          </div>
+        ) : null}
       </div>
       <div
         className={`status-pill ${errors ? 'error' : warnings ? 'warning' : 'ok'}`}

@@ -56,8 +56,12 @@ describe('web host', () => {
     const res = await fetch(`http://127.0.0.1:${host.port}/`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'(;|$)/);
-    const escape = await fetch(`http://127.0.0.1:${host.port}/..%2f..%2fpackage.json`);
-    assert.notEqual(escape.status, 200);
+    mkdirSync(join(root, 'dist2'));
+    writeFileSync(join(root, 'dist2', 'secret.txt'), 'secret');
+    for (const path of ['..%2f..%2fpackage.json', '..%2fdist2%2fsecret.txt']) {
+      const escape = await fetch(`http://127.0.0.1:${host.port}/${path}`);
+      assert.equal(escape.status, 403, path);
+    }
   });
 
   it('refuses a missing or wrong token and a foreign origin', async () => {
