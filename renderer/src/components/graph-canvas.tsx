@@ -14,7 +14,7 @@ import {
   type NodeChange,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
 import type { GraphInfo, NodeInfo } from '../../../engine/service/api.ts';
@@ -123,26 +123,53 @@ export function GraphCanvas({
       const old = new Map(prev.map((n) => [n.id, n]));
       return graph.nodes.map((n): TrmFlowNode => {
         const before = old.get(n.id);
+        const data: TrmNodeData = {
+          ...nodeData(n, info?.nodes[n.id], doc.dims),
+          linked: !chosen.has(n.id) && shared.has(String(n.params.component)),
+        };
+        const position = n.position ?? { x: 0, y: 0 };
+        const selected = chosen.has(n.id);
+        // Unchanged nodes keep their object, so React Flow re-renders only what an edit touched.
+        if (
+          before &&
+          before.selected === selected &&
+          before.position.x === position.x &&
+          before.position.y === position.y &&
+          JSON.stringify(before.data) === JSON.stringify(data)
+        ) {
+          return before;
+        }
         return {
           id: n.id,
           type: 'trm',
-          position: n.position ?? { x: 0, y: 0 },
-          data: {
-            ...nodeData(n, info?.nodes[n.id], doc.dims),
-            linked: !chosen.has(n.id) && shared.has(String(n.params.component)),
-          },
-          selected: chosen.has(n.id),
+          position,
+          data,
+          selected,
           ...(before?.measured ? { measured: before.measured } : {}),
         };
       });
     });
   }, [graph, info, selection, doc.dims]);
 
+  const previousEdges = useRef(new Map<string, Edge>());
   const edges = useMemo<Edge[]>(() => {
     const facts = new Map((info?.edges ?? []).map((e) => [edgeKey(e), e]));
-    return graph.edges.map((e) => {
+    const before = previousEdges.current;
+    const next = graph.edges.map((e): Edge => {
       const id = edgeKey(e);
       const type = facts.get(id)?.dtype === 'int32' ? 'tokens' : 'float';
+      const label = facts.get(id)?.shape ?? undefined;
+      const selected = selectedEdges.has(id);
+      const old = before.get(id);
+      // Unchanged wires keep their object, so React Flow leaves them alone.
+      if (
+        old &&
+        old.label === label &&
+        old.selected === selected &&
+        old.className === `wire wire-${type}`
+      ) {
+        return old;
+      }
       const color = type === 'tokens' ? '#eab308' : '#5b8def';
       return {
         id,
@@ -150,8 +177,8 @@ export function GraphCanvas({
         sourceHandle: e.from.port,
         target: e.to.node,
         targetHandle: e.to.port,
-        label: facts.get(id)?.shape ?? undefined,
-        selected: selectedEdges.has(id),
+        label,
+        selected,
         className: `wire wire-${type}`,
         style: { stroke: color, strokeWidth: 1.6 },
         markerEnd: { type: MarkerType.ArrowClosed, color, width: 16, height: 16 },
@@ -161,6 +188,8 @@ export function GraphCanvas({
         labelBgBorderRadius: 4,
       };
     });
+    previousEdges.current = new Map(next.map((e) => [e.id, e]));
+    return next;
   }, [graph, info, selectedEdges]);
 
   const onNodesChange = useCallback((changes: NodeChange<TrmFlowNode>[]) => {
@@ -304,6 +333,7 @@ export function GraphCanvas({
       multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
       snapToGrid
       snapGrid={GRID}
+      onlyRenderVisibleElements={graph.nodes.length > 200}
       fitView
       fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
       minZoom={0.1}
