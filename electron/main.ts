@@ -107,7 +107,11 @@ async function buildMenu(): Promise<void> {
           submenu: recent.length
             ? recent.map((path) => ({
                 label: path,
-                click: () => send({ type: 'open-recent', path }),
+                click: () => {
+                  // Recent files were opened or saved with the person's consent before.
+                  service.policy.allowFile(path);
+                  send({ type: 'open-recent', path });
+                },
               }))
             : [{ label: 'No recent documents', enabled: false }],
         },

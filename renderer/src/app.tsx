@@ -2,7 +2,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
 import { analyzeDocument } from '../../engine/service/analyze.ts';
-import type { MenuCommand, Recovery, Result, TemplateCard } from '../../engine/service/api.ts';
+import type { Recovery, Result, TemplateCard } from '../../engine/service/api.ts';
 import type { ApiClient } from './api-client.ts';
 import {
   HelpOverlay,
@@ -15,7 +15,9 @@ import { GraphCanvas } from './components/graph-canvas.tsx';
 import { Header } from './components/header.tsx';
 import { Inspector } from './components/inspector.tsx';
 import { Palette } from './components/palette.tsx';
+import { useToast, useUnsavedWorkGuard } from './hooks.ts';
 import { autoLayout, layoutCrowded } from './layout.ts';
+import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
 import { readClipboard, writeClipboard } from './state/clipboard.ts';
 import {
   cloneItems,
@@ -34,28 +36,12 @@ type Dialog =
   | { type: 'help' }
   | null;
 
-type Command = MenuCommand | 'copy' | 'paste' | 'back';
-
-const AUTOSAVE_MS = 600;
-
-function isTyping(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  return (
-    !!el &&
-    (el.tagName === 'INPUT' ||
-      el.tagName === 'TEXTAREA' ||
-      el.tagName === 'SELECT' ||
-      el.isContentEditable)
-  );
-}
-
 export function App({ client }: { client: ApiClient }) {
   const [state, dispatch] = useReducer(reducer, undefined, () => initialState());
   const [info, setInfo] = useState<Result<'app.info'> | null>(null);
   const [templates, setTemplates] = useState<TemplateCard[]>([]);
   const [recovery, setRecovery] = useState<Recovery | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
-  const [toast, setToast] = useState<{ text: string; kind: 'error' | 'info' } | null>(null);
   const rf = useReactFlow();
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -65,27 +51,7 @@ export function App({ client }: { client: ApiClient }) {
   const graph = graphOf(state.doc, graphName) ?? state.doc.main;
   const dirty = isDirty(state);
 
-  const say = useCallback(
-    (text: string, kind: 'error' | 'info' = 'error') => setToast({ text, kind }),
-    [],
-  );
-  useEffect(() => {
-    if (!toast) return;
-    const t = setTimeout(() => setToast(null), toast.kind === 'error' ? 6000 : 2500);
-    return () => clearTimeout(t);
-  }, [toast]);
-
-  const attempt = useCallback(
-    async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
-      try {
-        return await work();
-      } catch (e) {
-        say((e as Error).message);
-        return undefined;
-      }
-    },
-    [say],
-  );
+  const { toast, say, attempt } = useToast();
 
   useEffect(() => {
     void attempt(async () => {
@@ -101,24 +67,7 @@ export function App({ client }: { client: ApiClient }) {
     });
   }, [client, attempt]);
 
-  // Autosave: nothing typed is lost if the app or the machine goes down.
-  useEffect(() => {
-    if (!dirty) return;
-    const t = setTimeout(() => {
-      void client
-        .call('document.autosave', { doc: state.doc, path: state.path })
-        .catch(() => undefined);
-    }, AUTOSAVE_MS);
-    return () => clearTimeout(t);
-  }, [client, dirty, state.doc, state.path]);
-
-  useEffect(() => {
-    const warn = (e: BeforeUnloadEvent) => {
-      if (isDirty(stateRef.current)) e.preventDefault();
-    };
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, []);
+  useUnsavedWorkGuard(client, state);
 
   const mayDiscard = useCallback(() => {
     const s = stateRef.current;
@@ -237,40 +186,7 @@ export function App({ client }: { client: ApiClient }) {
     [client, run, openPath],
   );
 
-  useEffect(() => {
-    const keys = (e: KeyboardEvent) => {
-      const mod = e.ctrlKey || e.metaKey;
-      const k = e.key.toLowerCase();
-      if (mod && k === 's') {
-        e.preventDefault();
-        return run(e.shiftKey ? 'saveAs' : 'save');
-      }
-      if (mod && k === 'o') {
-        e.preventDefault();
-        return run('open');
-      }
-      if (isTyping(e.target) || dialog) return;
-      const command: Command | undefined = mod
-        ? (
-            {
-              z: e.shiftKey ? 'redo' : 'undo',
-              y: 'redo',
-              d: 'duplicate',
-              c: 'copy',
-              v: 'paste',
-              a: 'selectAll',
-              n: 'new',
-            } as const
-          )[k as 'z']
-        : ({ f: 'fitView', l: 'autoLayout', '?': 'help', escape: 'back' } as const)[k as 'f'];
-      if (command) {
-        e.preventDefault();
-        run(command);
-      }
-    };
-    window.addEventListener('keydown', keys);
-    return () => window.removeEventListener('keydown', keys);
-  }, [run, dialog]);
+  useShortcuts(run, dialog !== null);
 
   const selected =
     state.selection.length === 1 ? graph.nodes.find((n) => n.id === state.selection[0]) : undefined;

@@ -35,8 +35,6 @@ export interface ParamField {
   help: string;
   default?: unknown;
   options?: string[];
-  min?: number;
-  max?: number;
 }
 
 interface JsonSchemaProp {
@@ -44,9 +42,6 @@ interface JsonSchemaProp {
   enum?: unknown[];
   default?: unknown;
   description?: string;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
 }
 
 const fieldCache = new Map<string, ParamField[]>();
@@ -74,8 +69,6 @@ export function paramFields(kindName: string): ParamField[] {
       help: p.description ?? '',
       default: p.default,
       options: p.enum?.map(String),
-      min: p.minimum ?? p.exclusiveMinimum,
-      max: p.maximum,
     };
   });
   fieldCache.set(kindName, fields);

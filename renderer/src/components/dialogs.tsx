@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Recovery, Result, TemplateCard } from '../../../engine/service/api.ts';
 import { formatCount } from '../format.ts';
+import { shortcutRows } from '../shortcuts.ts';
 
 function Modal({
   title,
@@ -166,28 +167,12 @@ export function RecoveryBanner(props: {
   );
 }
 
-export const SHORTCUTS: [string, string][] = [
-  ['Ctrl+Z', 'Undo'],
-  ['Ctrl+Y / Ctrl+Shift+Z', 'Redo'],
-  ['Delete / Backspace', 'Delete the selection'],
-  ['Ctrl+C / Ctrl+V', 'Copy / paste (also between documents)'],
-  ['Ctrl+D', 'Duplicate the selection'],
-  ['Ctrl+A', 'Select all'],
-  ['Ctrl+S / Ctrl+Shift+S', 'Save / save as'],
-  ['Ctrl+O', 'Open'],
-  ['F', 'Fit the graph in view'],
-  ['L', 'Auto-layout'],
-  ['Double-click', 'Open a component or recursion body'],
-  ['Escape', 'Back to the enclosing graph'],
-  ['?', 'This help'],
-];
-
 export function HelpOverlay({ onClose }: { onClose: () => void }) {
   return (
     <Modal title="Keyboard shortcuts" onClose={onClose}>
       <table className="shortcuts">
         <tbody>
-          {SHORTCUTS.map(([k, what]) => (
+          {shortcutRows().map(([k, what]) => (
             <tr key={k}>
               <td>
                 <kbd>{k}</kbd>

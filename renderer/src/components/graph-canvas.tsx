@@ -2,7 +2,6 @@ import {
   Background,
   BackgroundVariant,
   Controls,
-  MarkerType,
   MiniMap,
   ReactFlow,
   applyEdgeChanges,
@@ -17,11 +16,11 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
-import type { GraphInfo, NodeInfo } from '../../../engine/service/api.ts';
-import { componentColor } from '../format.ts';
-import { initialParams, resolveNumber } from '../kinds.ts';
+import type { GraphInfo } from '../../../engine/service/api.ts';
+import { initialParams } from '../kinds.ts';
 import { connectionProblem, type Wire } from '../state/connections.ts';
-import { edgeKey, freshId, type Action, type XY } from '../state/reducer.ts';
+import { freshId, type Action, type XY } from '../state/reducer.ts';
+import { CATEGORY_COLORS, flowEdges, flowNodes } from './flow-items.ts';
 import { TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
 
 const nodeTypes = { trm: TrmNode };
@@ -31,61 +30,6 @@ export const DRAG_MIME = 'application/x-trm-node';
 export interface DragPayload {
   kind: string;
   params?: Record<string, unknown>;
-}
-
-const CATEGORY_COLORS: Record<string, string> = {
-  inputs: '#eab308',
-  embeddings: '#a78bfa',
-  attention: '#60a5fa',
-  mixing: '#34d399',
-  normalization: '#94a3b8',
-  structure: '#f472b6',
-  heads: '#22d3ee',
-};
-
-function detailOf(node: GraphNode): string {
-  if (node.kind === 'component' || node.kind === 'recursion') return '';
-  return Object.entries(node.params)
-    .filter(([, v]) => typeof v !== 'object' && v !== false)
-    .slice(0, 4)
-    .map(([k, v]) => (v === true ? k : `${k} ${String(v)}`))
-    .join(' · ');
-}
-
-function linkOf(node: GraphNode, dims: Record<string, number>): TrmNodeData['link'] {
-  if (node.kind !== 'component' && node.kind !== 'recursion') return undefined;
-  const component = String(node.params.component ?? '?');
-  let note = node.params.shared === false ? 'own weights' : 'shared weights';
-  if (node.kind === 'recursion') {
-    const steps = resolveNumber(node.params.steps, dims);
-    const shown =
-      typeof node.params.steps === 'string'
-        ? `${node.params.steps}=${steps ?? '?'}`
-        : String(steps ?? '?');
-    const weights = node.params.weights === 'per-step' ? 'per-step weights' : 'shared weights';
-    note = `×${shown}, ${weights}${node.params.deepSupervision ? ', deep supervision' : ''}`;
-  }
-  return { component, color: componentColor(component), note };
-}
-
-function nodeData(
-  node: GraphNode,
-  info: NodeInfo | undefined,
-  dims: Record<string, number>,
-): TrmNodeData {
-  const kind = findKind(node.kind);
-  return {
-    kind: node.kind,
-    title: node.label ?? kind?.title ?? node.kind,
-    category: kind?.category ?? 'structure',
-    inputs: info?.inputs ?? [],
-    outputs: info?.outputs ?? [],
-    shapes: info?.shapes ?? {},
-    params: info?.params ?? 0,
-    detail: detailOf(node),
-    diagnostics: info?.diagnostics ?? [],
-    link: linkOf(node, dims),
-  };
 }
 
 export interface GraphCanvasProps {
@@ -112,82 +56,12 @@ export function GraphCanvas({
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
 
   useEffect(() => {
-    const chosen = new Set(selection);
-    // Instances of the selected node's component light up: they share its weights.
-    const shared = new Set(
-      graph.nodes
-        .filter((n) => chosen.has(n.id) && (n.kind === 'component' || n.kind === 'recursion'))
-        .map((n) => String(n.params.component)),
-    );
-    setNodes((prev) => {
-      const old = new Map(prev.map((n) => [n.id, n]));
-      return graph.nodes.map((n): TrmFlowNode => {
-        const before = old.get(n.id);
-        const data: TrmNodeData = {
-          ...nodeData(n, info?.nodes[n.id], doc.dims),
-          linked: !chosen.has(n.id) && shared.has(String(n.params.component)),
-        };
-        const position = n.position ?? { x: 0, y: 0 };
-        const selected = chosen.has(n.id);
-        // Unchanged nodes keep their object, so React Flow re-renders only what an edit touched.
-        if (
-          before &&
-          before.selected === selected &&
-          before.position.x === position.x &&
-          before.position.y === position.y &&
-          JSON.stringify(before.data) === JSON.stringify(data)
-        ) {
-          return before;
-        }
-        return {
-          id: n.id,
-          type: 'trm',
-          position,
-          data,
-          selected,
-          ...(before?.measured ? { measured: before.measured } : {}),
-        };
-      });
-    });
+    setNodes((prev) => flowNodes(prev, graph, info, doc.dims, selection));
   }, [graph, info, selection, doc.dims]);
 
   const previousEdges = useRef(new Map<string, Edge>());
   const edges = useMemo<Edge[]>(() => {
-    const facts = new Map((info?.edges ?? []).map((e) => [edgeKey(e), e]));
-    const before = previousEdges.current;
-    const next = graph.edges.map((e): Edge => {
-      const id = edgeKey(e);
-      const type = facts.get(id)?.dtype === 'int32' ? 'tokens' : 'float';
-      const label = facts.get(id)?.shape ?? undefined;
-      const selected = selectedEdges.has(id);
-      const old = before.get(id);
-      // Unchanged wires keep their object, so React Flow leaves them alone.
-      if (
-        old &&
-        old.label === label &&
-        old.selected === selected &&
-        old.className === `wire wire-${type}`
-      ) {
-        return old;
-      }
-      const color = type === 'tokens' ? '#eab308' : '#5b8def';
-      return {
-        id,
-        source: e.from.node,
-        sourceHandle: e.from.port,
-        target: e.to.node,
-        targetHandle: e.to.port,
-        label,
-        selected,
-        className: `wire wire-${type}`,
-        style: { stroke: color, strokeWidth: 1.6 },
-        markerEnd: { type: MarkerType.ArrowClosed, color, width: 16, height: 16 },
-        labelStyle: { fill: '#dbe4ff', fontSize: 11, fontFamily: 'var(--mono)' },
-        labelBgStyle: { fill: '#1a2030', stroke: '#2d3548' },
-        labelBgPadding: [6, 3] as [number, number],
-        labelBgBorderRadius: 4,
-      };
-    });
+    const next = flowEdges(previousEdges.current, graph, info, selectedEdges);
     previousEdges.current = new Map(next.map((e) => [e.id, e]));
     return next;
   }, [graph, info, selectedEdges]);
@@ -283,6 +157,7 @@ export function GraphCanvas({
       if (!raw) return;
       event.preventDefault();
       const payload = JSON.parse(raw) as DragPayload;
+      if (!findKind(payload.kind)) return;
       const p = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       const position = {
         x: Math.round((p.x - 110) / 20) * 20,

@@ -32,12 +32,7 @@ function display(field: ParamField, value: unknown): string {
   return String(value);
 }
 
-function TextField(props: {
-  field: ParamField;
-  value: unknown;
-  dims: string[];
-  commit: (v: unknown) => void;
-}) {
+function TextField(props: { field: ParamField; value: unknown; commit: (v: unknown) => void }) {
   const { field, value, commit } = props;
   const [text, setText] = useState(display(field, value));
   const [error, setError] = useState<string | null>(null);
@@ -116,9 +111,7 @@ function Field(props: {
       </select>
     );
   } else {
-    control = (
-      <TextField field={field} value={value} dims={Object.keys(doc.dims)} commit={commit} />
-    );
+    control = <TextField field={field} value={value} commit={commit} />;
   }
   return (
     <div className={`field field-${field.type}`}>

@@ -1,7 +1,11 @@
-import type { GraphEdge, GraphNode } from '../../../engine/graph/schema.ts';
+import { z } from 'zod';
+import { GraphEdge, GraphNode } from '../../../engine/graph/schema.ts';
 
 /** Copied nodes live in localStorage, so they paste into another document or window too. */
 const KEY = 'trm-studio.clipboard';
+
+const Clip = z.strictObject({ nodes: z.array(GraphNode), edges: z.array(GraphEdge) });
+type Clip = z.infer<typeof Clip>;
 
 export function writeClipboard(nodes: GraphNode[], edges: GraphEdge[]): void {
   const ids = new Set(nodes.map((n) => n.id));
@@ -9,13 +13,11 @@ export function writeClipboard(nodes: GraphNode[], edges: GraphEdge[]): void {
   localStorage.setItem(KEY, JSON.stringify({ nodes, edges: inner }));
 }
 
-export function readClipboard(): { nodes: GraphNode[]; edges: GraphEdge[] } | undefined {
+/** What was copied, validated like any document content (another window may have written it). */
+export function readClipboard(): Clip | undefined {
   try {
-    const raw = JSON.parse(localStorage.getItem(KEY) ?? 'null') as unknown;
-    if (!raw || typeof raw !== 'object') return undefined;
-    const { nodes, edges } = raw as { nodes?: unknown; edges?: unknown };
-    if (!Array.isArray(nodes) || !Array.isArray(edges)) return undefined;
-    return { nodes: nodes as GraphNode[], edges: edges as GraphEdge[] };
+    const parsed = Clip.safeParse(JSON.parse(localStorage.getItem(KEY) ?? 'null'));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
