@@ -110,7 +110,11 @@ function TrmNodeView({ id, data, selected }: NodeProps<TrmFlowNode>) {
         ) : null}
       </div>
       {shown ? (
-        <div className={`trm-node-diag ${shown.severity}`} data-testid="node-diagnostic">
+        <div
+          className={`trm-node-diag ${shown.severity}`}
+          data-testid="node-diagnostic"
+          title={data.diagnostics.map((d) => d.message).join('\n')}
+        >
           {shown.message}
           {errors.length + warnings.length > 1
             ? ` (+${errors.length + warnings.length - 1} more)`
