@@ -222,6 +222,18 @@ function createWindow(): void {
   win.on('resize', later);
   win.on('move', later);
   win.on('close', () => win && rememberWindowState(win));
+  // The page refuses to unload with unsaved changes; ask, as a native app does.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win as BrowserWindow, {
+      type: 'question',
+      buttons: ['Discard changes', 'Keep editing'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'This model has unsaved changes.',
+      detail: 'Close anyway? The changes stay in the recovery file until you start a new document.',
+    });
+    if (choice === 0) event.preventDefault();
+  });
   win.on('closed', () => (win = null));
   void win.loadFile(INDEX);
 }

@@ -80,14 +80,13 @@ export function App({ client }: { client: ApiClient }) {
   }, []);
 
   const saved = useCallback(
-    async (result: Result<'document.save'> | null, doc: GraphDocument) => {
+    (result: Result<'document.save'> | null, doc: GraphDocument) => {
       if (!result) return;
       dispatch({ type: 'saved', path: result.path, doc });
       setDialog(null);
       say(`Saved ${result.path.split(/[\\/]/).pop()}.`, 'info');
-      await client.call('document.discardRecovery', {});
     },
-    [client, say],
+    [say],
   );
 
   const saveAs = useCallback(

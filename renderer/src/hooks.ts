@@ -51,6 +51,14 @@ export function useUnsavedWorkGuard(client: ApiClient, state: EditorState) {
     return () => clearTimeout(t);
   }, [client, dirty, state.doc, state.path]);
 
+  // Back to the saved state (undo, save): the recovery file has nothing left to offer.
+  const wasDirty = useRef(dirty);
+  useEffect(() => {
+    if (wasDirty.current && !dirty)
+      void client.call('document.discardRecovery', {}).catch(() => undefined);
+    wasDirty.current = dirty;
+  }, [client, dirty]);
+
   const current = useRef(state);
   current.current = state;
   useEffect(() => {
