@@ -35,6 +35,9 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await s?.close();
   });
 
+  // Hand-computed figures follow the template's own sizes: width D, vocabulary V, L cells.
+  const { D, V, L, H } = trm.dims as Record<'D' | 'V' | 'L' | 'H', number>;
+  const attention = (headDim: number) => `${formatCount(4 * D * H * headDim)} params`;
   const edgeCount = () => s.page.locator('.react-flow__edge').count();
   const status = () => s.page.getByTestId('status').textContent();
   const paramsOf = (id: string) => node(s.page, id).getByTestId('param-count').textContent();
@@ -46,12 +49,12 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     assert.equal(await page.locator('.react-flow__node').count(), trm.main.nodes.length);
     assert.equal(await until(() => edgeCount(), trm.main.edges.length), trm.main.edges.length);
     const labels = await page.locator('.react-flow__edge-text').allTextContents();
-    assert.ok(labels.includes('B×16×64'), `edge labels: ${labels.join(', ')}`);
-    assert.ok(labels.includes('B×16'), 'token ids edge is labelled with its shape');
+    assert.ok(labels.includes(`B×${L}×${D}`), `edge labels: ${labels.join(', ')}`);
+    assert.ok(labels.includes(`B×${L}`), 'token ids edge is labelled with its shape');
     const total = compile(trm).totalParams;
     assert.equal(await page.getByTestId('total-params').textContent(), formatCount(total));
     // The recursion holds every weight of the shared network, counted once.
-    assert.equal(await paramsOf('supervise'), `${formatCount(total - 6 * 64)} params`);
+    assert.equal(await paramsOf('supervise'), `${formatCount(total - V * D)} params`);
     assert.match((await node(page, 'supervise').textContent()) ?? '', /×N_sup=4, shared weights/);
     assert.equal(await status(), 'Valid');
     mkdirSync('test-results/screenshots', { recursive: true });
@@ -102,10 +105,7 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await drawWire(page, { node: 'embed', port: 'out' }, { node: 'attention', port: 'x' });
     assert.equal(await until(edgeCount, before + 1), before + 1);
     await node(page, 'attention').locator('.has-error').waitFor({ state: 'detached' });
-    assert.equal(
-      await until(() => paramsOf('attention'), `${formatCount(4 * 64 * 64)} params`),
-      `${formatCount(4 * 64 * 64)} params`,
-    );
+    assert.equal(await until(() => paramsOf('attention'), attention(D / H)), attention(D / H));
   });
 
   it('refuses a wire that cannot be valid and says why', async () => {
@@ -149,8 +149,8 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     const headDim = page.locator('#param-headDim');
     await headDim.fill('32');
     await headDim.press('Enter');
-    // q, k, v: 64 → 4·32 = 128 each; output 128 → 64.
-    const wider = `${formatCount(4 * 64 * 128)} params`;
+    // q, k, v: D → H·32 each; output H·32 → D.
+    const wider = attention(32);
     assert.equal(await until(() => paramsOf('attention'), wider), wider);
   });
 
@@ -158,25 +158,16 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     const { page } = s;
     await page.locator('.react-flow__pane').click({ position: { x: 30, y: 300 } });
     await page.keyboard.press('Control+z');
-    assert.equal(
-      await until(() => paramsOf('attention'), `${formatCount(4 * 64 * 64)} params`),
-      `${formatCount(4 * 64 * 64)} params`,
-    );
+    assert.equal(await until(() => paramsOf('attention'), attention(D / H)), attention(D / H));
     await page.keyboard.press('Control+y');
-    assert.equal(
-      await until(() => paramsOf('attention'), `${formatCount(4 * 64 * 128)} params`),
-      `${formatCount(4 * 64 * 128)} params`,
-    );
+    assert.equal(await until(() => paramsOf('attention'), attention(32)), attention(32));
     const edges = await edgeCount();
     // headDim, heads ×2, layer_norm deleted, layer_norm added, the wire.
     for (let i = 0; i < 6; i++) await page.keyboard.press('Control+z');
     assert.equal(await until(() => edgeCount(), edges - 1), edges - 1);
     for (let i = 0; i < 6; i++) await page.keyboard.press('Control+Shift+z');
     assert.equal(await until(() => edgeCount(), edges), edges);
-    assert.equal(
-      await until(() => paramsOf('attention'), `${formatCount(4 * 64 * 128)} params`),
-      `${formatCount(4 * 64 * 128)} params`,
-    );
+    assert.equal(await until(() => paramsOf('attention'), attention(32)), attention(32));
   });
 
   it('saves, then reopens the document with everything in it', async () => {
@@ -199,10 +190,7 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await page.locator('[data-file="my-trm.trm.json"]').click();
     await node(page, 'attention').waitFor();
     assert.equal(await page.locator('.react-flow__node').count(), trm.main.nodes.length + 1);
-    assert.equal(
-      await until(() => paramsOf('attention'), `${formatCount(4 * 64 * 128)} params`),
-      `${formatCount(4 * 64 * 128)} params`,
-    );
+    assert.equal(await until(() => paramsOf('attention'), attention(32)), attention(32));
   });
 
   it('duplicates and copy-pastes the selection', async () => {

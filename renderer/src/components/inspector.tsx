@@ -213,10 +213,24 @@ function DocumentPanel({
   return (
     <aside className="inspector" aria-label="Inspector">
       <header>
-        <h2>{doc.name}</h2>
+        <input
+          className="doc-name"
+          aria-label="Document name"
+          defaultValue={doc.name}
+          key={doc.name}
+          maxLength={200}
+          onBlur={(e) => {
+            const name = e.target.value.trim();
+            if (name && name !== doc.name)
+              dispatch({ type: 'edit', edit: { type: 'rename', name } });
+            else e.target.value = doc.name;
+          }}
+          onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+        />
       </header>
       {doc.description ? <p className="kind-doc">{doc.description}</p> : null}
       <h3>Dims</h3>
+      <p className="help">Sizes that parameters may name (D, H, …); B and T stay symbolic.</p>
       <div className="dims">
         {Object.entries(doc.dims).map(([k, v]) => (
           <label key={k} className="dim">

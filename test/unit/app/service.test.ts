@@ -45,6 +45,16 @@ const trm = (() => {
   return r.doc;
 })();
 
+// Hand-computed figures follow the template's sizes.
+const {
+  V,
+  L,
+  D,
+  n,
+  T_rec: tRec,
+  N_sup: nSup,
+} = trm.dims as Record<'V' | 'L' | 'D' | 'n' | 'T_rec' | 'N_sup', number>;
+
 describe('engine service', () => {
   it('lists templates with their compiled parameter counts', async () => {
     const cards = (await ok('templates.list', {})) as {
@@ -64,21 +74,23 @@ describe('engine service', () => {
     assert.equal(a.ok, true);
     assert.deepEqual(a.diagnostics, []);
     assert.equal(a.totals.params, compile(trm).totalParams);
-    assert.equal(a.graphs.main?.nodes.embed?.shapes.out, 'B×16×64');
-    assert.equal(a.graphs.main?.nodes.embed?.params, 6 * 64);
-    assert.equal(a.graphs.main?.edges.find((e) => e.from.node === 'puzzle')?.shape, 'B×16');
+    assert.equal(a.graphs.main?.nodes.embed?.shapes.out, `B×${L}×${D}`);
+    assert.equal(a.graphs.main?.nodes.embed?.params, V * D);
+    assert.equal(a.graphs.main?.edges.find((e) => e.from.node === 'puzzle')?.shape, `B×${L}`);
     // Shared weights are counted once: the recursion holds everything but the embedding.
-    assert.equal(a.graphs.main?.nodes.supervise?.params, a.totals.params - 6 * 64);
-    // Inside a component: attention 4·D² with D = 64.
-    assert.equal(a.graphs.layer?.nodes.attn?.params, 4 * 64 * 64);
-    assert.equal(a.graphs.layer?.nodes.attn?.shapes.out, 'B×16×64');
+    assert.equal(a.graphs.main?.nodes.supervise?.params, a.totals.params - V * D);
+    // Inside a component: attention 4·D².
+    assert.equal(a.graphs.layer?.nodes.attn?.params, 4 * D * D);
+    assert.equal(a.graphs.layer?.nodes.attn?.shapes.out, `B×${L}×${D}`);
   });
 
   it('budgets memory per token: activations and KV cache count every step', async () => {
     const a = (await ok('document.validate', { doc: trm })) as Analysis;
-    // layer runs 2 per net × (16 via latent_step + 8 direct) nets = 48 times per forward pass.
-    assert.equal(a.totals.kvBytesPerToken, 48 * 2 * 64 * 4);
-    assert.equal(a.totals.context, 16);
+    // Per supervision step (×N_sup), T_rec deep steps each run latent_step n times and net
+    // once more: (n + 1)·T_rec·N_sup nets of 2 layers, each caching K and V of width D.
+    const layers = 2 * (n + 1) * tRec * nSup;
+    assert.equal(a.totals.kvBytesPerToken, layers * 2 * D * 4);
+    assert.equal(a.totals.context, L);
     const gpt = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));
     assert.ok(gpt.ok);
     const g = (await ok('document.validate', { doc: gpt.doc })) as Analysis;
