@@ -70,7 +70,8 @@ export const attention = defineKind({
         messages.notDivisible(
           ctx.nodeId,
           `width (${p.width})`,
-          `heads (${p.heads}), or set headDim`,
+          `heads (${p.heads})`,
+          'Change one of them, or set headDim.',
         ),
       );
       return undefined;
