@@ -8,6 +8,8 @@ type I32 = Int32Array;
 /** The C++ side (src/kernels.cc). Sizes and shapes are passed in the shared block `P`. */
 export interface Addon {
   init(p: I32): void;
+  /** BLAS threads (OpenBLAS); false where the BLAS has no such control. */
+  setThreads(n: number): boolean;
   gemm(a: F32, b: F32, c: F32): void;
   binary(op: number, a: F32, b: F32, out: F32): void;
   unary(op: number, x: F32, out: F32, alpha?: number): void;
@@ -40,6 +42,10 @@ export function loadAddon(): { addon?: Addon; reason?: string } {
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
     addon.init(P);
+    // One BLAS thread unless asked: this model's products are small, and on a busy 2-core
+    // machine spinning BLAS threads made a training step 3× slower (bench/profile.ts).
+    const threads = Number(process.env.TRM_NATIVE_THREADS);
+    addon.setThreads(threads > 0 ? threads : 1);
     cached = { addon };
   } catch (e) {
     cached = {

@@ -41,6 +41,9 @@ export function buildNative(): { ok: true } | { ok: false; reason: string } {
     '-O3',
     '-std=c++17',
     '-fPIC',
+    // Lets sqrt and rounding vectorise; IEEE inf and NaN semantics stay (no -ffast-math).
+    '-fno-math-errno',
+    '-fno-trapping-math',
     '-shared',
     '-DNODE_GYP_MODULE_NAME=trm_native',
     // The addon is built on the machine that runs it, so use all of its vector units.

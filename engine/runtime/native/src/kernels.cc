@@ -15,6 +15,8 @@ extern "C" {
 // Accelerate put cblas.h in different places, but the symbol and ABI are the same.
 void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha,
                  const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);
+// OpenBLAS only (weak: Accelerate and other BLAS builds have no such call).
+void openblas_set_num_threads(int n) __attribute__((weak));
 }
 
 namespace {
@@ -89,6 +91,17 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
                 A + i * sA, lda, B + i * sB, ldb, 0.f, C + int64_t(i) * M * N, N);
   }
   return undef(env);
+}
+
+// setThreads(n): BLAS threads. Returns false when the BLAS cannot be told.
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  bool ok = openblas_set_num_threads != nullptr;
+  if (ok) openblas_set_num_threads(i32(env, a.v[0]));
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,11 +529,12 @@ napi_value GeluGrad(napi_env env, napi_callback_info info) {
       O[i] = D[i] * (0.5f * (1.f + t) + 0.5f * x * dt);
     }
   } else {
+    // Two passes: GCC does not vectorise exp and erf in one loop body.
+    for (size_t i = 0; i < n; i++) O[i] = fast_exp(-0.5f * X[i] * X[i]);
     for (size_t i = 0; i < n; i++) {
       float x = X[i];
       float cdf = 0.5f * (1.f + fast_erf(x * kSqrt2Inv));
-      float pdf = kSqrt2PiInv * fast_exp(-0.5f * x * x);
-      O[i] = D[i] * (cdf + x * pdf);
+      O[i] = D[i] * (cdf + x * kSqrt2PiInv * O[i]);
     }
   }
   return undef(env);
@@ -595,7 +609,7 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
              {"transpose", Transpose}, {"gather", Gather}, {"segmentSum", SegmentSum},
              {"slice", Slice},       {"select", Select},   {"addN", AddN},
              {"gelu", Gelu},         {"geluGrad", GeluGrad}, {"rmsNorm", RmsNorm},
-             {"rmsNormGrad", RmsNormGrad}};
+             {"rmsNormGrad", RmsNormGrad}, {"setThreads", SetThreads}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
