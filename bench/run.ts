@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../engine/runtime/backend.ts';
 import { loadAddon, P } from '../engine/runtime/native/addon.ts';
 import { gptPreset, template } from './models.ts';
-import { compileStep, trainSteps, type TrainResult } from './train.ts';
+import { compile } from '../engine/graph/compile.ts';
+import { compileStep, trainSteps, trainSupervised, type TrainResult } from './train.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -233,6 +234,22 @@ async function main() {
         note: `best native / best PyTorch; initial loss ours ${oursLoss?.toFixed(6)} vs PyTorch ${t.firstLoss.toFixed(6)}`,
       });
     }
+  }
+
+  // TRM Sudoku (4×4, deep supervision): ours only — torch_ref.py covers the GPT models.
+  const trm = compile(template('trm-sudoku') as never, { mode: 'step' }).program;
+  for (const b of trm ? available : []) {
+    if (b === 'cpu' && !process.argv.includes('--cpu')) continue;
+    await selectBackend(b);
+    const r = trainSupervised(trm!, { batch: 128, minSteps: 2, seconds: seconds / 2 });
+    log({
+      section: 'train',
+      name: 'TRM Sudoku template (B 128)',
+      backend: b,
+      value: r.tokensPerSec,
+      unit: 'cells/s',
+      note: `${r.stepMs.toFixed(0)} ms per batch of ${trm!.supervision!.steps} supervision steps, loss ${r.firstLoss.toFixed(6)} → ${r.lastLoss.toFixed(4)}`,
+    });
   }
 
   const out = join(here, 'results');

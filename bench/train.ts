@@ -101,3 +101,82 @@ function dumpForTorch(
   }
   writeFileSync(path, JSON.stringify({ ...opts, params, x: Array.from(x), y: Array.from(y) }));
 }
+
+/**
+ * TRM-style training on a `step`-mode program: each batch runs `supervision.steps` deep
+ * supervision steps; each step is one forward/backward/Adam update, and its carried state
+ * (detached) feeds the next. Loss: cross-entropy of the logits head plus the halting head's
+ * binary cross-entropy against "not done". Throughput counts positions × supervision steps.
+ */
+export function trainSupervised(
+  program: IrProgram,
+  opts: { batch: number; minSteps: number; seconds: number },
+): TrainResult {
+  const sup = program.supervision;
+  if (!sup) throw new Error('the benchmark graph has no deep-supervision recursion');
+  const tok = program.inputs.find((i) => i.role === 'tokens')!;
+  const seq = tok.shape[1] as number;
+  const logits = program.outputs.find((o) => o.role === 'logits')!;
+  const halt = program.outputs.find((o) => o.role === 'halt');
+  const vocab = logits.shape[logits.shape.length - 1] as number;
+  const { batch } = opts;
+  const weights = createWeights(program, 1);
+  const x = tf.tensor2d(tokens(batch * seq, vocab, 7), [batch, seq], 'int32');
+  const onehot = tf.cast(
+    tf.oneHot(tf.tensor1d(tokens(batch * seq, vocab, 8), 'int32'), vocab),
+    'float32',
+  );
+  const opt = tf.train.adam(1e-3);
+  const feeds = { [tok.name]: x };
+  const runBatch = (): number => {
+    let state = runProgram(
+      program,
+      weights,
+      feeds,
+      sup.state.map((s) => s.init),
+    );
+    let last = 0;
+    for (let s = 0; s < sup.steps; s++) {
+      const next: Record<string, tf.Tensor> = {};
+      const loss = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const stateFeeds = Object.fromEntries(sup.state.map((st) => [st.input, state[st.init]!]));
+          const fetch = [
+            logits.name,
+            ...(halt ? [halt.name] : []),
+            ...sup.state.map((st) => st.output),
+          ];
+          const out = runProgram(program, weights, { ...feeds, ...stateFeeds }, fetch);
+          for (const st of sup.state) next[st.init] = tf.keep(out[st.output]!);
+          const logp = tf.logSoftmax(tf.reshape(out[logits.name]!, [batch * seq, vocab]));
+          let l = tf.div(tf.neg(tf.sum(tf.mul(onehot, logp))), batch * seq);
+          if (halt) l = tf.add(l, tf.mean(tf.log(tf.add(1, tf.exp(out[halt.name]!))))); // BCE vs 0
+          return l as tf.Scalar;
+        });
+        opt.applyGradients(grads as tf.NamedTensorMap as Record<string, tf.Variable>);
+        return value;
+      });
+      last = loss.dataSync()[0]!;
+      loss.dispose();
+      for (const t of Object.values(state)) t.dispose();
+      state = next;
+    }
+    for (const t of Object.values(state)) t.dispose();
+    return last;
+  };
+  const firstLoss = runBatch();
+  let steps = 0;
+  let lastLoss = firstLoss;
+  const t0 = performance.now();
+  while (steps < opts.minSteps || performance.now() - t0 < opts.seconds * 1000) {
+    lastLoss = runBatch();
+    steps++;
+  }
+  const ms = (performance.now() - t0) / steps;
+  opt.dispose();
+  weights.dispose();
+  x.dispose();
+  onehot.dispose();
+  const positions = batch * seq * sup.steps;
+  return { steps, stepMs: ms, tokensPerSec: (positions * 1000) / ms, firstLoss, lastLoss };
+}

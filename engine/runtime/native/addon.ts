@@ -19,6 +19,7 @@ export interface Addon {
   gather(x: F32, indices: I32, out: F32): void;
   segmentSum(x: F32, ids: I32, out: F32): void;
   slice(x: F32, out: F32): void;
+  concat(out: F32, ...xs: F32[]): void;
   select(cond: Uint8Array, a: F32, b: F32, out: F32): void;
   addN(out: F32, ...xs: F32[]): void;
   gelu(x: F32, out: F32, approximate: number): void;

@@ -234,6 +234,18 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
       return tf.sub(a!, tf.mul(b!, 2));
     });
     await parity('concat', [{ shape: [4, 3] }, { shape: [4, 2] }], (a, b) => tf.concat([a, b], 1));
+    await parity('split inner axis', [{ shape: [2, 3, 4, 6] }], (x) => {
+      const [a, b] = tf.split(x, [2, 4], 3);
+      return tf.concat([tf.neg(b!), a!], 3); // the rotate-half of RoPE
+    });
+    await parity(
+      'concat 3 on axis 1',
+      [{ shape: [2, 3, 4] }, { shape: [2, 1, 4] }, { shape: [2, 2, 4] }],
+      (a, b, c) => tf.concat([a, b, c], 1),
+    );
+    await parity('concat axis 0', [{ shape: [2, 3] }, { shape: [1, 3] }], (a, b) =>
+      tf.concat([a, b], 0),
+    );
   });
 
   it('gather and its gradient (unsortedSegmentSum)', async () => {

@@ -459,6 +459,26 @@ napi_value Slice(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// concat(out, x0, x1, ...): P = [outer, n, inner_0 .. inner_{n-1}]; each input is
+// [outer, inner_i] and the output [outer, Σ inner_i].
+napi_value Concat(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  float* O = arr<float>(env, a.v[0]);
+  int64_t outer = P[0];
+  int n = P[1];
+  int64_t row = 0;
+  for (int k = 0; k < n; k++) row += P[2 + k];
+  int64_t col = 0;
+  for (int k = 0; k < n; k++) {
+    const float* X = arr<float>(env, a.v[1 + k]);
+    int64_t w = P[2 + k];
+    for (int64_t o = 0; o < outer; o++) std::memcpy(O + o * row + col, X + o * w, w * sizeof(float));
+    col += w;
+  }
+  return undef(env);
+}
+
 // select(cond u8, a, b, out): all the same size.
 napi_value Select(napi_env env, napi_callback_info info) {
   Args a;
@@ -609,7 +629,7 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
              {"transpose", Transpose}, {"gather", Gather}, {"segmentSum", SegmentSum},
              {"slice", Slice},       {"select", Select},   {"addN", AddN},
              {"gelu", Gelu},         {"geluGrad", GeluGrad}, {"rmsNorm", RmsNorm},
-             {"rmsNormGrad", RmsNormGrad}, {"setThreads", SetThreads}};
+             {"rmsNormGrad", RmsNormGrad}, {"setThreads", SetThreads}, {"concat", Concat}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
