@@ -167,17 +167,19 @@ class Compiler {
     scope: Scope,
     bound: Record<string, TensorValue>,
     path: string,
+    via?: { graph: string; node: string },
   ): Record<string, TensorValue> | undefined {
     if (this.aborted) return undefined;
     if (this.stack.includes(name)) {
       this.report({
         severity: 'error',
         ...messages.componentCycle([...this.stack.slice(this.stack.indexOf(name)), name]),
+        ...via,
       });
       return undefined;
     }
     if (this.stack.length >= MAX_NESTING) {
-      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING) });
+      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING), ...via });
       this.aborted = true;
       return undefined;
     }
@@ -383,7 +385,10 @@ class Compiler {
         const saved = this.flopScale;
         this.flopScale *= repeat;
         try {
-          return this.run(component, childScope, inputs, path);
+          return this.run(component, childScope, inputs, path, {
+            graph: graph.label,
+            node: nodeId,
+          });
         } finally {
           this.flopScale = saved;
         }
@@ -407,6 +412,13 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
   const compiler = new Compiler(doc, options.mode ?? 'check', options.maxOps ?? 2_000_000);
   for (const name of Object.keys(doc.components)) compiler.graphFor(name);
   const main = compiler.graphFor('main');
+  for (const name of unusedComponents(doc)) {
+    compiler.report({
+      severity: 'warning',
+      ...messages.unusedComponent(name),
+      graph: `components.${name}`,
+    });
+  }
   if (main) compiler.run('main', { prefix: '', owner: '' }, {}, 'main');
   const program = compiler.program;
   if (main && main.ok) {
@@ -429,12 +441,33 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
   };
 }
 
+/** Components that no component or recursion node reaches from the main graph. */
+function unusedComponents(doc: GraphDocument): string[] {
+  const reached = new Set<string>();
+  const visit = (graph: GraphDocument['main']) => {
+    for (const n of graph.nodes) {
+      const name = n.params.component;
+      if ((n.kind === 'component' || n.kind === 'recursion') && typeof name === 'string') {
+        if (reached.has(name) || !Object.hasOwn(doc.components, name)) continue;
+        reached.add(name);
+        visit(doc.components[name] as GraphDocument['main']);
+      }
+    }
+  };
+  visit(doc.main);
+  return Object.keys(doc.components).filter((c) => !reached.has(c));
+}
+
 /** `main/c/head` → `c.head`: an output name that stays unique when head ids repeat. */
 function dottedPath(path: string): string {
   return path.replace(/^main\//, '').replaceAll('/', '.');
 }
 
-/** A component port's name from its raw (not yet validated) parameters. */
+/**
+ * A component port's name from its raw (not yet validated) parameters; an invalid name is
+ * already reported on the port node, so instances fall back to its id instead of echoing it.
+ */
 function rawPortName(n: { id: string; params: Record<string, unknown> }): string {
-  return typeof n.params.name === 'string' ? n.params.name : n.id;
+  const name = n.params.name;
+  return typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : n.id;
 }

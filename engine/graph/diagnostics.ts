@@ -26,7 +26,7 @@ export const messages = {
   }),
   schema: (path: string, detail: string) => ({
     code: 'schema',
-    message: `The document is malformed at ${path || 'the top level'}: ${detail}.`,
+    message: `The document is malformed at ${path || 'the top level'}: ${plainDetail(detail)}.`,
   }),
   unsupportedVersion: (found: unknown) => ({
     code: 'unsupported-version',
@@ -47,7 +47,7 @@ export const messages = {
   }),
   badParam: (path: string, detail: string, node?: string) => ({
     code: 'bad-param',
-    message: `Parameter "${path}"${node ? ` of node "${node}"` : ''} is invalid: ${detail.replace(/\.$/, '')}. Enter a valid value.`,
+    message: `Parameter "${path}"${node ? ` of node "${node}"` : ''} is invalid: ${plainDetail(detail)}. Enter a valid value.`,
   }),
   missingParam: (node: string, kind: string, key: string) => ({
     code: 'bad-param',
@@ -166,6 +166,10 @@ export const messages = {
     code: 'no-inputs',
     message: 'The main graph has no token-input node. Add one and connect it to an embedding.',
   }),
+  unusedComponent: (name: string) => ({
+    code: 'unused-component',
+    message: `Component "${name}" is not used by the main graph. Add a component or recursion node that uses it, or delete it.`,
+  }),
   unusedNode: (node: string) => ({
     code: 'unused-node',
     message: `Node "${node}" does not contribute to any output. Connect it or delete it.`,
@@ -188,6 +192,56 @@ export const messages = {
   }),
   other: (node: string, text: string) => ({ code: 'invalid', message: `Node "${node}": ${text}` }),
 } as const;
+
+/** zod's terse validation messages, as a sentence fragment a user reads without the schema. */
+export function plainDetail(detail: string): string {
+  const rules: [RegExp, (...m: string[]) => string][] = [
+    [/^Invalid input: expected int, received number$/, () => 'it must be a whole number'],
+    [/^Too (?:small|big): expected int to be [<>]=-?9007199254740991$/, () => 'it is out of range'],
+    [
+      /^Invalid input: expected (\w+), received (\w+)$/,
+      (_, want, got) => `it must be ${article(want)}, not ${article(got)}`,
+    ],
+    [
+      /^Invalid option: expected one of (.*)$/,
+      (_, opts) => `it must be one of ${(opts ?? '').split('|').join(', ')}`,
+    ],
+    [/^Too small: expected (?:number|int) to be >0$/, () => 'it must be greater than 0'],
+    [
+      /^Too small: expected (?:number|int) to be >=(-?[\d.e+]+)$/,
+      (_, n) => `it must be at least ${n}`,
+    ],
+    [
+      /^Too big: expected (?:number|int) to be <=(-?[\d.e+]+)$/,
+      (_, n) => `it must be at most ${n}`,
+    ],
+    [
+      /^Too small: expected array to have >=(\d+) items?$/,
+      (_, n) => `it needs at least ${n} item${n === '1' ? '' : 's'}`,
+    ],
+    [/^Too big: expected array to have <=(\d+) items?$/, (_, n) => `it takes at most ${n} items`],
+    [/^Too small: expected string to have >=1 characters?$/, () => 'it must not be empty'],
+  ];
+  const text = detail.replace(/\.$/, '');
+  for (const [pattern, rewrite] of rules) {
+    const m = pattern.exec(text);
+    if (m) return rewrite(...m);
+  }
+  return text;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    number: 'a number',
+    string: 'text',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'an object',
+    null: 'null',
+    undefined: 'missing',
+  };
+  return names[type] ?? type;
+}
 
 /** The candidate within edit distance 2 (or a case/separator variant) of `word`, if one is. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {

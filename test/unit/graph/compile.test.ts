@@ -177,6 +177,48 @@ describe('compile: names that are also Object.prototype members', () => {
   });
 });
 
+describe('compile: unused components', () => {
+  it('a component no instance reaches from main is a warning; nested use counts', () => {
+    const id: GraphSpec = {
+      nodes: [
+        ['h', 'component-input', { name: 'h' }],
+        ['o', 'component-output', { name: 'h' }],
+      ],
+      edges: ['h.out -> o.value'],
+    };
+    const wrap: GraphSpec = {
+      nodes: [
+        ['h', 'component-input', { name: 'h' }],
+        ['i', 'component', { component: 'inner' }],
+        ['o', 'component-output', { name: 'h' }],
+      ],
+      edges: ['h.out -> i.h', 'i.h -> o.value'],
+    };
+    const r = compile(
+      parsed(
+        rawDoc(
+          {
+            nodes: [
+              ['tok', 'token-input', { vocab: V, maxLength: 8 }],
+              ['emb', 'token-embedding', { vocab: V, width: D }],
+              ['w', 'component', { component: 'wrap' }],
+              ['head', 'lm-head', { width: D, vocab: V, tiedTo: 'emb' }],
+            ],
+            edges: ['tok.tokens -> emb.tokens', 'emb.out -> w.h', 'w.h -> head.x'],
+          },
+          { components: { wrap, inner: id, spare: id } },
+        ),
+      ),
+    );
+    assert.ok(r.program);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.severity, d.code, d.graph]),
+      [['warning', 'unused-component', 'components.spare']],
+    );
+    assert.match(r.diagnostics[0]!.message, /Component "spare" is not used by the main graph/);
+  });
+});
+
 describe('compile: limits', () => {
   const blk: GraphSpec = {
     nodes: [

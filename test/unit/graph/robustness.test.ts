@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { compile } from '../../../engine/graph/compile.ts';
 import { kindNames } from '../../../engine/graph/nodes/index.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
+import { checkProgram } from './helpers.ts';
 
 // Property: whatever a user (or a corrupted file) does to a document, parse + compile return
 // diagnostics or a program, never throw, and a program comes back exactly when no error does.
@@ -56,6 +57,9 @@ const mutation = fc.oneof(
         'valueOf',
         'toString',
         '__proto__',
+        'deepSupervision',
+        'shared',
+        'weights',
       ),
       fc.string(),
     ),
@@ -63,6 +67,25 @@ const mutation = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
       fc.integer({ min: -3, max: 300 }),
       fc.constantFrom('D', 'V', 'H', 'n', 'X', 'constructor'),
+      // Values that make structural sense, so mutations reach recursion and sharing logic.
+      fc.constantFrom<unknown>(
+        'per-step',
+        'shared',
+        true,
+        false,
+        'layer',
+        'net',
+        'latent_step',
+        'deep_step',
+        'block',
+        'embed',
+        [{ output: 'y', input: 'y' }],
+        [
+          { output: 'z', input: 'z' },
+          { output: 'y', input: 'y' },
+        ],
+        [{ output: 'h', input: 'h' }],
+      ),
     ),
   }),
   fc.record({
@@ -137,6 +160,7 @@ function apply(doc: Raw, m: Mutation): void {
 describe('robustness: compile never throws', () => {
   for (const [name, text] of templates) {
     it(`${name}: random mutations give diagnostics or a program`, () => {
+      let programs = 0;
       fc.assert(
         fc.property(
           fc.array(mutation, { minLength: 1, maxLength: Number(process.env.FUZZ_MUTATIONS ?? 4) }),
@@ -152,6 +176,28 @@ describe('robustness: compile never throws', () => {
             const r = compile(parsed.doc, { mode, maxOps: 50_000 });
             const errors = r.diagnostics.filter((d) => d.severity === 'error');
             assert.equal(r.program === undefined, errors.length > 0);
+            if (r.program) {
+              programs += 1;
+              checkProgram(r.program, mode);
+            }
+            // What validates in check mode validates in the others, with the same weights
+            // (unrolling may only add too-large).
+            if (mode === 'check' && r.program) {
+              for (const other of ['step', 'full'] as const) {
+                const o = compile(parsed.doc, { mode: other, maxOps: 50_000 });
+                const codes = o.diagnostics
+                  .filter((d) => d.severity === 'error')
+                  .map((d) => d.code);
+                assert.ok(
+                  codes.every((c) => c === 'too-large'),
+                  `${other}: ${codes.join(', ')}`,
+                );
+                if (o.program) {
+                  checkProgram(o.program, other);
+                  assert.equal(o.totalParams, r.totalParams, other);
+                }
+              }
+            }
             for (const d of r.diagnostics) {
               assert.equal(typeof d.message, 'string');
               assert.ok(!d.message.includes('undefined'), d.message);
@@ -161,6 +207,9 @@ describe('robustness: compile never throws', () => {
         ),
         settings(RUNS),
       );
+      // The property must also be exercised on documents that still compile.
+      assert.ok(programs >= RUNS / 100, `only ${programs} mutated documents compiled`);
+      if (process.env.FUZZ_VERBOSE) console.log(`${name}: ${programs}/${RUNS} compiled`);
     });
   }
 
