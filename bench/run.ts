@@ -119,6 +119,7 @@ function torchRef(
     tokensPerSec: j.tokens_per_sec as number,
     firstLoss: j.first_loss as number,
     lastLoss: j.last_loss as number,
+    loss10: j.loss10 as number,
     torch: j.torch as string,
   };
 }
@@ -170,6 +171,7 @@ async function main() {
     const dump = join(tmpdir(), `trm-bench-${process.pid}.json`);
     let ours: number | undefined;
     let oursLoss: number | undefined;
+    let ours10: number | undefined;
     // Native twice: 1 and 2 BLAS threads (PyTorch below also gets its best of 1 and 2).
     const configs: [string, number][] = available.flatMap((b): [string, number][] =>
       b === 'native'
@@ -194,6 +196,7 @@ async function main() {
       if (b === 'native') {
         ours = Math.max(ours ?? 0, r.tokensPerSec);
         oursLoss = r.firstLoss;
+        ours10 = r.loss10;
       }
       log({
         section: 'train',
@@ -231,7 +234,7 @@ async function main() {
         backend: 'ratio',
         value: ours / t.tokensPerSec,
         unit: '× PyTorch',
-        note: `best native / best PyTorch; initial loss ours ${oursLoss?.toFixed(6)} vs PyTorch ${t.firstLoss.toFixed(6)}`,
+        note: `best native / best PyTorch; loss at step 1 ours ${oursLoss?.toFixed(6)} vs PyTorch ${t.firstLoss.toFixed(6)}, at step 11 ${ours10?.toFixed(6)} vs ${t.loss10?.toFixed(6)}`,
       });
     }
   }

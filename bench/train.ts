@@ -11,6 +11,8 @@ export interface TrainResult {
   tokensPerSec: number;
   firstLoss: number;
   lastLoss: number;
+  /** The loss the 11th step computes (after 10 updates): comparable across implementations. */
+  loss10?: number;
 }
 
 /** Deterministic token ids in [0, vocab). */
@@ -74,9 +76,11 @@ export function trainSteps(
   step();
   let steps = 0;
   let lastLoss = firstLoss;
+  let loss10: number | undefined;
   const t0 = performance.now();
-  while (steps < opts.minSteps || performance.now() - t0 < opts.seconds * 1000) {
+  while (steps < Math.max(opts.minSteps, 9) || performance.now() - t0 < opts.seconds * 1000) {
     lastLoss = step();
+    if (steps === 8) loss10 = lastLoss;
     steps++;
   }
   const ms = (performance.now() - t0) / steps;
@@ -84,7 +88,8 @@ export function trainSteps(
   weights.dispose();
   inputs.dispose();
   onehot.dispose();
-  return { steps, stepMs: ms, tokensPerSec: (batch * seq * 1000) / ms, firstLoss, lastLoss };
+  const tokensPerSec = (batch * seq * 1000) / ms;
+  return { steps, stepMs: ms, tokensPerSec, firstLoss, lastLoss, ...(loss10 ? { loss10 } : {}) };
 }
 
 /** Weights (name, shape, float32 values) and the batch as JSON for bench/torch_ref.py. */

@@ -328,11 +328,14 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
     float* y = O + r * cols;
     float m = x[0];
     for (int64_t i = 1; i < cols; i++) m = x[i] > m ? x[i] : m;
-    float s = 0;
-    for (int64_t i = 0; i < cols; i++) {
-      y[i] = fast_exp(x[i] - m);
-      s += y[i];
-    }
+    // Separate passes so each vectorises: exp, then a sum with eight partial accumulators.
+    for (int64_t i = 0; i < cols; i++) y[i] = fast_exp(x[i] - m);
+    float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= cols; i += 8)
+      for (int k = 0; k < 8; k++) p[k] += y[i + k];
+    float s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    for (; i < cols; i++) s += y[i];
     const float inv = 1.f / s;
     for (int64_t i = 0; i < cols; i++) y[i] *= inv;
   }
