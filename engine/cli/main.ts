@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { compile } from '../graph/compile.ts';
 import { formatDiagnostic, hasErrors } from '../graph/diagnostics.ts';
 import { parseDocument } from '../graph/parse.ts';
+import { applyPreset } from '../graph/presets.ts';
 import { formatCount, summarize } from '../graph/summary.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 
@@ -30,9 +31,7 @@ export async function loadDocument(
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    out.error(
-      `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`,
-    );
+    out.error(`Cannot read ${file}: ${readError(e as NodeJS.ErrnoException)}. Check the path.`);
     return undefined;
   }
   const parsed = parseDocument(text);
@@ -41,18 +40,19 @@ export async function loadDocument(
     return undefined;
   }
   if (!preset) return parsed.doc;
-  const presets = (parsed.doc.meta?.presets ?? {}) as Record<
-    string,
-    { dims?: Record<string, number> }
-  >;
-  const chosen = presets[preset];
-  if (!chosen) {
-    out.error(
-      `${file}: no preset "${preset}" (presets: ${Object.keys(presets).join(', ') || 'none'}).`,
-    );
+  const applied = applyPreset(parsed.doc, preset);
+  if ('error' in applied) {
+    out.error(`${file}: ${applied.error}`);
     return undefined;
   }
-  return { ...parsed.doc, dims: { ...parsed.doc.dims, ...(chosen.dims ?? {}) } };
+  return applied.doc;
+}
+
+function readError(e: NodeJS.ErrnoException): string {
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EISDIR') return 'it is a folder, not a document';
+  if (e.code === 'EACCES') return 'permission denied';
+  return e.message.replace(/\.$/, '');
 }
 
 function pad(s: string, n: number, right = false): string {

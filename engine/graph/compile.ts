@@ -1,7 +1,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import { messages } from './diagnostics.ts';
 import { numel } from './dims.ts';
-import type { IrBuffer, IrOp, IrParam, IrProgram, IrState } from './ir.ts';
+import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState } from './ir.ts';
 import type {
   KindContext,
   LowerContext,
@@ -59,6 +59,12 @@ class Compiler {
   private topNode = '';
   private flopScale = 1;
   private aborted = false;
+  /** Head ids used by more than one head: their outputs are named by path instead. */
+  private readonly sharedHeadIds = new Set<string>();
+  /** Paths of the recursions being lowered, outermost first. */
+  private readonly recursions: string[] = [];
+  /** Path of the deep-supervision recursion, once one is seen. */
+  private supervisedAt: string | undefined;
 
   constructor(
     readonly doc: GraphDocument,
@@ -84,7 +90,7 @@ class Compiler {
   graphFor(name: string): PreparedGraph | undefined {
     const cached = this.prepared.get(name);
     if (cached) return cached;
-    const graph = name === 'main' ? this.doc.main : this.doc.components[name];
+    const graph = name === 'main' ? this.doc.main : this.component(name);
     if (!graph) return undefined;
     const label = name === 'main' ? 'main' : `components.${name}`;
     const prepared = prepareGraph(
@@ -95,26 +101,57 @@ class Compiler {
       (d) => this.report(d),
       (c) => this.componentPorts(c),
     );
+    if (name !== 'main') this.checkComponentPorts(name, prepared);
     this.prepared.set(name, prepared);
     return prepared;
   }
 
+  /** A component needs at least one output, and unique port names (instances bind by name). */
+  checkComponentPorts(name: string, prepared: PreparedGraph): void {
+    const ports = this.componentPorts(name);
+    if (!ports) return;
+    const problem = (detail: string) => {
+      prepared.ok = false;
+      this.report({
+        severity: 'error',
+        ...messages.componentPorts(name, detail),
+        graph: prepared.label,
+      });
+    };
+    if (ports.outputs.length === 0)
+      problem('has no component-output node, so its instances produce nothing. Add one');
+    for (const [dir, list] of [
+      ['input', ports.inputs],
+      ['output', ports.outputs],
+    ] as const) {
+      const names = list.map((p) => p.name);
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice !== undefined)
+        problem(`has two ${dir} ports called "${twice}". Give each ${dir} port a unique name`);
+    }
+  }
+
+  /** A component by name; own properties only, so "constructor" or "toString" are not components. */
+  component(name: string): GraphDocument['components'][string] | undefined {
+    return Object.hasOwn(this.doc.components, name) ? this.doc.components[name] : undefined;
+  }
+
   componentPorts(name: string): Ports | undefined {
-    const graph = this.doc.components[name];
+    const graph = this.component(name);
     if (!graph) return undefined;
     const inputs = graph.nodes
       .filter((n) => n.kind === 'component-input')
       .map((n) => ({
-        name: String(n.params.name ?? n.id),
+        name: rawPortName(n),
         doc: `input of ${name}`,
-        type: 'float' as const,
+        type: 'any' as const,
       }));
     const outputs = graph.nodes
       .filter((n) => n.kind === 'component-output')
       .map((n) => ({
-        name: String(n.params.name ?? n.id),
+        name: rawPortName(n),
         doc: `output of ${name}`,
-        type: 'float' as const,
+        type: 'any' as const,
       }));
     return { inputs, outputs };
   }
@@ -130,17 +167,19 @@ class Compiler {
     scope: Scope,
     bound: Record<string, TensorValue>,
     path: string,
+    via?: { graph: string; node: string },
   ): Record<string, TensorValue> | undefined {
     if (this.aborted) return undefined;
     if (this.stack.includes(name)) {
       this.report({
         severity: 'error',
         ...messages.componentCycle([...this.stack.slice(this.stack.indexOf(name)), name]),
+        ...via,
       });
       return undefined;
     }
     if (this.stack.length >= MAX_NESTING) {
-      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING) });
+      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING), ...via });
       this.aborted = true;
       return undefined;
     }
@@ -205,7 +244,7 @@ class Compiler {
     const types = inputs as Record<string, TensorType>;
     for (const port of node.ports.inputs) {
       const v = inputs[port.name];
-      if (!v) continue;
+      if (!v || port.type === 'any') continue;
       const wanted = port.type === 'tokens' ? 'int32' : 'float32';
       if (v.dtype !== wanted) {
         ctx.report({
@@ -238,7 +277,17 @@ class Compiler {
     }
     const top = this.nodes.get(`main/${this.topNode}`);
     if (top) top.flopsPerToken += this.flopScale * kind.flopsPerToken(node.params, types, ctx);
-    const out = kind.lower(node.params, inputs, ctx, w);
+    if (kind.kind === 'recursion' && node.params.deepSupervision === true) {
+      if (!this.checkSupervision(node.id, path, ctx)) return undefined;
+    }
+    const isRecursion = kind.kind === 'recursion';
+    if (isRecursion) this.recursions.push(path);
+    let out: Record<string, TensorValue> | undefined;
+    try {
+      out = kind.lower(node.params, inputs, ctx, w);
+    } finally {
+      if (isRecursion) this.recursions.pop();
+    }
     if (out) {
       const report = this.nodes.get(`${graph.label}/${node.id}`);
       if (report && Object.keys(report.outputs).length === 0) {
@@ -247,10 +296,25 @@ class Compiler {
       }
     }
     if (this.ops.length > this.maxOps && !this.aborted) {
-      this.report({ severity: 'error', ...messages.tooDeep(MAX_NESTING) });
+      this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
       this.aborted = true;
     }
     return out;
+  }
+
+  /** One deep-supervision loop per model, and not inside another recursion. */
+  checkSupervision(nodeId: string, path: string, ctx: KindContext): boolean {
+    const outer = this.recursions[this.recursions.length - 1];
+    if (outer !== undefined) {
+      ctx.report(messages.supervisionNested(nodeId, dottedPath(outer)));
+      return false;
+    }
+    if (this.supervisedAt !== undefined && this.supervisedAt !== path) {
+      ctx.report(messages.supervisionTwice(dottedPath(this.supervisedAt), dottedPath(path)));
+      return false;
+    }
+    this.supervisedAt = path;
+    return true;
   }
 
   lowerContext(graph: PreparedGraph, nodeId: string, scope: Scope, path: string): LowerContext {
@@ -271,6 +335,12 @@ class Compiler {
       ...kindCtx,
       scope,
       mode: this.mode,
+      opBudget: () => this.maxOps - this.ops.length,
+      tooLarge: () => {
+        if (this.aborted) return;
+        this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
+        this.aborted = true;
+      },
       siblingWeight: (id, local) => `${scope.prefix}${id}/${local}`,
       buffer: (local, shape, init) => {
         const name = `${scope.prefix}${nodeId}/${local}`;
@@ -291,10 +361,22 @@ class Compiler {
         return name;
       },
       output: (value, role, type) => {
-        const existing = this.program.outputs.findIndex((o) => o.name === nodeId);
-        const entry = { name: nodeId, value, role, shape: [...type.shape], node: path };
-        if (existing >= 0) this.program.outputs[existing] = entry;
-        else this.program.outputs.push(entry);
+        // Named by the head's id; the same head unrolled again (a recursion step) replaces
+        // its earlier value. When two heads share an id, both are named by their path
+        // (`c.head`, and `head` for the main graph's), whichever came first.
+        const same = this.program.outputs.findIndex((o) => o.node === path);
+        if (same >= 0) {
+          const name = (this.program.outputs[same] as IrOutput).name;
+          this.program.outputs[same] = { name, value, role, shape: [...type.shape], node: path };
+          return;
+        }
+        const clash = this.program.outputs.find((o) => o.name === nodeId);
+        if (clash) {
+          this.sharedHeadIds.add(nodeId);
+          clash.name = dottedPath(clash.node);
+        }
+        const name = this.sharedHeadIds.has(nodeId) ? dottedPath(path) : nodeId;
+        this.program.outputs.push({ name, value, role, shape: [...type.shape], node: path });
       },
       supervise: (steps: number, state: IrState[]) => {
         this.program.supervision = { steps, state, node: path };
@@ -303,7 +385,10 @@ class Compiler {
         const saved = this.flopScale;
         this.flopScale *= repeat;
         try {
-          return this.run(component, childScope, inputs, path);
+          return this.run(component, childScope, inputs, path, {
+            graph: graph.label,
+            node: nodeId,
+          });
         } finally {
           this.flopScale = saved;
         }
@@ -327,13 +412,22 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
   const compiler = new Compiler(doc, options.mode ?? 'check', options.maxOps ?? 2_000_000);
   for (const name of Object.keys(doc.components)) compiler.graphFor(name);
   const main = compiler.graphFor('main');
+  for (const name of unusedComponents(doc)) {
+    compiler.report({
+      severity: 'warning',
+      ...messages.unusedComponent(name),
+      graph: `components.${name}`,
+    });
+  }
   if (main) compiler.run('main', { prefix: '', owner: '' }, {}, 'main');
   const program = compiler.program;
   if (main && main.ok) {
     if (!doc.main.nodes.some((n) => n.kind === 'token-input')) {
       compiler.report({ severity: 'error', ...messages.noInputs() });
     }
-    if (program.outputs.length === 0)
+    // Only when nothing else failed: a head whose input failed is missing for that reason.
+    const failed = compiler.diagnostics.some((d) => d.severity === 'error');
+    if (program.outputs.length === 0 && !failed)
       compiler.report({ severity: 'error', ...messages.noOutputs() });
   }
   const errors = compiler.diagnostics.some((d) => d.severity === 'error');
@@ -345,4 +439,35 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
     nodes: compiler.nodes,
     totalParams,
   };
+}
+
+/** Components that no component or recursion node reaches from the main graph. */
+function unusedComponents(doc: GraphDocument): string[] {
+  const reached = new Set<string>();
+  const visit = (graph: GraphDocument['main']) => {
+    for (const n of graph.nodes) {
+      const name = n.params.component;
+      if ((n.kind === 'component' || n.kind === 'recursion') && typeof name === 'string') {
+        if (reached.has(name) || !Object.hasOwn(doc.components, name)) continue;
+        reached.add(name);
+        visit(doc.components[name] as GraphDocument['main']);
+      }
+    }
+  };
+  visit(doc.main);
+  return Object.keys(doc.components).filter((c) => !reached.has(c));
+}
+
+/** `main/c/head` → `c.head`: an output name that stays unique when head ids repeat. */
+function dottedPath(path: string): string {
+  return path.replace(/^main\//, '').replaceAll('/', '.');
+}
+
+/**
+ * A component port's name from its raw (not yet validated) parameters; an invalid name is
+ * already reported on the port node, so instances fall back to its id instead of echoing it.
+ */
+function rawPortName(n: { id: string; params: Record<string, unknown> }): string {
+  const name = n.params.name;
+  return typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : n.id;
 }

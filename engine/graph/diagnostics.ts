@@ -22,27 +22,44 @@ export interface Diagnostic {
 export const messages = {
   invalidJson: (detail: string) => ({
     code: 'invalid-json',
-    message: `The file is not valid JSON (${detail}). Fix the syntax or restore a backup.`,
+    message: `The file is not valid JSON (${detail.replace(/\s+/g, ' ')}). Fix the syntax or restore a backup.`,
   }),
   schema: (path: string, detail: string) => ({
     code: 'schema',
-    message: `The document is malformed at ${path || 'the top level'}: ${detail}.`,
+    message: `The document is malformed at ${path || 'the top level'}: ${plainDetail(detail)}.`,
   }),
   unsupportedVersion: (found: unknown) => ({
     code: 'unsupported-version',
     message: `Document version ${JSON.stringify(found)} is not supported; this build reads version 1. Update TRM Studio or convert the file.`,
   }),
-  unknownKind: (kind: string, known: readonly string[]) => ({
-    code: 'unknown-kind',
-    message: `Node kind "${kind}" does not exist. Use one of: ${known.join(', ')}.`,
-  }),
+  unknownKind: (kind: string, known: readonly string[]) => {
+    const near = closest(kind, known);
+    return {
+      code: 'unknown-kind',
+      message: near
+        ? `Node kind "${kind}" does not exist. Did you mean "${near}"?`
+        : `Node kind "${kind}" does not exist. Use one of: ${known.join(', ')}.`,
+    };
+  },
   duplicateNode: (id: string) => ({
     code: 'duplicate-node',
     message: `Two nodes are called "${id}". Give each node a unique id.`,
   }),
-  badParam: (path: string, detail: string) => ({
+  badParam: (path: string, detail: string, node?: string) => ({
     code: 'bad-param',
-    message: `Parameter "${path}" is invalid: ${detail}.`,
+    message: `Parameter "${path}"${node ? ` of node "${node}"` : ''} is invalid: ${plainDetail(detail)}. Enter a valid value.`,
+  }),
+  missingParam: (node: string, kind: string, key: string) => ({
+    code: 'bad-param',
+    message: `Node "${node}" (${kind}) needs parameter "${key}". Enter a value for it.`,
+  }),
+  unknownParam: (node: string, kind: string, key: string, known: readonly string[]) => ({
+    code: 'bad-param',
+    message: `Node "${node}" (${kind}) has no parameter "${key}"${known.length ? ` (its parameters: ${known.join(', ')})` : ''}. Remove it or fix its name.`,
+  }),
+  forbiddenKey: (path: string, key: string) => ({
+    code: 'schema',
+    message: `The document is malformed at ${path || 'the top level'}: the key "${key}" is not allowed. Rename or remove it.`,
   }),
   unknownDim: (param: string, name: string) => ({
     code: 'unknown-dim',
@@ -66,11 +83,11 @@ export const messages = {
   }),
   cycle: (nodes: readonly string[]) => ({
     code: 'cycle',
-    message: `Nodes ${nodes.map((n) => `"${n}"`).join(' → ')} form a cycle. Loops are only allowed inside a recursion node: move the repeated part into a component and recurse over it.`,
+    message: `${nodes.length === 1 ? `Node "${nodes[0]}" feeds its own input` : `Nodes ${nodes.map((n) => `"${n}"`).join(' → ')} form a cycle`}. Loops are only allowed inside a recursion node: move the repeated part into a component and recurse over it.`,
   }),
   rankMismatch: (node: string, port: string, expected: string, got: Shape) => ({
     code: 'rank-mismatch',
-    message: `Input "${port}" of node "${node}" expects ${expected} but receives ${formatShape(got)}. Connect a tensor of that shape.`,
+    message: `Input "${port}" of node "${node}" expects ${expected} but receives a ${formatShape(got)} tensor. Connect a tensor of that shape.`,
   }),
   widthMismatch: (node: string, port: string, expected: Dim, got: Dim) => ({
     code: 'width-mismatch',
@@ -84,9 +101,9 @@ export const messages = {
     code: 'dtype-mismatch',
     message: `Input "${port}" of node "${node}" expects ${expected} but receives ${got}. ${expected === 'token ids' ? 'Connect a token-input node.' : 'Embed the tokens first.'}`,
   }),
-  notDivisible: (node: string, what: string, by: string) => ({
+  notDivisible: (node: string, what: string, by: string, fix = 'Change one of them.') => ({
     code: 'not-divisible',
-    message: `In node "${node}", ${what} must be divisible by ${by}. Change one of them.`,
+    message: `In node "${node}", ${what} must be divisible by ${by}. ${fix}`,
   }),
   tiedVocabMismatch: (node: string, headVocab: number, embVocab: number, emb: string) => ({
     code: 'tied-vocab-mismatch',
@@ -128,6 +145,18 @@ export const messages = {
     code: 'grad-steps',
     message: `Recursion "${node}" keeps gradients for ${grad} steps but only runs ${steps}. Set "gradSteps" to at most ${steps}.`,
   }),
+  supervisionNested: (node: string, outer: string) => ({
+    code: 'deep-supervision',
+    message: `Recursion "${node}" uses deep supervision inside recursion "${outer}", but only the outermost loop can supervise its steps. Turn deepSupervision off here, or on "${outer}" instead.`,
+  }),
+  supervisionPerStep: (node: string) => ({
+    code: 'deep-supervision',
+    message: `Recursion "${node}" uses deep supervision with per-step weights, but deep supervision trains one step for every step, so the weights must be shared. Set "weights" to "shared" or turn deepSupervision off.`,
+  }),
+  supervisionTwice: (first: string, second: string) => ({
+    code: 'deep-supervision',
+    message: `Recursions "${first}" and "${second}" both use deep supervision, but a model trains with one supervision loop. Turn deepSupervision off on one of them.`,
+  }),
   noOutputs: () => ({
     code: 'no-outputs',
     message:
@@ -137,13 +166,21 @@ export const messages = {
     code: 'no-inputs',
     message: 'The main graph has no token-input node. Add one and connect it to an embedding.',
   }),
+  unusedComponent: (name: string) => ({
+    code: 'unused-component',
+    message: `Component "${name}" is not used by the main graph. Add a component or recursion node that uses it, or delete it.`,
+  }),
   unusedNode: (node: string) => ({
     code: 'unused-node',
     message: `Node "${node}" does not contribute to any output. Connect it or delete it.`,
   }),
   tooDeep: (limit: number) => ({
     code: 'too-deep',
-    message: `Components and recursions nest more than ${limit} levels deep, or unroll to too many operations. Reduce nesting or recursion steps.`,
+    message: `Components and recursions nest more than ${limit} levels deep. Reduce the nesting.`,
+  }),
+  tooLarge: (limit: number) => ({
+    code: 'too-large',
+    message: `Unrolled, the model needs more than ${limit.toLocaleString('en-US')} operations (recursion steps multiply). Reduce recursion steps or nesting, or turn on deep supervision to unroll one step at a time.`,
   }),
   sequenceLength: (node: string, got: Dim) => ({
     code: 'sequence-length',
@@ -155,6 +192,89 @@ export const messages = {
   }),
   other: (node: string, text: string) => ({ code: 'invalid', message: `Node "${node}": ${text}` }),
 } as const;
+
+/** zod's terse validation messages, as a sentence fragment a user reads without the schema. */
+export function plainDetail(detail: string): string {
+  const rules: [RegExp, (...m: string[]) => string][] = [
+    [/^Invalid input: expected int, received number$/, () => 'it must be a whole number'],
+    [/^Too (?:small|big): expected int to be [<>]=-?9007199254740991$/, () => 'it is out of range'],
+    [
+      /^Invalid input: expected (\w+), received (\w+)$/,
+      (_, want, got) => `it must be ${article(want)}, not ${article(got)}`,
+    ],
+    [
+      /^Invalid option: expected one of (.*)$/,
+      (_, opts) => `it must be one of ${(opts ?? '').split('|').join(', ')}`,
+    ],
+    [/^Too small: expected (?:number|int) to be >0$/, () => 'it must be greater than 0'],
+    [
+      /^Too small: expected (?:number|int) to be >=(-?[\d.e+]+)$/,
+      (_, n) => `it must be at least ${n}`,
+    ],
+    [
+      /^Too big: expected (?:number|int) to be <=(-?[\d.e+]+)$/,
+      (_, n) => `it must be at most ${n}`,
+    ],
+    [
+      /^Too small: expected array to have >=(\d+) items?$/,
+      (_, n) => `it needs at least ${n} item${n === '1' ? '' : 's'}`,
+    ],
+    [/^Too big: expected array to have <=(\d+) items?$/, (_, n) => `it takes at most ${n} items`],
+    [/^Too small: expected string to have >=1 characters?$/, () => 'it must not be empty'],
+  ];
+  const text = detail.replace(/\.$/, '');
+  for (const [pattern, rewrite] of rules) {
+    const m = pattern.exec(text);
+    if (m) return rewrite(...m);
+  }
+  return text;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    number: 'a number',
+    string: 'text',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'an object',
+    null: 'null',
+    undefined: 'missing',
+  };
+  return names[type] ?? type;
+}
+
+/** The candidate within edit distance 2 (or a case/separator variant) of `word`, if one is. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = norm(c) === norm(word) ? 0 : editDistance(word.toLowerCase(), c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + cost,
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
 
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === 'error');

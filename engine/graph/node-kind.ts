@@ -15,8 +15,11 @@ export type Category =
 export interface PortSpec {
   name: string;
   doc: string;
-  /** `tokens` ports carry int32 ids, `float` ports activations. Drives handle colours. */
-  type: 'tokens' | 'float';
+  /**
+   * `tokens` ports carry int32 ids, `float` ports activations, `any` either (component
+   * ports, whose type is whatever the body does with them). Drives handle colours.
+   */
+  type: 'tokens' | 'float' | 'any';
   optional?: boolean;
 }
 
@@ -78,6 +81,13 @@ export interface LowerContext extends KindContext {
   ): Record<string, TensorValue> | undefined;
   readonly scope: Scope;
   readonly mode: LowerMode;
+  /**
+   * How many more ops may be emitted before compilation refuses (`maxOps`); a recursion
+   * checks its unrolled size against it after one step instead of unrolling into the limit.
+   */
+  opBudget(): number;
+  /** Report that the model unrolls to too many ops (stops compilation). */
+  tooLarge(): void;
 }
 
 /**

@@ -32,12 +32,14 @@ export function resolveParams(
   raw: Record<string, unknown>,
   dims: Record<string, number>,
   report: Report,
+  nodeId?: string,
 ): Record<string, unknown> | undefined {
   const shape = kind.params.shape as Record<string, z.ZodType>;
   const resolved: Record<string, unknown> = {};
   let ok = true;
   for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === 'string' && isNumeric(shape[key])) {
+    // Own keys only: "valueOf" or "toString" must not reach Object.prototype's functions.
+    if (typeof value === 'string' && Object.hasOwn(shape, key) && isNumeric(shape[key])) {
       const size = Object.hasOwn(dims, value) ? dims[value] : undefined;
       if (size === undefined) {
         report(messages.unknownDim(key, value));
@@ -53,9 +55,17 @@ export function resolveParams(
   const parsed = kind.params.safeParse(resolved);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const path =
-        issuePath(issue.path) || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
-      report(messages.badParam(path, issue.message));
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+        for (const key of issue.keys)
+          report(messages.unknownParam(nodeId ?? '?', kind.kind, key, Object.keys(shape)));
+        continue;
+      }
+      const path = issuePath(issue.path);
+      if (issue.path.length === 1 && /received undefined$/.test(issue.message)) {
+        report(messages.missingParam(nodeId ?? '?', kind.kind, path));
+        continue;
+      }
+      report(messages.badParam(path, issue.message, nodeId));
     }
     return undefined;
   }

@@ -39,12 +39,16 @@ export function prepareGraph(
   };
   const byId = new Map<string, PreparedNode>();
   const seen = new Set<string>();
+  // Nodes already reported (unknown kind, bad parameters, unknown component): edges touching
+  // them are not checked, and their consumers are not told again that an input is missing.
+  const broken = new Set<string>();
   for (const raw of graph.nodes) {
     if (seen.has(raw.id)) {
       err(messages.duplicateNode(raw.id), raw.id);
       continue;
     }
     seen.add(raw.id);
+    broken.add(raw.id);
     const kind = findKind(raw.kind);
     if (!kind) {
       err(messages.unknownKind(raw.kind, kindNames), raw.id);
@@ -54,28 +58,46 @@ export function prepareGraph(
       err(messages.componentPortOutsideComponent(raw.id), raw.id);
       continue;
     }
-    const params = resolveParams(kind, raw.params, doc.dims, (m, port) => err(m, raw.id, port));
+    const params = resolveParams(
+      kind,
+      raw.params,
+      doc.dims,
+      (m, port) => err(m, raw.id, port),
+      raw.id,
+    );
     if (!params) continue;
+    let portsOk = true;
     const ports = kind.ports(params, {
       path: `${label}/${raw.id}`,
       nodeId: raw.id,
       dims: doc.dims,
-      report: (d) => err(d, raw.id, d.port),
+      report: (d) => {
+        portsOk = false;
+        err(d, raw.id, d.port);
+      },
       componentPorts,
       componentNames: () => Object.keys(doc.components),
       sibling: () => undefined,
     });
     byId.set(raw.id, { id: raw.id, kind, params, ports });
+    if (portsOk) broken.delete(raw.id);
   }
 
   const incoming = new Map<string, PortRef>();
   const consumers = new Map<string, string[]>();
+  /** Nodes with an incoming edge that was rejected: their missing inputs are not news. */
+  const rejectedInto = new Set<string>();
+  const attemptedFrom = new Set<string>();
   for (const edge of graph.edges) {
     const from = byId.get(edge.from.node);
     const to = byId.get(edge.to.node);
     if (!seen.has(edge.from.node)) err(messages.unknownNodeInEdge(edge.from.node));
     if (!seen.has(edge.to.node)) err(messages.unknownNodeInEdge(edge.to.node));
-    if (!from || !to) continue;
+    if (!from || !to || broken.has(from.id) || broken.has(to.id)) {
+      rejectedInto.add(edge.to.node);
+      attemptedFrom.add(edge.from.node);
+      continue;
+    }
     if (!from.ports.outputs.some((p) => p.name === edge.from.port)) {
       err(
         messages.unknownPort(
@@ -87,6 +109,8 @@ export function prepareGraph(
         from.id,
         edge.from.port,
       );
+      rejectedInto.add(to.id);
+      attemptedFrom.add(from.id);
       continue;
     }
     if (!to.ports.inputs.some((p) => p.name === edge.to.port)) {
@@ -100,6 +124,8 @@ export function prepareGraph(
         to.id,
         edge.to.port,
       );
+      rejectedInto.add(to.id);
+      attemptedFrom.add(from.id);
       continue;
     }
     const key = `${to.id}.${edge.to.port}`;
@@ -112,6 +138,7 @@ export function prepareGraph(
   }
 
   for (const node of byId.values()) {
+    if (broken.has(node.id) || rejectedInto.has(node.id)) continue;
     for (const port of node.ports.inputs) {
       if (!port.optional && !incoming.has(`${node.id}.${port.name}`)) {
         err(messages.missingInput(node.id, port.name), node.id, port.name);
@@ -128,7 +155,7 @@ export function prepareGraph(
     const isSink =
       node.kind.category === 'heads' ||
       ['component-output', 'component', 'recursion'].includes(node.kind.kind);
-    if (!isSink && !consumers.get(node.id)?.length) {
+    if (!isSink && !consumers.get(node.id)?.length && !attemptedFrom.has(node.id)) {
       report({ severity: 'warning', ...messages.unusedNode(node.id), graph: label, node: node.id });
     }
   }

@@ -51,3 +51,41 @@ describe('templates', () => {
     assert.ok(Math.abs(total / 1e6 - 6.83) < 0.01);
   });
 });
+
+describe('presets', () => {
+  it('recursive-lm: sharing keeps the count independent of R; per-step multiplies the block', async () => {
+    const { applyPreset } = await import('../../engine/graph/presets.ts');
+    const doc = load('templates/recursive-lm.json');
+    const count = (name: string) => {
+      const r = applyPreset(doc, name);
+      assert.ok('doc' in r, JSON.stringify(r));
+      return compile(r.doc).totalParams;
+    };
+    const D = 128;
+    const block = 4 * D * D + 3 * D * 2 * D + 2 * D;
+    assert.equal(count('char-small'), 96 * D + block + D);
+    assert.equal(count('char-small-unshared'), 96 * D + 4 * block + D);
+    assert.ok(count('bpe-large') < 50e6);
+  });
+
+  it('an unknown preset or node address is a sentence, not a crash', async () => {
+    const { applyPreset } = await import('../../engine/graph/presets.ts');
+    const doc = load('templates/recursive-lm.json');
+    const missing = applyPreset(doc, 'huge');
+    assert.ok('error' in missing && /No preset "huge"/.test(missing.error));
+    const bad = applyPreset(
+      { ...doc, meta: { presets: { x: { params: { 'main/nope': { steps: 2 } } } } } },
+      'x',
+    );
+    assert.ok('error' in bad && /"main\/nope"/.test(bad.error));
+  });
+
+  it('the TRM-MLP 9×9 preset has ≈5M parameters', async () => {
+    const { applyPreset } = await import('../../engine/graph/presets.ts');
+    const r = applyPreset(load('templates/trm-mlp-sudoku.json'), 'sudoku-9x9');
+    assert.ok('doc' in r);
+    const total = compile(r.doc).totalParams;
+    assert.equal(total, 2 * (3 * 81 * 512 + 3 * 512 * 1536) + 2 * 11 * 512 + 513);
+    assert.ok(Math.abs(total / 1e6 - 5.0) < 0.1);
+  });
+});

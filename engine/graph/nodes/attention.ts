@@ -70,7 +70,8 @@ export const attention = defineKind({
         messages.notDivisible(
           ctx.nodeId,
           `width (${p.width})`,
-          `heads (${p.heads}), or set headDim`,
+          `heads (${p.heads})`,
+          'Change one of them, or set headDim.',
         ),
       );
       return undefined;
@@ -86,10 +87,11 @@ export const attention = defineKind({
     return { out: x };
   },
   weights,
-  flopsPerToken: (p, inputs) => {
+  flopsPerToken: (p, inputs, ctx) => {
     const { q, kv } = attentionDims(p);
     const t = inputs.x?.shape[1];
-    const context = typeof t === 'number' ? t : 1;
+    // A symbolic length counts at the document's context size (dims.T) when it has one.
+    const context = typeof t === 'number' ? t : (ctx.dims.T ?? 1);
     // Projections, then scores and weighted sum over the context (per token, one query).
     return 2 * p.width * (2 * q + 2 * kv) + 2 * 2 * q * context;
   },

@@ -27,7 +27,8 @@ export function ffnHidden(
 ): number {
   if (p.hidden !== undefined) return p.hidden;
   const raw = p.activation === 'swiglu' ? (2 / 3) * p.ratio * width : p.ratio * width;
-  return roundUp(Math.round(raw), p.multipleOf);
+  // At least one hidden unit: a tiny ratio must not produce a zero-width layer.
+  return roundUp(Math.max(1, Math.round(raw)), p.multipleOf);
 }
 
 /** Weights of a (gated) MLP from `inWidth` to `hidden` and back; shared with sequence-mlp. */

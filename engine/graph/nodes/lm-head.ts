@@ -48,7 +48,8 @@ export const lmHead = defineKind({
         });
         return undefined;
       }
-    } else if (width !== p.width) {
+    }
+    if (width !== p.width) {
       ctx.report({ ...messages.widthMismatch(ctx.nodeId, 'x', p.width, width ?? '?'), port: 'x' });
       return undefined;
     }

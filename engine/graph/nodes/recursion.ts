@@ -119,6 +119,22 @@ export const recursion = defineKind({
         return undefined;
       }
     }
+    const fed = p.carry.map((c) => c.input);
+    const twice = fed.find((input, i) => fed.indexOf(input) !== i);
+    if (twice !== undefined) {
+      ctx.report(
+        messages.recursionBadCarry(
+          ctx.nodeId,
+          `input "${twice}" is fed back twice in "carry", but each input carries one output. Remove one of the two pairs`,
+        ),
+      );
+      return undefined;
+    }
+    if (p.deepSupervision && p.weights === 'per-step') {
+      // Step mode trains one step program for every supervision step: one set of weights.
+      ctx.report(messages.supervisionPerStep(ctx.nodeId));
+      return undefined;
+    }
     if (p.gradSteps !== undefined && p.gradSteps > p.steps) {
       ctx.report(messages.gradStepsTooMany(ctx.nodeId, p.gradSteps, p.steps));
       return undefined;
@@ -129,10 +145,16 @@ export const recursion = defineKind({
   flopsPerToken: () => 0,
   lower: (p, inputs, ctx) => {
     if (ctx.mode === 'check') {
+      const budget = ctx.opBudget();
       const out = ctx.instantiate(p.component, inputs, stepScope(ctx, p, 0), p.steps);
       if (!out || !checkCarry(p, ctx, out, inputs)) return undefined;
+      const perStep = p.weights === 'per-step';
+      if (perStep && (budget - ctx.opBudget()) * (p.steps - 1) > ctx.opBudget()) {
+        ctx.tooLarge();
+        return undefined;
+      }
       // Per-step weights exist once per step; declare the others so counts are right.
-      for (let s = 1; s < p.steps && p.weights === 'per-step'; s++) {
+      for (let s = 1; s < p.steps && perStep; s++) {
         ctx.instantiate(p.component, inputs, stepScope(ctx, p, s), 0);
       }
       return out;
@@ -142,8 +164,14 @@ export const recursion = defineKind({
     let current = { ...inputs };
     let out: Record<string, TensorValue> | undefined;
     for (let s = 0; s < p.steps; s++) {
+      const budget = ctx.opBudget();
       out = ctx.instantiate(p.component, current, stepScope(ctx, p, s));
       if (!out || (s === 0 && !checkCarry(p, ctx, out, current))) return undefined;
+      // One step's size tells the unrolled size: refuse now rather than at the limit.
+      if (s === 0 && (budget - ctx.opBudget()) * (p.steps - 1) > ctx.opBudget()) {
+        ctx.tooLarge();
+        return undefined;
+      }
       const detach = s < noGrad || (p.deepSupervision && s < p.steps - 1);
       const next = { ...current };
       for (const { output, input } of p.carry) {

@@ -1,0 +1,125 @@
+/**
+ * What a user picks as training data, validated at every boundary (CLI flag, document
+ * metadata, IPC). `DataSpec` is what one writes (defaults optional), `ResolvedDataSpec` what the
+ * sources receive (defaults filled in).
+ */
+import { z } from 'zod';
+import { dataErrors } from './errors.ts';
+
+const SeqLength = z.number().int().min(1).max(65536);
+const ValidationSize = z.number().int().min(1).max(100000);
+
+const TextFields = {
+  /** `char`: one id per Unicode character; `bpe`: byte-level BPE trained on the training split. @default 'char' */
+  tokenizer: z.enum(['char', 'bpe']).default('char'),
+  /** BPE only: vocabulary size including the 256 byte tokens. @default 1024 */
+  vocabSize: z.number().int().min(257).max(65536).default(1024),
+  /**
+   * BPE only: a tokenizer.json to load; when the file does not exist yet, the trained tokenizer
+   * is saved there.
+   */
+  tokenizerFile: z.string().min(1).optional(),
+  /** Tokens per training sequence. @default 128 */
+  length: SeqLength.default(128),
+  /** Share of the text held out for validation (chosen in blocks with the seed). @default 0.1 */
+  valFraction: z.number().gt(0).lt(1).default(0.1),
+};
+
+export const TextSpec = z.strictObject({
+  type: z.literal('text'),
+  /** A plain UTF-8 text file. */
+  path: z.string().min(1),
+  ...TextFields,
+});
+
+export const CorpusSpec = z.strictObject({
+  type: z.literal('corpus'),
+  /** Built-in corpus: the Brown corpus (1 M words of 1961 American English, MIT licensed package). */
+  name: z.enum(['brown']).default('brown'),
+  /** Brown categories to keep (news, editorial, fiction, ...); all when absent. */
+  categories: z.array(z.string().min(1)).min(1).optional(),
+  ...TextFields,
+});
+
+export const SudokuSpec = z.strictObject({
+  type: z.literal('sudoku'),
+  /** 4 (2×2 boxes, vocab 6) or 9 (3×3 boxes, vocab 11). @default 9 */
+  size: z.literal([4, 9]).default(9),
+  /** Stop removing clues at this many (0: dig until every remaining clue is needed). @default 0 */
+  minClues: z.number().int().min(0).max(81).default(0),
+  /** Training examples are random validity-preserving transforms of the base pool. @default true */
+  augment: z.boolean().default(true),
+  /** Base puzzles generated per seed for training (4×4 has only a few thousand distinct). @default 1000 */
+  pool: z.number().int().min(1).max(100000).default(1000),
+  /** Held-out puzzles (fresh, not augmented, never shown in training). @default 1000 */
+  validationSize: ValidationSize.default(1000),
+});
+
+export const MazeSpec = z.strictObject({
+  type: z.literal('maze'),
+  /** Grid side in cells, walls included (the TRM paper uses 30). @default 15 */
+  size: z.number().int().min(5).max(64).default(15),
+  /** Shortest start→goal distance in steps; default: the grid side. */
+  minPath: z.number().int().min(1).optional(),
+  /** Share of inner walls knocked out after carving, creating loops (0: a perfect maze). @default 0.05 */
+  loops: z.number().min(0).max(1).default(0.05),
+  /** Random dihedral symmetry (rotations, reflections) per training example. @default true */
+  augment: z.boolean().default(true),
+  /** @default 1000 */
+  validationSize: ValidationSize.default(1000),
+});
+
+export const SequenceTaskSpec = z.strictObject({
+  type: z.enum(['copy', 'reverse', 'sort']),
+  /** Items in the question; the batch length is 2 · length + 1. @default 8 */
+  length: z.number().int().min(1).max(4096).default(8),
+  /** Distinct symbols (digits 0..symbols-1). @default 10 */
+  symbols: z.number().int().min(2).max(10).default(10),
+  /** @default 1000 */
+  validationSize: ValidationSize.default(1000),
+});
+
+export const AdditionSpec = z.strictObject({
+  type: z.literal('addition'),
+  /** Digits per operand (zero padded); the sum has digits + 1. @default 3 */
+  digits: z.number().int().min(1).max(30).default(3),
+  /** @default 1000 */
+  validationSize: ValidationSize.default(1000),
+});
+
+export const MlmSpec = z.strictObject({
+  type: z.literal('mlm'),
+  /** The text the masked windows come from. */
+  base: z.discriminatedUnion('type', [TextSpec, CorpusSpec]),
+  /** Share of positions selected for prediction (BERT: 80% [MASK], 10% random, 10% kept). @default 0.15 */
+  maskRate: z.number().gt(0).lt(1).default(0.15),
+});
+
+export const DataSpec = z.discriminatedUnion('type', [
+  TextSpec,
+  CorpusSpec,
+  SudokuSpec,
+  MazeSpec,
+  SequenceTaskSpec,
+  AdditionSpec,
+  MlmSpec,
+]);
+export type DataSpec = z.input<typeof DataSpec>;
+export type ResolvedDataSpec = z.output<typeof DataSpec>;
+export type TextSpec = z.output<typeof TextSpec>;
+export type CorpusSpec = z.output<typeof CorpusSpec>;
+export type SudokuSpec = z.output<typeof SudokuSpec>;
+export type MazeSpec = z.output<typeof MazeSpec>;
+export type SequenceTaskSpec = z.output<typeof SequenceTaskSpec>;
+export type AdditionSpec = z.output<typeof AdditionSpec>;
+export type MlmSpec = z.output<typeof MlmSpec>;
+
+/** Validates `input`; throws a DataError naming every bad field. */
+export function parseDataSpec(input: unknown): ResolvedDataSpec {
+  const result = DataSpec.safeParse(input);
+  if (result.success) return result.data;
+  const detail = result.error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'spec'}: ${issue.message}`)
+    .join('; ');
+  throw dataErrors.invalidSpec(detail);
+}

@@ -1,0 +1,52 @@
+/**
+ * The contract between data sources and the trainer. Pure: no file system, no tensors.
+ * Every source is deterministic in (seed, batch index) so a resumed run sees the same stream.
+ */
+
+/** Target value for positions that are not scored (the loss and the metrics skip them). */
+export const IGNORE = -1;
+
+export interface Batch {
+  /** [batch * length] row-major token ids fed to the model. */
+  inputs: Int32Array;
+  /** [batch * length] target id per position, IGNORE where not scored. */
+  targets: Int32Array;
+  batch: number;
+  length: number;
+}
+
+export interface DataSource {
+  name: string;
+  /**
+   * `lm`: next-token prediction, targets already shifted by one.
+   * `mlm`: masked LM, targets only at masked positions.
+   * `cells`: per-position answers (puzzles, sequence tasks), IGNORE where nothing is asked.
+   */
+  kind: 'lm' | 'mlm' | 'cells';
+  vocabSize: number;
+  /** Sequence length of every batch. */
+  length: number;
+  /** Deterministic in (seed, index): batch number `index` of the training stream. Resume = same index. */
+  trainBatch(index: number, batchSize: number): Batch;
+  /**
+   * A fixed held-out set (never overlapping training data where that is checkable). Puzzle
+   * sources hold a fixed number of held-out examples (`validationSize`) and return at most
+   * that many: read `batch` of the result.
+   */
+  validation(count: number): Batch;
+  decode(ids: ArrayLike<number>): string;
+  /** Exact match of whole sequences is the task metric (puzzles, copy/sort...). */
+  exactMatch: boolean;
+  /** For document metadata and export: vocabulary / tokenizer description. */
+  describe(): { vocab?: string[]; tokenizer?: unknown; encoding?: string };
+}
+
+/** Allocates an empty batch. */
+export function emptyBatch(batch: number, length: number): Batch {
+  return {
+    inputs: new Int32Array(batch * length),
+    targets: new Int32Array(batch * length).fill(IGNORE),
+    batch,
+    length,
+  };
+}

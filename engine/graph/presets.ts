@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { GraphDocument } from './schema.ts';
+
+/**
+ * A preset changes sizes (`dims`) and, where a size is not enough (shared vs per-step
+ * weights, say), individual node parameters addressed as `graph/node` (`main/block`,
+ * `layer/attn`).
+ */
+export const Preset = z.strictObject({
+  description: z.string().optional(),
+  task: z.string().optional(),
+  dims: z.record(z.string(), z.number().int().positive()).default({}),
+  params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+});
+export type Preset = z.infer<typeof Preset>;
+
+export function presetNames(doc: GraphDocument): string[] {
+  const presets = doc.meta?.presets;
+  return presets && typeof presets === 'object' ? Object.keys(presets) : [];
+}
+
+/** The document with the preset applied, or an error sentence naming what is wrong. */
+export function applyPreset(
+  doc: GraphDocument,
+  name: string,
+): { doc: GraphDocument } | { error: string } {
+  const raw = (doc.meta?.presets as Record<string, unknown> | undefined)?.[name];
+  if (raw === undefined) {
+    return { error: `No preset "${name}" (presets: ${presetNames(doc).join(', ') || 'none'}).` };
+  }
+  const parsed = Preset.safeParse(raw);
+  if (!parsed.success)
+    return { error: `Preset "${name}" is malformed: ${parsed.error.issues[0]?.message}.` };
+  const preset = parsed.data;
+  const next: GraphDocument = structuredClone(doc);
+  next.dims = { ...next.dims, ...preset.dims };
+  for (const [address, params] of Object.entries(preset.params)) {
+    const slash = address.indexOf('/');
+    const graphName = address.slice(0, slash);
+    const nodeId = address.slice(slash + 1);
+    const graph =
+      graphName === 'main'
+        ? next.main
+        : Object.hasOwn(next.components, graphName)
+          ? next.components[graphName]
+          : undefined;
+    const node = graph?.nodes.find((n) => n.id === nodeId);
+    if (slash < 0 || !node) {
+      return {
+        error: `Preset "${name}" changes node "${address}", which does not exist. Use "graph/node", e.g. "main/${next.main.nodes[0]?.id ?? 'node'}".`,
+      };
+    }
+    node.params = { ...node.params, ...params };
+  }
+  if (preset.task) next.meta = { ...next.meta, task: preset.task };
+  return { doc: next };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { mulberry32 } from '../graph/init.ts';
+
+/** Decoding settings shared by the CLI, the playground and both runtimes (tfjs and ONNX). */
+export const SamplingConfig = z.strictObject({
+  /** @default 0 — 0 is greedy (argmax). */
+  temperature: z.number().min(0).max(10).default(0).describe('0 = greedy; higher = more random.'),
+  /** @default 0 — 0 keeps every token. */
+  topK: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Sample among the K most likely tokens (0 = all).'),
+  /** @default 1 — 1 keeps every token. */
+  topP: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(1)
+    .describe('Sample within the smallest set of tokens with this much probability.'),
+  /** @default 1 — more than 1 runs beam search (deterministic). */
+  beams: z.number().int().min(1).max(32).default(1).describe('Beam width; > 1 runs beam search.'),
+  /** @default 64 */
+  maxNewTokens: z.number().int().min(1).max(100_000).default(64).describe('Tokens to generate.'),
+  /** @default 0 */
+  seed: z.number().int().min(0).default(0).describe('Seed of the sampler.'),
+});
+export type SamplingConfig = z.infer<typeof SamplingConfig>;
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++)
+    if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
+
+/** log-softmax in float64 for numerical safety. */
+export function logSoftmax(logits: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] as number);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] as number) - max);
+  const lse = max + Math.log(sum);
+  const out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = (logits[i] as number) - lse;
+  return out;
+}
+
+/** Probabilities after temperature, top-k and top-p filtering (zeros where filtered out). */
+export function filteredProbabilities(
+  logits: ArrayLike<number>,
+  cfg: Pick<SamplingConfig, 'temperature' | 'topK' | 'topP'>,
+): Float64Array {
+  const n = logits.length;
+  const scaled = new Float64Array(n);
+  for (let i = 0; i < n; i++) scaled[i] = (logits[i] as number) / cfg.temperature;
+  const probs = logSoftmax(scaled).map(Math.exp);
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => (probs[b] as number) - (probs[a] as number),
+  );
+  const keep = new Uint8Array(n);
+  let mass = 0;
+  for (let rank = 0; rank < n; rank++) {
+    const i = order[rank] as number;
+    if (cfg.topK > 0 && rank >= cfg.topK) break;
+    keep[i] = 1;
+    mass += probs[i] as number;
+    if (mass >= cfg.topP) break;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) total += keep[i] ? (probs[i] as number) : 0;
+  for (let i = 0; i < n; i++) probs[i] = keep[i] ? (probs[i] as number) / total : 0;
+  return probs;
+}
+
+export type Rng = () => number;
+
+export function createRng(seed: number): Rng {
+  return mulberry32(seed);
+}
+
+/** Pick the next token from one position's logits: greedy at temperature 0, else sample. */
+export function pickToken(logits: ArrayLike<number>, cfg: SamplingConfig, rng: Rng): number {
+  if (cfg.temperature === 0) return argmax(logits);
+  const probs = filteredProbabilities(logits, cfg);
+  let r = rng();
+  for (let i = 0; i < probs.length; i++) {
+    r -= probs[i] as number;
+    if (r <= 0 && (probs[i] as number) > 0) return i;
+  }
+  return argmax(probs);
+}
