@@ -3,6 +3,7 @@ import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { EvalReport, StepRecord } from './events.ts';
 
 /**
  * Checkpoints: one folder per saved step (`step-000120/`) holding `checkpoint.json` and
@@ -39,8 +40,8 @@ export const CheckpointMeta = z.strictObject({
   document: z.unknown(),
   dataSpec: z.unknown(),
   metrics: z.strictObject({
-    steps: z.array(z.record(z.string(), z.number())),
-    evals: z.array(z.unknown()),
+    steps: z.array(StepRecord),
+    evals: z.array(EvalReport),
   }),
   /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state. */
   blobs: z.record(z.string(), Blob),
@@ -77,10 +78,16 @@ export function decodeTensors(
   for (const e of manifest) {
     const n = e.shape.reduce((a, b) => a * b, 1);
     if (e.offset % 4 !== 0 || e.offset + 4 * n > data.byteLength) {
-      throw new Error(`Checkpoint tensor "${e.name}" lies outside its data file: the file is damaged.`);
+      throw new Error(
+        `Checkpoint tensor "${e.name}" lies outside its data file: the file is damaged.`,
+      );
     }
     const values = new Float32Array(n);
-    values.set(new Float32Array(data.buffer.slice(data.byteOffset + e.offset, data.byteOffset + e.offset + 4 * n)));
+    values.set(
+      new Float32Array(
+        data.buffer.slice(data.byteOffset + e.offset, data.byteOffset + e.offset + 4 * n),
+      ),
+    );
     out[e.name] = tf.tensor(values, e.shape);
   }
   return out;
@@ -186,7 +193,8 @@ export async function resolveCheckpoint(path: string): Promise<string> {
     );
   }
   const latest = Latest.safeParse(JSON.parse(text));
-  if (!latest.success) throw new Error(`${join(path, 'latest.json')} is damaged; pass a step-NNNNNN folder instead.`);
+  if (!latest.success)
+    throw new Error(`${join(path, 'latest.json')} is damaged; pass a step-NNNNNN folder instead.`);
   return join(path, latest.data.checkpoint);
 }
 

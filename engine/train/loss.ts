@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-/** Target value of positions the loss skips (matches engine/data's IGNORE). */
-const IGNORE = -1;
+import { IGNORE } from '../data/types.ts';
 
 export type LossKind = 'ce' | 'stablemax';
 
