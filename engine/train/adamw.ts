@@ -23,9 +23,11 @@ export class AdamW {
     private readonly decayed: ReadonlySet<string>,
     private readonly options: AdamWOptions,
   ) {
+    // tf.variable shares the initial tensor's data; that tensor itself must still be freed.
+    const zeroVariable = (p: tf.Tensor) => tf.tidy(() => tf.variable(tf.zerosLike(p), false));
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      this.m.set(name, zeroVariable(p));
+      this.v.set(name, zeroVariable(p));
     }
   }
 

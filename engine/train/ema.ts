@@ -11,7 +11,12 @@ export class Ema {
     private readonly params: ReadonlyMap<string, tf.Variable>,
     readonly rate: number,
   ) {
-    for (const [name, p] of params) this.shadow.set(name, tf.variable(tf.clone(p), false));
+    for (const [name, p] of params) {
+      this.shadow.set(
+        name,
+        tf.tidy(() => tf.variable(tf.clone(p), false)),
+      );
+    }
   }
 
   update(): void {

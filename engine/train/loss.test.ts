@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerGradients } from './tfjs-gradients.ts';
+import '../runtime/ops/gradients.ts';
 import { bceWithLogits, correctness, maskedCrossEntropy } from './loss.ts';
 
-await registerGradients();
 tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 

@@ -7,10 +7,11 @@ export type LossKind = 'ce' | 'stablemax';
  * Log-probabilities over the last axis of `logits` [N, V]: softmax, or the TRM code's
  * stable-max where s(x) = 1/(1−x) for x < 0 and x + 1 otherwise replaces exp. s is written
  * as relu(x) + 1/(1 + relu(−x)) so it is one differentiable expression without a branch.
+ * (Only ops with gradients in engine/runtime/ops/gradients.ts are used here.)
  */
 export function logProbs(logits: tf.Tensor2D, kind: LossKind): tf.Tensor2D {
   if (kind === 'ce') return tf.logSoftmax(logits);
-  const s = tf.add(tf.relu(logits), tf.reciprocal(tf.add(tf.relu(tf.neg(logits)), 1)));
+  const s = tf.add(tf.relu(logits), tf.div(1, tf.add(tf.relu(tf.neg(logits)), 1)));
   return tf.sub(tf.log(s), tf.log(tf.sum(s, -1, true)));
 }
 
@@ -63,7 +64,7 @@ export function bceWithLogits(logits: tf.Tensor, labels: Float32Array): tf.Scala
     const x = tf.reshape(logits, [-1]);
     const y = tf.tensor1d(labels);
     return tf.mean(
-      tf.add(tf.sub(tf.relu(x), tf.mul(x, y)), tf.log1p(tf.exp(tf.neg(tf.abs(x))))),
+      tf.add(tf.sub(tf.relu(x), tf.mul(x, y)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(x)))))),
     ) as tf.Scalar;
   });
 }

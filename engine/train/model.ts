@@ -154,7 +154,9 @@ export function forward(
     const bce = bceWithLogits(halt, c.exact);
     result.halt = halt;
     result.haltLoss = bce.dataSync()[0]!;
-    result.loss = tf.add(ce, tf.mul(bce, opts.haltWeight));
+    // Outside a gradient tape (evaluation) nothing would free the intermediates of a sum.
+    if (opts.haltWeight > 0) result.loss = tf.add(ce, tf.mul(bce, opts.haltWeight));
+    else bce.dispose();
   }
   return result;
 }

@@ -31,7 +31,6 @@ import {
   type TrainableProgram,
 } from './model.ts';
 import { learningRate } from './schedule.ts';
-import { registerGradients } from './tfjs-gradients.ts';
 
 export interface TrainOptions {
   /** The graph document (parsed and validated here). Taken from the checkpoint on resume when absent. */
@@ -94,7 +93,6 @@ interface Current {
  * (`TrainingSession`); tests and the CLI may call it directly.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  await registerGradients();
   const emit = options.onEvent ?? (() => {});
   const control = options.control ?? new TrainControl();
   const resumed = options.resume ? await readCheckpoint(options.resume) : undefined;
