@@ -41,4 +41,19 @@ describe('solve', () => {
     assert.equal(trace.stepsUsed, 10);
     assert.equal(trace.halted, false);
   });
+
+  it('disposes the live state when a step callback throws', async () => {
+    const disposed: number[] = [];
+    const model = { ...fixer([2, 3, 4], 5), dispose: (s: number) => void disposed.push(s) };
+    await assert.rejects(
+      solve(model, new Int32Array(3), {
+        onStep: (s) => {
+          if (s === 2) throw new Error('stop');
+        },
+      }),
+      /stop/,
+    );
+    // State 0 after step 1, state 1 after step 2, and state 2 (live when the callback threw).
+    assert.deepEqual(disposed, [0, 1, 2]);
+  });
 });

@@ -5,6 +5,8 @@
  * a step export.
  */
 
+import { argmax } from './sampling.ts';
+
 export interface StepResult<State> {
   /** Per-cell class logits, [length * classes] for one example. */
   logits: Float32Array;
@@ -31,16 +33,11 @@ export interface SolveTrace {
   answer: Int32Array;
 }
 
+/** Per-cell argmax of [cells * classes] logits. */
 export function argmaxCells(logits: Float32Array, classes: number): Int32Array {
   const cells = logits.length / classes;
   const out = new Int32Array(cells);
-  for (let c = 0; c < cells; c++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) {
-      if ((logits[c * classes + k] as number) > (logits[c * classes + best] as number)) best = k;
-    }
-    out[c] = best;
-  }
+  for (let c = 0; c < cells; c++) out[c] = argmax(logits.subarray(c * classes, (c + 1) * classes));
   return out;
 }
 
@@ -57,20 +54,24 @@ export async function solve<State>(
   const answers: Int32Array[] = [];
   const halts: number[] = [];
   let halted = false;
-  for (let s = 0; s < model.supervisionSteps; s++) {
-    const result = await model.step(puzzle, state);
-    model.dispose?.(state);
-    state = result.state;
-    const answer = argmaxCells(result.logits, model.classes);
-    answers.push(answer);
-    halts.push(result.halt);
-    opts.onStep?.(s + 1, answer, result.halt);
-    if (earlyHalt && result.halt > 0) {
-      halted = true;
-      break;
+  // The live state is disposed even when a step or a callback throws part-way.
+  try {
+    for (let s = 0; s < model.supervisionSteps; s++) {
+      const result = await model.step(puzzle, state);
+      model.dispose?.(state);
+      state = result.state;
+      const answer = argmaxCells(result.logits, model.classes);
+      answers.push(answer);
+      halts.push(result.halt);
+      opts.onStep?.(s + 1, answer, result.halt);
+      if (earlyHalt && result.halt > 0) {
+        halted = true;
+        break;
+      }
     }
+  } finally {
+    model.dispose?.(state);
   }
-  model.dispose?.(state);
   return {
     answers,
     halts,
