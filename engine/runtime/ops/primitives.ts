@@ -11,35 +11,29 @@ import { fusedAvailable } from '../native/index.ts';
  * tf.tidy around the forward pass.
  */
 
-/** [M, K] · [K, N] → [M, N]; the gradient transposes explicitly. */
-const matMul2d = tf.customGrad((a, b, save) => {
-  const x = a as tf.Tensor2D;
-  const y = b as tf.Tensor2D;
+/** Swaps the last two axes: [..., M, K] → [..., K, M]. */
+function transposeLast(t: tf.Tensor): tf.Tensor {
+  const perm = t.shape.map((_, i) => i);
+  perm.splice(-2, 2, t.rank - 1, t.rank - 2);
+  return tf.transpose(t, perm);
+}
+
+/**
+ * [M, K] · [K, N] → [M, N], or batched [N, M, K] · [N, K, P] → [N, M, P]; the gradient
+ * transposes explicitly.
+ */
+const matMulExplicitGrad = tf.customGrad((a, b, save) => {
+  const x = a as tf.Tensor;
+  const y = b as tf.Tensor;
   (save as tf.GradSaveFunc)([x, y]);
   return {
     value: tf.matMul(x, y),
     gradFunc: (dy, saved) => {
-      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const g = dy as tf.Tensor2D;
+      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
+      const g = dy as tf.Tensor;
       // Native BLAS transposes for free; everywhere else an explicit transpose is faster.
       if (fusedAvailable()) return [tf.matMul(g, sb, false, true), tf.matMul(sa, g, true, false)];
-      return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
-    },
-  };
-});
-
-/** [N, M, K] · [N, K, P] → [N, M, P]; the gradient transposes explicitly. */
-const matMul3d = tf.customGrad((a, b, save) => {
-  const x = a as tf.Tensor3D;
-  const y = b as tf.Tensor3D;
-  (save as tf.GradSaveFunc)([x, y]);
-  return {
-    value: tf.matMul(x, y),
-    gradFunc: (dy, saved) => {
-      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-      const g = dy as tf.Tensor3D;
-      if (fusedAvailable()) return [tf.matMul(g, sb, false, true), tf.matMul(sa, g, true, false)];
-      return [tf.matMul(g, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), g)];
+      return [tf.matMul(g, transposeLast(sb)), tf.matMul(transposeLast(sa), g)];
     },
   };
 });
@@ -50,13 +44,13 @@ function product(dims: readonly number[]): number {
 
 /** Batched product of two tensors with identical leading (batch) dims, rank ≥ 2. */
 export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (a.rank === 2 && b.rank === 2) return matMul2d(a, b);
+  if (a.rank === 2 && b.rank === 2) return matMulExplicitGrad(a, b);
   const batch = a.shape.slice(0, -2);
   const [m, k] = a.shape.slice(-2) as [number, number];
   const n = b.shape[b.rank - 1] as number;
   const n3 = product(batch);
   // [..., M, K] -> [N, M, K]
-  const out = matMul3d(tf.reshape(a, [n3, m, k]), tf.reshape(b, [n3, k, n]));
+  const out = matMulExplicitGrad(tf.reshape(a, [n3, m, k]), tf.reshape(b, [n3, k, n]));
   return tf.reshape(out, [...batch, m, n]);
 }
 
@@ -76,7 +70,7 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
     // [..., M, K] -> [(...)·M, K]: a plain 2-D product (tfjs's 3-D × 2-D gradient is wrong).
     const n = b2.shape[1] as number;
     const lead = a2.shape.slice(0, -1);
-    out = tf.reshape(matMul2d(tf.reshape(a2, [-1, k]), b2), [...lead, n]);
+    out = tf.reshape(matMulExplicitGrad(tf.reshape(a2, [-1, k]), b2), [...lead, n]);
   } else {
     const batch = tf.broadcast_util.assertAndGetBroadcastShape(
       a2.shape.slice(0, -2),
