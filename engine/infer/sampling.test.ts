@@ -10,6 +10,18 @@ describe('sampling', () => {
     assert.equal(pickToken([0.1, 3, -2, 2.9], cfg(), createRng(0)), 1);
   });
 
+  it('rejects NaN or infinite logits with a sentence, greedy, sampled and in beam search', async () => {
+    const diverged = /NaN or infinite logits.*Retrain with a lower learning rate/;
+    assert.throws(() => pickToken([0.1, NaN, 2], cfg(), createRng(0)), diverged);
+    assert.throws(() => pickToken([NaN, 1], cfg({ temperature: 1 }), createRng(0)), diverged);
+    assert.throws(() => pickToken([0, Infinity], cfg({ temperature: 1 }), createRng(0)), diverged);
+    assert.throws(() => pickToken([-Infinity, -Infinity], cfg(), createRng(0)), diverged);
+    const next: NextLogits = async (seqs) => seqs.map(() => new Float32Array([1, NaN]));
+    await assert.rejects(beamSearch(next, [0], cfg({ beams: 2 }), { contextLength: 4 }), diverged);
+    // -Infinity rules a token out but is not an error.
+    assert.equal(pickToken([-Infinity, 1, 0], cfg({ temperature: 1 }), createRng(0)) > 0, true);
+  });
+
   it('top-k keeps exactly k tokens, renormalized', () => {
     const p = filteredProbabilities([1, 2, 3, 4], { temperature: 1, topK: 2, topP: 1 });
     assert.equal(p[0], 0);

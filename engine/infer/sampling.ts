@@ -28,6 +28,24 @@ export const SamplingConfig = z.strictObject({
 });
 export type SamplingConfig = z.infer<typeof SamplingConfig>;
 
+/**
+ * Logits must be finite, except -Infinity for ruled-out tokens (at least one must remain):
+ * otherwise every choice would silently be token 0.
+ */
+function checkLogits(logits: ArrayLike<number>): void {
+  let finite = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i] as number;
+    if (Number.isNaN(v) || v === Infinity) finite = -Infinity;
+    else if (v !== -Infinity) finite++;
+  }
+  if (!(finite > 0)) {
+    throw new Error(
+      'The model produced NaN or infinite logits, so no token can be chosen: its weights have diverged. Retrain with a lower learning rate, or load an earlier checkpoint.',
+    );
+  }
+}
+
 export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++)
@@ -37,6 +55,7 @@ export function argmax(values: ArrayLike<number>): number {
 
 /** log-softmax in float64 for numerical safety. */
 export function logSoftmax(logits: ArrayLike<number>): Float64Array {
+  checkLogits(logits);
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] as number);
   let sum = 0;
@@ -82,6 +101,7 @@ export function createRng(seed: number): Rng {
 
 /** Pick the next token from one position's logits: greedy at temperature 0, else sample. */
 export function pickToken(logits: ArrayLike<number>, cfg: SamplingConfig, rng: Rng): number {
+  checkLogits(logits);
   if (cfg.temperature === 0) return argmax(logits);
   const probs = filteredProbabilities(logits, cfg);
   let r = rng();
