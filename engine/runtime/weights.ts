@@ -113,17 +113,19 @@ export function loadWeights(
     }
     if (e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
       throw new Error(
-        `Saved weight "${name}" is ${fmt(e.shape)} but this graph needs ${fmt(t.shape)}: the graph changed since they were saved.`,
+        `Saved weight "${name}" is ${fmt(e.shape)} but this graph needs ${fmt(t.shape)}: the graph changed since they were saved. Undo that change, or train this graph afresh.`,
       );
     }
     if (e.offset < 0 || e.offset % 4 !== 0 || e.offset + 4 * numel(e.shape) > data.byteLength) {
-      throw new Error(`Saved weight "${name}" lies outside the weight data: the file is damaged.`);
+      throw new Error(
+        `Saved weight "${name}" lies outside the weight data: the file is damaged. Load an intact copy, or train the model again.`,
+      );
     }
   }
   for (const e of manifest) {
     if (!store.params.has(e.name) && !store.buffers.has(e.name)) {
       throw new Error(
-        `The saved weights contain "${e.name}" ${fmt(e.shape)}, which this graph does not have: they belong to a different graph.`,
+        `The saved weights contain "${e.name}" ${fmt(e.shape)}, which this graph does not have: they belong to a different graph. Load weights saved from this graph.`,
       );
     }
   }
