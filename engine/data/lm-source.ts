@@ -48,6 +48,18 @@ function evenStart(i: number, count: number, size: number, span: number): number
   return count <= 1 ? 0 : Math.floor((i * (size - span)) / (count - 1));
 }
 
+/** Row `row` of training batch `index`: its generator, and a uniform start for a `span` window. */
+function trainDraw(
+  seed: number,
+  index: number,
+  row: number,
+  stream: Int32Array,
+  span: number,
+): { rng: Rng; start: number } {
+  const rng = Rng.of(seed, Stream.train, index, row);
+  return { rng, start: rng.int(stream.length - span + 1) };
+}
+
 export function createLmSource(streams: TokenStreams, length: number, seed: number): DataSource {
   const span = length + 1;
   checkLength(streams, span);
@@ -65,8 +77,7 @@ export function createLmSource(streams: TokenStreams, length: number, seed: numb
     trainBatch(index, batchSize) {
       const batch = emptyBatch(batchSize, length);
       for (let row = 0; row < batchSize; row++) {
-        const rng = Rng.of(seed, Stream.train, index, row);
-        window(batch, row, streams.train, rng.int(streams.train.length - span + 1));
+        window(batch, row, streams.train, trainDraw(seed, index, row, streams.train, span).start);
       }
       return batch;
     },
@@ -157,8 +168,7 @@ export function createMlmSource(
     trainBatch(index, batchSize) {
       const batch = emptyBatch(batchSize, length);
       for (let row = 0; row < batchSize; row++) {
-        const rng = Rng.of(seed, Stream.train, index, row);
-        const start = rng.int(streams.train.length - length + 1);
+        const { rng, start } = trainDraw(seed, index, row, streams.train, length);
         maskWindow(batch, row, streams.train, start, rng, maskRate, maskId);
       }
       return batch;
