@@ -295,7 +295,12 @@ export function App({ client }: { client: ApiClient }) {
       ) : null}
       {dialog?.type === 'saveAs' ? (
         <SaveAsDialog
-          initial={state.doc.name.replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase()}
+          initial={
+            state.doc.name
+              .replace(/[^A-Za-z0-9_-]+/g, '-')
+              .replace(/^-+|-+$/g, '')
+              .toLowerCase() || 'model'
+          }
           workspace={info?.workspace ?? ''}
           onClose={() => setDialog(null)}
           onSave={(p) => void saveAs(p)}

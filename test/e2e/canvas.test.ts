@@ -219,6 +219,21 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await again.close();
   });
 
+  it('deletes a selected wire and brings it back with undo', async () => {
+    const { page } = s;
+    const id = 'puzzle.tokens->embed.tokens';
+    const wire = page.getByTestId(`rf__edge-${id}`);
+    await wire.locator('.react-flow__edge-textwrapper').click();
+    await page.keyboard.press('Delete');
+    await wire.waitFor({ state: 'detached' });
+    assert.match(
+      (await node(page, 'embed').getByTestId('node-diagnostic').textContent()) ?? '',
+      /tokens/,
+    );
+    await page.keyboard.press('Control+z');
+    await wire.waitFor();
+  });
+
   it('lists the keyboard shortcuts on ?', async () => {
     const { page } = s;
     await page.locator('.react-flow__pane').click({ position: { x: 30, y: 300 } });
