@@ -165,7 +165,16 @@ export function App({ client }: { client: ApiClient }) {
         case 'back':
           return dispatch({ type: 'closeGraphs', depth: s.view.length - 1 });
         case 'copy':
-          if (picked.length) writeClipboard(picked, g.edges);
+        case 'cut':
+          if (!picked.length) return;
+          writeClipboard(picked, g.edges);
+          if (command === 'cut') {
+            const ids = picked.map((n) => n.id);
+            dispatch({
+              type: 'edit',
+              edit: { type: 'removeItems', graph: currentGraph(s), nodes: ids, edges: [] },
+            });
+          }
           return;
         case 'duplicate':
         case 'paste': {

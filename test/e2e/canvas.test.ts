@@ -202,6 +202,11 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await page.keyboard.press('Control+v');
     await node(page, 'embed_3').waitFor();
     assert.equal(await paramsOf('embed_3'), await paramsOf('embed'));
+    // Cut removes the copy; pasting brings it back under the same free id.
+    await page.keyboard.press('Control+x');
+    await node(page, 'embed_3').waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+v');
+    await node(page, 'embed_3').waitFor();
   });
 
   it('keeps unsaved work through a crash and offers it back', async () => {
