@@ -13,6 +13,7 @@ Commands:
   validate FILE            check a graph document; exit 1 when it has errors
   summary FILE [--json]    per-node output shapes, parameters and FLOPs per token
   doctor                   which compute backend loads here, and why the others do not
+  export GRAPH [options]   ONNX model + onnxruntime verification (trm export --help)
 
 Options:
   --preset NAME            apply one of the document's presets (meta.presets) first
@@ -60,6 +61,8 @@ function pad(s: string, n: number, right = false): string {
 }
 
 export async function main(argv: string[], out: Out = console_): Promise<number> {
+  if (argv[0] === 'export')
+    return (await import('./commands/export.ts')).exportCommand(argv.slice(1), out);
   let args;
   try {
     args = parseArgs({
