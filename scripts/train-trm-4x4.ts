@@ -5,7 +5,7 @@
  *
  *   node --import tsx scripts/train-trm-4x4.ts [--steps 1500] [--batch 64] [--dim 64]
  *     [--lr 0.001] [--ema 0.99] [--nsup 4] [--halt-weight 0.5] [--no-halt-early]
- *     [--backend wasm] [--out DIR]
+ *     [--backend wasm] [--out DIR] [--template trm-sudoku|trm-mlp-sudoku]
  *
  * `--nsup 1` trains without deep supervision (one step per batch; evaluation still runs the
  * template's N_sup steps); `--halt-weight 0` trains without the halting loss.
@@ -29,10 +29,11 @@ const { values: v } = parseArgs({
     'no-halt-early': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
     out: { type: 'string' },
+    template: { type: 'string', default: 'trm-sudoku' },
   },
 });
 
-const doc = JSON.parse(readFileSync('templates/trm-sudoku.json', 'utf8')) as {
+const doc = JSON.parse(readFileSync(`templates/${v.template}.json`, 'utf8')) as {
   dims: Record<string, number>;
 };
 doc.dims = { ...doc.dims, D: Number(v.dim) };
