@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
+import { NATIVE_BACKEND, registerNativeBackend } from './native/index.ts';
 
 /** The chain tried in order; the first that loads wins. */
-export const BACKEND_CHAIN = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHAIN = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHAIN)[number];
 
 export interface BackendAttempt {
@@ -48,6 +49,13 @@ async function tryOne(b: BackendChoice): Promise<string | undefined> {
       return tryNative('@tensorflow/tfjs-node-gpu');
     case 'tensorflow':
       return tryNative('@tensorflow/tfjs-node');
+    case 'native': {
+      const why = registerNativeBackend();
+      if (why) return why;
+      return (await tf.setBackend(NATIVE_BACKEND))
+        ? undefined
+        : 'the native backend failed to start';
+    }
     case 'wasm': {
       try {
         await import('@tensorflow/tfjs-backend-wasm');

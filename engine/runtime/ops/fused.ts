@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAvailable, fusedGelu, fusedRmsNorm } from '../native/index.ts';
 import { batchMatMul } from './primitives.ts';
 
 /**
@@ -112,6 +113,7 @@ export function rotaryEmbedding(x: tf.Tensor, heads: number, theta: number): tf.
 
 /** x / √(mean(x²) + ε) · scale, over the last axis. */
 export function rmsNormalization(x: tf.Tensor, scale: tf.Tensor | undefined, eps: number) {
+  if (fusedAvailable()) return fusedRmsNorm(x, scale, eps); // one native pass each way
   const ms = tf.mean(tf.square(x), -1, true);
   const y = tf.mul(x, tf.rsqrt(tf.add(ms, tf.scalar(eps))));
   return scale ? tf.mul(y, scale) : y;
@@ -133,6 +135,7 @@ export function layerNormalization(
 
 /** GELU: exact x·Φ(x) with erf, or the tanh approximation. */
 export function gelu(x: tf.Tensor, approximate: 'none' | 'tanh'): tf.Tensor {
+  if (fusedAvailable()) return fusedGelu(x, approximate); // one native pass each way
   const half = tf.mul(x, tf.scalar(0.5));
   if (approximate === 'none') {
     return tf.mul(half, tf.add(tf.scalar(1), tf.erf(tf.mul(x, tf.scalar(Math.SQRT1_2)))));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAvailable } from '../native/index.ts';
 
 /**
  * Differentiable building blocks where tfjs 4.22 falls short (DESIGN §8):
@@ -20,6 +21,8 @@ const matMul2d = tf.customGrad((a, b, save) => {
     gradFunc: (dy, saved) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
+      // Native BLAS transposes for free; everywhere else an explicit transpose is faster.
+      if (fusedAvailable()) return [tf.matMul(g, sb, false, true), tf.matMul(sa, g, true, false)];
       return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
     },
   };
@@ -35,6 +38,7 @@ const matMul3d = tf.customGrad((a, b, save) => {
     gradFunc: (dy, saved) => {
       const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
       const g = dy as tf.Tensor3D;
+      if (fusedAvailable()) return [tf.matMul(g, sb, false, true), tf.matMul(sa, g, true, false)];
       return [tf.matMul(g, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), g)];
     },
   };
