@@ -3,9 +3,14 @@
  * supervision, halting head, EMA — and report held-out exact match and accuracy by recursion
  * depth. Too long for a test; run it by hand:
  *
- *   node --import tsx scripts/train-trm-4x4.ts [--steps 1500] [--batch 64] [--dim 64]
- *     [--lr 0.001] [--ema 0.99] [--nsup 4] [--halt-weight 0.5] [--no-halt-early]
+ *   node --import tsx scripts/train-trm-4x4.ts [--steps 1200] [--batch 64] [--dim 64]
+ *     [--lr 0.003] [--ema 0.99] [--nsup 4] [--halt-weight 0.5] [--no-halt-early]
  *     [--backend wasm] [--out DIR] [--template trm-sudoku|trm-mlp-sudoku]
+ *
+ * Measured on this 2-core machine (wasm): the MLP variant reaches 99.8% exact match on
+ * held-out puzzles by step 240 and 100% by step 480 (1200 steps: 5m50s with evaluations);
+ * the attention variant (`--template trm-sudoku --lr 0.001 --steps 3000`) reached only 6.7%
+ * exact (78.8% of cells) after 3000 steps, 36 minutes.
  *
  * `--nsup 1` trains without deep supervision (one step per batch; evaluation still runs the
  * template's N_sup steps); `--halt-weight 0` trains without the halting loss.
@@ -19,17 +24,17 @@ import { train } from '../engine/train/trainer.ts';
 
 const { values: v } = parseArgs({
   options: {
-    steps: { type: 'string', default: '1500' },
+    steps: { type: 'string', default: '1200' },
     batch: { type: 'string', default: '64' },
     dim: { type: 'string', default: '64' },
-    lr: { type: 'string', default: '0.001' },
+    lr: { type: 'string', default: '0.003' },
     ema: { type: 'string', default: '0.99' },
     nsup: { type: 'string', default: '4' },
     'halt-weight': { type: 'string', default: '0.5' },
     'no-halt-early': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
     out: { type: 'string' },
-    template: { type: 'string', default: 'trm-sudoku' },
+    template: { type: 'string', default: 'trm-mlp-sudoku' },
   },
 });
 
