@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configFromDocument, parseDataArg } from '../../train/data-arg.ts';
 import type { EvalReport, StepMetrics, TrainEvent } from '../../train/events.ts';
@@ -132,7 +134,12 @@ export async function trainCommand(
       ...(doc ? { document: doc } : {}),
       ...(doc && (v.data || !v.resume) ? { data: parseDataArg(v.data, doc) } : {}),
       config,
-      ...(v.out ? { outDir: v.out } : v.resume ? { outDir: v.resume } : {}),
+      // Resuming keeps writing into the run folder (the parent of a step-NNNNNN folder).
+      ...(v.out
+        ? { outDir: v.out }
+        : v.resume
+          ? { outDir: existsSync(join(v.resume, 'checkpoint.json')) ? dirname(v.resume) : v.resume }
+          : {}),
       ...(v.resume ? { resume: v.resume } : {}),
     };
   } catch (e) {
