@@ -7,6 +7,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { fusedGelu, fusedRmsNorm, NATIVE_BACKEND, registerNativeBackend } from './index.ts';
 import { registerGradients } from './tfjs-gradients.ts';
+import { attention } from '../ops/fused.ts';
 
 await registerGradients();
 
@@ -299,6 +300,16 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
     await parity('rmsNorm no scale', [{ shape: [6, 16] }], (x) =>
       tf.getBackend() === NATIVE_BACKEND ? fusedRmsNorm(x, undefined, 1e-5) : rms(x, tf.scalar(1)),
     );
+  });
+
+  it('fused attention equals the composed attention (causal and not)', async () => {
+    for (const causal of [true, false]) {
+      await parity(
+        `attention causal=${causal}`,
+        [{ shape: [2, 5, 12] }, { shape: [2, 5, 12] }, { shape: [2, 5, 12] }],
+        (q, k, v) => attention(q, k!, v!, 3, 3, causal),
+      );
+    }
   });
 
   it('recycled buffers never change a value read out earlier or a live view', async () => {
