@@ -34,7 +34,41 @@ export default tseslint.config(
     },
   },
   {
-    files: ['engine/graph/**/*.ts'],
+    // The renderer runs in a browser sandbox: pure engine code and types only, never Node.
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/engine/**/*.ts',
+                '!**/engine/graph/**/*.ts',
+                '!**/engine/service/analyze.ts',
+              ],
+              allowTypeImports: true,
+              message: 'renderer/ imports engine types only (besides the pure engine/graph).',
+            },
+            {
+              group: ['@tensorflow/*', 'onnxruntime-*', 'node:*', '**/runtime/**', '**/train/**'],
+              message: 'renderer/ never loads tensors, native code or Node built-ins.',
+            },
+            {
+              group: ['**/electron/**', 'electron'],
+              message: 'renderer/ reaches hosts via api-client.',
+            },
+          ],
+          paths: ['fs', 'path', 'os', 'child_process', 'crypto', 'worker_threads'].map((name) => ({
+            name,
+            message: 'renderer/ never imports Node built-ins.',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['engine/graph/**/*.ts', 'engine/service/analyze.ts', 'engine/service/api.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

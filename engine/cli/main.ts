@@ -13,6 +13,9 @@ Commands:
   validate FILE            check a graph document; exit 1 when it has errors
   summary FILE [--json]    per-node output shapes, parameters and FLOPs per token
   doctor                   which compute backend loads here, and why the others do not
+  export GRAPH [options]   ONNX model + onnxruntime verification (trm export --help)
+  train GRAPH --data SPEC  train with live progress and checkpoints (trm train --help)
+  eval [GRAPH] --checkpoint DIR   held-out metrics, accuracy by recursion depth
 
 Options:
   --preset NAME            apply one of the document's presets (meta.presets) first
@@ -60,6 +63,12 @@ function pad(s: string, n: number, right = false): string {
 }
 
 export async function main(argv: string[], out: Out = console_): Promise<number> {
+  if (argv[0] === 'export')
+    return (await import('./commands/export.ts')).exportCommand(argv.slice(1), out);
+  if (argv[0] === 'train')
+    return (await import('./commands/train.ts')).trainCommand(argv.slice(1), out);
+  if (argv[0] === 'eval')
+    return (await import('./commands/eval.ts')).evalCommand(argv.slice(1), out);
   let args;
   try {
     args = parseArgs({

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { TrainConfig } from '../../train/config.ts';
+import { parseDataArg } from '../../train/data-arg.ts';
+import { documentFrom } from '../../train/model.ts';
+import { loadDocument } from '../main.ts';
+import { evalLines } from './train.ts';
+
+type Out = { log: (s: string) => void; error: (s: string) => void };
+
+export const EVAL_USAGE = `Usage: trm eval [GRAPH] --checkpoint DIR [options]
+
+  --checkpoint DIR     a run folder (its latest.json) or one step-NNNNNN folder
+  --data SPEC          held-out data (default: the data the run trained on)
+  --examples N         held-out examples (default: the run's evalExamples)
+  --preset NAME        apply one of GRAPH's presets first
+  --backend NAME       tensorflow-gpu, tensorflow, wasm or cpu
+  --json               print the report as JSON
+GRAPH defaults to the document saved in the checkpoint. Recursive models report accuracy
+after every supervision step: how much each extra step of recursion buys.`;
+
+export async function evalCommand(argv: string[], out: Out): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        checkpoint: { type: 'string' },
+        data: { type: 'string' },
+        examples: { type: 'string' },
+        preset: { type: 'string' },
+        backend: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    out.error(`${(e as Error).message}\n\n${EVAL_USAGE}`);
+    return 2;
+  }
+  const v = args.values;
+  if (v.help) {
+    out.log(EVAL_USAGE);
+    return 0;
+  }
+  if (!v.checkpoint) {
+    out.error(`trm eval: missing --checkpoint DIR.\n\n${EVAL_USAGE}`);
+    return 2;
+  }
+  const file = args.positionals[0];
+  try {
+    const { evaluateCheckpoint } = await import('../../train/load-model.ts');
+    const { readCheckpoint, disposeCheckpoint } = await import('../../train/checkpoint.ts');
+    const doc = file ? await loadDocument(file, v.preset, out) : undefined;
+    if (file && !doc) return 1;
+    let data;
+    if (v.data) {
+      const saved = await readCheckpoint(v.checkpoint);
+      disposeCheckpoint(saved);
+      data = parseDataArg(v.data, doc ?? documentFrom(saved.meta.document));
+    }
+    const examples = v.examples === undefined ? undefined : Number(v.examples);
+    if (examples !== undefined && !(Number.isInteger(examples) && examples > 0)) {
+      out.error(`--examples must be a positive whole number, not "${v.examples}".`);
+      return 2;
+    }
+    const backend = v.backend ? TrainConfig.shape.backend.parse(v.backend) : undefined;
+    const report = await evaluateCheckpoint(v.checkpoint, {
+      ...(doc ? { document: doc } : {}),
+      ...(data ? { data } : {}),
+      ...(examples ? { examples } : {}),
+      ...(backend ? { backend } : {}),
+    });
+    if (v.json) out.log(JSON.stringify(report, null, 2));
+    else for (const line of evalLines(report)) out.log(line);
+    return 0;
+  } catch (e) {
+    out.error((e as Error).message);
+    return 1;
+  }
+}

@@ -1,0 +1,210 @@
+import { parseArgs } from 'node:util';
+import { configFromDocument, parseDataArg } from '../../train/data-arg.ts';
+import type { EvalReport, StepMetrics, TrainEvent } from '../../train/events.ts';
+import { loadDocument } from '../main.ts';
+
+type Out = { log: (s: string) => void; error: (s: string) => void };
+
+export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
+
+  --data SPEC          sudoku4, sudoku9, maze, copy, reverse, sort, addition, brown,
+                       brown-bpe (fields: copy:length=8), a text file, or a JSON data spec;
+                       default: the document's meta.task
+  --steps N            optimizer steps (default 1000)
+  --batch N            examples per step
+  --lr X               peak learning rate
+  --config JSON        any other training setting, e.g. '{"ema":0.999,"schedule":"constant"}'
+  --out DIR            run folder for checkpoints (latest.json + step-NNNNNN/)
+  --resume DIR         continue a run folder or checkpoint exactly where it stopped
+  --preset NAME        apply one of the document's presets first
+  --backend NAME       tensorflow-gpu, tensorflow, wasm or cpu (default: first that loads)`;
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** One progress line: steps, loss, accuracy, tokens/s, ETA (with a bar when on a terminal). */
+export function progressLine(m: StepMetrics, total: number, bar: boolean): string {
+  const width = 20;
+  const filled = Math.round((width * m.step) / total);
+  const parts = [
+    `step ${m.step}/${total}`,
+    ...(bar ? [`${'█'.repeat(filled)}${'░'.repeat(width - filled)}`] : []),
+    `loss ${m.loss.toFixed(4)}`,
+    `acc ${pct(m.accuracy)}`,
+    ...(m.exactMatch !== undefined ? [`exact ${pct(m.exactMatch)}`] : []),
+    `${Math.round(m.tokensPerSec).toLocaleString('en-US')} tok/s`,
+    `ETA ${formatDuration(m.etaSec)}`,
+  ];
+  return parts.join('  ');
+}
+
+export function evalLines(r: EvalReport): string[] {
+  const head = [
+    `eval @ step ${r.step}${r.ema ? ' (EMA weights)' : ''}: ${r.examples} held-out examples`,
+    `loss ${r.loss.toFixed(4)}`,
+    `accuracy ${pct(r.accuracy)}`,
+    ...(r.exactMatch !== undefined ? [`exact match ${pct(r.exactMatch)}`] : []),
+    ...(r.perplexity !== undefined ? [`perplexity ${r.perplexity.toFixed(2)}`] : []),
+  ].join(', ');
+  const lines = [head];
+  if (r.byDepth && r.byDepth.length > 1) {
+    lines.push('  accuracy by supervision step (recursion depth):');
+    for (const d of r.byDepth) {
+      const bar = '█'.repeat(Math.round(d.accuracy * 30));
+      lines.push(
+        `  ${String(d.depth).padStart(3)} ${bar.padEnd(30)} cells ${pct(d.accuracy).padStart(6)}  exact ${pct(d.exactMatch).padStart(6)}${d.haltRate !== undefined ? `  halted ${pct(d.haltRate).padStart(6)}` : ''}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function number(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${flag} must be a number, not "${v}".`);
+  return n;
+}
+
+export async function trainCommand(
+  argv: string[],
+  out: Out,
+  tty: NodeJS.WriteStream | undefined = process.stdout.isTTY ? process.stdout : undefined,
+): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        steps: { type: 'string' },
+        batch: { type: 'string' },
+        lr: { type: 'string' },
+        config: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'string' },
+        preset: { type: 'string' },
+        backend: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    out.error(`${(e as Error).message}\n\n${TRAIN_USAGE}`);
+    return 2;
+  }
+  const v = args.values;
+  if (v.help) {
+    out.log(TRAIN_USAGE);
+    return 0;
+  }
+  const file = args.positionals[0];
+  if (!file && !v.resume) {
+    out.error(`trm train: missing GRAPH.\n\n${TRAIN_USAGE}`);
+    return 2;
+  }
+  const { train } = await import('../../train/trainer.ts');
+  const { TrainControl } = await import('../../train/control.ts');
+  let request: Parameters<typeof train>[0];
+  try {
+    const doc = file ? await loadDocument(file, v.preset, out) : undefined;
+    if (file && !doc) return 1;
+    const extra = v.config ? (JSON.parse(v.config) as Record<string, unknown>) : {};
+    const flags = {
+      steps: number(v.steps, '--steps'),
+      batch: number(v.batch, '--batch'),
+      lr: number(v.lr, '--lr'),
+      backend: v.backend,
+    };
+    const config = {
+      ...(doc && !v.resume ? configFromDocument(doc) : {}),
+      ...extra,
+      ...Object.fromEntries(Object.entries(flags).filter(([, x]) => x !== undefined)),
+    };
+    request = {
+      ...(doc ? { document: doc } : {}),
+      ...(doc && (v.data || !v.resume) ? { data: parseDataArg(v.data, doc) } : {}),
+      config,
+      ...(v.out ? { outDir: v.out } : v.resume ? { outDir: v.resume } : {}),
+      ...(v.resume ? { resume: v.resume } : {}),
+    };
+  } catch (e) {
+    out.error((e as Error).message);
+    return 1;
+  }
+  const control = new TrainControl();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    clear();
+    out.log('Stopping after this step (a checkpoint is written); press Ctrl-C again to quit now.');
+    control.stop();
+  };
+  process.on('SIGINT', onSigint);
+  let total = 0;
+  let every = 1;
+  let barShown = false;
+  const clear = () => {
+    if (tty && barShown) tty.write('\r\x1b[2K');
+    barShown = false;
+  };
+  const onEvent = (e: TrainEvent) => {
+    switch (e.type) {
+      case 'started':
+        total = e.steps;
+        every = Math.max(1, Math.floor(total / 20));
+        out.log(
+          `Training ${e.params.toLocaleString('en-US')} parameters on ${e.data} with the ${e.backend} backend${e.resumedFrom ? `, resuming ${e.resumedFrom} at step ${e.startStep}` : ''}.`,
+        );
+        return;
+      case 'step':
+        if (tty) {
+          tty.write(`\r\x1b[2K${progressLine(e.metrics, total, true)}`);
+          barShown = true;
+        } else if (e.metrics.step % every === 0 || e.metrics.step === total) {
+          out.log(progressLine(e.metrics, total, false));
+        }
+        return;
+      case 'eval':
+        clear();
+        for (const line of evalLines(e.report)) out.log(line);
+        return;
+      case 'checkpoint':
+        clear();
+        out.log(`checkpoint: ${e.path}`);
+        return;
+      case 'paused':
+      case 'resumed':
+        return;
+      case 'stopped':
+        clear();
+        out.log(
+          `${e.reason === 'completed' ? 'Finished' : 'Stopped'} at step ${e.step}.${e.lastCheckpoint ? ` Resume with: trm train ${file ?? ''} --resume ${request.outDir ?? e.lastCheckpoint}`.replace('  ', ' ') : ''}`,
+        );
+        return;
+      case 'error':
+        clear();
+        out.error(e.message);
+        return;
+    }
+  };
+  try {
+    const result = await train({ ...request, control, onEvent });
+    result.model.dispose();
+    return result.status === 'failed' ? 1 : 0;
+  } catch (e) {
+    clear();
+    out.error((e as Error).message);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

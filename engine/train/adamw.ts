@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface AdamWOptions {
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/**
+ * AdamW (Loshchilov & Hutter), as PyTorch computes it — tfjs has none:
+ *   m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
+ *   p ← p·(1 − lr·λ) − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
+ * Weight decay is decoupled from the gradient and skipped for parameters not in `decayed`.
+ */
+export class AdamW {
+  /** Optimizer steps taken so far (t in the bias corrections). */
+  step = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+
+  constructor(
+    private readonly params: ReadonlyMap<string, tf.Variable>,
+    private readonly decayed: ReadonlySet<string>,
+    private readonly options: AdamWOptions,
+  ) {
+    // tf.variable shares the initial tensor's data; that tensor itself must still be freed.
+    const zeroVariable = (p: tf.Tensor) => tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+    for (const [name, p] of params) {
+      this.m.set(name, zeroVariable(p));
+      this.v.set(name, zeroVariable(p));
+    }
+  }
+
+  /** Apply one update with learning rate `lr`; parameters without a gradient are left alone. */
+  apply(grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
+    this.step += 1;
+    const [b1, b2] = this.options.betas;
+    const bc1 = 1 - Math.pow(b1, this.step);
+    const bc2 = 1 - Math.pow(b2, this.step);
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        const g = grads[name];
+        if (!g) continue;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+        m.assign(m1);
+        v.assign(v1);
+        const denom = tf.add(tf.sqrt(tf.div(v1, bc2)), this.options.eps);
+        const update = tf.mul(tf.div(tf.div(m1, bc1), denom), lr);
+        const decay = this.decayed.has(name) ? 1 - lr * this.options.weightDecay : 1;
+        p.assign(tf.sub(decay === 1 ? p : tf.mul(p, decay), update));
+      }
+    });
+  }
+
+  /** Moments by name (`m/<param>`, `v/<param>`), for checkpoints. The tensors stay owned here. */
+  state(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    for (const [name, t] of this.m) out[`m/${name}`] = t;
+    for (const [name, t] of this.v) out[`v/${name}`] = t;
+    return out;
+  }
+
+  /** Restore moments and the step counter from a checkpoint. */
+  load(state: Readonly<Record<string, tf.Tensor>>, step: number): void {
+    for (const [kind, map] of [
+      ['m', this.m],
+      ['v', this.v],
+    ] as const) {
+      for (const [name, t] of map) {
+        const saved = state[`${kind}/${name}`];
+        if (!saved) throw new Error(`The checkpoint has no optimizer state for "${name}".`);
+        t.assign(saved);
+      }
+    }
+    this.step = step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

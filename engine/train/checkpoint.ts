@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { EvalReport, StepRecord } from './events.ts';
+
+/**
+ * Checkpoints: one folder per saved step (`step-000120/`) holding `checkpoint.json` and
+ * float32 blobs, plus `latest.json` naming the newest. Every write is atomic: files go to a
+ * temporary folder beside the final one, are fsynced, and the folder is renamed into place;
+ * `latest.json` is replaced the same way (temp file + fsync + rename), so a crash at any
+ * moment leaves either the old or the new checkpoint, never a torn one.
+ */
+
+export const TensorEntry = z.strictObject({
+  name: z.string(),
+  shape: z.array(z.number().int().min(0)),
+  /** Byte offset of the float32 values in the blob. */
+  offset: z.number().int().min(0),
+});
+export type TensorEntry = z.infer<typeof TensorEntry>;
+
+const Blob = z.strictObject({ file: z.string(), manifest: z.array(TensorEntry) });
+
+export const CheckpointMeta = z.strictObject({
+  format: z.literal('trm-checkpoint'),
+  version: z.literal(1),
+  /** Optimizer steps completed. */
+  step: z.number().int().min(0),
+  createdAt: z.string(),
+  /** Where the data stream resumes: next batch index, and the supervision step within it. */
+  data: z.strictObject({
+    nextBatch: z.number().int().min(0),
+    supervisionStep: z.number().int().min(0),
+  }),
+  /** Dropout masks are seeded from (seed, step), so the seed and step are the RNG state. */
+  rng: z.strictObject({ seed: z.number().int() }),
+  config: z.record(z.string(), z.unknown()),
+  document: z.unknown(),
+  dataSpec: z.unknown(),
+  metrics: z.strictObject({
+    steps: z.array(StepRecord),
+    evals: z.array(EvalReport),
+  }),
+  /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state. */
+  blobs: z.record(z.string(), Blob),
+});
+export type CheckpointMeta = z.infer<typeof CheckpointMeta>;
+
+const Latest = z.strictObject({ checkpoint: z.string(), step: z.number().int() });
+
+/** Tensors → manifest + one little-endian float32 blob (tfjs holds float32 in host order). */
+export function encodeTensors(tensors: Readonly<Record<string, tf.Tensor>>): {
+  manifest: TensorEntry[];
+  data: Uint8Array;
+} {
+  const names = Object.keys(tensors);
+  const total = names.reduce((n, k) => n + tensors[k]!.size, 0);
+  const data = new Uint8Array(total * 4);
+  const floats = new Float32Array(data.buffer);
+  const manifest: TensorEntry[] = [];
+  let at = 0;
+  for (const name of names) {
+    const t = tensors[name]!;
+    floats.set(t.dataSync() as Float32Array, at);
+    manifest.push({ name, shape: [...t.shape], offset: at * 4 });
+    at += t.size;
+  }
+  return { manifest, data };
+}
+
+export function decodeTensors(
+  manifest: readonly TensorEntry[],
+  data: Uint8Array,
+): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const e of manifest) {
+    const n = e.shape.reduce((a, b) => a * b, 1);
+    if (e.offset % 4 !== 0 || e.offset + 4 * n > data.byteLength) {
+      throw new Error(
+        `Checkpoint tensor "${e.name}" lies outside its data file: the file is damaged.`,
+      );
+    }
+    const values = new Float32Array(n);
+    values.set(
+      new Float32Array(
+        data.buffer.slice(data.byteOffset + e.offset, data.byteOffset + e.offset + 4 * n),
+      ),
+    );
+    out[e.name] = tf.tensor(values, e.shape);
+  }
+  return out;
+}
+
+async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
+  const f = await open(path, 'w');
+  try {
+    await f.writeFile(data);
+    await f.sync();
+  } finally {
+    await f.close();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+export const checkpointName = (step: number) => `step-${String(step).padStart(6, '0')}`;
+
+/**
+ * Write a checkpoint for `meta.step` under `runDir` atomically, point `latest.json` at it,
+ * and delete all but the newest `keep` checkpoints. Returns the checkpoint's folder.
+ */
+export async function writeCheckpoint(
+  runDir: string,
+  meta: Omit<CheckpointMeta, 'blobs'>,
+  groups: Readonly<Record<string, { manifest: TensorEntry[]; data: Uint8Array }>>,
+  keep: number,
+): Promise<string> {
+  await mkdir(runDir, { recursive: true });
+  const name = checkpointName(meta.step);
+  const final = join(runDir, name);
+  const tmp = join(runDir, `.tmp-${name}-${randomBytes(4).toString('hex')}`);
+  await mkdir(tmp);
+  const blobs: CheckpointMeta['blobs'] = {};
+  for (const [group, { manifest, data }] of Object.entries(groups)) {
+    const file = `${group}.bin`;
+    await writeDurably(join(tmp, file), data);
+    blobs[group] = { file, manifest };
+  }
+  const full: CheckpointMeta = { ...meta, blobs };
+  await writeDurably(join(tmp, 'checkpoint.json'), JSON.stringify(full));
+  await syncDir(tmp);
+  // A checkpoint of the same step (a resumed run re-saving it) is replaced, not merged.
+  if (await exists(final)) {
+    const old = join(runDir, `.old-${name}-${randomBytes(4).toString('hex')}`);
+    await rename(final, old);
+    await rename(tmp, final);
+    await rm(old, { recursive: true, force: true });
+  } else {
+    await rename(tmp, final);
+  }
+  const latestTmp = join(runDir, `.tmp-latest-${randomBytes(4).toString('hex')}.json`);
+  await writeDurably(latestTmp, JSON.stringify({ checkpoint: name, step: meta.step }));
+  await rename(latestTmp, join(runDir, 'latest.json'));
+  await syncDir(runDir);
+  await prune(runDir, keep, name);
+  return final;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function prune(runDir: string, keep: number, latest: string): Promise<void> {
+  const names = (await readdir(runDir)).filter((n) => /^step-\d+$/.test(n)).sort();
+  const doomed = names.slice(0, Math.max(0, names.length - keep)).filter((n) => n !== latest);
+  for (const n of doomed) await rm(join(runDir, n), { recursive: true, force: true });
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  meta: CheckpointMeta;
+  /** Decoded tensor groups; the caller disposes them. */
+  groups: Record<string, Record<string, tf.Tensor>>;
+  /** Raw bytes of each group, for loaders that take the encoded form. */
+  raw: Record<string, { manifest: TensorEntry[]; data: Uint8Array }>;
+}
+
+/**
+ * Resolve a run folder (through `latest.json`) or a checkpoint folder to a checkpoint folder.
+ */
+export async function resolveCheckpoint(path: string): Promise<string> {
+  if (await exists(join(path, 'checkpoint.json'))) return path;
+  let text: string;
+  try {
+    text = await readFile(join(path, 'latest.json'), 'utf8');
+  } catch {
+    throw new Error(
+      `${path} holds no checkpoint (neither checkpoint.json nor latest.json); pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
+    );
+  }
+  const latest = Latest.safeParse(JSON.parse(text));
+  if (!latest.success)
+    throw new Error(`${join(path, 'latest.json')} is damaged; pass a step-NNNNNN folder instead.`);
+  return join(path, latest.data.checkpoint);
+}
+
+export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
+  const dir = await resolveCheckpoint(path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+  } catch (e) {
+    throw new Error(`Cannot read ${join(dir, 'checkpoint.json')}: ${(e as Error).message}.`);
+  }
+  const meta = CheckpointMeta.safeParse(parsed);
+  if (!meta.success) {
+    throw new Error(
+      `${join(dir, 'checkpoint.json')} is not a TRM Studio checkpoint (${meta.error.issues[0]!.message} at ${meta.error.issues[0]!.path.join('.')}).`,
+    );
+  }
+  const groups: LoadedCheckpoint['groups'] = {};
+  const raw: LoadedCheckpoint['raw'] = {};
+  for (const [group, blob] of Object.entries(meta.data.blobs)) {
+    const data = new Uint8Array(await readFile(join(dir, blob.file)));
+    raw[group] = { manifest: blob.manifest, data };
+    groups[group] = decodeTensors(blob.manifest, data);
+  }
+  return { dir, meta: meta.data, groups, raw };
+}
+
+export function disposeCheckpoint(c: LoadedCheckpoint): void {
+  for (const g of Object.values(c.groups)) tf.dispose(Object.values(g));
+}

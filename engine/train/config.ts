@@ -1,0 +1,179 @@
+import { z } from 'zod';
+
+/**
+ * Training hyper-parameters. Every field has a documented default so `TrainConfig.parse({})`
+ * is a working configuration; the UI reads the descriptions as tooltips. Defaults follow
+ * common small-transformer practice; the TRM paper's values are noted where they differ.
+ */
+export const TrainConfig = z.strictObject({
+  /**
+   * Examples per optimizer step.
+   * @default 32
+   */
+  batch: z.number().int().min(1).max(65_536).default(32).describe('Examples per optimizer step.'),
+  /**
+   * Optimizer steps to run in total (a TRM supervision step is one optimizer step).
+   * @default 1000
+   */
+  steps: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000_000)
+    .default(1000)
+    .describe('Optimizer steps in total; each deep-supervision step counts as one.'),
+  /**
+   * Peak learning rate (reached after warmup). The TRM paper uses 1e-4 at batch 768.
+   * @default 0.001
+   */
+  lr: z.number().positive().max(10).default(1e-3).describe('Peak learning rate.'),
+  /**
+   * Steps of linear warmup from 0 to `lr`.
+   * @default 100
+   */
+  warmup: z
+    .number()
+    .int()
+    .min(0)
+    .default(100)
+    .describe('Steps of linear warmup from 0 to the peak learning rate.'),
+  /**
+   * Learning-rate shape after warmup: cosine or linear decay to `lr·minLrRatio`, or constant
+   * (the TRM paper's choice).
+   * @default 'cosine'
+   */
+  schedule: z
+    .enum(['cosine', 'constant', 'linear'])
+    .default('cosine')
+    .describe('Learning-rate shape after warmup.'),
+  /**
+   * Final learning rate as a fraction of `lr` for the cosine and linear schedules.
+   * @default 0.1
+   */
+  minLrRatio: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .describe('Final learning rate as a fraction of the peak (cosine and linear).'),
+  /**
+   * AdamW β₁ and β₂. The TRM paper uses (0.9, 0.95).
+   * @default [0.9, 0.95]
+   */
+  betas: z
+    .tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)])
+    .default([0.9, 0.95])
+    .describe('AdamW β₁, β₂.'),
+  /**
+   * AdamW ε, added to √v̂.
+   * @default 1e-8
+   */
+  eps: z.number().positive().default(1e-8).describe('AdamW ε.'),
+  /**
+   * Decoupled weight decay (AdamW); parameters marked `decay: false` (norms, biases, the
+   * halting bias) get none. The TRM paper uses 1.0 on Sudoku.
+   * @default 0.1
+   */
+  weightDecay: z.number().min(0).default(0.1).describe('Decoupled weight decay (AdamW).'),
+  /**
+   * Clip gradients to this global L2 norm; 0 turns clipping off.
+   * @default 1
+   */
+  clipNorm: z.number().min(0).default(1).describe('Global gradient-norm clip; 0 is off.'),
+  /**
+   * Run dropout layers during training (evaluation never drops).
+   * @default true
+   */
+  dropout: z.boolean().default(true).describe('Apply dropout while training.'),
+  /**
+   * Exponential moving average of the weights: rate per step (0 = off). When on, evaluation,
+   * checkpoints' exported weights and ONNX export use the averaged weights. TRM paper: 0.999.
+   * @default 0
+   */
+  ema: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe('EMA rate of the weights; 0 is off. Evaluation uses the EMA weights when on.'),
+  /**
+   * Seed of the data order, dropout masks and the weights' initialisation.
+   * @default 0
+   */
+  seed: z.number().int().min(0).default(0).describe('Seed for data order, dropout and init.'),
+  /**
+   * Evaluate on held-out data every this many steps (0 = only at the end).
+   * @default 200
+   */
+  evalEvery: z.number().int().min(0).default(200).describe('Steps between evaluations; 0 = end.'),
+  /**
+   * Held-out examples per evaluation.
+   * @default 256
+   */
+  evalExamples: z.number().int().min(1).default(256).describe('Held-out examples per evaluation.'),
+  /**
+   * Write a checkpoint every this many steps (0 = only at stop/end). Needs an output folder.
+   * @default 500
+   */
+  checkpointEvery: z
+    .number()
+    .int()
+    .min(0)
+    .default(500)
+    .describe('Steps between checkpoints; 0 = only at stop and at the end.'),
+  /**
+   * How many recent checkpoints to keep on disk (older ones are deleted).
+   * @default 3
+   */
+  keepCheckpoints: z.number().int().min(1).default(3).describe('Recent checkpoints kept on disk.'),
+  /**
+   * Cross-entropy with softmax ('ce') or the TRM code's stable-max ('stablemax':
+   * s(x) = 1/(1−x) for x < 0, x + 1 otherwise, in place of exp).
+   * @default 'ce'
+   */
+  loss: z.enum(['ce', 'stablemax']).default('ce').describe('Softmax or stable-max cross-entropy.'),
+  /**
+   * Weight of the halting head's binary cross-entropy ("this example is already right").
+   * @default 0.5
+   */
+  haltWeight: z.number().min(0).default(0.5).describe('Weight of the halting loss (TRM: 0.5).'),
+  /**
+   * At training time, stop a batch's deep supervision early once every example's halting
+   * logit is positive.
+   * @default true
+   */
+  haltEarly: z
+    .boolean()
+    .default(true)
+    .describe('Stop deep supervision early when all halting logits are > 0.'),
+  /**
+   * Override the graph's number of deep-supervision steps (N_sup); 0 keeps the graph's.
+   * @default 0
+   */
+  supervisionSteps: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("Deep-supervision steps; 0 keeps the graph's N_sup."),
+  /**
+   * Compute backend; 'auto' takes the first of tensorflow-gpu → tensorflow → wasm → cpu.
+   * @default 'auto'
+   */
+  backend: z
+    .enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    .default('auto')
+    .describe('Compute backend, or auto.'),
+});
+export type TrainConfig = z.infer<typeof TrainConfig>;
+export type TrainConfigInput = z.input<typeof TrainConfig>;
+
+/** Parse a config, naming the first bad field in a sentence. */
+export function parseTrainConfig(input: unknown): TrainConfig {
+  const r = TrainConfig.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new Error(
+    `Training config field "${issue.path.join('.') || '(root)'}" is invalid: ${issue.message}. Fix or remove it to use the default.`,
+  );
+}

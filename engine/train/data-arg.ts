@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import type { DataSpec } from '../data/spec.ts';
+import type { GraphDocument } from '../graph/schema.ts';
+import type { TrainConfigInput } from './config.ts';
+
+/**
+ * `--data` accepts a JSON data spec, a text file path, or a shorthand with optional fields:
+ * `sudoku4`, `sudoku9`, `maze`, `copy`, `reverse`, `sort`, `addition`, `brown`, `brown-bpe`,
+ * e.g. `copy:length=8,symbols=5`. Text sources default their sequence length to the graph's
+ * `T` so the two fit.
+ */
+const SHORTHANDS: Record<string, Record<string, unknown>> = {
+  sudoku4: { type: 'sudoku', size: 4 },
+  sudoku9: { type: 'sudoku', size: 9 },
+  sudoku: { type: 'sudoku', size: 9 },
+  maze: { type: 'maze' },
+  copy: { type: 'copy' },
+  reverse: { type: 'reverse' },
+  sort: { type: 'sort' },
+  addition: { type: 'addition' },
+  brown: { type: 'corpus', name: 'brown' },
+  'brown-bpe': { type: 'corpus', name: 'brown', tokenizer: 'bpe' },
+};
+
+/** What a document's `meta.task` trains on when no --data is given. */
+const TASK_DATA: Record<string, string> = {
+  'sudoku-4x4': 'sudoku4',
+  'sudoku-9x9': 'sudoku9',
+  'causal-lm': 'brown',
+  maze: 'maze',
+};
+
+function scalar(v: string): unknown {
+  if (v === 'true' || v === 'false') return v === 'true';
+  const n = Number(v);
+  return v !== '' && Number.isFinite(n) ? n : v;
+}
+
+export function parseDataArg(arg: string | undefined, doc: GraphDocument): DataSpec {
+  const task = (doc.meta as { task?: unknown } | undefined)?.task;
+  const text = arg ?? (typeof task === 'string' ? TASK_DATA[task] : undefined);
+  if (!text) {
+    throw new Error(
+      `No training data: pass --data (one of ${Object.keys(SHORTHANDS).join(', ')}, a text file, or a JSON data spec).`,
+    );
+  }
+  let spec: Record<string, unknown>;
+  if (text.trim().startsWith('{')) {
+    try {
+      spec = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`--data is not valid JSON: ${(e as Error).message}.`);
+    }
+  } else {
+    const [name = '', fields] = text.split(/:(.*)/s);
+    const known = SHORTHANDS[name];
+    if (known) {
+      spec = { ...known };
+      for (const pair of fields ? fields.split(',') : []) {
+        const [k, v] = pair.split('=');
+        if (!k || v === undefined) {
+          throw new Error(`--data field "${pair}" must look like key=value (e.g. copy:length=8).`);
+        }
+        spec[k.trim()] = scalar(v.trim());
+      }
+    } else if (existsSync(text)) {
+      spec = { type: 'text', path: text };
+    } else {
+      throw new Error(
+        `--data "${text}" is neither a file nor a known dataset; use one of ${Object.keys(SHORTHANDS).join(', ')}, a text file, or a JSON data spec.`,
+      );
+    }
+  }
+  const T = doc.dims?.T;
+  if (
+    (spec.type === 'text' || spec.type === 'corpus') &&
+    spec.length === undefined &&
+    typeof T === 'number'
+  ) {
+    spec.length = T;
+  }
+  return spec as DataSpec;
+}
+
+/** Training defaults a document suggests in `meta.training` (batch, lr, ema, AdamW settings). */
+export function configFromDocument(doc: GraphDocument): TrainConfigInput {
+  const t = (doc.meta as { training?: Record<string, unknown> } | undefined)?.training ?? {};
+  const out: Record<string, unknown> = {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  for (const key of ['batch', 'lr', 'ema', 'warmup', 'weightDecay'] as const) {
+    if (num(t[key]) !== undefined) out[key] = t[key];
+  }
+  const opt = t.optimizer as { betas?: unknown; weightDecay?: unknown } | undefined;
+  if (Array.isArray(opt?.betas) && opt.betas.length === 2) out.betas = opt.betas;
+  if (num(opt?.weightDecay) !== undefined) out.weightDecay = opt!.weightDecay;
+  return out as TrainConfigInput;
+}

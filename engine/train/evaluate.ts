@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch, DataSource } from '../data/types.ts';
+import type { WeightStore } from '../runtime/weights.ts';
+import type { DepthMetrics, EvalReport } from './events.ts';
+import type { LossKind } from './loss.ts';
+import {
+  batchTokens,
+  disposeForward,
+  forward,
+  initialState,
+  type TrainableProgram,
+} from './model.ts';
+
+/** Rows [from, to) of a batch. */
+function sliceBatch(b: Batch, from: number, to: number): Batch {
+  return {
+    inputs: b.inputs.subarray(from * b.length, to * b.length),
+    targets: b.targets.subarray(from * b.length, to * b.length),
+    batch: to - from,
+    length: b.length,
+  };
+}
+
+interface Tally {
+  loss: number;
+  correct: number;
+  counted: number;
+  exact: number;
+  halted: number;
+}
+
+const emptyTally = (): Tally => ({ loss: 0, correct: 0, counted: 0, exact: 0, halted: 0 });
+
+/**
+ * Held-out metrics with dropout off. A deep-supervision model runs all N_sup steps without
+ * halting and is scored after each one, which gives accuracy as a function of recursion
+ * depth; its headline numbers are those of the last step.
+ */
+export function evaluate(
+  tp: TrainableProgram,
+  weights: WeightStore,
+  source: DataSource,
+  opts: { examples: number; batch: number; loss: LossKind; step: number; ema: boolean },
+): EvalReport {
+  const all = source.validation(opts.examples);
+  const depth = tp.supervisionSteps;
+  const tallies = Array.from({ length: depth }, emptyTally);
+  for (let from = 0; from < all.batch; from += opts.batch) {
+    const chunk = sliceBatch(all, from, Math.min(all.batch, from + opts.batch));
+    const tokens = batchTokens(chunk);
+    let state = initialState(tp, weights, tokens);
+    for (let s = 0; s < depth; s++) {
+      const r = forward(tp, weights, tokens, state, chunk, {
+        training: false,
+        seed: 0,
+        loss: opts.loss,
+        haltWeight: 0,
+      });
+      const t = tallies[s]!;
+      // The loss is a per-position mean; weight it by scored positions to pool chunks.
+      t.loss += r.ceLoss * r.counted;
+      t.correct += r.correct;
+      t.counted += r.counted;
+      t.exact += r.exact.reduce((a, b) => a + b, 0);
+      if (r.halt) t.halted += (r.halt.dataSync() as Float32Array).filter((q) => q > 0).length;
+      tf.dispose([...state, r.loss]);
+      state = r.next;
+      r.next = [];
+      disposeForward(r);
+    }
+    tf.dispose([...state, tokens]);
+  }
+  const byDepth: DepthMetrics[] = tallies.map((t, i) => ({
+    depth: i + 1,
+    loss: t.loss / Math.max(1, t.counted),
+    accuracy: t.correct / Math.max(1, t.counted),
+    exactMatch: t.exact / Math.max(1, all.batch),
+    ...(tp.halt ? { haltRate: t.halted / Math.max(1, all.batch) } : {}),
+  }));
+  const last = byDepth[byDepth.length - 1]!;
+  return {
+    step: opts.step,
+    examples: all.batch,
+    loss: last.loss,
+    accuracy: last.accuracy,
+    ...(source.exactMatch ? { exactMatch: last.exactMatch } : {}),
+    ...(source.kind === 'lm' ? { perplexity: Math.exp(last.loss) } : {}),
+    ...(tp.state.length > 0 ? { byDepth } : {}),
+    ema: opts.ema,
+  };
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * The trainer's typed events and commands. Every message crossing the worker boundary (and
+ * later IPC / WebSocket) is validated against these schemas on arrival.
+ */
+
+export const StepMetrics = z.strictObject({
+  /** Optimizer steps completed (1-based after the first update). */
+  step: z.number().int(),
+  loss: z.number(),
+  /** Share of scored positions (tokens / cells) predicted right. */
+  accuracy: z.number(),
+  /** Share of examples with every scored position right (tasks with exact-match metrics). */
+  exactMatch: z.number().optional(),
+  /** exp(loss), for language modelling. */
+  perplexity: z.number().optional(),
+  /** Halting loss (deep supervision). */
+  haltLoss: z.number().optional(),
+  /** Which supervision step of the batch this was (0-based) and whether the batch halted. */
+  supervisionStep: z.number().int().optional(),
+  halted: z.boolean().optional(),
+  lr: z.number(),
+  gradNorm: z.number(),
+  tokensPerSec: z.number(),
+  /** Seconds left at the current pace. */
+  etaSec: z.number(),
+  /** tf.memory().numTensors after the step: flat in a healthy run. */
+  tensors: z.number().int(),
+});
+export type StepMetrics = z.infer<typeof StepMetrics>;
+
+/** What a run keeps of each step (the curve), not the throughput figures. */
+export const StepRecord = z.strictObject({
+  step: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  lr: z.number(),
+  exactMatch: z.number().optional(),
+});
+export type StepRecord = z.infer<typeof StepRecord>;
+
+export const DepthMetrics = z.strictObject({
+  /** Supervision steps run (recursion depth = this × the per-step depth). */
+  depth: z.number().int(),
+  accuracy: z.number(),
+  exactMatch: z.number(),
+  loss: z.number(),
+  /** Share of examples whose halting logit is > 0 at this depth. */
+  haltRate: z.number().optional(),
+});
+export type DepthMetrics = z.infer<typeof DepthMetrics>;
+
+export const EvalReport = z.strictObject({
+  step: z.number().int(),
+  examples: z.number().int(),
+  loss: z.number(),
+  accuracy: z.number(),
+  exactMatch: z.number().optional(),
+  perplexity: z.number().optional(),
+  /** Deep-supervision models: metrics after each supervision step, all N_sup run. */
+  byDepth: z.array(DepthMetrics).optional(),
+  /** Whether the EMA weights were evaluated. */
+  ema: z.boolean(),
+});
+export type EvalReport = z.infer<typeof EvalReport>;
+
+export const TrainEvent = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('started'),
+    backend: z.string(),
+    params: z.number().int(),
+    startStep: z.number().int(),
+    steps: z.number().int(),
+    data: z.string(),
+    resumedFrom: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('step'), metrics: StepMetrics }),
+  z.strictObject({ type: z.literal('eval'), report: EvalReport }),
+  z.strictObject({ type: z.literal('checkpoint'), step: z.number().int(), path: z.string() }),
+  z.strictObject({ type: z.literal('paused'), step: z.number().int() }),
+  z.strictObject({ type: z.literal('resumed'), step: z.number().int() }),
+  z.strictObject({
+    type: z.literal('stopped'),
+    step: z.number().int(),
+    reason: z.enum(['completed', 'stopped']),
+    lastCheckpoint: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('error'),
+    message: z.string(),
+    step: z.number().int(),
+    lastCheckpoint: z.string().optional(),
+  }),
+]);
+export type TrainEvent = z.infer<typeof TrainEvent>;
+
+export const TrainCommand = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('pause') }),
+  z.strictObject({ type: z.literal('resume') }),
+  z.strictObject({ type: z.literal('stop') }),
+]);
+export type TrainCommand = z.infer<typeof TrainCommand>;
+
+/** What a host sends to start a run: everything serializable (no tensors, no functions). */
+export const TrainRequest = z.strictObject({
+  /** The graph document (validated again by the trainer). */
+  document: z.unknown(),
+  /** A data spec (engine/data's DataSpec, validated by it). */
+  data: z.unknown(),
+  config: z.record(z.string(), z.unknown()).default({}),
+  /** Run folder for checkpoints; none means no checkpoints. */
+  outDir: z.string().optional(),
+  /** A run folder or checkpoint folder to continue from. */
+  resume: z.string().optional(),
+});
+export type TrainRequest = z.input<typeof TrainRequest>;

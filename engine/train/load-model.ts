@@ -1,0 +1,79 @@
+import { createDataSource } from '../data/index.ts';
+import type { DataSpec } from '../data/spec.ts';
+import type { DataSource } from '../data/types.ts';
+import { selectBackend } from '../runtime/backend.ts';
+import { createWeights, loadWeights } from '../runtime/weights.ts';
+import { disposeCheckpoint, readCheckpoint } from './checkpoint.ts';
+import { parseTrainConfig, type TrainConfig } from './config.ts';
+import { evaluate } from './evaluate.ts';
+import type { EvalReport } from './events.ts';
+import { documentFrom, prepareProgram } from './model.ts';
+import type { TrainedModel } from './trainer.ts';
+
+export interface LoadOptions {
+  /** Graph document to use instead of the one saved in the checkpoint. */
+  document?: unknown;
+  /** Data spec to use instead of the saved one. */
+  data?: DataSpec;
+  backend?: TrainConfig['backend'];
+}
+
+/**
+ * A trained model from a checkpoint (run folder or step folder), with the EMA weights when
+ * the run kept them — what evaluation, the playground and export use.
+ */
+export async function loadTrainedModel(
+  path: string,
+  opts: LoadOptions = {},
+): Promise<TrainedModel & { config: TrainConfig; step: number; ema: boolean }> {
+  const c = await readCheckpoint(path);
+  try {
+    const config = parseTrainConfig(c.meta.config);
+    const backend = opts.backend ?? config.backend;
+    await selectBackend(backend === 'auto' ? undefined : backend);
+    const doc = documentFrom(opts.document ?? c.meta.document);
+    const spec = (opts.data ?? c.meta.dataSpec) as DataSpec | null;
+    if (!spec) throw new Error(`${c.dir} records no data spec; pass --data.`);
+    const source: DataSource = await createDataSource(spec, config.seed);
+    const trainable = prepareProgram(doc, source, config.supervisionSteps);
+    const weights = createWeights(trainable.program, config.seed);
+    try {
+      loadWeights(weights, c.raw.weights!.manifest, c.raw.weights!.data);
+      const ema = c.groups.ema;
+      if (ema) for (const [name, p] of weights.params) p.assign(ema[name]!);
+    } catch (e) {
+      weights.dispose();
+      throw e;
+    }
+    return {
+      trainable,
+      weights,
+      source,
+      config,
+      step: c.meta.step,
+      ema: !!c.groups.ema,
+      dispose: () => weights.dispose(),
+    };
+  } finally {
+    disposeCheckpoint(c);
+  }
+}
+
+/** Held-out evaluation of a checkpoint (accuracy by recursion depth for TRM models). */
+export async function evaluateCheckpoint(
+  path: string,
+  opts: LoadOptions & { examples?: number } = {},
+): Promise<EvalReport> {
+  const model = await loadTrainedModel(path, opts);
+  try {
+    return evaluate(model.trainable, model.weights, model.source, {
+      examples: opts.examples ?? model.config.evalExamples,
+      batch: model.config.batch,
+      loss: model.config.loss,
+      step: model.step,
+      ema: model.ema,
+    });
+  } finally {
+    model.dispose();
+  }
+}

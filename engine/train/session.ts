@@ -1,0 +1,96 @@
+import { Worker } from 'node:worker_threads';
+import { TrainEvent, type TrainCommand, type TrainRequest } from './events.ts';
+
+/**
+ * The worker is TypeScript like the rest of the engine. Node 20 loads a worker's entry file
+ * before `--import tsx` hooks apply ("Unknown file extension .ts"), so a one-line bootstrap
+ * registers tsx in the thread first and then imports the entry.
+ */
+const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
+
+export type SessionOutcome =
+  | { status: 'completed' | 'stopped'; step: number; lastCheckpoint?: string }
+  | { status: 'failed'; step: number; message: string; lastCheckpoint?: string };
+
+/**
+ * A training run in a worker thread: the host (Electron main process, web host, CLI) keeps
+ * its event loop; events arrive validated; pause / resume / stop are messages.
+ */
+export class TrainingSession {
+  /** Settles when the run ends (completed, stopped, failed or the worker died). */
+  readonly done: Promise<SessionOutcome>;
+  private readonly worker: Worker;
+
+  constructor(request: TrainRequest, onEvent: (e: TrainEvent) => void) {
+    this.worker = new Worker(bootstrap, { eval: true });
+    this.done = new Promise<SessionOutcome>((resolve) => {
+      let outcome: SessionOutcome | undefined;
+      let lastStep = 0;
+      this.worker.on('message', (raw: unknown) => {
+        const parsed = TrainEvent.safeParse(raw);
+        const e: TrainEvent = parsed.success
+          ? parsed.data
+          : {
+              type: 'error',
+              message: `The trainer sent a malformed event: ${parsed.error.issues[0]!.message}.`,
+              step: lastStep,
+            };
+        if (e.type === 'step') lastStep = e.metrics.step;
+        if (e.type === 'stopped') {
+          outcome = {
+            status: e.reason,
+            step: e.step,
+            ...(e.lastCheckpoint ? { lastCheckpoint: e.lastCheckpoint } : {}),
+          };
+        }
+        if (e.type === 'error') {
+          outcome = {
+            status: 'failed',
+            step: e.step,
+            message: e.message,
+            ...(e.lastCheckpoint ? { lastCheckpoint: e.lastCheckpoint } : {}),
+          };
+        }
+        onEvent(e);
+      });
+      this.worker.on('error', (err) => {
+        const message = `The training worker crashed: ${err.message}`;
+        outcome ??= { status: 'failed', step: lastStep, message };
+        onEvent({ type: 'error', message, step: lastStep });
+      });
+      this.worker.on('exit', (code) => {
+        resolve(
+          outcome ?? {
+            status: 'failed',
+            step: lastStep,
+            message: `The training worker exited (code ${code}) without finishing; resume from the last checkpoint.`,
+          },
+        );
+      });
+    });
+    this.worker.postMessage({ type: 'start', request });
+  }
+
+  private send(c: TrainCommand): void {
+    this.worker.postMessage(c);
+  }
+
+  pause(): void {
+    this.send({ type: 'pause' });
+  }
+
+  resume(): void {
+    this.send({ type: 'resume' });
+  }
+
+  /** Ask the run to stop after the current step; it writes a checkpoint first. */
+  stop(): void {
+    this.send({ type: 'stop' });
+  }
+
+  /** Kill the worker at once (no checkpoint). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

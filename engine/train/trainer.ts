@@ -1,0 +1,400 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createDataSource } from '../data/index.ts';
+import type { DataSpec } from '../data/spec.ts';
+import type { DataSource } from '../data/types.ts';
+import type { GraphDocument } from '../graph/schema.ts';
+import { selectBackend } from '../runtime/backend.ts';
+import { createWeights, encodeWeights, loadWeights, type WeightStore } from '../runtime/weights.ts';
+import { AdamW } from './adamw.ts';
+import {
+  disposeCheckpoint,
+  encodeTensors,
+  readCheckpoint,
+  writeCheckpoint,
+  type CheckpointMeta,
+  type LoadedCheckpoint,
+} from './checkpoint.ts';
+import { clipByGlobalNorm } from './clip.ts';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
+import { TrainControl } from './control.ts';
+import { Ema } from './ema.ts';
+import { evaluate } from './evaluate.ts';
+import type { EvalReport, StepMetrics, StepRecord, TrainEvent } from './events.ts';
+import {
+  batchTokens,
+  disposeForward,
+  documentFrom,
+  forward,
+  initialState,
+  prepareProgram,
+  type ForwardResult,
+  type TrainableProgram,
+} from './model.ts';
+import { learningRate } from './schedule.ts';
+
+export interface TrainOptions {
+  /** The graph document (parsed and validated here). Taken from the checkpoint on resume when absent. */
+  document?: unknown;
+  /** Data spec; taken from the checkpoint on resume when absent. */
+  data?: DataSpec;
+  /** A ready data source (tests); `data` is still what the checkpoint records. */
+  source?: DataSource;
+  config?: TrainConfigInput;
+  /** Run folder for checkpoints; none means no checkpoints. */
+  outDir?: string;
+  /** Run folder or checkpoint folder to continue from; its config applies, `config` overrides. */
+  resume?: string;
+  onEvent?: (e: TrainEvent) => void;
+  control?: TrainControl;
+  /** Called before each optimizer step with its 1-based number (tests inject faults here). */
+  beforeStep?: (step: number, weights: WeightStore) => void;
+}
+
+export interface TrainedModel {
+  trainable: TrainableProgram;
+  /** The trained weights (the EMA weights when EMA is on). */
+  weights: WeightStore;
+  source: DataSource;
+  dispose(): void;
+}
+
+export interface TrainResult {
+  status: 'completed' | 'stopped' | 'failed';
+  /** Optimizer steps completed. */
+  step: number;
+  /** The loss curve, restored steps included. */
+  history: StepRecord[];
+  evals: EvalReport[];
+  lastCheckpoint?: string;
+  error?: string;
+  model: TrainedModel;
+}
+
+/** Dropout seed of one optimizer step: a function of (seed, step), so resume repeats it. */
+const stepSeed = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1) ^ step) >>> 0;
+
+class Diverged extends Error {}
+
+interface Position {
+  nextBatch: number;
+  supervisionStep: number;
+}
+
+/** The batch in progress: deep supervision runs several optimizer steps on one batch. */
+interface Current {
+  batch: ReturnType<DataSource['trainBatch']>;
+  tokens: tf.Tensor;
+  state: tf.Tensor[];
+}
+
+/**
+ * Train a graph in this thread. The loop knows nothing about node kinds: it reads the
+ * program's logits/halt outputs and `program.supervision`. Hosts run it in a worker
+ * (`TrainingSession`); tests and the CLI may call it directly.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const emit = options.onEvent ?? (() => {});
+  const control = options.control ?? new TrainControl();
+  const resumed = options.resume ? await readCheckpoint(options.resume) : undefined;
+  try {
+    const config = parseTrainConfig({ ...(resumed?.meta.config ?? {}), ...(options.config ?? {}) });
+    const backend = await selectBackend(config.backend === 'auto' ? undefined : config.backend);
+    const doc = documentFrom(options.document ?? resumed?.meta.document);
+    const dataSpec = (options.data ?? resumed?.meta.dataSpec) as DataSpec | undefined;
+    if (!dataSpec && !options.source) {
+      throw new Error('No training data was given; pass a data spec (for example --data sudoku4).');
+    }
+    const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
+    const tp = prepareProgram(doc, source, config.supervisionSteps);
+    const run = new Run(tp, source, config, doc, dataSpec, options, emit, control);
+    if (resumed) run.restore(resumed);
+    emit({
+      type: 'started',
+      backend: backend.active,
+      params: tp.params,
+      startStep: run.step,
+      steps: config.steps,
+      data: source.name,
+      ...(resumed ? { resumedFrom: resumed.dir } : {}),
+    });
+    return await run.loop();
+  } finally {
+    if (resumed) disposeCheckpoint(resumed);
+  }
+}
+
+class Run {
+  step = 0;
+  private position: Position = { nextBatch: 0, supervisionStep: 0 };
+  private current: Current | undefined;
+  private readonly weights: WeightStore;
+  private readonly optimizer: AdamW;
+  private readonly ema: Ema | undefined;
+  private readonly history: StepRecord[] = [];
+  private readonly evals: EvalReport[] = [];
+  private lastCheckpoint: string | undefined;
+  private lastCheckpointStep = -1;
+  private stepSeconds = 0;
+
+  constructor(
+    private readonly tp: TrainableProgram,
+    private readonly source: DataSource,
+    private readonly config: TrainConfig,
+    private readonly doc: GraphDocument,
+    private readonly dataSpec: DataSpec | undefined,
+    private readonly options: TrainOptions,
+    private readonly emit: (e: TrainEvent) => void,
+    private readonly control: TrainControl,
+  ) {
+    this.weights = createWeights(tp.program, config.seed);
+    const decayed = new Set(
+      [...tp.program.params.values()].filter((p) => p.decay).map((p) => p.name),
+    );
+    this.optimizer = new AdamW(this.weights.params, decayed, config);
+    this.ema = config.ema > 0 ? new Ema(this.weights.params, config.ema) : undefined;
+  }
+
+  restore(c: LoadedCheckpoint): void {
+    const weights = c.raw.weights;
+    if (!weights) throw new Error(`${c.dir} has no model weights; it is damaged.`);
+    loadWeights(this.weights, weights.manifest, weights.data);
+    this.optimizer.load(c.groups.optimizer ?? {}, c.meta.step);
+    if (this.ema) {
+      // A run that turns EMA on when resuming starts its average from the current weights.
+      if (c.groups.ema) this.ema.load(c.groups.ema);
+      else this.ema.load(Object.fromEntries(this.weights.params));
+    }
+    this.step = c.meta.step;
+    this.lastCheckpoint = c.dir;
+    this.lastCheckpointStep = c.meta.step;
+    this.position = { ...c.meta.data };
+    this.history.push(...c.meta.metrics.steps);
+    this.evals.push(...c.meta.metrics.evals);
+    if (this.position.supervisionStep > 0) {
+      const carry = c.groups.carry;
+      if (!carry)
+        throw new Error(`${c.dir} stopped inside a batch but has no carried state; it is damaged.`);
+      const batch = this.source.trainBatch(this.position.nextBatch, this.config.batch);
+      this.current = {
+        batch,
+        tokens: batchTokens(batch),
+        state: this.tp.state.map((_, i) => tf.clone(carry[`state${i}`]!)),
+      };
+    }
+  }
+
+  async loop(): Promise<TrainResult> {
+    let status: TrainResult['status'] = 'completed';
+    let error: string | undefined;
+    try {
+      while (this.step < this.config.steps) {
+        const go = await this.control.gate(
+          () => this.emit({ type: 'paused', step: this.step }),
+          () => this.emit({ type: 'resumed', step: this.step }),
+        );
+        if (!go) {
+          status = 'stopped';
+          break;
+        }
+        this.trainStep();
+        const { evalEvery, checkpointEvery } = this.config;
+        if (evalEvery > 0 && this.step % evalEvery === 0) await this.runEval();
+        if (checkpointEvery > 0 && this.step % checkpointEvery === 0) await this.save();
+      }
+      if (this.evals.at(-1)?.step !== this.step) await this.runEval();
+      if (this.lastCheckpointStep !== this.step) await this.save();
+      this.emit({
+        type: 'stopped',
+        step: this.step,
+        reason: status === 'completed' ? 'completed' : 'stopped',
+        ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
+      });
+    } catch (e) {
+      status = 'failed';
+      error = (e as Error).message;
+      this.emit({
+        type: 'error',
+        message: error,
+        step: e instanceof Diverged ? this.step + 1 : this.step,
+        ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
+      });
+    }
+    this.dropCurrent();
+    this.optimizer.dispose();
+    if (this.ema) {
+      for (const [name, p] of this.weights.params) p.assign(this.ema.shadow.get(name)!);
+      this.ema.dispose();
+    }
+    const weights = this.weights;
+    return {
+      status,
+      step: this.step,
+      history: this.history,
+      evals: this.evals,
+      ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}),
+      ...(error ? { error } : {}),
+      model: { trainable: this.tp, weights, source: this.source, dispose: () => weights.dispose() },
+    };
+  }
+
+  private dropCurrent(): void {
+    if (!this.current) return;
+    tf.dispose([this.current.tokens, ...this.current.state]);
+    this.current = undefined;
+  }
+
+  private trainStep(): void {
+    const started = performance.now();
+    const number = this.step + 1;
+    if (!this.current) {
+      const batch = this.source.trainBatch(this.position.nextBatch, this.config.batch);
+      const tokens = batchTokens(batch);
+      this.current = { batch, tokens, state: initialState(this.tp, this.weights, tokens) };
+    }
+    const cur = this.current;
+    this.options.beforeStep?.(number, this.weights);
+    const lr = learningRate(this.step, this.config);
+    const vars = [...this.weights.params.values()];
+    const irName = new Map([...this.weights.params].map(([n, v]) => [v.name, n]));
+    let r: ForwardResult | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      r = forward(this.tp, this.weights, cur.tokens, cur.state, cur.batch, {
+        training: this.config.dropout,
+        seed: stepSeed(this.config.seed, this.step),
+        loss: this.config.loss,
+        haltWeight: this.config.haltWeight,
+      });
+      return r.loss;
+    }, vars);
+    const fr = r!;
+    const loss = value.dataSync()[0]!;
+    value.dispose();
+    const named: Record<string, tf.Tensor> = {};
+    for (const [tfName, g] of Object.entries(grads)) named[irName.get(tfName)!] = g;
+    const clipped = clipByGlobalNorm(named, this.config.clipNorm);
+    tf.dispose(Object.values(grads));
+    if (!Number.isFinite(loss) || !Number.isFinite(clipped.norm)) {
+      tf.dispose(Object.values(clipped.grads));
+      disposeForward(fr);
+      const what = !Number.isFinite(loss)
+        ? `the loss is ${loss}`
+        : `the gradient norm is ${clipped.norm}`;
+      throw new Diverged(
+        `Training diverged at step ${number}: ${what}. Nothing was saved from this step. ` +
+          (this.lastCheckpoint
+            ? `The last good checkpoint is ${this.lastCheckpoint} (step ${this.lastCheckpointStep}); resume from it with a lower learning rate or tighter clipping.`
+            : 'No checkpoint was written yet; restart with a lower learning rate or tighter clipping.'),
+      );
+    }
+    this.optimizer.apply(clipped.grads, lr);
+    tf.dispose(Object.values(clipped.grads));
+    this.ema?.update();
+
+    const halted = this.advance(fr);
+    this.step = number;
+    const seconds = (performance.now() - started) / 1000;
+    this.stepSeconds = this.stepSeconds === 0 ? seconds : 0.9 * this.stepSeconds + 0.1 * seconds;
+    const batch = cur.batch;
+    const metrics: StepMetrics = {
+      step: number,
+      loss,
+      accuracy: fr.correct / Math.max(1, fr.counted),
+      ...(this.source.exactMatch
+        ? { exactMatch: fr.exact.reduce((a, b) => a + b, 0) / batch.batch }
+        : {}),
+      ...(this.source.kind === 'lm' ? { perplexity: Math.exp(fr.ceLoss) } : {}),
+      ...(fr.haltLoss !== undefined ? { haltLoss: fr.haltLoss } : {}),
+      ...(this.tp.state.length > 0 ? { supervisionStep: this.lastSupervisionStep, halted } : {}),
+      lr,
+      gradNorm: clipped.norm,
+      tokensPerSec: (batch.batch * batch.length) / this.stepSeconds,
+      etaSec: (this.config.steps - number) * this.stepSeconds,
+      tensors: tf.memory().numTensors,
+    };
+    this.history.push(compactStep(metrics));
+    this.emit({ type: 'step', metrics });
+  }
+
+  private lastSupervisionStep = 0;
+
+  /**
+   * Move the data position on after a step. Deep supervision carries the next state
+   * (plain tensors, off the tape) to the next step on the same batch, until N_sup steps ran
+   * or, with haltEarly, every example's halting logit is > 0. Returns whether it halted.
+   */
+  private advance(fr: ForwardResult): boolean {
+    const cur = this.current!;
+    this.lastSupervisionStep = this.position.supervisionStep;
+    let halted = false;
+    if (fr.halt && this.config.haltEarly) {
+      halted = (fr.halt.dataSync() as Float32Array).every((q) => q > 0);
+    }
+    const s = this.position.supervisionStep + 1;
+    const next = fr.next;
+    fr.next = [];
+    disposeForward(fr);
+    if (s >= this.tp.supervisionSteps || halted) {
+      tf.dispose(next);
+      this.dropCurrent();
+      this.position = { nextBatch: this.position.nextBatch + 1, supervisionStep: 0 };
+    } else {
+      tf.dispose(cur.state);
+      cur.state = next;
+      this.position = { ...this.position, supervisionStep: s };
+    }
+    return halted;
+  }
+
+  private async runEval(): Promise<void> {
+    const opts = {
+      examples: this.config.evalExamples,
+      batch: this.config.batch,
+      loss: this.config.loss,
+      step: this.step,
+      ema: !!this.ema,
+    };
+    const run = () => evaluate(this.tp, this.weights, this.source, opts);
+    const report = this.ema ? await this.ema.withAveraged(run) : run();
+    this.evals.push(report);
+    this.emit({ type: 'eval', report });
+  }
+
+  private async save(): Promise<void> {
+    const out = this.options.outDir;
+    if (!out) return;
+    const groups: Record<string, ReturnType<typeof encodeTensors>> = {
+      weights: encodeWeights(this.weights),
+      optimizer: encodeTensors(this.optimizer.state()),
+    };
+    if (this.ema) groups.ema = encodeTensors(this.ema.state());
+    if (this.current && this.position.supervisionStep > 0) {
+      groups.carry = encodeTensors(
+        Object.fromEntries(this.current.state.map((t, i) => [`state${i}`, t])),
+      );
+    }
+    const meta: Omit<CheckpointMeta, 'blobs'> = {
+      format: 'trm-checkpoint',
+      version: 1,
+      step: this.step,
+      createdAt: new Date().toISOString(),
+      data: { ...this.position },
+      rng: { seed: this.config.seed },
+      config: { ...this.config },
+      document: this.doc,
+      dataSpec: this.dataSpec ?? null,
+      metrics: {
+        steps: this.history,
+        evals: this.evals,
+      },
+    };
+    this.lastCheckpoint = await writeCheckpoint(out, meta, groups, this.config.keepCheckpoints);
+    this.lastCheckpointStep = this.step;
+    this.emit({ type: 'checkpoint', step: this.step, path: this.lastCheckpoint });
+  }
+}
+
+function compactStep(m: StepMetrics): StepRecord {
+  const out: StepRecord = { step: m.step, loss: m.loss, accuracy: m.accuracy, lr: m.lr };
+  if (m.exactMatch !== undefined) out.exactMatch = m.exactMatch;
+  return out;
+}

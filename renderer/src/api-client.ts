@@ -1,0 +1,123 @@
+import type {
+  MethodName,
+  Params,
+  Result,
+  ServerEvent,
+  ServerMessage,
+} from '../../engine/service/api.ts';
+import type { PreloadBridge } from '../../engine/service/ipc.ts';
+
+/**
+ * The renderer's only way to reach the engine. Two transports implement it: the Electron
+ * preload bridge and the web host's WebSocket. Hosts validate every message with the
+ * schemas of engine/service/api.ts; here we only need their types.
+ */
+export interface ApiClient {
+  call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>;
+  onEvent(listener: (event: ServerEvent) => void): () => void;
+}
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiCallError';
+  }
+}
+
+declare global {
+  interface Window {
+    trm?: PreloadBridge;
+  }
+}
+
+export function electronClient(bridge: PreloadBridge): ApiClient {
+  return {
+    async call(method, params) {
+      const reply = await bridge.call(method, params);
+      if (!reply.ok) throw new ApiCallError(reply.error.code, reply.error.message);
+      return reply.result as never;
+    },
+    onEvent: (listener) => bridge.onEvent((e) => listener(e as ServerEvent)),
+  };
+}
+
+/** WebSocket transport; reconnects after a drop and re-sends nothing (calls fail loudly). */
+export function webSocketClient(url: string): ApiClient {
+  let socket: WebSocket | undefined;
+  let opening: Promise<WebSocket> | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
+  const listeners = new Set<(event: ServerEvent) => void>();
+
+  const open = (): Promise<WebSocket> => {
+    if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
+    opening ??= new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.onopen = () => {
+        socket = ws;
+        opening = undefined;
+        resolve(ws);
+      };
+      ws.onerror = () => {
+        opening = undefined;
+        reject(
+          new ApiCallError(
+            'disconnected',
+            'The app lost its connection to the engine; check that `npm run serve` is still running, then reload.',
+          ),
+        );
+      };
+      ws.onclose = () => {
+        socket = undefined;
+        for (const p of pending.values()) {
+          p.fail(
+            new ApiCallError('disconnected', 'The engine closed the connection; reload the page.'),
+          );
+        }
+        pending.clear();
+      };
+      ws.onmessage = (m) => {
+        const msg = JSON.parse(String(m.data)) as ServerMessage;
+        if ('event' in msg) {
+          for (const l of listeners) l(msg.event);
+          return;
+        }
+        const p = pending.get(msg.id);
+        if (!p) return;
+        pending.delete(msg.id);
+        if (msg.ok) p.ok(msg.result);
+        else p.fail(new ApiCallError(msg.error.code, msg.error.message));
+      };
+    });
+    return opening;
+  };
+
+  return {
+    async call(method, params) {
+      const ws = await open();
+      const id = nextId++;
+      return new Promise((ok, fail) => {
+        pending.set(id, { ok: ok as (v: unknown) => void, fail });
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      void open().catch(() => undefined);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Electron when the preload bridge is there, otherwise the web host this page came from. */
+export function createClient(): ApiClient {
+  if (window.trm) return electronClient(window.trm);
+  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return webSocketClient(
+    `${scheme}://${window.location.host}/api?token=${encodeURIComponent(token)}`,
+  );
+}

@@ -1,0 +1,307 @@
+import { useReactFlow } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { GraphDocument } from '../../engine/graph/schema.ts';
+import { analyzeDocument } from '../../engine/service/analyze.ts';
+import type { Recovery, Result, TemplateCard } from '../../engine/service/api.ts';
+import type { ApiClient } from './api-client.ts';
+import {
+  HelpOverlay,
+  OpenDialog,
+  RecoveryBanner,
+  SaveAsDialog,
+  TemplateGallery,
+} from './components/dialogs.tsx';
+import { GraphCanvas } from './components/graph-canvas.tsx';
+import { Header } from './components/header.tsx';
+import { Inspector } from './components/inspector.tsx';
+import { Palette } from './components/palette.tsx';
+import { useToast, useUnsavedWorkGuard } from './hooks.ts';
+import { autoLayout, layoutCrowded } from './layout.ts';
+import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
+import { readClipboard, writeClipboard } from './state/clipboard.ts';
+import {
+  cloneItems,
+  currentGraph,
+  emptyDocument,
+  graphOf,
+  initialState,
+  isDirty,
+  reducer,
+} from './state/reducer.ts';
+
+type Dialog =
+  | { type: 'templates' }
+  | { type: 'open'; listing: Result<'document.list'> }
+  | { type: 'saveAs' }
+  | { type: 'help' }
+  | null;
+
+export function App({ client }: { client: ApiClient }) {
+  const [state, dispatch] = useReducer(reducer, undefined, () => initialState());
+  const [info, setInfo] = useState<Result<'app.info'> | null>(null);
+  const [templates, setTemplates] = useState<TemplateCard[]>([]);
+  const [recovery, setRecovery] = useState<Recovery | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const rf = useReactFlow();
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  const analysis = useMemo(() => analyzeDocument(state.doc), [state.doc]);
+  const graphName = currentGraph(state);
+  const graph = graphOf(state.doc, graphName) ?? state.doc.main;
+  const dirty = isDirty(state);
+
+  const { toast, say, attempt } = useToast();
+
+  useEffect(() => {
+    void attempt(async () => {
+      const [appInfo, cards, recovered] = await Promise.all([
+        client.call('app.info', {}),
+        client.call('templates.list', {}),
+        client.call('document.recover', {}),
+      ]);
+      setInfo(appInfo);
+      setTemplates(cards);
+      if (recovered) setRecovery(recovered);
+      else setDialog({ type: 'templates' });
+    });
+  }, [client, attempt]);
+
+  useUnsavedWorkGuard(client, state);
+
+  const mayDiscard = useCallback(() => {
+    const s = stateRef.current;
+    return !isDirty(s) || window.confirm(`Discard unsaved changes to “${s.doc.name}”?`);
+  }, []);
+
+  const load = useCallback(async (doc: GraphDocument, path: string | null) => {
+    dispatch({ type: 'load', doc: await layoutCrowded(doc), path });
+    setDialog(null);
+  }, []);
+
+  const saved = useCallback(
+    (result: Result<'document.save'> | null, doc: GraphDocument) => {
+      if (!result) return;
+      dispatch({ type: 'saved', path: result.path, doc });
+      setDialog(null);
+      say(`Saved ${result.path.split(/[\\/]/).pop()}.`, 'info');
+    },
+    [say],
+  );
+
+  const saveAs = useCallback(
+    async (path?: string) => {
+      const doc = stateRef.current.doc;
+      if (!path && !info?.nativeDialogs) return setDialog({ type: 'saveAs' });
+      await attempt(async () => saved(await client.call('document.saveAs', { doc, path }), doc));
+    },
+    [attempt, client, info, saved],
+  );
+
+  const openPath = useCallback(
+    async (path?: string) => {
+      if (!mayDiscard()) return;
+      await attempt(async () => {
+        const opened = await client.call('document.open', { path });
+        if (opened) await load(opened.doc, opened.path);
+      });
+    },
+    [attempt, client, load, mayDiscard],
+  );
+
+  const layout = useCallback(async () => {
+    const s = stateRef.current;
+    const g = graphOf(s.doc, currentGraph(s));
+    if (!g) return;
+    const sizes = new Map(
+      rf
+        .getNodes()
+        .map((n) => [n.id, { width: n.measured?.width ?? 220, height: n.measured?.height ?? 90 }]),
+    );
+    const positions = await autoLayout(g, sizes);
+    dispatch({ type: 'edit', edit: { type: 'moveNodes', graph: currentGraph(s), positions } });
+    setTimeout(() => void rf.fitView({ padding: 0.15, duration: 200 }), 50);
+  }, [rf]);
+
+  const run = useCallback(
+    (command: Command) => {
+      const s = stateRef.current;
+      const g = graphOf(s.doc, currentGraph(s)) ?? s.doc.main;
+      const picked = g.nodes.filter((n) => s.selection.includes(n.id));
+      switch (command) {
+        case 'new':
+          if (mayDiscard()) void load(emptyDocument(), null);
+          return;
+        case 'open':
+          if (info?.nativeDialogs) return void openPath();
+          return void attempt(async () =>
+            setDialog({ type: 'open', listing: await client.call('document.list', {}) }),
+          );
+        case 'save':
+          if (!s.path) return void saveAs();
+          return void attempt(async () =>
+            saved(
+              await client.call('document.save', { path: s.path as string, doc: s.doc }),
+              s.doc,
+            ),
+          );
+        case 'saveAs':
+          return void saveAs();
+        case 'templates':
+          return setDialog({ type: 'templates' });
+        case 'undo':
+        case 'redo':
+        case 'selectAll':
+          // Native menu accelerators reach us even while a field has focus: edit its text then.
+          if (isTyping(document.activeElement)) return void document.execCommand(command);
+          if (command !== 'selectAll') return dispatch({ type: command });
+          return dispatch({ type: 'select', nodes: g.nodes.map((n) => n.id) });
+        case 'fitView':
+          return void rf.fitView({ padding: 0.15, duration: 200 });
+        case 'autoLayout':
+          return void layout();
+        case 'help':
+          return setDialog({ type: 'help' });
+        case 'back':
+          return dispatch({ type: 'closeGraphs', depth: s.view.length - 1 });
+        case 'copy':
+          if (picked.length) writeClipboard(picked, g.edges);
+          return;
+        case 'duplicate':
+        case 'paste': {
+          const items = command === 'paste' ? readClipboard() : { nodes: picked, edges: g.edges };
+          if (!items || !items.nodes.length) return;
+          const copy = cloneItems(g, items.nodes, items.edges, { x: 40, y: 40 });
+          dispatch({ type: 'edit', edit: { type: 'paste', graph: currentGraph(s), ...copy } });
+          return;
+        }
+      }
+    },
+    [attempt, client, info, layout, load, mayDiscard, openPath, rf, saveAs, saved],
+  );
+
+  useEffect(
+    () => client.onEvent((e) => (e.type === 'menu' ? run(e.command) : void openPath(e.path))),
+    [client, run, openPath],
+  );
+
+  useShortcuts(run, dialog !== null);
+
+  const selected =
+    state.selection.length === 1 ? graph.nodes.find((n) => n.id === state.selection[0]) : undefined;
+
+  return (
+    <div className="app">
+      <Header
+        name={state.doc.name}
+        path={state.path}
+        dirty={dirty}
+        analysis={analysis}
+        canUndo={state.past.length > 0}
+        canRedo={state.future.length > 0}
+        run={run}
+      />
+      {recovery ? (
+        <RecoveryBanner
+          recovery={recovery}
+          onRestore={() => {
+            dispatch({ type: 'load', doc: recovery.doc, path: recovery.path, dirty: true });
+            setRecovery(null);
+          }}
+          onDiscard={() => {
+            setRecovery(null);
+            void client.call('document.discardRecovery', {});
+            setDialog({ type: 'templates' });
+          }}
+        />
+      ) : null}
+      <main className="workspace">
+        <Palette
+          components={Object.keys(state.doc.components)}
+          insideComponent={graphName !== 'main'}
+        />
+        <section className="canvas" aria-label="Graph canvas">
+          <nav className="breadcrumb" aria-label="Open graphs">
+            {state.view.map((name, i) => (
+              <span key={`${name}-${i}`}>
+                {i > 0 ? <span className="crumb-sep">›</span> : null}
+                <button
+                  className={i === state.view.length - 1 ? 'current' : ''}
+                  onClick={() => dispatch({ type: 'closeGraphs', depth: i + 1 })}
+                >
+                  {name === 'main' ? state.doc.name : name}
+                </button>
+              </span>
+            ))}
+            {graphName !== 'main' ? (
+              <span className="crumb-note">component · shared weights</span>
+            ) : null}
+          </nav>
+          <GraphCanvas
+            key={`${graphName}#${state.generation}#${state.view.length}`}
+            doc={state.doc}
+            graphName={graphName}
+            graph={graph}
+            info={analysis.graphs[graphName]}
+            selection={state.selection}
+            dispatch={dispatch}
+            onRefused={say}
+          />
+          {graph.nodes.length === 0 ? (
+            <div className="empty-hint">
+              Drag a node from the palette to start, or open a template.
+            </div>
+          ) : null}
+          {toast ? (
+            <div className={`toast ${toast.kind}`} role="status" data-testid="toast">
+              {toast.text}
+            </div>
+          ) : null}
+        </section>
+        <Inspector
+          doc={state.doc}
+          graphName={graphName}
+          node={selected}
+          info={selected ? analysis.graphs[graphName]?.nodes[selected.id] : undefined}
+          analysis={analysis}
+          dispatch={dispatch}
+          onSelect={(g, node) => {
+            if (g !== graphName) dispatch({ type: 'closeGraphs', depth: 1 });
+            if (g !== 'main') dispatch({ type: 'openGraph', name: g });
+            dispatch({ type: 'select', nodes: [node] });
+          }}
+        />
+      </main>
+      {dialog?.type === 'templates' ? (
+        <TemplateGallery
+          templates={templates}
+          onClose={() => setDialog(null)}
+          onEmpty={() => mayDiscard() && void load(emptyDocument(), null)}
+          onPick={(id) =>
+            void attempt(async () => {
+              if (!mayDiscard()) return;
+              const { doc } = await client.call('templates.get', { id });
+              await load(doc, null);
+            })
+          }
+        />
+      ) : null}
+      {dialog?.type === 'open' ? (
+        <OpenDialog
+          listing={dialog.listing}
+          onClose={() => setDialog(null)}
+          onOpen={(p) => void openPath(p)}
+        />
+      ) : null}
+      {dialog?.type === 'saveAs' ? (
+        <SaveAsDialog
+          initial={state.doc.name.replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase()}
+          workspace={info?.workspace ?? ''}
+          onClose={() => setDialog(null)}
+          onSave={(p) => void saveAs(p)}
+        />
+      ) : null}
+      {dialog?.type === 'help' ? <HelpOverlay onClose={() => setDialog(null)} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { Recovery, Result, TemplateCard } from '../../../engine/service/api.ts';
+import { formatCount } from '../format.ts';
+import { shortcutRows } from '../shortcuts.ts';
+
+function Modal({
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
+  useEffect(() => {
+    const esc = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', esc);
+    return () => window.removeEventListener('keydown', esc);
+  }, [onClose]);
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className={`modal${wide ? ' wide' : ''}`} role="dialog" aria-label={title}>
+        <header>
+          <h2>{title}</h2>
+          <button className="close" onClick={onClose} aria-label="Close">
+            ×
+          </button>
+        </header>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+export function TemplateGallery(props: {
+  templates: TemplateCard[];
+  onPick: (id: string) => void;
+  onEmpty: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Modal title="Start from a template" onClose={props.onClose} wide>
+      <div className="cards">
+        {props.templates.map((t) => (
+          <button
+            key={t.id}
+            className="card"
+            onClick={() => props.onPick(t.id)}
+            data-template={t.id}
+          >
+            <h3>{t.name}</h3>
+            <p>{t.description}</p>
+            <footer>
+              <span>{formatCount(t.params)} params</span>
+              <span>{t.nodes} nodes</span>
+              {t.task ? <span>data: {t.task}</span> : null}
+            </footer>
+          </button>
+        ))}
+        <button className="card empty" onClick={props.onEmpty}>
+          <h3>Empty canvas</h3>
+          <p>Start from nothing and drag nodes from the palette.</p>
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+type Listing = Result<'document.list'>;
+
+export function OpenDialog(props: {
+  listing: Listing;
+  onOpen: (path: string) => void;
+  onClose: () => void;
+}) {
+  const [path, setPath] = useState('');
+  const { files, recent, workspace } = props.listing;
+  return (
+    <Modal title="Open a document" onClose={props.onClose}>
+      <p className="muted">Documents in {workspace}</p>
+      <ul className="file-list">
+        {files.map((f) => (
+          <li key={f.path}>
+            <button onClick={() => props.onOpen(f.path)} data-file={f.name}>
+              {f.name} <span className="muted">{new Date(f.modified).toLocaleString()}</span>
+            </button>
+          </li>
+        ))}
+        {files.length === 0 ? <li className="muted">No documents saved yet.</li> : null}
+      </ul>
+      {recent.length ? (
+        <>
+          <h3>Recent</h3>
+          <ul className="file-list">
+            {recent.map((p) => (
+              <li key={p}>
+                <button onClick={() => props.onOpen(p)}>{p}</button>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim()) props.onOpen(path.trim());
+        }}
+      >
+        <input
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          placeholder="or type a path…"
+        />
+        <button type="submit">Open</button>
+      </form>
+    </Modal>
+  );
+}
+
+export function SaveAsDialog(props: {
+  initial: string;
+  workspace: string;
+  onSave: (path: string) => void;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState(props.initial);
+  return (
+    <Modal title="Save as" onClose={props.onClose}>
+      <p className="muted">Saved in {props.workspace}</p>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const n = name.trim();
+          if (n) props.onSave(/\.json$/i.test(n) ? n : `${n}.trm.json`);
+        }}
+      >
+        <input
+          autoFocus
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-label="File name"
+        />
+        <button type="submit">Save</button>
+      </form>
+    </Modal>
+  );
+}
+
+export function RecoveryBanner(props: {
+  recovery: Recovery;
+  onRestore: () => void;
+  onDiscard: () => void;
+}) {
+  return (
+    <div className="banner" role="alert" data-testid="recovery">
+      Unsaved work on “{props.recovery.doc.name}” from{' '}
+      {new Date(props.recovery.savedAt).toLocaleString()} was kept after the app closed.
+      <button onClick={props.onRestore}>Restore</button>
+      <button className="ghost" onClick={props.onDiscard}>
+        Discard
+      </button>
+    </div>
+  );
+}
+
+export function HelpOverlay({ onClose }: { onClose: () => void }) {
+  return (
+    <Modal title="Keyboard shortcuts" onClose={onClose}>
+      <table className="shortcuts">
+        <tbody>
+          {shortcutRows().map(([k, what]) => (
+            <tr key={k}>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
+              <td>{what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Modal>
+  );
+}

@@ -1,0 +1,273 @@
+import { useEffect, useState } from 'react';
+import { findKind } from '../../../engine/graph/nodes/index.ts';
+import type { GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
+import type { Analysis, NodeInfo } from '../../../engine/service/api.ts';
+import { formatCount } from '../format.ts';
+import { paramFields, type ParamField } from '../kinds.ts';
+import type { Action } from '../state/reducer.ts';
+
+/** Text the person typed → the stored parameter (numbers may name a dim). */
+function parseInput(field: ParamField, text: string): { value: unknown } | { error: string } {
+  const t = text.trim();
+  if (t === '') return { value: undefined };
+  if (field.type === 'integer' || field.type === 'number') {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) return { value: t };
+    const n = Number(t);
+    if (!Number.isFinite(n)) return { error: 'Enter a number or the name of a dim.' };
+    return { value: n };
+  }
+  if (field.type === 'json') {
+    try {
+      return { value: JSON.parse(t) };
+    } catch {
+      return { error: 'Enter valid JSON.' };
+    }
+  }
+  return { value: t };
+}
+
+function display(field: ParamField, value: unknown): string {
+  if (value === undefined) return '';
+  if (field.type === 'json') return JSON.stringify(value);
+  return String(value);
+}
+
+function TextField(props: { field: ParamField; value: unknown; commit: (v: unknown) => void }) {
+  const { field, value, commit } = props;
+  const [text, setText] = useState(display(field, value));
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setText(display(field, value)), [field, value]);
+  const save = () => {
+    const r = parseInput(field, text);
+    if ('error' in r) return setError(r.error);
+    setError(null);
+    if (JSON.stringify(r.value) !== JSON.stringify(value)) commit(r.value);
+  };
+  const numeric = field.type === 'integer' || field.type === 'number';
+  const Tag = field.type === 'json' ? 'textarea' : 'input';
+  return (
+    <>
+      <Tag
+        id={`param-${field.key}`}
+        name={field.key}
+        className={error ? 'invalid' : ''}
+        value={text}
+        placeholder={
+          field.default !== undefined
+            ? `default ${display(field, field.default)}`
+            : field.required
+              ? 'required'
+              : 'auto'
+        }
+        list={numeric ? 'dims-list' : undefined}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && field.type !== 'json') (e.target as HTMLInputElement).blur();
+        }}
+        spellCheck={false}
+      />
+      {error ? <div className="field-error">{error}</div> : null}
+    </>
+  );
+}
+
+function Field(props: {
+  field: ParamField;
+  value: unknown;
+  doc: GraphDocument;
+  commit: (v: unknown) => void;
+}) {
+  const { field, value, doc, commit } = props;
+  let control;
+  if (field.type === 'boolean') {
+    const checked = (value ?? field.default ?? false) as boolean;
+    control = (
+      <input
+        id={`param-${field.key}`}
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => commit(e.target.checked)}
+      />
+    );
+  } else if (field.type === 'enum' || (field.key === 'component' && field.type === 'string')) {
+    const options = field.options ?? Object.keys(doc.components);
+    control = (
+      <select
+        id={`param-${field.key}`}
+        value={String(value ?? field.default ?? '')}
+        onChange={(e) => commit(e.target.value || undefined)}
+      >
+        {!field.required || value === undefined ? (
+          <option value="">
+            {field.default !== undefined ? `default (${String(field.default)})` : '—'}
+          </option>
+        ) : null}
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    control = <TextField field={field} value={value} commit={commit} />;
+  }
+  return (
+    <div className={`field field-${field.type}`}>
+      <label htmlFor={`param-${field.key}`}>
+        {field.key}
+        {field.required ? <span className="req">*</span> : null}
+      </label>
+      {control}
+      {field.help ? <div className="help">{field.help}</div> : null}
+    </div>
+  );
+}
+
+export interface InspectorProps {
+  doc: GraphDocument;
+  graphName: string;
+  node: GraphNode | undefined;
+  info: NodeInfo | undefined;
+  analysis: Analysis;
+  dispatch: (a: Action) => void;
+  onSelect: (graph: string, node: string) => void;
+}
+
+/** Parameters of the selected node, generated from its kind's zod schema; else the document. */
+export function Inspector({
+  doc,
+  graphName,
+  node,
+  info,
+  analysis,
+  dispatch,
+  onSelect,
+}: InspectorProps) {
+  if (!node)
+    return <DocumentPanel doc={doc} analysis={analysis} dispatch={dispatch} onSelect={onSelect} />;
+  const kind = findKind(node.kind);
+  const commit = (key: string) => (value: unknown) =>
+    dispatch({
+      type: 'edit',
+      edit: { type: 'setParam', graph: graphName, node: node.id, key, value },
+    });
+  return (
+    <aside className="inspector" aria-label="Inspector">
+      <header>
+        <h2>{kind?.title ?? node.kind}</h2>
+        <code className="node-id">{node.id}</code>
+      </header>
+      {kind ? <p className="kind-doc">{kind.doc}</p> : null}
+      {(node.kind === 'component' || node.kind === 'recursion') &&
+      typeof node.params.component === 'string' &&
+      Object.hasOwn(doc.components, node.params.component) ? (
+        <button
+          className="open-body"
+          onClick={() => dispatch({ type: 'openGraph', name: node.params.component as string })}
+        >
+          Open “{node.params.component}” ›
+        </button>
+      ) : null}
+      <div className="facts">
+        <span>{formatCount(info?.params ?? 0)} params</span>
+        {Object.entries(info?.shapes ?? {}).map(([port, shape]) => (
+          <span key={port}>
+            {port} <code>{shape}</code>
+          </span>
+        ))}
+      </div>
+      {info?.diagnostics.map((d, i) => (
+        <div key={i} className={`diag ${d.severity}`} data-testid="inspector-diagnostic">
+          {d.message}
+        </div>
+      ))}
+      <form className="fields" onSubmit={(e) => e.preventDefault()}>
+        {paramFields(node.kind).map((f) => (
+          <Field
+            key={`${node.id}.${f.key}`}
+            field={f}
+            value={node.params[f.key]}
+            doc={doc}
+            commit={commit(f.key)}
+          />
+        ))}
+      </form>
+      <datalist id="dims-list">
+        {Object.entries(doc.dims).map(([k, v]) => (
+          <option key={k} value={k}>{`${k} = ${v}`}</option>
+        ))}
+      </datalist>
+    </aside>
+  );
+}
+
+function DocumentPanel({
+  doc,
+  analysis,
+  dispatch,
+  onSelect,
+}: Omit<InspectorProps, 'node' | 'info' | 'graphName'>) {
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  return (
+    <aside className="inspector" aria-label="Inspector">
+      <header>
+        <input
+          className="doc-name"
+          aria-label="Document name"
+          defaultValue={doc.name}
+          key={doc.name}
+          maxLength={200}
+          onBlur={(e) => {
+            const name = e.target.value.trim();
+            if (name && name !== doc.name)
+              dispatch({ type: 'edit', edit: { type: 'rename', name } });
+            else e.target.value = doc.name;
+          }}
+          onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+        />
+      </header>
+      {doc.description ? <p className="kind-doc">{doc.description}</p> : null}
+      <h3>Dims</h3>
+      <p className="help">Sizes that parameters may name (D, H, …); B and T stay symbolic.</p>
+      <div className="dims">
+        {Object.entries(doc.dims).map(([k, v]) => (
+          <label key={k} className="dim">
+            <code>{k}</code>
+            <input
+              type="number"
+              min={1}
+              defaultValue={v}
+              key={`${k}=${v}`}
+              onBlur={(e) => {
+                const n = Number(e.target.value);
+                if (Number.isInteger(n) && n > 0 && n !== v)
+                  dispatch({ type: 'edit', edit: { type: 'setDim', name: k, value: n } });
+              }}
+            />
+          </label>
+        ))}
+      </div>
+      <h3>
+        Problems{' '}
+        <span className={errors ? 'badge error' : 'badge ok'}>
+          {analysis.diagnostics.length || 'none'}
+        </span>
+      </h3>
+      <ul className="problems">
+        {analysis.diagnostics.map((d, i) => (
+          <li
+            key={i}
+            className={`diag ${d.severity}`}
+            onClick={() =>
+              d.node && onSelect(d.graph?.replace(/^components\./, '') ?? 'main', d.node)
+            }
+          >
+            {d.message}
+          </li>
+        ))}
+      </ul>
+    </aside>
+  );
+}

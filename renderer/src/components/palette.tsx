@@ -1,0 +1,95 @@
+import { useState, type DragEvent } from 'react';
+import { CATEGORIES, kindCards } from '../kinds.ts';
+import { componentColor } from '../format.ts';
+import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
+
+interface Item {
+  key: string;
+  title: string;
+  doc: string;
+  payload: DragPayload;
+  color?: string;
+}
+
+function startDrag(event: DragEvent, payload: DragPayload) {
+  event.dataTransfer.setData(DRAG_MIME, JSON.stringify(payload));
+  event.dataTransfer.effectAllowed = 'copy';
+}
+
+/** Node kinds grouped by purpose, plus this document's components; drag one onto the canvas. */
+export function Palette({
+  components,
+  insideComponent,
+}: {
+  components: string[];
+  insideComponent: boolean;
+}) {
+  const [query, setQuery] = useState('');
+  const q = query.trim().toLowerCase();
+  const matches = (i: Item) =>
+    !q || `${i.title} ${i.doc} ${i.payload.kind}`.toLowerCase().includes(q);
+  const groups = CATEGORIES.map((c) => ({
+    ...c,
+    items: kindCards
+      .filter((k) => k.category === c.id)
+      .filter(
+        (k) => insideComponent || (k.kind !== 'component-input' && k.kind !== 'component-output'),
+      )
+      .map((k): Item => ({ key: k.kind, title: k.title, doc: k.doc, payload: { kind: k.kind } }))
+      .filter(matches),
+  }));
+  const instances: Item[] = components
+    .map((name) => ({
+      key: `component:${name}`,
+      title: name,
+      doc: `An instance of component "${name}" (shares its weights).`,
+      payload: { kind: 'component', params: { component: name } },
+      color: componentColor(name),
+    }))
+    .filter(matches);
+  const all = [
+    ...groups,
+    { id: 'components', label: 'This document’s components', items: instances },
+  ];
+  return (
+    <aside className="palette" aria-label="Node palette">
+      <input
+        className="palette-search"
+        type="search"
+        placeholder="Search nodes…"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        aria-label="Search nodes"
+      />
+      <div className="palette-groups">
+        {all
+          .filter((g) => g.items.length)
+          .map((g) => (
+            <section key={g.id} className={`palette-group cat-${g.id}`}>
+              <h3>{g.label}</h3>
+              {g.items.map((item) => (
+                <div
+                  key={item.key}
+                  className="palette-item"
+                  draggable
+                  onDragStart={(e) => startDrag(e, item.payload)}
+                  title={item.doc}
+                  data-kind={item.key}
+                >
+                  <span
+                    className="palette-dot"
+                    style={item.color ? { background: item.color } : undefined}
+                  />
+                  <span className="palette-title">{item.title}</span>
+                  <span className="palette-doc">{item.doc}</span>
+                </div>
+              ))}
+            </section>
+          ))}
+        {all.every((g) => !g.items.length) ? (
+          <p className="muted">No node matches “{query}”.</p>
+        ) : null}
+      </div>
+    </aside>
+  );
+}

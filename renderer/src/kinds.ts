@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { Category } from '../../engine/graph/node-kind.ts';
+import { findKind, nodeKinds } from '../../engine/graph/nodes/index.ts';
+
+/** Palette order and labels; kinds come from the engine's registry, never a second list. */
+export const CATEGORIES: { id: Category; label: string }[] = [
+  { id: 'inputs', label: 'Inputs' },
+  { id: 'embeddings', label: 'Embeddings' },
+  { id: 'attention', label: 'Attention' },
+  { id: 'mixing', label: 'FFN & mixing' },
+  { id: 'normalization', label: 'Normalization' },
+  { id: 'structure', label: 'Structure' },
+  { id: 'heads', label: 'Heads' },
+];
+
+export interface KindCard {
+  kind: string;
+  title: string;
+  doc: string;
+  category: Category;
+}
+
+export const kindCards: KindCard[] = nodeKinds.map((k) => ({
+  kind: k.kind,
+  title: k.title,
+  doc: k.doc,
+  category: k.category,
+}));
+
+/** One inspector field, read from the kind's zod schema through JSON Schema. */
+export interface ParamField {
+  key: string;
+  type: 'number' | 'integer' | 'boolean' | 'string' | 'enum' | 'json';
+  required: boolean;
+  help: string;
+  default?: unknown;
+  options?: string[];
+}
+
+interface JsonSchemaProp {
+  type?: string;
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+}
+
+const fieldCache = new Map<string, ParamField[]>();
+
+export function paramFields(kindName: string): ParamField[] {
+  const cached = fieldCache.get(kindName);
+  if (cached) return cached;
+  const kind = findKind(kindName);
+  if (!kind) return [];
+  const schema = z.toJSONSchema(kind.params, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchemaProp>;
+    required?: string[];
+  };
+  const required = new Set(schema.required ?? []);
+  const fields = Object.entries(schema.properties ?? {}).map(([key, p]): ParamField => {
+    const type: ParamField['type'] = p.enum
+      ? 'enum'
+      : p.type === 'integer' || p.type === 'number' || p.type === 'boolean' || p.type === 'string'
+        ? p.type
+        : 'json';
+    return {
+      key,
+      type,
+      required: required.has(key),
+      help: p.description ?? '',
+      default: p.default,
+      options: p.enum?.map(String),
+    };
+  });
+  fieldCache.set(kindName, fields);
+  return fields;
+}
+
+/** Usual dims for required sizes of a new node, when the document defines them. */
+const SUGGESTED_DIMS: Record<string, string[]> = {
+  width: ['D'],
+  heads: ['H'],
+  vocab: ['V'],
+  maxLength: ['T', 'L'],
+};
+
+/** Parameters of a freshly dropped node: required sizes bound to the document's dims. */
+export function initialParams(
+  kindName: string,
+  dims: Record<string, number>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const f of paramFields(kindName)) {
+    if (!f.required || (f.type !== 'integer' && f.type !== 'number')) continue;
+    const dim = SUGGESTED_DIMS[f.key]?.find((d) => d in dims);
+    if (dim) params[f.key] = dim;
+  }
+  return { ...params, ...extra };
+}
+
+/** Resolve a numeric parameter that may name a dim (`"D"`) to its number. */
+export function resolveNumber(value: unknown, dims: Record<string, number>): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && Object.hasOwn(dims, value)) return dims[value];
+  return undefined;
+}

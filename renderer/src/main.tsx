@@ -1,0 +1,17 @@
+import '@xyflow/react/dist/style.css';
+import './styles.css';
+import { ReactFlowProvider } from '@xyflow/react';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createClient } from './api-client.ts';
+import { App } from './app.tsx';
+
+const client = createClient();
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <ReactFlowProvider>
+      <App client={client} />
+    </ReactFlowProvider>
+  </StrictMode>,
+);

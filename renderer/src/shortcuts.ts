@@ -1,0 +1,98 @@
+import { useEffect } from 'react';
+import type { MenuCommand } from '../../engine/service/api.ts';
+
+/** What a key or menu item can ask the app to do. */
+export type Command = MenuCommand | 'copy' | 'paste' | 'back';
+
+interface Binding {
+  key: string;
+  mod?: boolean;
+  shift?: boolean;
+  /** Also while a text field has focus (save and open never edit text). */
+  always?: boolean;
+  command: Command;
+}
+
+/** The one keymap: the handler below and the help overlay both read it. */
+export const BINDINGS: Binding[] = [
+  { key: 'z', mod: true, command: 'undo' },
+  { key: 'y', mod: true, command: 'redo' },
+  { key: 'z', mod: true, shift: true, command: 'redo' },
+  { key: 'd', mod: true, command: 'duplicate' },
+  { key: 'c', mod: true, command: 'copy' },
+  { key: 'v', mod: true, command: 'paste' },
+  { key: 'a', mod: true, command: 'selectAll' },
+  { key: 'n', mod: true, command: 'new' },
+  { key: 's', mod: true, always: true, command: 'save' },
+  { key: 's', mod: true, shift: true, always: true, command: 'saveAs' },
+  { key: 'o', mod: true, always: true, command: 'open' },
+  { key: 'f', command: 'fitView' },
+  { key: 'l', command: 'autoLayout' },
+  { key: '?', command: 'help' },
+  { key: 'escape', command: 'back' },
+];
+
+const WHAT: Record<Command, string> = {
+  undo: 'Undo',
+  redo: 'Redo',
+  duplicate: 'Duplicate the selection',
+  copy: 'Copy the selection',
+  paste: 'Paste (also into another document)',
+  selectAll: 'Select all',
+  new: 'New document',
+  save: 'Save',
+  saveAs: 'Save as',
+  open: 'Open',
+  fitView: 'Fit the graph in view',
+  autoLayout: 'Auto-layout',
+  help: 'This help',
+  back: 'Back to the enclosing graph',
+  templates: 'Templates',
+};
+
+function label(b: Binding): string {
+  const key = b.key === 'escape' ? 'Escape' : b.key.toUpperCase();
+  return `${b.mod ? 'Ctrl+' : ''}${b.shift ? 'Shift+' : ''}${key}`;
+}
+
+/** Rows for the help overlay: keys grouped by what they do, plus the pointer gestures. */
+export function shortcutRows(): [string, string][] {
+  const byCommand = new Map<Command, string[]>();
+  for (const b of BINDINGS)
+    byCommand.set(b.command, [...(byCommand.get(b.command) ?? []), label(b)]);
+  return [
+    ...[...byCommand].map(([c, keys]): [string, string] => [keys.join(' / '), WHAT[c]]),
+    ['Delete / Backspace', 'Delete the selection'],
+    ['Shift+click, Shift+drag', 'Select several nodes'],
+    ['Double-click', 'Open a component or recursion body'],
+  ];
+}
+
+export function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return (
+    !!el &&
+    (el.tagName === 'INPUT' ||
+      el.tagName === 'TEXTAREA' ||
+      el.tagName === 'SELECT' ||
+      el.isContentEditable)
+  );
+}
+
+/** Global keyboard shortcuts; quiet while a dialog is open or (mostly) while typing. */
+export function useShortcuts(run: (c: Command) => void, paused: boolean): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      const b = BINDINGS.find(
+        (x) => x.key === key && !!x.mod === mod && (x.key === '?' || !!x.shift === e.shiftKey),
+      );
+      if (!b || (!b.always && (paused || isTyping(e.target)))) return;
+      e.preventDefault();
+      run(b.command);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [run, paused]);
+}
