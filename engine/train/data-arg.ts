@@ -6,6 +6,7 @@ import type { TrainConfigInput } from './config.ts';
 /**
  * `--data` accepts a JSON data spec, a text file path, or a shorthand with optional fields:
  * `sudoku4`, `sudoku9`, `maze`, `copy`, `reverse`, `sort`, `addition`, `brown`, `brown-bpe`,
+ * `brown-mlm` (masked-token prediction),
  * e.g. `copy:length=8,symbols=5`. Text sources default their sequence length to the graph's
  * `T` so the two fit.
  */
@@ -20,6 +21,7 @@ const SHORTHANDS: Record<string, Record<string, unknown>> = {
   addition: { type: 'addition' },
   brown: { type: 'corpus', name: 'brown' },
   'brown-bpe': { type: 'corpus', name: 'brown', tokenizer: 'bpe' },
+  'brown-mlm': { type: 'mlm', base: { type: 'corpus', name: 'brown' } },
 };
 
 /** What a document's `meta.task` trains on when no --data is given. */
@@ -27,6 +29,7 @@ const TASK_DATA: Record<string, string> = {
   'sudoku-4x4': 'sudoku4',
   'sudoku-9x9': 'sudoku9',
   'causal-lm': 'brown',
+  'masked-lm': 'brown-mlm',
   maze: 'maze',
 };
 
@@ -72,6 +75,10 @@ export function parseDataArg(arg: string | undefined, doc: GraphDocument): DataS
     }
   }
   const T = doc.dims?.T;
+  const base = spec.base as Record<string, unknown> | undefined;
+  if (spec.type === 'mlm' && base && base.length === undefined && typeof T === 'number') {
+    spec.base = { ...base, length: T };
+  }
   if (
     (spec.type === 'text' || spec.type === 'corpus') &&
     spec.length === undefined &&
