@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,6 +222,7 @@ async function main() {
         note: `${r.stepMs.toFixed(1)} ms/step (median), loss ${r.firstLoss.toFixed(6)} → ${r.lastLoss.toFixed(4)} in ${r.steps + 2} steps${r.torch ? `, torch ${r.torch}` : ''}`,
       });
     }
+    rmSync(dump, { force: true });
     const bestOf = (prefix: string) =>
       [...best]
         .filter(([k]) => k.startsWith(prefix))
