@@ -25,8 +25,10 @@ namespace {
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 constexpr int kMaxRank = 8;
 
-int32_t* P = nullptr;  // the shared parameter block
-napi_ref P_ref = nullptr;
+// The shared parameter block, one per JS thread: the main thread and a training worker may
+// both load the addon, each with its own block.
+thread_local int32_t* P = nullptr;
+thread_local napi_ref P_ref = nullptr;
 
 struct Args {
   napi_value v[12];
