@@ -7,12 +7,18 @@ import { createWeights, type WeightStore } from '../engine/runtime/weights.ts';
 
 export interface TrainResult {
   steps: number;
+  /** Median step time: robust to other jobs' bursts on a shared machine. */
   stepMs: number;
   tokensPerSec: number;
   firstLoss: number;
   lastLoss: number;
   /** The loss the 11th step computes (after 10 updates): comparable across implementations. */
   loss10?: number;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Deterministic token ids in [0, vocab). */
@@ -77,13 +83,16 @@ export function trainSteps(
   let steps = 0;
   let lastLoss = firstLoss;
   let loss10: number | undefined;
+  const times: number[] = [];
   const t0 = performance.now();
   while (steps < Math.max(opts.minSteps, 9) || performance.now() - t0 < opts.seconds * 1000) {
+    const ts = performance.now();
     lastLoss = step();
+    times.push(performance.now() - ts);
     if (steps === 8) loss10 = lastLoss;
     steps++;
   }
-  const ms = (performance.now() - t0) / steps;
+  const ms = median(times);
   opt.dispose();
   weights.dispose();
   inputs.dispose();
@@ -172,12 +181,15 @@ export function trainSupervised(
   const firstLoss = runBatch();
   let steps = 0;
   let lastLoss = firstLoss;
+  const times: number[] = [];
   const t0 = performance.now();
   while (steps < opts.minSteps || performance.now() - t0 < opts.seconds * 1000) {
+    const ts = performance.now();
     lastLoss = runBatch();
+    times.push(performance.now() - ts);
     steps++;
   }
-  const ms = (performance.now() - t0) / steps;
+  const ms = median(times);
   opt.dispose();
   weights.dispose();
   x.dispose();

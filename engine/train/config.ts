@@ -157,11 +157,11 @@ export const TrainConfig = z.strictObject({
     .default(0)
     .describe("Deep-supervision steps; 0 keeps the graph's N_sup."),
   /**
-   * Compute backend; 'auto' takes the first of tensorflow-gpu → tensorflow → wasm → cpu.
+   * Compute backend; 'auto' takes the first of tensorflow-gpu → tensorflow → native → wasm → cpu.
    * @default 'auto'
    */
   backend: z
-    .enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    .enum(['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'])
     .default('auto')
     .describe('Compute backend, or auto.'),
 });

@@ -13,7 +13,7 @@ export const EVAL_USAGE = `Usage: trm eval [GRAPH] --checkpoint DIR [options]
   --data SPEC          held-out data (default: the data the run trained on)
   --examples N         held-out examples (default: the run's evalExamples)
   --preset NAME        apply one of GRAPH's presets first
-  --backend NAME       tensorflow-gpu, tensorflow, wasm or cpu
+  --backend NAME       tensorflow-gpu, tensorflow, native, wasm or cpu
   --json               print the report as JSON
 GRAPH defaults to the document saved in the checkpoint. Recursive models report accuracy
 after every supervision step: how much each extra step of recursion buys.`;

@@ -19,7 +19,7 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
   --out DIR            run folder for checkpoints (latest.json + step-NNNNNN/)
   --resume DIR         continue a run folder or checkpoint exactly where it stopped
   --preset NAME        apply one of the document's presets first
-  --backend NAME       tensorflow-gpu, tensorflow, wasm or cpu (default: first that loads)`;
+  --backend NAME       tensorflow-gpu, tensorflow, native, wasm or cpu (default: first that loads)`;
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';

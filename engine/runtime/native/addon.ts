@@ -20,6 +20,8 @@ export interface Addon {
   segmentSum(x: F32, ids: I32, out: F32): void;
   slice(x: F32, out: F32): void;
   concat(out: F32, ...xs: F32[]): void;
+  attention(q: F32, k: F32, v: F32, out: F32, probs: F32): void;
+  attentionGrad(q: F32, k: F32, v: F32, probs: F32, dOut: F32, dq: F32, dk: F32, dv: F32): void;
   select(cond: Uint8Array, a: F32, b: F32, out: F32): void;
   addN(out: F32, ...xs: F32[]): void;
   gelu(x: F32, out: F32, approximate: number): void;

@@ -92,6 +92,38 @@ export function fusedRmsNorm(x: Tensor, scale: Tensor | undefined, epsilon: numb
   return (f as (a: Tensor, b: Tensor) => Tensor)(x, scale);
 }
 
+/**
+ * Fused multi-head attention on packed heads (q, k, v [B, T, H·Dh], the same number of query
+ * and key/value heads, T = S), scaled by 1/√Dh, optionally causal. One native pass each way.
+ */
+export function fusedAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  heads: number,
+  causal: boolean,
+): Tensor {
+  const attrs = { heads, causal };
+  const f = customGrad((qi: Tensor, ki: Tensor, vi: Tensor, save: tf.GradSaveFunc) => {
+    const [y, probs] = tf
+      .engine()
+      .runKernel('TrmAttention', { q: qi, k: ki, v: vi }, attrs) as Tensor[];
+    save([qi, ki, vi, probs!]);
+    return {
+      value: y!,
+      gradFunc: (dy: Tensor, s: Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(
+            'TrmAttentionGrad',
+            { q: s[0]!, k: s[1]!, v: s[2]!, probs: s[3]!, dy },
+            attrs,
+          ) as Tensor[],
+    };
+  });
+  return (f as (a: Tensor, b: Tensor, c: Tensor) => Tensor)(q, k, v);
+}
+
 /** Whether the fused ops above can run now (the native backend is active). */
 export function fusedAvailable(): boolean {
   return onNative();

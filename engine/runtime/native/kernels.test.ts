@@ -1,12 +1,14 @@
 // Parity of every native kernel with tfjs's stock CPU kernel: values and gradients on random
 // inputs, within float tolerance. Skipped (with the reason) when the addon is not built.
 import { describe, it, before } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { fusedGelu, fusedRmsNorm, NATIVE_BACKEND, registerNativeBackend } from './index.ts';
 import { registerGradients } from './tfjs-gradients.ts';
+import { attention } from '../ops/fused.ts';
 
 await registerGradients();
 
@@ -301,6 +303,16 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
     );
   });
 
+  it('fused attention equals the composed attention (causal and not)', async () => {
+    for (const causal of [true, false]) {
+      await parity(
+        `attention causal=${causal}`,
+        [{ shape: [2, 5, 12] }, { shape: [2, 5, 12] }, { shape: [2, 5, 12] }],
+        (q, k, v) => attention(q, k!, v!, 3, 3, causal),
+      );
+    }
+  });
+
   it('recycled buffers never change a value read out earlier or a live view', async () => {
     await tf.setBackend(NATIVE_BACKEND);
     const a = tf.exp(tf.tensor(rand([1000], 5)));
@@ -315,5 +327,29 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
     close(read as Float32Array, copy, 'read-out array');
     close(h!.dataSync() as Float32Array, hCopy, 'split view');
     h!.dispose();
+  });
+
+  it('runs in a worker thread while the main thread uses it too', async () => {
+    // Training runs in a worker (engine/train/session.ts): the addon must load there next to
+    // the main thread's copy (each thread has its own shape block), with correct results.
+    const entry = new URL('./worker-check.ts', import.meta.url).href;
+    const api = import.meta.resolve('tsx/esm/api');
+    const w = new Worker(
+      `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`,
+      { eval: true },
+    );
+    const fromWorker = new Promise<number>((resolve, reject) => {
+      w.on('message', resolve);
+      w.on('error', reject);
+    });
+    await tf.setBackend(NATIVE_BACKEND);
+    let s = 0;
+    for (let i = 0; i < 300; i++) {
+      s += tf.tidy(() => tf.sum(tf.matMul(tf.ones([16, 8]), tf.ones([8, 4]))).dataSync()[0]!);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(s, 300 * 16 * 4 * 8);
+    assert.equal(await fromWorker, 300 * 64 * 16 * 32);
+    await w.terminate();
   });
 });

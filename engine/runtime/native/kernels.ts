@@ -340,6 +340,37 @@ export function nativeKernels(addon: Addon, stock: (name: string) => KernelFunc)
     return ds ? [out(b, s, dx), out(b, [cols], ds)] : [out(b, s, dx)];
   };
 
+  // q, k, v [B, T, H·Dh] → [out [B, T, H·Dh], probs [B, H, T, T]] (probs kept for the gradient).
+  kernels.TrmAttention = ({ inputs, backend: b, attrs }) => {
+    const { q, k, v } = inputs as Record<string, TensorInfo>;
+    const [B, T, W] = q!.shape as [number, number, number];
+    const H = attrs!.heads as number;
+    P.set([B, T, H, W / H, attrs!.causal ? 1 : 0]);
+    const o = b.alloc(B * T * W);
+    const probs = b.alloc(B * H * T * T);
+    addon.attention(vals(b, q!), vals(b, k!), vals(b, v!), o, probs);
+    return [out(b, q!.shape, o), out(b, [B, H, T, T], probs)];
+  };
+
+  kernels.TrmAttentionGrad = ({ inputs, backend: b, attrs }) => {
+    const { q, k, v, probs, dy } = inputs as Record<string, TensorInfo>;
+    const [B, T, W] = q!.shape as [number, number, number];
+    const H = attrs!.heads as number;
+    P.set([B, T, H, W / H]);
+    const [dq, dk, dv] = [b.alloc(B * T * W), b.alloc(B * T * W), b.alloc(B * T * W)];
+    addon.attentionGrad(
+      vals(b, q!),
+      vals(b, k!),
+      vals(b, v!),
+      vals(b, probs!),
+      vals(b, dy!),
+      dq,
+      dk,
+      dv,
+    );
+    return [out(b, q!.shape, dq), out(b, q!.shape, dk), out(b, q!.shape, dv)];
+  };
+
   return Object.entries(kernels).map(([kernelName, impl]) => {
     const fallback = kernelName.startsWith('Trm') ? undefined : stock(kernelName);
     const kernelFunc = ((ctx: Ctx) =>

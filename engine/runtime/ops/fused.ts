@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAvailable, fusedGelu, fusedRmsNorm } from '../native/index.ts';
+import { fusedAttention, fusedAvailable, fusedGelu, fusedRmsNorm } from '../native/index.ts';
 import { batchMatMul } from './primitives.ts';
 
 /**
@@ -51,6 +51,9 @@ export function attention(
   }
   if (kb !== b || vb !== b || vs !== s || vw !== kw) {
     throw new Error(`Attention inputs disagree: q [${q.shape}], k [${k.shape}], v [${v.shape}].`);
+  }
+  if (fusedAvailable() && group === 1 && s === t) {
+    return fusedAttention(q, k, v, qHeads, causal); // one native pass each way
   }
   // Grouped heads without copying K/V: [B, Hq, T, Dh] viewed as [B·Hkv, g·T, Dh].
   const qh = tf.reshape(tf.transpose(tf.reshape(q, [b, t, qHeads, dh]), [0, 2, 1, 3]), [

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "math.h"
 
@@ -24,8 +25,10 @@ namespace {
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 constexpr int kMaxRank = 8;
 
-int32_t* P = nullptr;  // the shared parameter block
-napi_ref P_ref = nullptr;
+// The shared parameter block, one per JS thread: the main thread and a training worker may
+// both load the addon, each with its own block.
+thread_local int32_t* P = nullptr;
+thread_local napi_ref P_ref = nullptr;
 
 struct Args {
   napi_value v[12];
@@ -623,6 +626,89 @@ napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fused multi-head attention on packed heads: q, k, v, out are [B, T, H·Dh]; probs [B, H, T, T].
+// Per (b, h) the head is a strided [T, Dh] block (leading dimension H·Dh), so no transposes.
+
+// attention(q, k, v, out, probs): P = [B, T, H, Dh, causal]
+napi_value Attention(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  const float* Q = arr<float>(env, a.v[0]);
+  const float* K = arr<float>(env, a.v[1]);
+  const float* V = arr<float>(env, a.v[2]);
+  float* O = arr<float>(env, a.v[3]);
+  float* PR = arr<float>(env, a.v[4]);
+  const int B = P[0], T = P[1], H = P[2], Dh = P[3], causal = P[4];
+  const int ld = H * Dh;
+  const float scale = 1.f / __builtin_sqrtf(static_cast<float>(Dh));
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++) {
+      const int64_t off = int64_t(b) * T * ld + int64_t(h) * Dh;
+      float* S = PR + (int64_t(b) * H + h) * T * T;
+      cblas_sgemm(kRowMajor, kNoTrans, kTrans, T, T, Dh, scale, Q + off, ld, K + off, ld, 0.f, S,
+                  T);
+      for (int i = 0; i < T; i++) {
+        float* row = S + int64_t(i) * T;
+        const int n = causal ? i + 1 : T;
+        float m = row[0];
+        for (int j = 1; j < n; j++) m = row[j] > m ? row[j] : m;
+        for (int j = 0; j < n; j++) row[j] = fast_exp(row[j] - m);
+        float sum = 0;
+        for (int j = 0; j < n; j++) sum += row[j];
+        const float inv = 1.f / sum;
+        for (int j = 0; j < n; j++) row[j] *= inv;
+        for (int j = n; j < T; j++) row[j] = 0.f;
+      }
+      cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, T, Dh, T, 1.f, S, T, V + off, ld, 0.f, O + off,
+                  ld);
+    }
+  return undef(env);
+}
+
+// attentionGrad(q, k, v, probs, dOut, dq, dk, dv): P = [B, T, H, Dh]
+napi_value AttentionGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  const float* Q = arr<float>(env, a.v[0]);
+  const float* K = arr<float>(env, a.v[1]);
+  const float* V = arr<float>(env, a.v[2]);
+  const float* PR = arr<float>(env, a.v[3]);
+  const float* DO = arr<float>(env, a.v[4]);
+  float* DQ = arr<float>(env, a.v[5]);
+  float* DK = arr<float>(env, a.v[6]);
+  float* DV = arr<float>(env, a.v[7]);
+  const int B = P[0], T = P[1], H = P[2], Dh = P[3];
+  const int ld = H * Dh;
+  const float scale = 1.f / __builtin_sqrtf(static_cast<float>(Dh));
+  static thread_local std::vector<float> dP;
+  dP.resize(size_t(T) * T);
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++) {
+      const int64_t off = int64_t(b) * T * ld + int64_t(h) * Dh;
+      const float* S = PR + (int64_t(b) * H + h) * T * T;
+      // dV = Pᵀ·dO ; dP = dO·Vᵀ
+      cblas_sgemm(kRowMajor, kTrans, kNoTrans, T, Dh, T, 1.f, S, T, DO + off, ld, 0.f, DV + off,
+                  ld);
+      cblas_sgemm(kRowMajor, kNoTrans, kTrans, T, T, Dh, 1.f, DO + off, ld, V + off, ld, 0.f,
+                  dP.data(), T);
+      // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale (masked entries have P = 0).
+      for (int i = 0; i < T; i++) {
+        const float* p = S + int64_t(i) * T;
+        float* d = dP.data() + int64_t(i) * T;
+        float dot = 0;
+        for (int j = 0; j < T; j++) dot += d[j] * p[j];
+        for (int j = 0; j < T; j++) d[j] = p[j] * (d[j] - dot) * scale;
+      }
+      // dQ = dS·K ; dK = dSᵀ·Q
+      cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, T, Dh, T, 1.f, dP.data(), T, K + off, ld, 0.f,
+                  DQ + off, ld);
+      cblas_sgemm(kRowMajor, kTrans, kNoTrans, T, Dh, T, 1.f, dP.data(), T, Q + off, ld, 0.f,
+                  DK + off, ld);
+    }
+  return undef(env);
+}
+
 napi_value ModuleInit(napi_env env, napi_value exports) {
   struct {
     const char* name;
@@ -632,7 +718,8 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
              {"transpose", Transpose}, {"gather", Gather}, {"segmentSum", SegmentSum},
              {"slice", Slice},       {"select", Select},   {"addN", AddN},
              {"gelu", Gelu},         {"geluGrad", GeluGrad}, {"rmsNorm", RmsNorm},
-             {"rmsNormGrad", RmsNormGrad}, {"setThreads", SetThreads}, {"concat", Concat}};
+             {"rmsNormGrad", RmsNormGrad}, {"setThreads", SetThreads}, {"concat", Concat},
+             {"attention", Attention}, {"attentionGrad", AttentionGrad}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
