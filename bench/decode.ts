@@ -3,7 +3,8 @@
  * (new tokens per second at batch 1) of a template with its initial weights, through
  * onnxruntime per precision (fp32, int8, int4), next to the tfjs executor. Each token
  * recomputes the whole window (prompt + tokens so far, at most the context length); a
- * KV-cache column is printed when a KV-cache adapter exists. Never part of `npm test`.
+ * KV-cache column runs only the new token against cached keys/values (`--mode decode`
+ * export for onnxruntime). Never part of `npm test`. `--template=recursive-lm` works too.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,9 +14,11 @@ import { compile } from '../engine/graph/compile.ts';
 import { parseDocument } from '../engine/graph/parse.ts';
 import { generate, type NextLogits } from '../engine/infer/generate.ts';
 import { contextLengthOf } from '../engine/infer/load.ts';
-import { onnxModelFrom, onnxNextLogits } from '../engine/infer/onnx-model.ts';
+import { toDecodeProgram } from '../engine/graph/decode.ts';
+import { cachedNextLogits } from '../engine/infer/kv-cache.ts';
+import { onnxKvRun, onnxModelFrom, onnxNextLogits } from '../engine/infer/onnx-model.ts';
 import { SamplingConfig } from '../engine/infer/sampling.ts';
-import { tfjsNextLogits } from '../engine/infer/tfjs-model.ts';
+import { tfjsKvRun, tfjsNextLogits } from '../engine/infer/tfjs-model.ts';
 import type { Precision } from '../engine/onnx/emit.ts';
 import { exportModel } from '../engine/onnx-runtime/export-model.ts';
 import { createSession } from '../engine/onnx-runtime/verify.ts';
@@ -50,10 +53,17 @@ const program = compile(doc, { mode: 'full' }).program!;
 const weights = createWeights(program, 0);
 const logits = program.outputs.find((o) => o.role === 'logits')!.name;
 const tokens = program.inputs.find((i) => i.role === 'tokens')!.name;
+const decode = toDecodeProgram(program);
 rows.push({
   runtime: `tfjs ${backend.active}`,
   precision: 'fp32',
   recompute: await tokensPerSecond(tfjsNextLogits({ program, weights, tokens, logits })),
+  kv: await tokensPerSecond(
+    cachedNextLogits(
+      tfjsKvRun({ program: decode.program, weights, tokens, logits }, decode.cache),
+      decode.cache,
+    ),
+  ),
 });
 weights.dispose();
 for (const precision of ['fp32', 'int8', 'int4'] as Precision[]) {
@@ -64,12 +74,21 @@ for (const precision of ['fp32', 'int8', 'int4'] as Precision[]) {
     heldOut: { batch: 1, length: 8 },
   });
   const m = onnxModelFrom(await createSession(bytes), await onnxMetadata(bytes));
-  rows.push({
-    runtime: 'onnxruntime',
-    precision,
-    recompute: await tokensPerSecond(onnxNextLogits(m, tokens, logits)),
-  });
+  const recompute = await tokensPerSecond(onnxNextLogits(m, tokens, logits));
   await m.session.release();
+  const dec = await exportModel({
+    doc,
+    precision,
+    mode: 'decode',
+    latencyRuns: 0,
+    heldOut: { batch: 1, length: 8 },
+  });
+  const k = onnxModelFrom(await createSession(dec.bytes), await onnxMetadata(dec.bytes));
+  const kv = await tokensPerSecond(
+    cachedNextLogits(onnxKvRun(k, tokens, logits, decode.cache), decode.cache),
+  );
+  await k.session.release();
+  rows.push({ runtime: 'onnxruntime', precision, recompute, kv });
 }
 console.log(
   `${name}: greedy decode, batch 1, prompt ${prompt.length}, ${TOKENS} new tokens, context ${context}`,

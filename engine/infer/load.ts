@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { compile } from '../graph/compile.ts';
+import { toDecodeProgram } from '../graph/decode.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TextTokenizer } from '../data/text-tokenizer.ts';
@@ -86,19 +87,27 @@ async function loadOnnxModel(path: string): Promise<LoadedModel> {
   const { documentFrom } = await import('../train/model.ts');
   const doc = documentFrom(JSON.parse(meta['trm.graph']));
   const mode = meta['trm.mode'] === 'step' ? 'step' : 'full';
-  const program = compile(doc, { mode }).program;
-  if (!program) throw new Error(`The graph stored in ${path} no longer compiles.`);
+  const compiled = compile(doc, { mode }).program;
+  if (!compiled) throw new Error(`The graph stored in ${path} no longer compiles.`);
+  const decode = meta['trm.mode'] === 'decode' ? toDecodeProgram(compiled) : undefined;
+  const program = decode?.program ?? compiled;
   const r = roles(program);
   const { createSession } = await import('../onnx-runtime/verify.ts');
-  const { onnxModelFrom, onnxNextLogits, onnxStepModel } = await import('./onnx-model.ts');
+  const { onnxModelFrom, onnxNextLogits, onnxStepModel, onnxKvRun } =
+    await import('./onnx-model.ts');
   const m = onnxModelFrom(await createSession(bytes), meta);
+  const { cachedNextLogits } = await import('./kv-cache.ts');
+  const kv = (reuse: boolean) =>
+    cachedNextLogits(onnxKvRun(m, r.tokens, r.logits, decode!.cache), decode!.cache, reuse);
   return {
     kind: 'onnx',
     doc,
     program,
     contextLength: contextLengthOf(doc),
     ...(r.fixedLength ? { fixedLength: r.fixedLength } : {}),
-    next: () => onnxNextLogits(m, r.tokens, r.logits),
+    // A decode export always takes past inputs: without the cache it runs them empty.
+    next: () => (decode ? kv(false) : onnxNextLogits(m, r.tokens, r.logits)),
+    ...(decode ? { cachedNext: () => kv(true) } : {}),
     stepModel: () => onnxStepModel(m, r.tokens, r.logits, r.halt, r.classes) as StepModel<unknown>,
     tokenizer: async () => {
       if (meta['trm.tokenizer'])
@@ -115,7 +124,7 @@ async function loadOnnxModel(path: string): Promise<LoadedModel> {
 async function loadCheckpointModel(path: string): Promise<LoadedModel> {
   const { loadTrainedModel } = await import('../train/load-model.ts');
   const model = await loadTrainedModel(path);
-  const { tfjsNextLogits, tfjsStepModel } = await import('./tfjs-model.ts');
+  const { tfjsNextLogits, tfjsStepModel, tfjsKvRun } = await import('./tfjs-model.ts');
   const program = model.trainable.program;
   const r = roles(program);
   const { documentFrom } = await import('../train/model.ts');
@@ -124,6 +133,11 @@ async function loadCheckpointModel(path: string): Promise<LoadedModel> {
   disposeCheckpoint(saved);
   const doc = documentFrom(saved.meta.document);
   const pm = { program, weights: model.weights, tokens: r.tokens, logits: r.logits };
+  const decode =
+    program.supervision || !program.ops.some((o) => o.op === 'Attention' && o.causal)
+      ? undefined
+      : toDecodeProgram(program);
+  const { cachedNextLogits } = await import('./kv-cache.ts');
   return {
     kind: 'checkpoint',
     doc,
@@ -131,6 +145,15 @@ async function loadCheckpointModel(path: string): Promise<LoadedModel> {
     contextLength: contextLengthOf(doc),
     ...(r.fixedLength ? { fixedLength: r.fixedLength } : {}),
     next: () => tfjsNextLogits(pm),
+    ...(decode
+      ? {
+          cachedNext: () =>
+            cachedNextLogits(
+              tfjsKvRun({ ...pm, program: decode.program }, decode.cache),
+              decode.cache,
+            ),
+        }
+      : {}),
     stepModel: () =>
       tfjsStepModel({
         ...pm,

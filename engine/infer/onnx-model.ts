@@ -1,5 +1,7 @@
 import ort from 'onnxruntime-node';
+import type { KvEntry } from '../graph/decode.ts';
 import type { NextLogits } from './generate.ts';
+import type { KvRun } from './kv-cache.ts';
 import type { StepModel } from './solve.ts';
 import { lastPositions, padBatch } from './tfjs-model.ts';
 
@@ -97,5 +99,33 @@ export function onnxStepModel(
         state: sup.state.map((s) => r[s.next]!),
       };
     },
+  };
+}
+
+/** onnxruntime running a KV-cache export (`--kv`): past inputs in, present outputs out. */
+export function onnxKvRun(
+  m: OnnxModel,
+  tokens: string,
+  logits: string,
+  cache: readonly KvEntry[],
+): KvRun {
+  const input = m.onnxName(tokens);
+  const output = m.onnxName(logits);
+  const pastNames = cache.flatMap((e) => [e.pastKey, e.pastValue]).map(m.onnxName);
+  const present = cache.flatMap((e) => [e.presentKey, e.presentValue]).map(m.onnxName);
+  return async (data, batch, length, past, p) => {
+    const feeds: Record<string, ort.Tensor> = {
+      [input]: new ort.Tensor('int32', data, [batch, length]),
+    };
+    pastNames.forEach((name, i) => {
+      feeds[name] = new ort.Tensor('float32', past[i]!, [batch, p, cache[i >> 1]!.width]);
+    });
+    const r = await m.session.run(feeds, [output, ...present]);
+    const t = r[output]!;
+    return {
+      logits: t.data as Float32Array,
+      vocab: t.dims[t.dims.length - 1] as number,
+      present: present.map((n) => r[n]!.data as Float32Array),
+    };
   };
 }

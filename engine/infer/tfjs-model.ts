@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { IrProgram } from '../graph/ir.ts';
 import { runProgram } from '../runtime/executor.ts';
 import type { WeightStore } from '../runtime/weights.ts';
+import type { KvEntry } from '../graph/decode.ts';
 import type { NextLogits } from './generate.ts';
+import type { KvRun } from './kv-cache.ts';
 import type { StepModel } from './solve.ts';
 
 /**
@@ -96,5 +98,33 @@ export function tfjsStepModel(
       return Promise.resolve({ logits, halt, state: sup.state.map((s) => r[s.output]!) });
     },
     dispose: (state) => tf.dispose(state),
+  };
+}
+
+/** The tfjs executor running a KV-cache program (`toDecodeProgram`). */
+export function tfjsKvRun(m: ProgramModel, cache: readonly KvEntry[]): KvRun {
+  const present = cache.flatMap((e) => [e.presentKey, e.presentValue]);
+  const pastNames = cache.flatMap((e) => [e.pastKey, e.pastValue]);
+  return (tokens, batch, length, past, p) => {
+    const outs = tf.tidy(() => {
+      const feeds: Record<string, tf.Tensor> = {
+        [m.tokens]: tf.tensor2d(tokens, [batch, length], 'int32'),
+      };
+      pastNames.forEach((name, i) => {
+        const w = cache[i >> 1]!.width;
+        feeds[name] = tf.tensor3d(past[i]!, [batch, p, w]);
+      });
+      const r = runProgram(m.program, m.weights, feeds, [m.logits, ...present]);
+      return [m.logits, ...present].map((n) => r[n]!);
+    });
+    const logits = outs[0]!;
+    const vocab = logits.shape[logits.shape.length - 1] as number;
+    const result = {
+      logits: logits.dataSync() as Float32Array,
+      vocab,
+      present: outs.slice(1).map((t) => t.dataSync() as Float32Array),
+    };
+    tf.dispose(outs);
+    return Promise.resolve(result);
   };
 }
