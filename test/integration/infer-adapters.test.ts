@@ -52,6 +52,7 @@ describe('generation and solving adapters (tfjs and onnxruntime agree)', () => {
   const gptFile = join(dir, 'gpt.onnx');
   const bareFile = join(dir, 'bare.onnx');
   const stepFile = join(dir, 'sudoku.onnx');
+  const decodeFile = join(dir, 'gpt-decode.onnx');
   before(async () => {
     await selectBackend('cpu');
     const tokenizer = { type: 'char', unknownId: 0, vocab: VOCAB };
@@ -61,6 +62,15 @@ describe('generation and solving adapters (tfjs and onnxruntime agree)', () => {
       out: gptFile,
       latencyRuns: 0,
       heldOut: { batch: 2, length: 8 },
+      metadata: { 'trm.tokenizer': JSON.stringify(tokenizer) },
+    });
+    await exportModel({
+      doc: gpt,
+      precision: 'fp32',
+      mode: 'decode',
+      out: decodeFile,
+      latencyRuns: 0,
+      heldOut: { batch: 1, length: 4 },
       metadata: { 'trm.tokenizer': JSON.stringify(tokenizer) },
     });
     await exportModel({
@@ -162,6 +172,22 @@ describe('generation and solving adapters (tfjs and onnxruntime agree)', () => {
       2,
     );
     assert.match(temp.errors.join(''), /--temperature must be a number/);
+  });
+
+  it('trm generate on a KV-cache export prints what the full export and --no-kv print', async () => {
+    const texts: string[] = [];
+    for (const args of [[gptFile], [decodeFile], [decodeFile, '--no-kv']]) {
+      const c = capture();
+      const code = await main(
+        ['generate', ...args, '--prompt', 'the cat', '--max-tokens', '12'],
+        c.out,
+      );
+      assert.equal(code, 0, c.errors.join('\n'));
+      texts.push(c.written.join(''));
+    }
+    assert.equal([...texts[0]!.trimEnd()].length, 19);
+    assert.equal(texts[1], texts[0]);
+    assert.equal(texts[2], texts[0]);
   });
 
   it('trm solve prints every step and the steps used; rejects a puzzle of the wrong size', async () => {
