@@ -1,6 +1,6 @@
 import type { KvEntry } from '../graph/decode.ts';
 import type { NextLogits } from './generate.ts';
-import { lastPositions, padBatch } from './tfjs-model.ts';
+import { lastPositions, padBatch } from './batch.ts';
 
 /**
  * One call of a KV-cache program: `tokens` [B, T] (the new tokens only), and for every cache

@@ -3,7 +3,7 @@ import type { KvEntry } from '../graph/decode.ts';
 import type { NextLogits } from './generate.ts';
 import type { KvRun } from './kv-cache.ts';
 import type { StepModel } from './solve.ts';
-import { lastPositions, padBatch } from './tfjs-model.ts';
+import { lastPositions, padBatch } from './batch.ts';
 
 /** A loaded ONNX model with its program-name ↔ ONNX-name mapping and metadata. */
 export interface OnnxModel {
