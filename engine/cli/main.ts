@@ -16,13 +16,19 @@ Commands:
   export GRAPH [options]   ONNX model + onnxruntime verification (trm export --help)
   train GRAPH --data SPEC  train with live progress and checkpoints (trm train --help)
   eval [GRAPH] --checkpoint DIR   held-out metrics, accuracy by recursion depth
+  generate MODEL --prompt TEXT    continue a text with an .onnx file or checkpoint
+  solve MODEL --puzzle CELLS      solve a Sudoku step by step with a TRM model
 
 Options:
   --preset NAME            apply one of the document's presets (meta.presets) first
   -h, --help               this text`;
 
-type Out = { log: (s: string) => void; error: (s: string) => void };
-const console_: Out = { log: (s) => console.log(s), error: (s) => console.error(s) };
+type Out = { log: (s: string) => void; error: (s: string) => void; write?: (s: string) => void };
+const console_: Out = {
+  log: (s) => console.log(s),
+  error: (s) => console.error(s),
+  write: (s) => process.stdout.write(s),
+};
 
 /** Load a document from a file, applying a preset; prints diagnostics; undefined on failure. */
 export async function loadDocument(
@@ -69,6 +75,10 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
     return (await import('./commands/train.ts')).trainCommand(argv.slice(1), out);
   if (argv[0] === 'eval')
     return (await import('./commands/eval.ts')).evalCommand(argv.slice(1), out);
+  if (argv[0] === 'generate')
+    return (await import('./commands/generate.ts')).generateCommand(argv.slice(1), out);
+  if (argv[0] === 'solve')
+    return (await import('./commands/solve.ts')).solveCommand(argv.slice(1), out);
   let args;
   try {
     args = parseArgs({

@@ -69,23 +69,46 @@ export type IrOp = OpBase &
         qHeads: number;
         kvHeads: number;
         causal: boolean;
+        /**
+         * Causal mask aligned bottom-right when keys outnumber queries (S > T: query i sees
+         * keys ≤ S − T + i), as ONNX Attention does with a KV cache. Identical when S = T.
+         */
+        bottomRight?: boolean;
       }
-    | { op: 'RotaryEmbedding'; x: string; heads: number; theta: number }
+    | {
+        op: 'RotaryEmbedding';
+        x: string;
+        heads: number;
+        theta: number;
+        /** Positions start at the size of this value's axis 1 (the cached length P). */
+        offsetLike?: string;
+      }
+    /** Concatenation along `axis` (a KV cache's past and new keys/values). */
+    | { op: 'Concat'; inputs: string[]; axis: number }
     | { op: 'SlicePrefix'; x: string; axis: number; length: number }
     /** Slice `x` along `axis` to the size of `like` along `likeAxis` (positions up to T). */
-    | { op: 'SliceLike'; x: string; axis: number; like: string; likeAxis: number }
+    | {
+        op: 'SliceLike';
+        x: string;
+        axis: number;
+        like: string;
+        likeAxis: number;
+        /** Start at the size of this value's axis 1 instead of 0 (positions after a KV cache). */
+        offsetLike?: string;
+      }
     | { op: 'BroadcastLike'; x: string; like: string }
   );
 
 export type IrOpName = IrOp['op'];
 
-export type OutputRole = 'logits' | 'halt' | 'state' | 'hidden';
+export type OutputRole = 'logits' | 'halt' | 'state' | 'hidden' | 'present';
 
 export interface IrInput {
   name: string;
   dtype: DType;
   shape: Dim[];
-  role: 'tokens' | 'state';
+  /** `past`: a KV cache's keys or values of one attention application ([B, P, kvHeads·Dh]). */
+  role: 'tokens' | 'state' | 'past';
 }
 
 export interface IrOutput {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { compile } from '../graph/compile.ts';
+import { toDecodeProgram } from '../graph/decode.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
 import { mulberry32 } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
@@ -16,8 +17,12 @@ export interface ExportRequest {
   doc: GraphDocument;
   precision: Precision;
   opset?: Opset;
-  /** `full`: the fixed-depth model; `step`: one deep-supervision step (state in → state out). */
-  mode?: 'full' | 'step';
+  /**
+   * `full`: the fixed-depth model; `step`: one deep-supervision step (state in → state out);
+   * `decode`: the full model with a KV cache (past keys/values in, present out; opset-17 form,
+   * recursions unrolled so every attention application has its own cache).
+   */
+  mode?: 'full' | 'step' | 'decode';
   /** Trained values by IR name; initial weights (seed 0) when absent. */
   weights?: Map<string, Float32Array>;
   /** Extra metadata_props (tokenizer, vocabulary, training config). */
@@ -144,13 +149,13 @@ async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
  */
 export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const mode = req.mode ?? 'full';
-  const compiled = compile(req.doc, { mode });
+  const compiled = compile(req.doc, { mode: mode === 'step' ? 'step' : 'full' });
   if (!compiled.program) {
     throw new Error(
       `The graph does not compile, so it cannot be exported:\n${compiled.diagnostics.map(formatDiagnostic).join('\n')}`,
     );
   }
-  const program = compiled.program;
+  const program = mode === 'decode' ? toDecodeProgram(compiled.program).program : compiled.program;
   if (mode === 'step' && !program.supervision)
     throw new Error(
       'A step export needs a recursion with deep supervision; this graph has none. Export with --mode full.',
@@ -175,7 +180,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     precision: req.precision,
     producerVersion: req.producerVersion ?? '0.1.0',
     maxPositions: Math.max(...[...tokens.values()].map((t) => t.maxLength), 1),
-    loops: req.loops ?? true,
+    loops: mode === 'decode' ? false : (req.loops ?? true),
     metadata: {
       'trm.graph': JSON.stringify(req.doc),
       'trm.mode': mode,

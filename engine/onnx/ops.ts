@@ -64,19 +64,30 @@ export function emitOp(ctx: EmitContext, op: IrOp): void {
     }
     case 'RMSNormalization':
       return fused ? rmsNorm23(ctx, op) : rmsNorm17(ctx, op);
+    // A KV-cache program (bottom-right mask, position offsets) is emitted in opset-17 form.
     case 'Attention':
-      return fused ? attention23(ctx, op) : attention17(ctx, op);
+      return fused && !op.bottomRight ? attention23(ctx, op) : attention17(ctx, op);
     case 'RotaryEmbedding':
-      return fused ? rotary23(ctx, op) : rotary17(ctx, op);
+      return fused && !op.offsetLike ? rotary23(ctx, op) : rotary17(ctx, op);
     case 'SlicePrefix':
       b.op('Slice', [op.x, b.int64s([0]), b.int64s([op.length]), b.int64s([op.axis])], {}, op.out);
       return;
     case 'SliceLike': {
       // Slice x along `axis` to the run-time size of `like` along `likeAxis`.
       const end = b.op('Shape', [op.like], { start: int(op.likeAxis), end: int(op.likeAxis + 1) });
-      b.op('Slice', [op.x, b.int64s([0]), end, b.int64s([op.axis])], {}, op.out);
+      if (!op.offsetLike) {
+        b.op('Slice', [op.x, b.int64s([0]), end, b.int64s([op.axis])], {}, op.out);
+        return;
+      }
+      // Positions P..P+T−1 after a KV cache of length P.
+      const start = b.op('Shape', [op.offsetLike], { start: int(1), end: int(2) });
+      const stop = b.op('Add', [start, end]);
+      b.op('Slice', [op.x, start, stop, b.int64s([op.axis])], {}, op.out);
       return;
     }
+    case 'Concat':
+      b.op('Concat', op.inputs, { axis: int(op.axis) }, op.out);
+      return;
     case 'BroadcastLike':
       b.op('Expand', [op.x, b.op('Shape', [op.like])], {}, op.out);
       return;

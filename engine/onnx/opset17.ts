@@ -27,8 +27,13 @@ export function rotary17(ctx: EmitContext, op: OpOf<'RotaryEmbedding'>): void {
   const { cos, sin } = ropeTableInits(ctx, dh, op.theta);
   // [P, Dh/2] -> [T, Dh/2] -> [T, 1, Dh/2], broadcast over batch and heads.
   const t = b.op('Shape', [op.x], { start: int(1), end: int(2) });
+  // Positions 0..T−1, or P..P+T−1 after a KV cache of length P.
+  const start = op.offsetLike
+    ? b.op('Shape', [op.offsetLike], { start: int(1), end: int(2) })
+    : b.int64s([0]);
+  const stop = op.offsetLike ? b.op('Add', [start, t]) : t;
   const slice = (table: string) =>
-    b.op('Unsqueeze', [b.op('Slice', [table, b.int64s([0]), t, b.int64s([0])]), b.int64s([1])]);
+    b.op('Unsqueeze', [b.op('Slice', [table, start, stop, b.int64s([0])]), b.int64s([1])]);
   const c = slice(cos);
   const s = slice(sin);
   // [B, T, H*Dh] -> [B, T, H, Dh]; rotate the two halves of each head.
@@ -71,7 +76,17 @@ export function attention17(ctx: EmitContext, op: OpOf<'Attention'>): void {
     const r = b.op('Range', [b.int64s([0], []), t, b.int64s([1], [])]);
     const rows = b.op('Unsqueeze', [r, b.int64s([1])]); // [T, 1]
     const cols = b.op('Unsqueeze', [r, b.int64s([0])]); // [1, T]
-    const future = b.op('Greater', [cols, rows]); // [T, T]
+    let future = b.op('Greater', [cols, rows]); // [T, T]
+    if (op.bottomRight) {
+      // Keys S = P + T: query i sees keys ≤ P + i (aligned bottom-right, as with a KV cache).
+      const s = b.op('Gather', [b.op('Shape', [op.k]), b.int64s([1], [])], { axis: int(0) });
+      const p = b.op('Sub', [s, t]);
+      const keys = b.op('Unsqueeze', [
+        b.op('Range', [b.int64s([0], []), s, b.int64s([1], [])]),
+        b.int64s([0]),
+      ]); // [1, S]
+      future = b.op('Greater', [keys, b.op('Add', [rows, p])]); // [T, S]
+    }
     scores = b.op('Where', [future, b.floats([-Infinity], []), scores]);
   }
   const probs = b.op('Softmax', [scores], { axis: int(-1) });

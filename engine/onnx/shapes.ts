@@ -76,6 +76,16 @@ function inferOp(op: IrOp, get: (v: string) => Dim[]): Dim[] {
     }
     case 'BroadcastLike':
       return broadcast(get(op.x), get(op.like));
+    case 'Concat': {
+      const parts = op.inputs.map(get);
+      const x = [...(parts[0] as Dim[])];
+      const axis = op.axis < 0 ? x.length + op.axis : op.axis;
+      const sizes = parts.map((p) => p[axis] as Dim);
+      x[axis] = sizes.every((d) => typeof d === 'number')
+        ? (sizes as number[]).reduce((a, d) => a + d, 0)
+        : sizes.filter((d) => d !== 0).join('+');
+      return x;
+    }
     case 'Scale':
     case 'Softmax':
     case 'Relu':

@@ -16,6 +16,7 @@ Options:
   --precision P            fp32 | fp16 | int8 | int8-weight | int4 (default fp32)
   --opset N                17 (widest support, default) | 23 (fused norms/attention/RoPE)
   --mode M                 full (fixed-depth model, default) | step (one supervision step)
+                           | decode (language model with a KV cache, for trm generate)
   --out FILE               output path (default: <graph>.<precision>.onnx)
   --tokenizer FILE         embed a tokenizer.json in the model's metadata
   --unroll                 unroll recursions instead of emitting ONNX Loops (larger file,
@@ -109,8 +110,8 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     out.error(`trm export: opset ${v.opset} is not offered. Use 17 or 23.`);
     return 2;
   }
-  if (v.mode !== 'full' && v.mode !== 'step') {
-    out.error(`trm export: unknown mode "${v.mode}". Use full or step.`);
+  if (v.mode !== 'full' && v.mode !== 'step' && v.mode !== 'decode') {
+    out.error(`trm export: unknown mode "${v.mode}". Use full, step or decode.`);
     return 2;
   }
   const doc = await loadDocument(file, v.preset, out);

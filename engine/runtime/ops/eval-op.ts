@@ -40,8 +40,11 @@ export function opInputs(op: IrOp): string[] {
     case 'RMSNormalization':
       return [op.x, ...(op.scale ? [op.scale] : [])];
     case 'SliceLike':
+      return [op.x, op.like, ...(op.offsetLike ? [op.offsetLike] : [])];
     case 'BroadcastLike':
       return [op.x, op.like];
+    case 'Concat':
+      return [...op.inputs];
     case 'Scale':
     case 'Reshape':
     case 'Transpose':
@@ -55,9 +58,10 @@ export function opInputs(op: IrOp): string[] {
     case 'StopGradient':
     case 'Gelu':
     case 'Dropout':
-    case 'RotaryEmbedding':
     case 'SlicePrefix':
       return [op.x];
+    case 'RotaryEmbedding':
+      return [op.x, ...(op.offsetLike ? [op.offsetLike] : [])];
   }
 }
 
@@ -165,15 +169,38 @@ export function evalOp(op: IrOp, get: (name: string) => tf.Tensor, opts: EvalOpt
     case 'RMSNormalization':
       return rmsNormalization(get(op.x), op.scale ? get(op.scale) : undefined, op.epsilon);
     case 'Attention':
-      return attention(get(op.q), get(op.k), get(op.v), op.qHeads, op.kvHeads, op.causal);
+      return attention(
+        get(op.q),
+        get(op.k),
+        get(op.v),
+        op.qHeads,
+        op.kvHeads,
+        op.causal,
+        op.bottomRight,
+      );
     case 'RotaryEmbedding':
-      return rotaryEmbedding(get(op.x), op.heads, op.theta);
+      return rotaryEmbedding(
+        get(op.x),
+        op.heads,
+        op.theta,
+        op.offsetLike ? (get(op.offsetLike).shape[1] as number) : 0,
+      );
+    case 'Concat':
+      return tf.concat(op.inputs.map(get), op.axis);
     case 'SlicePrefix':
       return sliceAxis(get(op.x), op.axis, op.length, 'SlicePrefix');
     case 'SliceLike': {
       const like = get(op.like);
       const ax = op.likeAxis < 0 ? op.likeAxis + like.rank : op.likeAxis;
-      return sliceAxis(get(op.x), op.axis, like.shape[ax] as number, 'SliceLike');
+      const length = like.shape[ax] as number;
+      if (!op.offsetLike) return sliceAxis(get(op.x), op.axis, length, 'SliceLike');
+      // Positions P..P+T−1 after a KV cache of length P.
+      const start = get(op.offsetLike).shape[1] as number;
+      const x = sliceAxis(get(op.x), op.axis, start + length, 'SliceLike');
+      const ax0 = op.axis < 0 ? op.axis + x.rank : op.axis;
+      const begin = x.shape.map((_, i) => (i === ax0 ? start : 0));
+      const size = x.shape.map((d, i) => (i === ax0 ? length : d));
+      return tf.slice(x, begin, size);
     }
     case 'BroadcastLike': {
       const x = get(op.x);

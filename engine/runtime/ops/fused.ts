@@ -16,12 +16,12 @@ function dims3(x: tf.Tensor, what: string): [number, number, number] {
 }
 
 /** Additive causal mask for rows `r = j·T + t` (j = query head within its group), upper-left aligned. */
-function causalMask(group: number, t: number, s: number): tf.Tensor2D {
+function causalMask(group: number, t: number, s: number, shift = 0): tf.Tensor2D {
   const m = new Float32Array(group * t * s);
   for (let j = 0; j < group; j++) {
     for (let i = 0; i < t; i++) {
       const row = (j * t + i) * s;
-      for (let c = i + 1; c < s; c++) m[row + c] = MASKED;
+      for (let c = i + 1 + shift; c < s; c++) m[row + c] = MASKED;
     }
   }
   return tf.tensor2d(m, [group * t, s]);
@@ -38,6 +38,7 @@ export function attention(
   qHeads: number,
   kvHeads: number,
   causal: boolean,
+  bottomRight = false,
 ): tf.Tensor {
   const [b, t, qw] = dims3(q, 'Attention queries');
   const [kb, s, kw] = dims3(k, 'Attention keys');
@@ -74,7 +75,8 @@ export function attention(
     dh,
   ]);
   let scores = batchMatMul(tf.mul(qh, tf.scalar(1 / Math.sqrt(dh))), kt); // [B·Hkv, g·T, S]
-  if (causal) scores = tf.add(scores, causalMask(group, t, s));
+  if (causal)
+    scores = tf.add(scores, causalMask(group, t, s, bottomRight ? Math.max(s - t, 0) : 0));
   const probs = tf.softmax(scores);
   const out = batchMatMul(probs, vh); // [B·Hkv, g·T, Dh]
   // [B, Hq, T, Dh] -> [B, T, Hq, Dh] -> [B, T, Hq·Dh]
@@ -82,13 +84,13 @@ export function attention(
 }
 
 /** cos and sin tables [T, 1, Dh], each half repeated (non-interleaved RoPE). */
-function ropeTables(t: number, dh: number, theta: number): [tf.Tensor, tf.Tensor] {
+function ropeTables(t: number, dh: number, theta: number, offset = 0): [tf.Tensor, tf.Tensor] {
   const half = dh / 2;
   const cos = new Float32Array(t * dh);
   const sin = new Float32Array(t * dh);
   for (let pos = 0; pos < t; pos++) {
     for (let i = 0; i < half; i++) {
-      const angle = pos * Math.pow(theta, (-2 * i) / dh);
+      const angle = (pos + offset) * Math.pow(theta, (-2 * i) / dh);
       cos[pos * dh + i] = cos[pos * dh + i + half] = Math.cos(angle);
       sin[pos * dh + i] = sin[pos * dh + i + half] = Math.sin(angle);
     }
@@ -100,7 +102,13 @@ function ropeTables(t: number, dh: number, theta: number): [tf.Tensor, tf.Tensor
  * ONNX RotaryEmbedding (non-interleaved, positions 0..T-1) on packed heads [B, T, H·Dh]:
  * x·cos + rotate_half(x)·sin with rotate_half([x1, x2]) = [-x2, x1].
  */
-export function rotaryEmbedding(x: tf.Tensor, heads: number, theta: number): tf.Tensor {
+export function rotaryEmbedding(
+  x: tf.Tensor,
+  heads: number,
+  theta: number,
+  /** First position (the KV cache's length). */
+  offset = 0,
+): tf.Tensor {
   const [b, t, w] = dims3(x, 'RotaryEmbedding input');
   const dh = w / heads;
   if (!Number.isInteger(dh) || dh % 2 !== 0) {
@@ -110,7 +118,7 @@ export function rotaryEmbedding(x: tf.Tensor, heads: number, theta: number): tf.
   const xh = tf.reshape(x, [b, t, heads, dh]);
   const [x1, x2] = tf.split(xh, [half, half], 3);
   const rotated = tf.concat([tf.neg(x2 as tf.Tensor), x1 as tf.Tensor], 3);
-  const [cos, sin] = ropeTables(t, dh, theta);
+  const [cos, sin] = ropeTables(t, dh, theta, offset);
   return tf.reshape(tf.add(tf.mul(xh, cos), tf.mul(rotated, sin)), [b, t, w]);
 }
 

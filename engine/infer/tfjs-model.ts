@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { IrProgram } from '../graph/ir.ts';
+import { runProgram } from '../runtime/executor.ts';
+import type { WeightStore } from '../runtime/weights.ts';
+import type { KvEntry } from '../graph/decode.ts';
+import type { NextLogits } from './generate.ts';
+import type { KvRun } from './kv-cache.ts';
+import { lastPositions, padBatch } from './batch.ts';
+import type { StepModel } from './solve.ts';
+
+export interface ProgramModel {
+  program: IrProgram;
+  weights: WeightStore;
+  /** Program input of the tokens and output of the logits. */
+  tokens: string;
+  logits: string;
+}
+
+/** Next-token logits from the tfjs executor (full recompute over the window). */
+export function tfjsNextLogits(m: ProgramModel): NextLogits {
+  return (sequences) => {
+    const { data, length } = padBatch(sequences);
+    const logits = tf.tidy(() => {
+      const tokens = tf.tensor2d(data, [sequences.length, length], 'int32');
+      return runProgram(m.program, m.weights, { [m.tokens]: tokens }, [m.logits])[m.logits]!;
+    });
+    const vocab = logits.shape[logits.shape.length - 1] as number;
+    const all = logits.dataSync() as Float32Array;
+    logits.dispose();
+    return Promise.resolve(lastPositions(all, sequences, length, vocab));
+  };
+}
+
+/**
+ * One deep-supervision step of a `step`-mode program on the tfjs executor. The state is the
+ * carried tensors (kept; `dispose` frees them).
+ */
+export function tfjsStepModel(
+  m: ProgramModel & { halt?: string; supervisionSteps?: number },
+): StepModel<tf.Tensor[]> {
+  const sup = m.program.supervision;
+  if (!sup)
+    throw new Error(
+      'This model has no recursion with deep supervision, so it cannot solve step by step. Use a TRM graph.',
+    );
+  const out = m.program.outputs.find((o) => o.name === m.logits);
+  const classes = out?.shape[out.shape.length - 1];
+  if (typeof classes !== 'number') throw new Error(`The output ${m.logits} has no fixed classes.`);
+  const tokensOf = (puzzle: Int32Array) => tf.tensor2d(puzzle, [1, puzzle.length], 'int32');
+  return {
+    classes,
+    supervisionSteps: m.supervisionSteps ?? sup.steps,
+    init: (puzzle) => {
+      const state = tf.tidy(() => {
+        const r = runProgram(
+          m.program,
+          m.weights,
+          { [m.tokens]: tokensOf(puzzle) },
+          sup.state.map((s) => s.init),
+        );
+        return sup.state.map((s) => r[s.init]!);
+      });
+      return Promise.resolve(state.map((t) => tf.keep(t)));
+    },
+    step: (puzzle, state) => {
+      const fetch = [m.logits, ...(m.halt ? [m.halt] : []), ...sup.state.map((s) => s.output)];
+      const r = tf.tidy(() => {
+        const feeds: Record<string, tf.Tensor> = { [m.tokens]: tokensOf(puzzle) };
+        sup.state.forEach((s, i) => (feeds[s.input] = state[i]!));
+        return runProgram(m.program, m.weights, feeds, fetch);
+      });
+      const logits = r[m.logits]!.dataSync() as Float32Array;
+      const halt = m.halt ? (r[m.halt]!.dataSync()[0] as number) : 0;
+      tf.dispose([r[m.logits]!, ...(m.halt ? [r[m.halt]!] : [])]);
+      return Promise.resolve({ logits, halt, state: sup.state.map((s) => r[s.output]!) });
+    },
+    dispose: (state) => tf.dispose(state),
+  };
+}
+
+/** The tfjs executor running a KV-cache program (`toDecodeProgram`). */
+export function tfjsKvRun(m: ProgramModel, cache: readonly KvEntry[]): KvRun {
+  const present = cache.flatMap((e) => [e.presentKey, e.presentValue]);
+  const pastNames = cache.flatMap((e) => [e.pastKey, e.pastValue]);
+  return (tokens, batch, length, past, p) => {
+    const outs = tf.tidy(() => {
+      const feeds: Record<string, tf.Tensor> = {
+        [m.tokens]: tf.tensor2d(tokens, [batch, length], 'int32'),
+      };
+      pastNames.forEach((name, i) => {
+        const w = cache[i >> 1]!.width;
+        feeds[name] = tf.tensor3d(past[i]!, [batch, p, w]);
+      });
+      const r = runProgram(m.program, m.weights, feeds, [m.logits, ...present]);
+      return [m.logits, ...present].map((n) => r[n]!);
+    });
+    const logits = outs[0]!;
+    const vocab = logits.shape[logits.shape.length - 1] as number;
+    const result = {
+      logits: logits.dataSync() as Float32Array,
+      vocab,
+      present: outs.slice(1).map((t) => t.dataSync() as Float32Array),
+    };
+    tf.dispose(outs);
+    return Promise.resolve(result);
+  };
+}
