@@ -97,7 +97,8 @@ function invalidParams(method: MethodName): fc.Arbitrary<{ why: string; params: 
       })),
     );
     if (!OPTIONAL.has(`${method}.${f}`)) {
-      const { [f]: _gone, ...rest } = base;
+      const rest = { ...base };
+      delete rest[f];
       arbs.push(fc.constant({ why: `${f} missing`, params: rest }));
     }
     if (typeof base[f] === 'string' || base[f] === null) {
