@@ -19,15 +19,16 @@ const NO_PORTS: Ports = { inputs: [], outputs: [] };
 
 /** Ports of a component, derived from its component-input/-output nodes (as the compiler does). */
 export function componentPorts(doc: GraphDocument, name: string): Ports | undefined {
-  const graph = doc.components[name];
+  const graph = Object.hasOwn(doc.components, name) ? doc.components[name] : undefined;
   if (!graph) return undefined;
+  // Typed `any`: a component port carries whatever its body does with it.
   const port = (kind: string) =>
     graph.nodes
       .filter((n) => n.kind === kind)
       .map((n) => ({
-        name: String(n.params.name ?? n.id),
-        doc: `${name}`,
-        type: 'float' as const,
+        name: typeof n.params.name === 'string' ? n.params.name : n.id,
+        doc: `port of component "${name}"`,
+        type: 'any' as const,
       }));
   return { inputs: port('component-input'), outputs: port('component-output') };
 }

@@ -165,7 +165,16 @@ export function App({ client }: { client: ApiClient }) {
         case 'back':
           return dispatch({ type: 'closeGraphs', depth: s.view.length - 1 });
         case 'copy':
-          if (picked.length) writeClipboard(picked, g.edges);
+        case 'cut':
+          if (!picked.length) return;
+          writeClipboard(picked, g.edges);
+          if (command === 'cut') {
+            const ids = picked.map((n) => n.id);
+            dispatch({
+              type: 'edit',
+              edit: { type: 'removeItems', graph: currentGraph(s), nodes: ids, edges: [] },
+            });
+          }
           return;
         case 'duplicate':
         case 'paste': {
@@ -295,7 +304,12 @@ export function App({ client }: { client: ApiClient }) {
       ) : null}
       {dialog?.type === 'saveAs' ? (
         <SaveAsDialog
-          initial={state.doc.name.replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase()}
+          initial={
+            state.doc.name
+              .replace(/[^A-Za-z0-9_-]+/g, '-')
+              .replace(/^-+|-+$/g, '')
+              .toLowerCase() || 'model'
+          }
           workspace={info?.workspace ?? ''}
           onClose={() => setDialog(null)}
           onSave={(p) => void saveAs(p)}

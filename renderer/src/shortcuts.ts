@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { MenuCommand } from '../../engine/service/api.ts';
 
 /** What a key or menu item can ask the app to do. */
-export type Command = MenuCommand | 'copy' | 'paste' | 'back';
+export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back';
 
 interface Binding {
   key: string;
@@ -10,6 +10,11 @@ interface Binding {
   shift?: boolean;
   /** Also while a text field has focus (save and open never edit text). */
   always?: boolean;
+  /**
+   * Arrives as a DOM clipboard event rather than a key press, so Electron's Edit menu
+   * (roles copy/cut/paste) and the keyboard both reach it.
+   */
+  clipboard?: boolean;
   command: Command;
 }
 
@@ -19,8 +24,9 @@ export const BINDINGS: Binding[] = [
   { key: 'y', mod: true, command: 'redo' },
   { key: 'z', mod: true, shift: true, command: 'redo' },
   { key: 'd', mod: true, command: 'duplicate' },
-  { key: 'c', mod: true, command: 'copy' },
-  { key: 'v', mod: true, command: 'paste' },
+  { key: 'c', mod: true, clipboard: true, command: 'copy' },
+  { key: 'x', mod: true, clipboard: true, command: 'cut' },
+  { key: 'v', mod: true, clipboard: true, command: 'paste' },
   { key: 'a', mod: true, command: 'selectAll' },
   { key: 'n', mod: true, command: 'new' },
   { key: 's', mod: true, always: true, command: 'save' },
@@ -37,6 +43,7 @@ const WHAT: Record<Command, string> = {
   redo: 'Redo',
   duplicate: 'Duplicate the selection',
   copy: 'Copy the selection',
+  cut: 'Cut the selection',
   paste: 'Paste (also into another document)',
   selectAll: 'Select all',
   new: 'New document',
@@ -88,11 +95,23 @@ export function useShortcuts(run: (c: Command) => void, paused: boolean): void {
       const b = BINDINGS.find(
         (x) => x.key === key && !!x.mod === mod && (x.key === '?' || !!x.shift === e.shiftKey),
       );
-      if (!b || (!b.always && (paused || isTyping(e.target)))) return;
+      if (!b || b.clipboard || (!b.always && (paused || isTyping(e.target)))) return;
       e.preventDefault();
       run(b.command);
     };
+    const onClipboard = (e: ClipboardEvent) => {
+      if (paused || isTyping(e.target)) return;
+      e.preventDefault();
+      run(e.type as 'copy' | 'cut' | 'paste');
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    for (const type of ['copy', 'cut', 'paste'] as const)
+      document.addEventListener(type, onClipboard);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      for (const type of ['copy', 'cut', 'paste'] as const) {
+        document.removeEventListener(type, onClipboard);
+      }
+    };
   }, [run, paused]);
 }

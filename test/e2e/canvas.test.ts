@@ -202,6 +202,11 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await page.keyboard.press('Control+v');
     await node(page, 'embed_3').waitFor();
     assert.equal(await paramsOf('embed_3'), await paramsOf('embed'));
+    // Cut removes the copy; pasting brings it back under the same free id.
+    await page.keyboard.press('Control+x');
+    await node(page, 'embed_3').waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+v');
+    await node(page, 'embed_3').waitFor();
   });
 
   it('keeps unsaved work through a crash and offers it back', async () => {
@@ -217,6 +222,21 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     await node(again, 'embed_3').waitFor();
     assert.equal(await again.getByTestId('dirty-marker').count(), 1);
     await again.close();
+  });
+
+  it('deletes a selected wire and brings it back with undo', async () => {
+    const { page } = s;
+    const id = 'puzzle.tokens->embed.tokens';
+    const wire = page.getByTestId(`rf__edge-${id}`);
+    await wire.locator('.react-flow__edge-textwrapper').click();
+    await page.keyboard.press('Delete');
+    await wire.waitFor({ state: 'detached' });
+    assert.match(
+      (await node(page, 'embed').getByTestId('node-diagnostic').textContent()) ?? '',
+      /tokens/,
+    );
+    await page.keyboard.press('Control+z');
+    await wire.waitFor();
   });
 
   it('lists the keyboard shortcuts on ?', async () => {

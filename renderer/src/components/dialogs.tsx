@@ -114,7 +114,9 @@ export function OpenDialog(props: {
           onChange={(e) => setPath(e.target.value)}
           placeholder="or type a path…"
         />
-        <button type="submit">Open</button>
+        <button type="submit" className="primary">
+          Open
+        </button>
       </form>
     </Modal>
   );
@@ -129,7 +131,7 @@ export function SaveAsDialog(props: {
   const [name, setName] = useState(props.initial);
   return (
     <Modal title="Save as" onClose={props.onClose}>
-      <p className="muted">Saved in {props.workspace}</p>
+      <p className="muted">Saves to {props.workspace}</p>
       <form
         className="row"
         onSubmit={(e) => {
@@ -144,7 +146,9 @@ export function SaveAsDialog(props: {
           onChange={(e) => setName(e.target.value)}
           aria-label="File name"
         />
-        <button type="submit">Save</button>
+        <button type="submit" className="primary">
+          Save
+        </button>
       </form>
     </Modal>
   );

@@ -82,6 +82,12 @@ describe('engine service', () => {
     // Inside a component: attention 4·D².
     assert.equal(a.graphs.layer?.nodes.attn?.params, 4 * D * D);
     assert.equal(a.graphs.layer?.nodes.attn?.shapes.out, `B×${L}×${D}`);
+    // Component ports take any tensor; the wire's inferred dtype colours it.
+    assert.deepEqual(
+      a.graphs.main?.nodes.supervise?.inputs.map((p) => p.type),
+      ['any', 'any', 'any'],
+    );
+    assert.equal(a.graphs.main?.edges.find((e) => e.from.node === 'puzzle')?.dtype, 'int32');
   });
 
   it('budgets memory per token: activations and KV cache count every step', async () => {
