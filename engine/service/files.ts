@@ -62,7 +62,14 @@ export class FilePolicy {
     }
     const full = resolve(this.workspace, path);
     if (this.picked.has(full)) return full;
-    const real = await realLocation(full);
+    if (/[\0-\x1f]/.test(path)) {
+      throw new ServiceError(
+        'bad-path',
+        `The file name ${JSON.stringify(path)} contains control characters; rename it with letters, digits and spaces only.`,
+      );
+    }
+    // A link inside the workspace that points out counts as where it points.
+    const real = await realpath(full).catch(() => realLocation(full));
     const roots = access === 'write' ? [this.workspace] : [this.workspace, ...this.folders];
     for (const root of roots) {
       const realRoot = await realpath(root).catch(() => resolve(root));
