@@ -91,6 +91,9 @@ function send(event: ServerEvent): void {
   win?.webContents.send(IPC_EVENT, ServerEvent.parse(event));
 }
 
+// Training progress reaches the window; the run itself lives here and survives a reload.
+service.onEvent(send);
+
 const command = (c: MenuCommand) => () => send({ type: 'menu', command: c });
 
 async function buildMenu(): Promise<void> {
