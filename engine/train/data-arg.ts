@@ -31,6 +31,7 @@ const TASK_DATA: Record<string, string> = {
   'causal-lm': 'brown',
   'masked-lm': 'brown-mlm',
   maze: 'maze',
+  'maze-30x30': 'maze:size=30',
 };
 
 function scalar(v: string): unknown {

@@ -89,3 +89,21 @@ describe('presets', () => {
     assert.ok(Math.abs(total / 1e6 - 5.0) < 0.1);
   });
 });
+
+describe('template tasks', () => {
+  it("every preset's task names data whose sequence fits the preset's model", async () => {
+    const { applyPreset, presetNames } = await import('../../engine/graph/presets.ts');
+    const { parseDataArg } = await import('../../engine/train/data-arg.ts');
+    const { createDataSource } = await import('../../engine/data/index.ts');
+    for (const file of ['trm-sudoku.json', 'trm-mlp-sudoku.json']) {
+      const doc = load(`templates/${file}`);
+      for (const name of presetNames(doc)) {
+        const r = applyPreset(doc, name);
+        assert.ok('doc' in r);
+        const source = await createDataSource(parseDataArg(undefined, r.doc), 0);
+        assert.equal(source.length, r.doc.dims.L, `${file} ${name}`);
+        assert.ok(source.vocabSize <= (r.doc.dims.V as number), `${file} ${name}`);
+      }
+    }
+  });
+});
