@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, realpath } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { configFromDocument, parseDataArg } from '../train/data-arg.ts';
 import { z } from 'zod';
@@ -94,6 +94,12 @@ export class RunManager {
           throw new ServiceError(
             'outside-workspace',
             `The data file "${v}" is outside the workspace (${this.workspace}); copy it there and pick it again.`,
+          );
+        }
+        if (!(await stat(full).catch(() => null))?.isFile()) {
+          throw new ServiceError(
+            'no-data-file',
+            `The data file "${v}" does not exist in the workspace (${this.workspace}); put a text file there and type its name.`,
           );
         }
         (value as Record<string, unknown>)[key] = full;

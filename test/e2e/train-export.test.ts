@@ -58,6 +58,15 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
     })) {
       await page.locator(`#train-${key}`).fill(value);
     }
+    // A data file that is not there is refused with a sentence naming the fix.
+    await page.getByRole('radio', { name: 'Text file' }).click();
+    await page.getByLabel('Text file').fill('notes.txt');
+    await page.getByRole('button', { name: /Start training/ }).click();
+    assert.match(
+      (await page.getByTestId('train-error').textContent()) ?? '',
+      /"notes.txt" does not exist in the workspace .*; put a text file there/,
+    );
+    await page.getByRole('radio', { name: 'Built-in corpus' }).click();
     const blank = await lossPixels(page);
     await page.getByRole('button', { name: /Start training/ }).click();
     await page

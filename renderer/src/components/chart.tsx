@@ -55,7 +55,7 @@ export function LiveChart({
       {
         width: Math.max(200, el.clientWidth),
         height: Math.max(100, el.clientHeight - 4),
-        legend: { show: true, live: false },
+        legend: { show: false },
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
         axes: [axis, { ...axis, size: 50, values: (_u, ticks) => ticks.map(tick) }],
@@ -98,7 +98,15 @@ export function LiveChart({
 
   return (
     <figure className="chart" data-testid={testId}>
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        <span>{title}</span>
+        {series.map((s) => (
+          <span key={s.label} className="chart-key">
+            <i style={{ background: s.color }} />
+            {s.label}
+          </span>
+        ))}
+      </figcaption>
       <div className="chart-box" ref={box} />
     </figure>
   );

@@ -157,6 +157,11 @@ describe('training and export through the service', () => {
       }),
     );
     assert.equal(spec.code, 'outside-workspace');
+    const missing = errorOf(
+      await call('train.start', { document: doc, data: 'missing.txt', config }),
+    );
+    assert.equal(missing.code, 'no-data-file');
+    assert.match(missing.message, /"missing.txt" does not exist in the workspace/);
     assert.equal(errorOf(await call('train.stop', { runId: '../etc' })).code, 'bad-params');
     assert.equal(
       errorOf(await call('export.run', { precision: 'int8' })).code,
