@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { ExportReport, Reply, RunSummary, ServerEvent } from '../../../engine/service/api.ts';
@@ -181,5 +182,41 @@ describe('train.options', () => {
     assert.equal(o.config.properties.lr?.description, 'Peak learning rate.');
     assert.deepEqual(Object.keys(o.tasks.copy?.properties ?? {}).sort(), ['length', 'symbols']);
     assert.equal(o.tasks.addition?.properties.digits?.default, 3);
+  });
+});
+
+describe('a bundled host (Electron main.mjs)', () => {
+  it('starts the training worker from the source file it names', async () => {
+    const { build } = await import('esbuild');
+    const { execFileSync } = await import('node:child_process');
+    // Inside the repository, like out/electron, so node_modules resolve the same way.
+    mkdirSync('out', { recursive: true });
+    const dir = mkdtempSync(join('out', 'bundle-'));
+    try {
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        `import { TrainingSession } from '../../engine/train/session.ts';
+const s = new TrainingSession({ document: { version: 1, name: 'x' }, data: { type: 'copy' }, config: { backend: 'cpu' } }, () => undefined);
+console.log(JSON.stringify(await s.done));`,
+      );
+      await build({
+        entryPoints: [join(dir, 'entry.ts')],
+        outfile: join(dir, 'main.mjs'),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        external: ['onnxruntime-node', '@tensorflow/*', 'tokenizers'],
+        logLevel: 'error',
+      });
+      const worker = pathToFileURL(join(process.cwd(), 'engine/train/worker.ts')).href;
+      const out = execFileSync(process.execPath, [join(dir, 'main.mjs')], {
+        env: { ...process.env, TRM_TRAIN_WORKER: worker },
+        encoding: 'utf8',
+      });
+      // The worker ran: it is the trainer that refuses the empty document, not a missing file.
+      assert.match(out, /"status":"failed".*The graph document is invalid/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
