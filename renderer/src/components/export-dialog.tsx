@@ -193,6 +193,18 @@ export function ExportDialog({
             </tbody>
           </table>
         ) : null}
+        {results.some((r) => r.failures.length > 0) ? (
+          <ul className="verify-failures" data-testid="verify-failures">
+            {results.flatMap((r, i) =>
+              r.failures.map((f, j) => (
+                <li key={`${i}-${j}`}>
+                  <strong>{r.precision}:</strong> {f}
+                  {r.trained ? '' : ' (untrained weights: near-tied logits flip easily)'}
+                </li>
+              )),
+            )}
+          </ul>
+        ) : null}
         {latest ? (
           <div className="snippet">
             <div className="snippet-head">
