@@ -25,7 +25,8 @@ export async function bundleElectron(): Promise<void> {
     bundle: true,
     platform: 'node',
     target: 'node22',
-    external: ['electron'],
+    // Native and tensor packages load from node_modules at run time (training and export).
+    external: ['electron', 'onnxruntime-node', '@tensorflow/*', 'tokenizers'],
     logLevel: 'warning',
   };
   await esbuild.build({

@@ -23,6 +23,8 @@ import { createService, type Handlers } from '../engine/service/service.ts';
 
 const ROOT = resolve(process.env.TRM_ROOT ?? join(import.meta.dirname, '../..'));
 const INDEX = join(ROOT, 'renderer/dist/index.html');
+// This file runs bundled (out/electron/main.mjs): tell training where its worker's source is.
+process.env.TRM_TRAIN_WORKER ??= pathToFileURL(join(ROOT, 'engine/train/worker.ts')).href;
 const INDEX_URL = pathToFileURL(INDEX).href;
 const DOCUMENT_FILTER = [{ name: 'TRM graph', extensions: ['trm.json', 'json'] }];
 
@@ -90,6 +92,9 @@ ipcMain.handle(IPC_CALL, async (event, payload: unknown) => {
 function send(event: ServerEvent): void {
   win?.webContents.send(IPC_EVENT, ServerEvent.parse(event));
 }
+
+// Training progress reaches the window; the run itself lives here and survives a reload.
+service.onEvent(send);
 
 const command = (c: MenuCommand) => () => send({ type: 'menu', command: c });
 

@@ -172,16 +172,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       `WARNING: listening on ${host}, which other machines can reach. Anyone with the token can read and write documents in the workspace; prefer 127.0.0.1 with an SSH tunnel.`,
     );
   }
+  const broadcast = (event: ServerEvent) => {
+    const text = JSON.stringify({ event });
+    for (const c of clients) c.send(text);
+  };
+  const unsubscribe = options.service.onEvent(broadcast);
   return {
     url,
     port,
     token,
-    broadcast(event) {
-      const text = JSON.stringify({ event });
-      for (const c of clients) c.send(text);
-    },
+    broadcast,
     close: () =>
       new Promise<void>((ok) => {
+        unsubscribe();
+        void options.service.close();
         for (const c of clients) c.terminate();
         wss.close();
         server.close(() => ok());

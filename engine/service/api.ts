@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { GraphDocument, PortRef } from '../graph/schema.ts';
+import { TrainEvent } from '../train/events.ts';
+
+export { TrainEvent };
 
 /**
  * THE typed API between a UI and the engine. Every host (Electron IPC, the web host's
@@ -114,6 +117,62 @@ export type Recovery = z.infer<typeof Recovery>;
 
 const Empty = z.strictObject({});
 
+/** Run folder names: a timestamp and a random suffix, never a path. */
+export const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/, 'a run id is letters, digits, - and _');
+
+export const RunStatus = z.enum([
+  'starting',
+  'running',
+  'paused',
+  'completed',
+  'stopped',
+  'failed',
+]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** One training run as the runs table and the Train panel show it (`run.json` in its folder). */
+export const RunSummary = z.strictObject({
+  runId: RunId,
+  /** The graph's name when the run started. */
+  name: z.string(),
+  status: RunStatus,
+  startedAt: z.string(),
+  step: z.number().int(),
+  steps: z.number().int(),
+  backend: z.string().nullable(),
+  /** The data as chosen (shorthand, path or JSON spec). */
+  data: z.string(),
+  params: z.number().int().nullable(),
+  lastCheckpoint: z.string().nullable(),
+  /** Why a failed run failed, as a sentence. */
+  message: z.string().nullable(),
+  dir: z.string(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const ExportPrecision = z.enum(['fp32', 'fp16', 'int8', 'int8-weight', 'int4']);
+export type ExportPrecision = z.infer<typeof ExportPrecision>;
+
+/** What `export.run` verified: the ONNX model against the tfjs reference on held-out inputs. */
+export const ExportReport = z.strictObject({
+  path: z.string(),
+  precision: ExportPrecision,
+  mode: z.enum(['full', 'step']),
+  /** Whether trained weights (a run's last checkpoint) were exported. */
+  trained: z.boolean(),
+  ok: z.boolean(),
+  fileBytes: z.number(),
+  maxAbsError: z.number(),
+  top1Agreement: z.number().nullable(),
+  latencyMs: z.strictObject({ batch1: z.number(), batch64: z.number() }).nullable(),
+  failures: z.array(z.string()),
+  /** The tfjs backend that computed the reference outputs. */
+  reference: z.string(),
+});
+export type ExportReport = z.infer<typeof ExportReport>;
+
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, doc: string) {
   return { params, result, doc };
 }
@@ -172,6 +231,55 @@ export const methods = {
   ),
   'document.recover': method(Empty, Recovery.nullable(), 'Unsaved work left by a crash.'),
   'document.discardRecovery': method(Empty, Empty, 'Forget the recovery file.'),
+  'train.options': method(
+    Empty,
+    z.strictObject({
+      /** JSON Schema (zod's toJSONSchema, input side) of the trainer's settings. */
+      config: z.record(z.string(), z.unknown()),
+      /** Generated tasks: shorthand name → JSON Schema of its options. */
+      tasks: z.record(z.string(), z.record(z.string(), z.unknown())),
+      /** Built-in corpora as data shorthands. */
+      corpora: z.array(z.strictObject({ id: z.string(), label: z.string() })),
+    }),
+    'What the Train panel offers: trainer settings and data choices, from the engine schemas.',
+  ),
+  'train.start': method(
+    z.strictObject({
+      document: GraphDocument,
+      /** A shorthand (`brown`, `copy:length=8`), a text file in the workspace, or a data spec. */
+      data: z.union([z.string().min(1).max(4096), z.record(z.string(), z.unknown())]),
+      config: z.record(z.string(), z.unknown()).default({}),
+    }),
+    z.strictObject({ runId: RunId, dir: z.string() }),
+    'Start a training run in the engine process; its events arrive as `train.event`.',
+  ),
+  'train.pause': method(z.strictObject({ runId: RunId }), RunSummary, 'Pause a run.'),
+  'train.resume': method(z.strictObject({ runId: RunId }), RunSummary, 'Resume a paused run.'),
+  'train.stop': method(
+    z.strictObject({ runId: RunId }),
+    RunSummary,
+    'Stop a run after its current step (it writes a checkpoint first).',
+  ),
+  'train.status': method(
+    z.strictObject({ runId: RunId.optional() }),
+    z.strictObject({ run: RunSummary.nullable(), events: z.array(TrainEvent) }),
+    'A run and its events so far (no runId: the latest one still training), to re-attach a window.',
+  ),
+  'runs.list': method(Empty, z.array(RunSummary), 'Every run recorded in the workspace.'),
+  'export.run': method(
+    z
+      .strictObject({
+        runId: RunId.optional(),
+        document: GraphDocument.optional(),
+        precision: ExportPrecision,
+        mode: z.enum(['full', 'step']).default('full'),
+      })
+      .refine((p) => (p.runId === undefined) !== (p.document === undefined), {
+        message: 'give either a runId (its trained weights) or a document (initial weights)',
+      }),
+    ExportReport,
+    'Export ONNX at a precision and verify it against the tfjs reference.',
+  ),
 } as const;
 
 export type Methods = typeof methods;
@@ -202,6 +310,7 @@ export type MenuCommand = z.infer<typeof MenuCommand>;
 export const ServerEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('menu'), command: MenuCommand }),
   z.strictObject({ type: z.literal('open-recent'), path: FilePath }),
+  z.strictObject({ type: z.literal('train.event'), runId: RunId, event: TrainEvent }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 

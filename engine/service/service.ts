@@ -12,10 +12,13 @@ import {
   type ParsedParams,
   type Reply,
   type Result,
+  type ServerEvent,
   type TemplateCard,
 } from './api.ts';
 import { ServiceError } from './errors.ts';
+import { exportRun } from './export-run.ts';
 import { FilePolicy, writeAtomic } from './files.ts';
+import { RunManager, trainOptions } from './runs.ts';
 
 export { ServiceError } from './errors.ts';
 
@@ -39,6 +42,10 @@ export interface Service {
   dispatch(raw: unknown, handlers?: Handlers): Promise<Reply>;
   /** Add a path to the recent list (hosts call it after their own dialogs). */
   remember(path: string): Promise<void>;
+  /** Events the service pushes (training progress); hosts forward them on their event channel. */
+  onEvent(listener: (event: ServerEvent) => void): () => void;
+  /** Stop every training worker (host shutdown). */
+  close(): Promise<void>;
 }
 
 const MAX_RECENT = 10;
@@ -51,6 +58,10 @@ export function createService(options: ServiceOptions): Service {
   const policy = new FilePolicy(resolve(options.workspace), [resolve(options.templatesDir)]);
   const recoveryFile = join(options.stateDir, 'recovery.json');
   const recentFile = join(options.stateDir, 'recent.json');
+  const listeners = new Set<(event: ServerEvent) => void>();
+  const runs = new RunManager(policy.workspace, (event) => {
+    for (const l of listeners) l(event);
+  });
 
   async function readRecent(): Promise<string[]> {
     try {
@@ -174,6 +185,14 @@ export function createService(options: ServiceOptions): Service {
       await rm(recoveryFile, { force: true });
       return {};
     },
+    'train.options': async () => trainOptions(),
+    'train.start': async (params) => runs.start(params),
+    'train.pause': async ({ runId }) => runs.control(runId, 'pause'),
+    'train.resume': async ({ runId }) => runs.control(runId, 'resume'),
+    'train.stop': async ({ runId }) => runs.control(runId, 'stop'),
+    'train.status': async ({ runId }) => runs.status(runId),
+    'runs.list': async () => runs.list(),
+    'export.run': async (params) => exportRun(params, runs, policy.workspace),
   };
 
   async function dispatch(raw: unknown, use: Handlers = handlers): Promise<Reply> {
@@ -195,7 +214,17 @@ export function createService(options: ServiceOptions): Service {
     return call(request.data.id, request.data.method, request.data.params, use);
   }
 
-  return { handlers, policy, dispatch, remember };
+  return {
+    handlers,
+    policy,
+    dispatch,
+    remember,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => runs.shutdown(),
+  };
 }
 
 async function call(id: number, method: MethodName, raw: unknown, use: Handlers): Promise<Reply> {

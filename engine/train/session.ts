@@ -6,8 +6,12 @@ import { TrainEvent, type TrainCommand, type TrainRequest } from './events.ts';
  * before `--import tsx` hooks apply ("Unknown file extension .ts"), so a one-line bootstrap
  * registers tsx in the thread first and then imports the entry.
  */
-const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); })`;
+function bootstrap(): string {
+  // A bundled host (Electron's main.mjs) is not next to worker.ts; it names the file instead.
+  const worker = process.env.TRM_TRAIN_WORKER ?? new URL('./worker.ts', import.meta.url).href;
+  return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); })`;
+}
 
 export type SessionOutcome =
   | { status: 'completed' | 'stopped'; step: number; lastCheckpoint?: string }
@@ -23,7 +27,7 @@ export class TrainingSession {
   private readonly worker: Worker;
 
   constructor(request: TrainRequest, onEvent: (e: TrainEvent) => void) {
-    this.worker = new Worker(bootstrap, { eval: true });
+    this.worker = new Worker(bootstrap(), { eval: true });
     this.done = new Promise<SessionOutcome>((resolve) => {
       let outcome: SessionOutcome | undefined;
       let lastStep = 0;

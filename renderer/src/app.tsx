@@ -2,7 +2,13 @@ import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
 import { analyzeDocument } from '../../engine/service/analyze.ts';
-import type { Recovery, Result, TemplateCard } from '../../engine/service/api.ts';
+import type {
+  ExportReport,
+  Recovery,
+  Result,
+  RunSummary,
+  TemplateCard,
+} from '../../engine/service/api.ts';
 import type { ApiClient } from './api-client.ts';
 import {
   HelpOverlay,
@@ -11,10 +17,12 @@ import {
   SaveAsDialog,
   TemplateGallery,
 } from './components/dialogs.tsx';
+import { ExportDialog } from './components/export-dialog.tsx';
 import { GraphCanvas } from './components/graph-canvas.tsx';
 import { Header } from './components/header.tsx';
 import { Inspector } from './components/inspector.tsx';
 import { Palette } from './components/palette.tsx';
+import { TrainPanel } from './components/train-panel.tsx';
 import { useToast, useUnsavedWorkGuard } from './hooks.ts';
 import { autoLayout, layoutCrowded } from './layout.ts';
 import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
@@ -34,6 +42,7 @@ type Dialog =
   | { type: 'open'; listing: Result<'document.list'> }
   | { type: 'saveAs' }
   | { type: 'help' }
+  | { type: 'export' }
   | null;
 
 export function App({ client }: { client: ApiClient }) {
@@ -42,6 +51,10 @@ export function App({ client }: { client: ApiClient }) {
   const [templates, setTemplates] = useState<TemplateCard[]>([]);
   const [recovery, setRecovery] = useState<Recovery | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
+  const [trainOpen, setTrainOpen] = useState(false);
+  const [trainRun, setTrainRun] = useState<RunSummary | null>(null);
+  const [exports, setExports] = useState<ExportReport[]>([]);
+  const showTrain = useCallback(() => setTrainOpen(true), []);
   const rf = useReactFlow();
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -190,7 +203,11 @@ export function App({ client }: { client: ApiClient }) {
   );
 
   useEffect(
-    () => client.onEvent((e) => (e.type === 'menu' ? run(e.command) : void openPath(e.path))),
+    () =>
+      client.onEvent((e) => {
+        if (e.type === 'menu') run(e.command);
+        else if (e.type === 'open-recent') void openPath(e.path);
+      }),
     [client, run, openPath],
   );
 
@@ -209,7 +226,18 @@ export function App({ client }: { client: ApiClient }) {
         canUndo={state.past.length > 0}
         canRedo={state.future.length > 0}
         run={run}
-      />
+      >
+        <span className="sep" />
+        <button
+          className={trainOpen ? 'on' : ''}
+          onClick={() => setTrainOpen((o) => !o)}
+          aria-pressed={trainOpen}
+          data-testid="toggle-train"
+        >
+          Train
+        </button>
+        <button onClick={() => setDialog({ type: 'export' })}>Export</button>
+      </Header>
       {recovery ? (
         <RecoveryBanner
           recovery={recovery}
@@ -281,6 +309,26 @@ export function App({ client }: { client: ApiClient }) {
           }}
         />
       </main>
+      {/* Kept mounted while hidden: its charts and the run's events survive closing it. */}
+      <div className={trainOpen ? 'train-dock' : 'train-dock hidden'}>
+        <TrainPanel
+          client={client}
+          doc={state.doc}
+          onRun={setTrainRun}
+          onExport={() => setDialog({ type: 'export' })}
+          onActive={showTrain}
+        />
+      </div>
+      {dialog?.type === 'export' ? (
+        <ExportDialog
+          client={client}
+          doc={state.doc}
+          run={trainRun}
+          results={exports}
+          onResult={(r) => setExports((x) => [...x, r])}
+          onClose={() => setDialog(null)}
+        />
+      ) : null}
       {dialog?.type === 'templates' ? (
         <TemplateGallery
           templates={templates}

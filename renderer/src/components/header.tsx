@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Analysis } from '../../../engine/service/api.ts';
 import { formatBytes, formatCount } from '../format.ts';
 
@@ -12,10 +13,21 @@ export interface HeaderProps {
     command:
       'new' | 'open' | 'save' | 'saveAs' | 'templates' | 'undo' | 'redo' | 'autoLayout' | 'help',
   ) => void;
+  /** Extra toolbar buttons (the Train panel toggle). */
+  children?: ReactNode;
 }
 
 /** Title, file commands and the budget meter: parameters vs budget, FLOPs, sizes. */
-export function Header({ name, path, dirty, analysis, canUndo, canRedo, run }: HeaderProps) {
+export function Header({
+  name,
+  path,
+  dirty,
+  analysis,
+  canUndo,
+  canRedo,
+  run,
+  children,
+}: HeaderProps) {
   const t = analysis.totals;
   const share = Math.min(1, t.params / t.budget);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
@@ -71,6 +83,7 @@ export function Header({ name, path, dirty, analysis, canUndo, canRedo, run }: H
         <button onClick={() => run('help')} title="Shortcuts (?)" aria-label="Help">
           ?
         </button>
+        {children}
       </nav>
       <div className="budget" data-testid="budget-meter">
         <div

@@ -1,0 +1,88 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseDocument } from '../graph/parse.ts';
+import type { GraphDocument } from '../graph/schema.ts';
+import type { ExportReport, ParsedParams } from './api.ts';
+import { ServiceError } from './errors.ts';
+import type { RunManager } from './runs.ts';
+
+function safeName(name: string): string {
+  return name.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+}
+
+/**
+ * `export.run`: a run's graph with its last checkpoint's weights (or a document with its
+ * initial weights) to ONNX, verified against tfjs. Files go to the run's `exports/` folder,
+ * or `<workspace>/exports/` for a document.
+ */
+export async function exportRun(
+  params: ParsedParams<'export.run'>,
+  runs: RunManager,
+  workspace: string,
+): Promise<ExportReport> {
+  const { precision, mode } = params;
+  let doc: GraphDocument;
+  let weights: Map<string, Float32Array> | undefined;
+  const metadata: Record<string, string> = {};
+  let folder: string;
+  if (params.runId !== undefined) {
+    const parsed = parseDocument(JSON.stringify(await runs.graphOf(params.runId)));
+    if (!parsed.ok) {
+      throw new ServiceError('bad-document', `Run ${params.runId} has a damaged graph snapshot.`);
+    }
+    doc = parsed.doc;
+    folder = join(runs.runDir(params.runId), 'exports');
+    const { readCheckpointWeights } = await import('../onnx-runtime/checkpoint.ts');
+    try {
+      const ckpt = await readCheckpointWeights(join(runs.runDir(params.runId), 'checkpoints'));
+      weights = ckpt.values;
+      if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
+      if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
+    } catch {
+      throw new ServiceError(
+        'no-checkpoint',
+        `Run ${params.runId} has no checkpoint yet; stop it (which writes one) or wait for the first checkpoint, then export.`,
+      );
+    }
+  } else {
+    doc = params.document!;
+    folder = join(workspace, 'exports');
+  }
+  const out = join(
+    folder,
+    `${safeName(doc.name)}.${precision}${mode === 'step' ? '.step' : ''}.onnx`,
+  );
+  await mkdir(folder, { recursive: true });
+  const { selectBackend } = await import('../runtime/backend.ts');
+  const backend = await selectBackend();
+  const { exportModel } = await import('../onnx-runtime/export-model.ts');
+  let report;
+  try {
+    ({ report } = await exportModel({
+      doc,
+      precision,
+      mode,
+      out,
+      metadata,
+      ...(weights ? { weights } : {}),
+    }));
+  } catch (e) {
+    throw new ServiceError(
+      'export-failed',
+      `The ${precision} export failed: ${(e as Error).message.replace(/\.$/, '')}. Try another precision, or fix the graph and export again.`,
+    );
+  }
+  return {
+    path: out,
+    precision,
+    mode,
+    trained: weights !== undefined,
+    ok: report.ok,
+    fileBytes: report.fileBytes,
+    maxAbsError: report.maxAbsError,
+    top1Agreement: report.top1Agreement ?? null,
+    latencyMs: report.latencyMs ?? null,
+    failures: report.failures,
+    reference: backend.active,
+  };
+}

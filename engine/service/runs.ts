@@ -1,0 +1,306 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { configFromDocument, parseDataArg } from '../train/data-arg.ts';
+import { z } from 'zod';
+import { AdditionSpec, MazeSpec, SequenceTaskSpec, SudokuSpec } from '../data/spec.ts';
+import { parseTrainConfig, TrainConfig } from '../train/config.ts';
+import type { TrainEvent } from '../train/events.ts';
+import { TrainingSession } from '../train/session.ts';
+import { RunSummary, type ParsedParams, type ServerEvent } from './api.ts';
+import { ServiceError } from './errors.ts';
+import { writeAtomic } from './files.ts';
+
+/**
+ * Training runs owned by the service process (Electron main / web host), not the window:
+ * a reloaded window asks `train.status` and re-attaches. Each run is a folder
+ * `<workspace>/runs/<runId>/` holding the graph snapshot, the config and data spec, the
+ * metrics as JSON lines, checkpoints and exports.
+ */
+
+interface LiveRun {
+  summary: RunSummary;
+  session: TrainingSession;
+  events: TrainEvent[];
+}
+
+/** Step events kept in memory per run for a re-attaching window (older ones stay on disk). */
+const MAX_EVENTS = 20_000;
+
+/** Trainer settings and data options as JSON Schema: the Train panel builds its form from them. */
+export function trainOptions() {
+  const json = (schema: z.ZodType) =>
+    z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const optionsOf = (schema: z.ZodObject) =>
+    json(schema.omit({ type: true, validationSize: true } as never));
+  return {
+    config: json(TrainConfig),
+    tasks: {
+      copy: optionsOf(SequenceTaskSpec),
+      reverse: optionsOf(SequenceTaskSpec),
+      sort: optionsOf(SequenceTaskSpec),
+      addition: optionsOf(AdditionSpec),
+      sudoku: optionsOf(SudokuSpec),
+      maze: optionsOf(MazeSpec),
+    },
+    corpora: [
+      { id: 'brown', label: 'Brown corpus (characters)' },
+      { id: 'brown-bpe', label: 'Brown corpus (BPE tokens)' },
+      { id: 'brown-mlm', label: 'Brown corpus (masked tokens)' },
+    ],
+  };
+}
+
+function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+function inside(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+export class RunManager {
+  private readonly live = new Map<string, LiveRun>();
+  private latest: string | null = null;
+
+  constructor(
+    private readonly workspace: string,
+    private readonly emit: (event: ServerEvent) => void,
+  ) {}
+
+  get runsDir(): string {
+    return join(this.workspace, 'runs');
+  }
+
+  runDir(runId: string): string {
+    return join(this.runsDir, runId);
+  }
+
+  /** A data file must lie in the workspace, like documents (no reading /etc/passwd as text). */
+  private async confineData(value: unknown): Promise<void> {
+    if (Array.isArray(value)) {
+      for (const v of value) await this.confineData(v);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'path' && typeof v === 'string') {
+        const full = resolve(this.workspace, v);
+        const real = await realpath(full).catch(() => full);
+        const root = await realpath(this.workspace).catch(() => this.workspace);
+        if (!inside(root, real)) {
+          throw new ServiceError(
+            'outside-workspace',
+            `The data file "${v}" is outside the workspace (${this.workspace}); copy it there and pick it again.`,
+          );
+        }
+        if (!(await stat(full).catch(() => null))?.isFile()) {
+          throw new ServiceError(
+            'no-data-file',
+            `The data file "${v}" does not exist in the workspace (${this.workspace}); put a text file there and type its name.`,
+          );
+        }
+        (value as Record<string, unknown>)[key] = full;
+      } else {
+        await this.confineData(v);
+      }
+    }
+  }
+
+  async start({ document, data, config }: ParsedParams<'train.start'>) {
+    let spec: unknown;
+    if (typeof data === 'string') {
+      const text = data.trim();
+      const isSpec = text.startsWith('{');
+      // A bare file name is resolved in the workspace before the shorthand parser sees it.
+      const looksLikeFile = !isSpec && /[./\\]/.test(text.split(':')[0] ?? '');
+      try {
+        spec = looksLikeFile ? { type: 'text', path: text } : parseDataArg(text, document);
+      } catch (e) {
+        throw new ServiceError('bad-data', (e as Error).message.replace(/--data/g, 'The data'));
+      }
+    } else {
+      spec = structuredClone(data);
+    }
+    await this.confineData(spec);
+    if (typeof spec === 'object' && spec !== null) {
+      const s = spec as Record<string, unknown>;
+      const T = document.dims?.T;
+      if (
+        (s.type === 'text' || s.type === 'corpus') &&
+        s.length === undefined &&
+        typeof T === 'number'
+      )
+        s.length = T;
+    }
+    const merged = { ...configFromDocument(document), ...config };
+    try {
+      parseTrainConfig(merged);
+    } catch (e) {
+      throw new ServiceError('bad-config', (e as Error).message);
+    }
+    const runId = newRunId();
+    const dir = this.runDir(runId);
+    await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    await writeAtomic(join(dir, 'graph.json'), `${JSON.stringify(document, null, 2)}\n`);
+    await writeAtomic(
+      join(dir, 'config.json'),
+      `${JSON.stringify({ config: merged, data: spec }, null, 2)}\n`,
+    );
+    const summary: RunSummary = {
+      runId,
+      name: document.name,
+      status: 'starting',
+      startedAt: new Date().toISOString(),
+      step: 0,
+      steps: parseTrainConfig(merged).steps,
+      backend: null,
+      data: typeof data === 'string' ? data : JSON.stringify(data),
+      params: null,
+      lastCheckpoint: null,
+      message: null,
+      dir,
+    };
+    await this.saveSummary(summary);
+    const metricsFile = join(dir, 'metrics.jsonl');
+    let writes = Promise.resolve();
+    const run: LiveRun = {
+      summary,
+      events: [],
+      session: new TrainingSession(
+        { document, data: spec, config: merged, outDir: join(dir, 'checkpoints') },
+        (e) => {
+          this.apply(run, e);
+          if (run.events.length >= MAX_EVENTS) run.events.splice(0, run.events.length / 2);
+          run.events.push(e);
+          writes = writes
+            .then(() => appendFile(metricsFile, `${JSON.stringify(e)}\n`))
+            .catch(() => undefined);
+          this.emit({ type: 'train.event', runId, event: e });
+        },
+      ),
+    };
+    this.live.set(runId, run);
+    this.latest = runId;
+    void run.session.done.then(async () => {
+      await writes;
+      if (run.summary.status === 'running' || run.summary.status === 'starting') {
+        run.summary.status = 'failed';
+        run.summary.message ??= 'The training worker ended without saying why; start again.';
+      }
+      await this.saveSummary(run.summary);
+    });
+    return { runId, dir };
+  }
+
+  private apply(run: LiveRun, e: TrainEvent): void {
+    const s = run.summary;
+    switch (e.type) {
+      case 'started':
+        Object.assign(s, {
+          status: 'running',
+          backend: e.backend,
+          params: e.params,
+          steps: e.steps,
+        });
+        void this.saveSummary(s);
+        return;
+      case 'step':
+        s.step = e.metrics.step;
+        return;
+      case 'checkpoint':
+        s.lastCheckpoint = e.path;
+        return;
+      case 'paused':
+        s.status = 'paused';
+        return;
+      case 'resumed':
+        s.status = 'running';
+        return;
+      case 'stopped':
+        Object.assign(s, { status: e.reason, step: e.step });
+        if (e.lastCheckpoint) s.lastCheckpoint = e.lastCheckpoint;
+        return;
+      case 'error':
+        Object.assign(s, { status: 'failed', message: e.message });
+        if (e.lastCheckpoint) s.lastCheckpoint = e.lastCheckpoint;
+        return;
+      case 'eval':
+        return;
+    }
+  }
+
+  private async saveSummary(s: RunSummary): Promise<void> {
+    await writeAtomic(join(s.dir, 'run.json'), `${JSON.stringify(s, null, 2)}\n`);
+  }
+
+  private liveRun(runId: string): LiveRun {
+    const run = this.live.get(runId);
+    if (!run || ['completed', 'stopped', 'failed'].includes(run.summary.status)) {
+      throw new ServiceError(
+        'no-such-run',
+        `Run ${runId} is not training any more; start a new run from the Train panel.`,
+      );
+    }
+    return run;
+  }
+
+  control(runId: string, command: 'pause' | 'resume' | 'stop'): RunSummary {
+    const run = this.liveRun(runId);
+    run.session[command]();
+    return { ...run.summary };
+  }
+
+  /** The run a window should show: the one asked for, else the latest one still training. */
+  status(runId?: string): { run: RunSummary | null; events: TrainEvent[] } {
+    const id = runId ?? this.latest;
+    const run = id ? this.live.get(id) : undefined;
+    if (!run) return { run: null, events: [] };
+    if (runId === undefined && !['starting', 'running', 'paused'].includes(run.summary.status))
+      return { run: null, events: [] };
+    return { run: { ...run.summary }, events: [...run.events] };
+  }
+
+  async list(): Promise<RunSummary[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.runsDir);
+    } catch {
+      return [];
+    }
+    const out: RunSummary[] = [];
+    for (const name of names) {
+      const live = this.live.get(name);
+      if (live) {
+        out.push({ ...live.summary });
+        continue;
+      }
+      try {
+        const parsed = RunSummary.safeParse(
+          JSON.parse(await readFile(join(this.runsDir, name, 'run.json'), 'utf8')),
+        );
+        if (parsed.success) out.push(parsed.data);
+      } catch {
+        // A folder that is not a run (or a damaged one) is left out.
+      }
+    }
+    return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  async graphOf(runId: string): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(join(this.runDir(runId), 'graph.json'), 'utf8'));
+    } catch {
+      throw new ServiceError(
+        'no-such-run',
+        `There is no run ${runId} in ${this.runsDir}; pick one from the runs list.`,
+      );
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    for (const run of this.live.values()) await run.session.terminate();
+  }
+}

@@ -1,0 +1,230 @@
+import { useState } from 'react';
+import type { GraphDocument } from '../../../engine/graph/schema.ts';
+import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/service/api.ts';
+import type { ApiClient } from '../api-client.ts';
+import { formatBytes } from '../format.ts';
+
+const PRECISIONS: { id: ExportPrecision; label: string; note: string }[] = [
+  { id: 'fp32', label: 'fp32', note: 'exact, largest' },
+  { id: 'fp16', label: 'fp16', note: 'half the size' },
+  { id: 'int8', label: 'int8', note: 'weights and activations, ¼ size' },
+  { id: 'int8-weight', label: 'int8 weights', note: 'weight-only, float maths' },
+  { id: 'int4', label: 'int4 weights', note: 'weight-only, smallest' },
+];
+
+export function snippets(path: string): { node: string; python: string } {
+  const p = JSON.stringify(path);
+  return {
+    node: `import * as ort from 'onnxruntime-node';
+
+const session = await ort.InferenceSession.create(${p});
+const ids = new ort.Tensor('int32', Int32Array.from([1, 2, 3, 4]), [1, 4]);
+const out = await session.run({ [session.inputNames[0]]: ids });
+console.log(out[session.outputNames[0]].dims);`,
+    python: `import numpy as np
+import onnxruntime as ort
+
+session = ort.InferenceSession(${p})
+name = session.get_inputs()[0].name
+out = session.run(None, {name: np.array([[1, 2, 3, 4]], dtype=np.int32)})
+print(out[0].shape)`,
+  };
+}
+
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+const ms = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)} ms`);
+
+export function ExportDialog({
+  client,
+  doc,
+  run,
+  results,
+  onResult,
+  onClose,
+}: {
+  client: ApiClient;
+  doc: GraphDocument;
+  run: RunSummary | null;
+  results: ExportReport[];
+  onResult: (r: ExportReport) => void;
+  onClose: () => void;
+}) {
+  const [precision, setPrecision] = useState<ExportPrecision>('int8');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [lang, setLang] = useState<'node' | 'python'>('node');
+  const [copied, setCopied] = useState(false);
+  const trained = run !== null && run.lastCheckpoint !== null;
+  const latest = results.at(-1);
+
+  const go = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onResult(
+        await client.call(
+          'export.run',
+          trained ? { runId: run.runId, precision } : { document: doc, precision },
+        ),
+      );
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const code = latest ? snippets(latest.path)[lang] : '';
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(code);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      setError('The clipboard is not available here; select the snippet and copy it by hand.');
+    }
+  };
+
+  return (
+    <div className="modal-backdrop" onClick={onClose}>
+      <div
+        className="modal wide export-dialog"
+        role="dialog"
+        aria-label="Export ONNX"
+        onClick={(e) => e.stopPropagation()}
+      >
+        <header>
+          <h2>Export ONNX</h2>
+          <button className="close" onClick={onClose} aria-label="Close">
+            ×
+          </button>
+        </header>
+        <p className="muted">
+          {trained
+            ? `Trained weights of run ${run.runId} (step ${run.step}).`
+            : 'Initial weights (no trained run yet): the check still proves the graph exports faithfully.'}{' '}
+          Every export is checked against the tfjs reference on held-out inputs.
+        </p>
+        <div className="precisions" role="radiogroup" aria-label="Precision">
+          {PRECISIONS.map((p) => (
+            <label key={p.id} className={precision === p.id ? 'precision on' : 'precision'}>
+              <input
+                type="radio"
+                name="precision"
+                value={p.id}
+                checked={precision === p.id}
+                onChange={() => setPrecision(p.id)}
+              />
+              <strong>{p.label}</strong>
+              <span className="muted">{p.note}</span>
+            </label>
+          ))}
+        </div>
+        <div className="export-actions">
+          <button className="primary" onClick={() => void go()} disabled={busy}>
+            {busy ? 'Exporting and verifying…' : `Export ${precision}`}
+          </button>
+        </div>
+        {error ? (
+          <div className="train-error" role="alert">
+            {error}
+          </div>
+        ) : null}
+        {results.length > 0 ? (
+          <table className="verify-table" data-testid="verify-table">
+            <thead>
+              <tr>
+                <th />
+                {results.map((r, i) => (
+                  <th key={i}>
+                    {r.precision}
+                    {r.trained ? '' : ' (init)'}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <th>Verdict</th>
+                {results.map((r, i) => (
+                  <td key={i} className={r.ok ? 'pass' : 'fail'} title={r.failures.join(' ')}>
+                    {r.ok ? '✓ pass' : '✗ fail'}
+                  </td>
+                ))}
+              </tr>
+              <tr>
+                <th>Size</th>
+                {results.map((r, i) => (
+                  <td key={i}>{formatBytes(r.fileBytes)}</td>
+                ))}
+              </tr>
+              <tr>
+                <th>Max abs error</th>
+                {results.map((r, i) => (
+                  <td key={i}>{r.maxAbsError.toExponential(2)}</td>
+                ))}
+              </tr>
+              <tr>
+                <th>Top-1 agreement</th>
+                {results.map((r, i) => (
+                  <td key={i}>{pct(r.top1Agreement)}</td>
+                ))}
+              </tr>
+              <tr>
+                <th>Latency, batch 1</th>
+                {results.map((r, i) => (
+                  <td key={i}>{ms(r.latencyMs?.batch1)}</td>
+                ))}
+              </tr>
+              <tr>
+                <th>Latency, batch 64</th>
+                {results.map((r, i) => (
+                  <td key={i}>{ms(r.latencyMs?.batch64)}</td>
+                ))}
+              </tr>
+              <tr>
+                <th>File</th>
+                {results.map((r, i) => (
+                  <td key={i} className="path" title={r.path}>
+                    {r.path.split(/[\\/]/).pop()}
+                  </td>
+                ))}
+              </tr>
+            </tbody>
+          </table>
+        ) : null}
+        {results.some((r) => r.failures.length > 0) ? (
+          <ul className="verify-failures" data-testid="verify-failures">
+            {results.flatMap((r, i) =>
+              r.failures.map((f, j) => (
+                <li key={`${i}-${j}`}>
+                  <strong>{r.precision}:</strong> {f}
+                  {r.trained ? '' : ' (untrained weights: near-tied logits flip easily)'}
+                </li>
+              )),
+            )}
+          </ul>
+        ) : null}
+        {latest ? (
+          <div className="snippet">
+            <div className="snippet-head">
+              <span className="muted">
+                Load {latest.path.split(/[\\/]/).pop()} with onnxruntime in
+              </span>
+              <button className={lang === 'node' ? 'on' : ''} onClick={() => setLang('node')}>
+                Node
+              </button>
+              <button className={lang === 'python' ? 'on' : ''} onClick={() => setLang('python')}>
+                Python
+              </button>
+              <button onClick={() => void copy()} data-testid="copy-snippet">
+                {copied ? 'Copied' : 'Copy'}
+              </button>
+            </div>
+            <pre data-testid="snippet">{code}</pre>
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}

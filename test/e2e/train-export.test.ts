@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { hasChromium, loadTemplate, openApp, SKIP_REASON, until, type Session } from './harness.ts';
+
+/**
+ * Train and export from the app in a real browser: tiny-gpt on the built-in corpus, live
+ * progress and charts, pause / resume, a reload that re-attaches to the run still training
+ * in the engine, stop, then an int8 export with its verification table.
+ */
+describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () => {
+  let s: Session;
+  before(async () => {
+    if (hasChromium) s = await openApp();
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  const stepOf = async (page: Page) => {
+    const text = (await page.getByTestId('progress-step').textContent()) ?? '';
+    return Number(/step (\d+)/.exec(text)?.[1] ?? NaN);
+  };
+  const runStatus = async (page: Page) =>
+    ((await page.getByTestId('run-status').textContent()) ?? '').split(' ')[0];
+  /** Waits until the shown step passes `n`. */
+  const pastStep = async (page: Page, n: number) => {
+    await until(async () => (await stepOf(page)) > n, true, 30_000);
+    const step = await stepOf(page);
+    assert.ok(step > n, `still at step ${step}, expected more than ${n}`);
+    return step;
+  };
+  const lossPixels = (page: Page) =>
+    page
+      .locator('[data-testid="chart-loss"] canvas')
+      .evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+
+  it('trains tiny-gpt on the built-in corpus with live progress and charts', async () => {
+    const { page } = s;
+    await page.locator('[data-template]').first().waitFor();
+    await loadTemplate(page, 'tiny-gpt');
+    await page.getByTestId('toggle-train').click();
+    const panel = page.getByTestId('train-panel');
+    await panel.waitFor();
+    // The trainer's settings come from its schema: defaults as placeholders, help beside them.
+    assert.equal(await page.locator('#train-batch').getAttribute('placeholder'), '32');
+    assert.match((await panel.textContent()) ?? '', /Peak learning rate\./);
+    assert.equal(await page.getByLabel('Corpus').inputValue(), 'brown');
+    for (const [key, value] of Object.entries({
+      batch: '4',
+      steps: '400',
+      evalEvery: '10',
+      evalExamples: '8',
+      checkpointEvery: '0',
+      warmup: '5',
+    })) {
+      await page.locator(`#train-${key}`).fill(value);
+    }
+    // A data file that is not there is refused with a sentence naming the fix.
+    await page.getByRole('radio', { name: 'Text file' }).click();
+    await page.getByLabel('Text file').fill('notes.txt');
+    await page.getByRole('button', { name: /Start training/ }).click();
+    assert.match(
+      (await page.getByTestId('train-error').textContent()) ?? '',
+      /"notes.txt" does not exist in the workspace .*; put a text file there/,
+    );
+    await page.getByRole('radio', { name: 'Built-in corpus' }).click();
+    const blank = await lossPixels(page);
+    await page.getByRole('button', { name: /Start training/ }).click();
+    await page
+      .getByTestId('backend')
+      .filter({ hasText: /CPU|GPU/ })
+      .waitFor({ timeout: 30_000 });
+    assert.match((await page.getByTestId('backend').textContent()) ?? '', /(CPU|GPU) · \w/);
+    const first = await pastStep(page, 3);
+    assert.match((await page.getByTestId('progress-step').textContent()) ?? '', /\/ 400$/);
+    assert.match(
+      (await page.getByTestId('tokens-per-sec').textContent()) ?? '',
+      /^[\d,]+ tokens\/s$/,
+    );
+    assert.match((await page.getByTestId('eta').textContent()) ?? '', /ETA \d/);
+    await pastStep(page, first + 10);
+    assert.notEqual(await lossPixels(page), blank, 'the loss chart drew the curve');
+    mkdirSync('test-results/screenshots', { recursive: true });
+    await page.locator('.train-settings').evaluate((e) => e.scrollTo(0, 0));
+    await page.screenshot({ path: 'test-results/screenshots/train-panel.png' });
+  });
+
+  it('pauses and resumes', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Pause' }).click();
+    assert.equal(await until(() => runStatus(page), 'paused', 10_000), 'paused');
+    const held = await stepOf(page);
+    await page.waitForTimeout(400);
+    assert.equal(await stepOf(page), held, 'no steps while paused');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    assert.equal(await until(() => runStatus(page), 'running', 10_000), 'running');
+    await pastStep(page, held);
+  });
+
+  it('re-attaches to the run after the window reloads', async () => {
+    const { page } = s;
+    const before = await stepOf(page);
+    await page.reload();
+    // The panel opens itself on the run still training in the engine, curves included.
+    await page.getByTestId('train-panel').waitFor();
+    assert.equal(await until(() => runStatus(page), 'running', 10_000), 'running');
+    assert.ok((await stepOf(page)) >= before);
+    await pastStep(page, before + 1);
+    // The designer starts afresh (nothing was edited, so nothing to recover): reopen the model.
+    if (await page.locator('[data-template]').count()) await loadTemplate(page, 'tiny-gpt');
+  });
+
+  it('stops with a checkpoint recorded in the run folder', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Stop' }).click();
+    assert.equal(await until(() => runStatus(page), 'stopped', 20_000), 'stopped');
+    const runs = readdirSync(join(s.workspace, 'runs'));
+    assert.equal(runs.length, 1);
+    const dir = join(s.workspace, 'runs', runs[0]!);
+    const read = () =>
+      JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+        status: string;
+        step: number;
+        lastCheckpoint: string;
+      };
+    // run.json is rewritten once the worker has exited, a moment after the window hears of it.
+    assert.equal(await until(async () => read().status, 'stopped'), 'stopped');
+    const run = read();
+    assert.equal(run.step, await stepOf(page));
+    assert.ok(existsSync(join(run.lastCheckpoint, 'checkpoint.json')));
+    const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8');
+    assert.ok(metrics.includes('"type":"eval"'), 'validation was recorded');
+  });
+
+  it('exports int8 and shows the verification table', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /Trained weights of run/);
+    // fp32 first, then int8: the table sets the exports side by side.
+    await dialog.getByText('exact, largest').click();
+    await dialog.getByRole('button', { name: 'Export fp32' }).click();
+    const table = page.getByTestId('verify-table');
+    await table.waitFor({ timeout: 60_000 });
+    await dialog.getByText('weights and activations').click();
+    await dialog.getByRole('button', { name: 'Export int8' }).click();
+    const heads = table.locator('thead th');
+    assert.equal(await until(() => heads.count(), 3, 60_000), 3);
+    assert.deepEqual(await heads.allTextContents(), ['', 'fp32', 'int8']);
+    const text = (await table.textContent()) ?? '';
+    // fp32 matches the reference; int8 of a barely trained model may miss a threshold, and then
+    // the dialog says which one in a sentence.
+    assert.match(text, /Verdict✓ pass(✓ pass|✗ fail)/);
+    if (text.includes('✗ fail')) {
+      assert.match((await page.getByTestId('verify-failures').textContent()) ?? '', /int8: \w/);
+    }
+    assert.match(text, /Top-1 agreement\d+\.\d%/);
+    assert.match(text, /Latency, batch 1\d+\.\d\d ms/);
+    assert.match(
+      (await page.getByTestId('snippet').textContent()) ?? '',
+      /InferenceSession\.create\(".*\.int8\.onnx"\)/,
+    );
+    const exports = readdirSync(join(s.workspace, 'runs'))
+      .map((r) => join(s.workspace, 'runs', r, 'exports'))
+      .filter(existsSync)
+      .flatMap((d) => readdirSync(d));
+    assert.ok(
+      exports.some((f) => f.endsWith('.int8.onnx')),
+      exports.join(', '),
+    );
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: 'test-results/screenshots/export-verification.png' });
+    assert.deepEqual(s.pageErrors, []);
+  });
+});
