@@ -40,13 +40,33 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'document.autosave': { doc, path: null },
   'document.recover': {},
   'document.discardRecovery': {},
+  'train.options': {},
+  'train.start': { document: doc, data: 'copy', config: {} },
+  'train.pause': { runId: 'run-1' },
+  'train.resume': { runId: 'run-1' },
+  'train.stop': { runId: 'run-1' },
+  'train.status': { runId: 'run-1' },
+  'runs.list': {},
+  'export.run': { runId: 'run-1', precision: 'int8', mode: 'full' },
 };
 for (const m of methodNames) assert.ok(m in valid, `the fuzz does not know ${m} yet`);
 
 /** Fields whose schema is `unknown` (the engine's own parser judges them), not fuzzed here. */
-const OPEN_FIELDS = new Set(['document.validate.doc', 'document.autosave.doc']);
+const OPEN_FIELDS = new Set([
+  'document.validate.doc',
+  'document.autosave.doc',
+  // A shorthand string or any data spec / settings object; the trainer's own schemas judge them.
+  'train.start.data',
+  'train.start.config',
+]);
 /** Fields a payload may leave out. */
-const OPTIONAL = new Set(['document.open.path', 'document.saveAs.path']);
+const OPTIONAL = new Set([
+  'document.open.path',
+  'document.saveAs.path',
+  'train.start.config',
+  'train.status.runId',
+  'export.run.mode',
+]);
 
 const wrongValue = (right: unknown) =>
   fc
