@@ -52,7 +52,14 @@ async function tokensPerSecond(next: NextLogits): Promise<number> {
   return best;
 }
 
-const rows: { runtime: string; precision: string; recompute: number; kv?: number }[] = [];
+const rows: {
+  runtime: string;
+  precision: string;
+  recompute: number;
+  kv?: number;
+  bytes?: number;
+  latency?: { batch1: number; batch64: number };
+}[] = [];
 const backend = await selectBackend(arg('backend', '') || undefined);
 const program = compile(doc, { mode: 'full' }).program!;
 const weights = createWeights(program, 0);
@@ -72,12 +79,8 @@ rows.push({
 });
 weights.dispose();
 for (const precision of ['fp32', 'int8', 'int4'] as Precision[]) {
-  const { bytes } = await exportModel({
-    doc,
-    precision,
-    latencyRuns: 0,
-    heldOut: { batch: 1, length: 8 },
-  });
+  // Full-model latency at batch 1 and 64 over the context length, as verification measures it.
+  const { bytes, report } = await exportModel({ doc, precision, latencyRuns: 10 });
   const m = onnxModelFrom(await createSession(bytes), await onnxMetadata(bytes));
   const recompute = await tokensPerSecond(onnxNextLogits(m, tokens, logits));
   await m.session.release();
@@ -93,15 +96,23 @@ for (const precision of ['fp32', 'int8', 'int4'] as Precision[]) {
     cachedNextLogits(onnxKvRun(k, tokens, logits, decode.cache), decode.cache),
   );
   await k.session.release();
-  rows.push({ runtime: 'onnxruntime', precision, recompute, kv });
+  rows.push({
+    runtime: 'onnxruntime',
+    precision,
+    recompute,
+    kv,
+    bytes: report.fileBytes,
+    latency: report.latencyMs,
+  });
 }
 console.log(
   `${name}: greedy decode (best of runs), batch 1, prompt ${prompt.length}, ${TOKENS} new tokens, context ${context}`,
 );
 console.log(
-  `${'runtime'.padEnd(22)} ${'precision'.padEnd(9)} ${'tokens/s'.padStart(10)} ${'KV tokens/s'.padStart(12)}`,
+  `${'runtime'.padEnd(22)} ${'precision'.padEnd(9)} ${'tokens/s'.padStart(10)} ${'KV tokens/s'.padStart(12)} ${'size KiB'.padStart(9)} ${'ms @B1'.padStart(7)} ${'ms @B64'.padStart(8)}`,
 );
 for (const r of rows)
   console.log(
-    `${r.runtime.padEnd(22)} ${r.precision.padEnd(9)} ${r.recompute.toFixed(1).padStart(10)} ${(r.kv === undefined ? '—' : r.kv.toFixed(1)).padStart(12)}`,
+    `${r.runtime.padEnd(22)} ${r.precision.padEnd(9)} ${r.recompute.toFixed(1).padStart(10)} ${(r.kv === undefined ? '—' : r.kv.toFixed(1)).padStart(12)} ${(r.bytes === undefined ? '—' : (r.bytes / 1024).toFixed(0)).padStart(9)} ${(r.latency?.batch1.toFixed(2) ?? '—').padStart(7)} ${(r.latency?.batch64.toFixed(1) ?? '—').padStart(8)}`,
   );
+console.log(JSON.stringify({ bench: 'decode', template: name, rows }));

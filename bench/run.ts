@@ -258,6 +258,18 @@ async function main() {
     });
   }
 
+  // Export precisions (size, latency, decode with and without the KV cache) and the designer
+  // (validation time, canvas frame time) run in their own processes.
+  if (!process.argv.includes('--train-only')) {
+    for (const script of ['bench/decode.ts', 'test/e2e/canvas-bench.ts']) {
+      console.log(`\n== ${script}`);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, '..', script)], {
+        stdio: 'inherit',
+      });
+      if (r.status !== 0) console.log(`${script} failed (exit ${r.status ?? r.signal}).`);
+    }
+  }
+
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
