@@ -110,7 +110,15 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
     assert.ok((await stepOf(page)) >= before);
     await pastStep(page, before + 1);
     // The designer starts afresh (nothing was edited, so nothing to recover): reopen the model.
-    if (await page.locator('[data-template]').count()) await loadTemplate(page, 'tiny-gpt');
+    // The gallery mounts after the reload settles: wait for it rather than sampling once
+    // (a gallery opening after the check covered the Stop button in CI).
+    const gallery = await page
+      .locator('[data-template]')
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (gallery) await loadTemplate(page, 'tiny-gpt');
   });
 
   it('stops with a checkpoint recorded in the run folder', async () => {
