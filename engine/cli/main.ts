@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { Out } from './command.ts';
 import { compile } from '../graph/compile.ts';
 import { formatDiagnostic, hasErrors } from '../graph/diagnostics.ts';
 import { parseDocument } from '../graph/parse.ts';
@@ -23,7 +24,6 @@ Options:
   --preset NAME            apply one of the document's presets (meta.presets) first
   -h, --help               this text`;
 
-type Out = { log: (s: string) => void; error: (s: string) => void; write?: (s: string) => void };
 const console_: Out = {
   log: (s) => console.log(s),
   error: (s) => console.error(s),

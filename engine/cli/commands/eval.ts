@@ -1,11 +1,9 @@
-import { parseArgs } from 'node:util';
+import { parseCommand, type Out } from '../command.ts';
 import { TrainConfig } from '../../train/config.ts';
 import { parseDataArg } from '../../train/data-arg.ts';
 import { documentFrom } from '../../train/model.ts';
 import { loadDocument } from '../main.ts';
 import { evalLines } from './train.ts';
-
-type Out = { log: (s: string) => void; error: (s: string) => void };
 
 export const EVAL_USAGE = `Usage: trm eval [GRAPH] --checkpoint DIR [options]
 
@@ -19,30 +17,21 @@ GRAPH defaults to the document saved in the checkpoint. Recursive models report 
 after every supervision step: how much each extra step of recursion buys.`;
 
 export async function evalCommand(argv: string[], out: Out): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        checkpoint: { type: 'string' },
-        data: { type: 'string' },
-        examples: { type: 'string' },
-        preset: { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    out.error(`${(e as Error).message}\n\n${EVAL_USAGE}`);
-    return 2;
-  }
+  const args = parseCommand(
+    argv,
+    {
+      checkpoint: { type: 'string' },
+      data: { type: 'string' },
+      examples: { type: 'string' },
+      preset: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    EVAL_USAGE,
+    out,
+  );
+  if (typeof args === 'number') return args;
   const v = args.values;
-  if (v.help) {
-    out.log(EVAL_USAGE);
-    return 0;
-  }
   if (!v.checkpoint) {
     out.error(`trm eval: missing --checkpoint DIR.\n\n${EVAL_USAGE}`);
     return 2;

@@ -1,6 +1,6 @@
+import { parseCommand, type Out } from '../command.ts';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { OPSETS, PRECISIONS, type Opset, type Precision } from '../../onnx/emit.ts';
 import type { VerifyReport } from '../../onnx-runtime/verify.ts';
 import { loadDocument } from '../main.ts';
@@ -23,8 +23,6 @@ Options:
                            slower to load; sometimes faster at batch 1)
   --preset NAME            apply one of the document's presets first
   --backend NAME           tfjs backend for the reference run`;
-
-type Out = { log: (s: string) => void; error: (s: string) => void };
 
 function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
@@ -66,33 +64,24 @@ export function formatVerdict(report: VerifyReport): string[] {
 }
 
 export async function exportCommand(argv: string[], out: Out): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        weights: { type: 'string' },
-        precision: { type: 'string', default: 'fp32' },
-        opset: { type: 'string', default: '17' },
-        mode: { type: 'string', default: 'full' },
-        out: { type: 'string' },
-        tokenizer: { type: 'string' },
-        unroll: { type: 'boolean' },
-        preset: { type: 'string' },
-        backend: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    out.error(`${(e as Error).message}\n\n${EXPORT_USAGE}`);
-    return 2;
-  }
+  const args = parseCommand(
+    argv,
+    {
+      weights: { type: 'string' },
+      precision: { type: 'string', default: 'fp32' },
+      opset: { type: 'string', default: '17' },
+      mode: { type: 'string', default: 'full' },
+      out: { type: 'string' },
+      tokenizer: { type: 'string' },
+      unroll: { type: 'boolean' },
+      preset: { type: 'string' },
+      backend: { type: 'string' },
+    },
+    EXPORT_USAGE,
+    out,
+  );
+  if (typeof args === 'number') return args;
   const v = args.values;
-  if (v.help) {
-    out.log(EXPORT_USAGE);
-    return 0;
-  }
   const file = args.positionals[0];
   if (!file) {
     out.error(`trm export: missing GRAPH.\n\n${EXPORT_USAGE}`);

@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
+import { parseCommand, type Out } from '../command.ts';
 import { SamplingConfig } from '../../infer/sampling.ts';
-
-type Out = { log: (s: string) => void; error: (s: string) => void; write?: (s: string) => void };
 
 export const GENERATE_USAGE = `Usage: trm generate MODEL --prompt TEXT [options]
 
@@ -35,32 +33,23 @@ export function unknownCharacters(prompt: string, vocab: readonly string[]): str
 }
 
 export async function generateCommand(argv: string[], out: Out): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        prompt: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        temperature: { type: 'string' },
-        'top-k': { type: 'string' },
-        'top-p': { type: 'string' },
-        beams: { type: 'string' },
-        seed: { type: 'string' },
-        'no-kv': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    out.error(`${(e as Error).message}\n\n${GENERATE_USAGE}`);
-    return 2;
-  }
+  const args = parseCommand(
+    argv,
+    {
+      prompt: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      beams: { type: 'string' },
+      seed: { type: 'string' },
+      'no-kv': { type: 'boolean' },
+    },
+    GENERATE_USAGE,
+    out,
+  );
+  if (typeof args === 'number') return args;
   const v = args.values;
-  if (v.help) {
-    out.log(GENERATE_USAGE);
-    return 0;
-  }
   const path = args.positionals[0];
   if (!path) {
     out.error(`trm generate: missing MODEL.\n\n${GENERATE_USAGE}`);

@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util';
-
-type Out = { log: (s: string) => void; error: (s: string) => void };
+import { parseCommand, type Out } from '../command.ts';
 
 export const SOLVE_USAGE = `Usage: trm solve MODEL --puzzle CELLS [options]
 
@@ -51,26 +49,17 @@ export function formatGrid(tokens: ArrayLike<number>): string[] {
 }
 
 export async function solveCommand(argv: string[], out: Out): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        puzzle: { type: 'string' },
-        'all-steps': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    out.error(`${(e as Error).message}\n\n${SOLVE_USAGE}`);
-    return 2;
-  }
+  const args = parseCommand(
+    argv,
+    {
+      puzzle: { type: 'string' },
+      'all-steps': { type: 'boolean' },
+    },
+    SOLVE_USAGE,
+    out,
+  );
+  if (typeof args === 'number') return args;
   const v = args.values;
-  if (v.help) {
-    out.log(SOLVE_USAGE);
-    return 0;
-  }
   const path = args.positionals[0];
   if (!path || v.puzzle === undefined) {
     out.error(`trm solve: missing ${path ? '--puzzle CELLS' : 'MODEL'}.\n\n${SOLVE_USAGE}`);

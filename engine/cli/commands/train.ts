@@ -1,11 +1,9 @@
+import { parseCommand, type Out } from '../command.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { configFromDocument, parseDataArg } from '../../train/data-arg.ts';
 import type { EvalReport, StepMetrics, TrainEvent } from '../../train/events.ts';
 import { loadDocument } from '../main.ts';
-
-type Out = { log: (s: string) => void; error: (s: string) => void };
 
 export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
 
@@ -80,33 +78,24 @@ export async function trainCommand(
   out: Out,
   tty: NodeJS.WriteStream | undefined = process.stdout.isTTY ? process.stdout : undefined,
 ): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        steps: { type: 'string' },
-        batch: { type: 'string' },
-        lr: { type: 'string' },
-        config: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'string' },
-        preset: { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    out.error(`${(e as Error).message}\n\n${TRAIN_USAGE}`);
-    return 2;
-  }
+  const args = parseCommand(
+    argv,
+    {
+      data: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      config: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      preset: { type: 'string' },
+      backend: { type: 'string' },
+    },
+    TRAIN_USAGE,
+    out,
+  );
+  if (typeof args === 'number') return args;
   const v = args.values;
-  if (v.help) {
-    out.log(TRAIN_USAGE);
-    return 0;
-  }
   const file = args.positionals[0];
   if (!file && !v.resume) {
     out.error(`trm train: missing GRAPH.\n\n${TRAIN_USAGE}`);
