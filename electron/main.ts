@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ServerEvent, type MenuCommand } from '../engine/service/api.ts';
 import { writeAtomic } from '../engine/service/files.ts';
+import { importPickedFile } from '../engine/service/data-files.ts';
 import { IPC_CALL, IPC_EVENT } from '../engine/service/ipc.ts';
 import { createService, type Handlers } from '../engine/service/service.ts';
 
@@ -63,6 +64,19 @@ const handlers: Handlers = {
     if (picked.canceled || !picked.filePath) return null;
     service.policy.allowFile(picked.filePath);
     return service.handlers['document.saveAs']({ path: picked.filePath, doc });
+  },
+  'data.pick': async () => {
+    const picked = await dialog.showOpenDialog(win as BrowserWindow, {
+      title: 'Training text',
+      properties: ['openFile'],
+      filters: [
+        { name: 'Text', extensions: ['txt', 'md', 'csv', 'tsv', 'text'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    const file = picked.filePaths[0];
+    if (picked.canceled || !file) return null;
+    return importPickedFile(service.policy.workspace, file);
   },
 };
 

@@ -150,12 +150,14 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
       return hasErrors(result.diagnostics) ? 1 : 0;
     }
     case 'doctor': {
-      const { selectBackend } = await import('../runtime/backend.ts');
+      const { backendNotice, selectBackend } = await import('../runtime/backend.ts');
       try {
         const report = await selectBackend(args.values.backend);
         for (const a of report.attempts)
           out.log(`${a.ok ? '✓' : '✗'} ${a.backend}${a.reason ? `: ${a.reason}` : ''}`);
         out.log(`active backend: ${report.active} (${report.device.toUpperCase()})`);
+        const notice = backendNotice(report);
+        if (notice) out.log(notice);
         out.log(`node ${process.version}, ${process.platform}-${process.arch}`);
         return 0;
       } catch (e) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { NATIVE_BACKEND, registerNativeBackend } from './native/index.ts';
+import { explainFailure } from './failures.ts';
 
 /** The chain tried in order; the first that loads wins. */
 export const BACKEND_CHAIN = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -103,4 +104,15 @@ export async function selectBackend(force?: string): Promise<BackendReport> {
 
 export function currentBackend(): BackendReport | undefined {
   return current;
+}
+
+/**
+ * What the user should know about the backend chosen, beyond its name: a GPU package that is
+ * installed but could not start (a missing driver or CUDA library) — training still runs, on
+ * the CPU, but a person who installed the GPU package expects the GPU and must learn why not.
+ */
+export function backendNotice(report: BackendReport): string | undefined {
+  const gpu = report.attempts.find((a) => a.backend === 'tensorflow-gpu');
+  if (!gpu || gpu.ok || !gpu.reason || /is not installed/.test(gpu.reason)) return undefined;
+  return explainFailure(`${gpu.reason} (training runs on ${report.active} instead)`);
 }

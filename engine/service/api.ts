@@ -173,6 +173,18 @@ export const ExportReport = z.strictObject({
 });
 export type ExportReport = z.infer<typeof ExportReport>;
 
+/** A text file copied into the workspace for training (`data.import`, `data.pick`). */
+export const DataFile = z.strictObject({
+  /** Relative to the workspace, e.g. `data/corpus.txt`: what `train.start` takes as data. */
+  path: z.string(),
+  bytes: z.number().int(),
+  characters: z.number().int(),
+  /** The vocabulary V a char tokenizer gives this file (its characters and "unknown"). */
+  charVocab: z.number().int(),
+  lines: z.number().int(),
+});
+export type DataFile = z.infer<typeof DataFile>;
+
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, doc: string) {
   return { params, result, doc };
 }
@@ -279,6 +291,21 @@ export const methods = {
       }),
     ExportReport,
     'Export ONNX at a precision and verify it against the tfjs reference.',
+  ),
+
+  // ── Training data files: the Train panel's file dialog and drop zone ──
+  'data.import': method(
+    z.strictObject({
+      name: z.string().min(1).max(255),
+      text: z.string().max(12 * 1024 * 1024),
+    }),
+    DataFile,
+    'Copy a dropped text file into the workspace data/ folder; a run then names that copy.',
+  ),
+  'data.pick': method(
+    Empty,
+    DataFile.nullable(),
+    'Show a file dialog for a text file and copy it into the workspace (null when cancelled).',
   ),
 } as const;
 

@@ -10,6 +10,7 @@ import { TrainingSession } from '../train/session.ts';
 import { RunSummary, type ParsedParams, type ServerEvent } from './api.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
+import { checkTrainingFits, estimateTrainingMemory } from './memory.ts';
 
 /**
  * Training runs owned by the service process (Electron main / web host), not the window:
@@ -136,11 +137,20 @@ export class RunManager {
         s.length = T;
     }
     const merged = { ...configFromDocument(document), ...config };
+    let parsedConfig: TrainConfig;
     try {
-      parseTrainConfig(merged);
+      parsedConfig = parseTrainConfig(merged);
     } catch (e) {
       throw new ServiceError('bad-config', (e as Error).message);
     }
+    const length = (spec as { length?: unknown } | null)?.length;
+    checkTrainingFits(
+      estimateTrainingMemory(document, parsedConfig.batch, {
+        ema: parsedConfig.ema > 0,
+        ...(typeof length === 'number' ? { context: length } : {}),
+      }),
+      parsedConfig.batch,
+    );
     const runId = newRunId();
     const dir = this.runDir(runId);
     await mkdir(join(dir, 'checkpoints'), { recursive: true });

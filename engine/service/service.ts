@@ -16,6 +16,7 @@ import {
   type TemplateCard,
 } from './api.ts';
 import { ServiceError } from './errors.ts';
+import { importText } from './data-files.ts';
 import { exportRun } from './export-run.ts';
 import { FilePolicy, writeAtomic } from './files.ts';
 import { RunManager, trainOptions } from './runs.ts';
@@ -193,6 +194,13 @@ export function createService(options: ServiceOptions): Service {
     'train.status': async ({ runId }) => runs.status(runId),
     'runs.list': async () => runs.list(),
     'export.run': async (params) => exportRun(params, runs, policy.workspace),
+    'data.import': async ({ name, text }) => importText(policy.workspace, name, text),
+    'data.pick': async () => {
+      throw new ServiceError(
+        'no-dialog',
+        'This host cannot show a file dialog; drop the text file on the Train panel instead.',
+      );
+    },
   };
 
   async function dispatch(raw: unknown, use: Handlers = handlers): Promise<Reply> {

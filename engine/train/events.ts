@@ -69,6 +69,8 @@ export const TrainEvent = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('started'),
     backend: z.string(),
+    /** Why a faster backend was not used (a GPU package without its driver), as a sentence. */
+    notice: z.string().optional(),
     params: z.number().int(),
     startStep: z.number().int(),
     steps: z.number().int(),

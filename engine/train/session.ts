@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { TrainEvent, type TrainCommand, type TrainRequest } from './events.ts';
+import { explainFailure } from '../runtime/failures.ts';
 
 /**
  * The worker is TypeScript like the rest of the engine. Node 20 loads a worker's entry file
@@ -26,8 +27,16 @@ export class TrainingSession {
   readonly done: Promise<SessionOutcome>;
   private readonly worker: Worker;
 
-  constructor(request: TrainRequest, onEvent: (e: TrainEvent) => void) {
-    this.worker = new Worker(bootstrap(), { eval: true });
+  constructor(
+    request: TrainRequest,
+    onEvent: (e: TrainEvent) => void,
+    /** Heap limits for the worker (tests use them to provoke an out-of-memory). */
+    resourceLimits?: ResourceLimits,
+  ) {
+    this.worker = new Worker(bootstrap(), {
+      eval: true,
+      ...(resourceLimits ? { resourceLimits } : {}),
+    });
     this.done = new Promise<SessionOutcome>((resolve) => {
       let outcome: SessionOutcome | undefined;
       let lastStep = 0;
@@ -59,7 +68,12 @@ export class TrainingSession {
         onEvent(e);
       });
       this.worker.on('error', (err) => {
-        const message = `The training worker crashed: ${err.message}`;
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        const batch = (request.config as { batch?: unknown } | undefined)?.batch;
+        const message = explainFailure(`The training worker crashed: ${code} ${err.message}`, {
+          ...(typeof batch === 'number' ? { batch } : {}),
+          step: lastStep,
+        });
         outcome ??= { status: 'failed', step: lastStep, message };
         onEvent({ type: 'error', message, step: lastStep });
       });

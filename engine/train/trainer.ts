@@ -3,7 +3,8 @@ import { createDataSource } from '../data/index.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { DataSource } from '../data/types.ts';
 import type { GraphDocument } from '../graph/schema.ts';
-import { selectBackend } from '../runtime/backend.ts';
+import { backendNotice, selectBackend } from '../runtime/backend.ts';
+import { explainFailure } from '../runtime/failures.ts';
 import { createWeights, encodeWeights, loadWeights, type WeightStore } from '../runtime/weights.ts';
 import { AdamW } from './adamw.ts';
 import {
@@ -107,10 +108,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
     const tp = prepareProgram(doc, source, config.supervisionSteps);
     const run = new Run(tp, source, config, doc, dataSpec, options, emit, control);
+    const notice = backendNotice(backend);
     if (resumed) run.restore(resumed);
     emit({
       type: 'started',
       backend: backend.active,
+      ...(notice ? { notice } : {}),
       params: tp.params,
       startStep: run.step,
       steps: config.steps,
@@ -211,7 +214,7 @@ class Run {
       });
     } catch (e) {
       status = 'failed';
-      error = (e as Error).message;
+      error = explainFailure((e as Error).message, { batch: this.config.batch, step: this.step });
       this.emit({
         type: 'error',
         message: error,

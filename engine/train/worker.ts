@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TrainControl } from './control.ts';
 import { TrainCommand, TrainRequest, type TrainEvent } from './events.ts';
 import { train } from './trainer.ts';
+import { explainFailure } from '../runtime/failures.ts';
 import type { DataSpec } from '../data/spec.ts';
 
 /**
@@ -63,7 +64,14 @@ async function run(req: z.output<typeof TrainRequest>): Promise<void> {
     });
     result.model.dispose();
   } catch (e) {
-    post({ type: 'error', message: (e as Error).message, step: 0 });
+    const batch = (req.config as { batch?: unknown } | undefined)?.batch;
+    post({
+      type: 'error',
+      message: explainFailure((e as Error).message, {
+        ...(typeof batch === 'number' ? { batch } : {}),
+      }),
+      step: 0,
+    });
   }
   port.close();
 }

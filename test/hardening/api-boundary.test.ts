@@ -48,6 +48,8 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'train.status': { runId: 'run-1' },
   'runs.list': {},
   'export.run': { runId: 'run-1', precision: 'int8', mode: 'full' },
+  'data.import': { name: 'a.txt', text: 'hello' },
+  'data.pick': {},
 };
 for (const m of methodNames) assert.ok(m in valid, `the fuzz does not know ${m} yet`);
 

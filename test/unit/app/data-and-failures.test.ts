@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseDocument } from '../../../engine/graph/parse.ts';
+import type { BackendReport } from '../../../engine/runtime/backend.ts';
+import { backendNotice } from '../../../engine/runtime/backend.ts';
+import { classifyFailure, explainFailure } from '../../../engine/runtime/failures.ts';
+import type { DataFile, Reply } from '../../../engine/service/api.ts';
+import { importPickedFile } from '../../../engine/service/data-files.ts';
+import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/service/memory.ts';
+import { createService } from '../../../engine/service/service.ts';
+import { analyzeDocument } from '../../../engine/service/analyze.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'trm-data-'));
+const workspace = join(root, 'work');
+const service = createService({
+  host: 'web',
+  workspace,
+  stateDir: join(root, 'state'),
+  templatesDir: 'templates',
+});
+after(async () => {
+  await service.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+let nextId = 1;
+const call = (method: string, params: unknown): Promise<Reply> =>
+  service.dispatch({ id: nextId++, method, params });
+async function ok<T>(method: string, params: unknown): Promise<T> {
+  const r = await call(method, params);
+  assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
+  return r.result as T;
+}
+function errorOf(r: Reply): { code: string; message: string } {
+  assert.equal(r.ok, false, JSON.stringify(r));
+  return (r as { error: { code: string; message: string } }).error;
+}
+
+const tinyGpt = (() => {
+  const r = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));
+  assert.ok(r.ok);
+  return r.doc;
+})();
+
+describe('failures a person can act on', () => {
+  // Real texts of these failures, as V8, Node's workers, the wasm runtime and tfjs-node print them.
+  const oom = [
+    'RangeError: Array buffer allocation failed',
+    'RangeError: Invalid typed array length: 8589934592',
+    'RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded',
+    'Out of memory: Cannot allocate Wasm memory for new instance',
+    'ERR_WORKER_OUT_OF_MEMORY Worker terminated due to reaching memory limit: JS heap out of memory',
+    'OOM when allocating tensor with shape[32,4,2048,2048]',
+  ];
+  const gpu = [
+    'Error: libcudart.so.11.0: cannot open shared object file: No such file or directory',
+    'Could not load dynamic library libcudnn.so.8',
+    'CUDA driver version is insufficient for CUDA runtime version',
+  ];
+
+  it('classifies out-of-memory and GPU-driver failures, and leaves others alone', () => {
+    for (const m of oom) assert.equal(classifyFailure(m), 'out-of-memory', m);
+    for (const m of gpu) assert.equal(classifyFailure(m), 'gpu-driver', m);
+    for (const m of ['The loss became NaN at step 12.', 'A target token (40) is outside…'])
+      assert.equal(classifyFailure(m), 'other', m);
+    assert.equal(
+      explainFailure('The loss became NaN at step 12.'),
+      'The loss became NaN at step 12.',
+    );
+  });
+
+  it('says what happened and the next step, keeping the original text', () => {
+    const text = explainFailure(oom[0]!, { batch: 64, step: 120 });
+    assert.match(text, /ran out of memory at step 120/);
+    assert.match(text, /batch 64 → 32/);
+    assert.match(text, /Details: RangeError: Array buffer allocation failed/);
+    const g = explainFailure(gpu[0]!);
+    assert.match(g, /CUDA 11\.2 and cuDNN 8\.1/);
+    assert.match(g, /"native"/);
+    assert.match(g, /libcudart\.so\.11\.0/);
+  });
+
+  it('notices a GPU package that is installed but whose driver is missing', () => {
+    const report = (reason: string): BackendReport => ({
+      active: 'native',
+      tfBackend: 'native',
+      device: 'cpu',
+      attempts: [
+        { backend: 'tensorflow-gpu', ok: false, reason },
+        { backend: 'tensorflow', ok: false, reason: '@tensorflow/tfjs-node is not installed' },
+        { backend: 'native', ok: true },
+      ],
+    });
+    const n = backendNotice(
+      report(
+        '@tensorflow/tfjs-node-gpu is installed but failed to load: libcudart.so.11.0: cannot open shared object file',
+      ),
+    );
+    assert.ok(n, 'a notice for a GPU package without its libraries');
+    assert.match(n, /GPU could not be used/);
+    assert.match(n, /runs on native/);
+    assert.equal(
+      backendNotice(report('@tensorflow/tfjs-node-gpu is not installed (optional; …)')),
+      undefined,
+    );
+  });
+});
+
+describe('memory preflight', () => {
+  it('adds weights, optimizer state and activations from the analysis', () => {
+    const totals = analyzeDocument(tinyGpt).totals;
+    const e = estimateTrainingMemory(tinyGpt, 8, { ema: false });
+    assert.equal(e.paramBytes, totals.params * 16);
+    assert.equal(e.activationBytes, totals.activationBytesPerToken * totals.context! * 8 * 3);
+    assert.equal(e.total, e.paramBytes + e.activationBytes);
+    const withEma = estimateTrainingMemory(tinyGpt, 8, { ema: true });
+    assert.equal(withEma.paramBytes, totals.params * 20);
+    // Activations grow linearly with the batch.
+    const e16 = estimateTrainingMemory(tinyGpt, 16, { ema: false });
+    assert.equal(e16.activationBytes, 2 * e.activationBytes);
+  });
+
+  it('refuses a run that cannot fit and names a batch that does', () => {
+    const batch = 4096;
+    const e = estimateTrainingMemory(tinyGpt, batch, { ema: false });
+    const machine = e.total / 4; // a machine with a quarter of what the run needs
+    assert.throws(
+      () => checkTrainingFits(e, batch, machine),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'out-of-memory');
+        const fits = Number(/set batch to (\d+) or less/.exec(err.message)?.[1]);
+        assert.ok(fits >= 1 && fits < batch, err.message);
+        // The batch it names does fit.
+        checkTrainingFits(estimateTrainingMemory(tinyGpt, fits, { ema: false }), fits, machine);
+        return true;
+      },
+    );
+    checkTrainingFits(e, batch, e.total * 2);
+  });
+
+  it('train.start refuses an impossible batch before starting anything', async () => {
+    const err = errorOf(
+      await call('train.start', {
+        document: tinyGpt,
+        data: 'brown',
+        config: { batch: 65_536, steps: 1, backend: 'cpu' },
+      }),
+    );
+    assert.equal(err.code, 'out-of-memory');
+    assert.match(err.message, /set batch to \d+ or less/);
+    const runs = await ok<unknown[]>('runs.list', {});
+    assert.equal(runs.length, 0, 'no run folder is left behind');
+  });
+});
+
+describe('training data files (drop and dialog)', () => {
+  it('copies a dropped file into data/, describing it', async () => {
+    const text = 'to be or not to be\nthat is the question\n';
+    const f = await ok<DataFile>('data.import', { name: 'hamlet.txt', text });
+    assert.equal(f.path, 'data/hamlet.txt');
+    assert.equal(readFileSync(join(workspace, f.path), 'utf8'), text);
+    assert.equal(f.characters, text.length);
+    assert.equal(f.charVocab, new Set(text).size + 1); // + the unknown-character id
+    assert.equal(f.lines, 3);
+    // The same content again is the same file; other content gets a new name.
+    assert.equal((await ok<DataFile>('data.import', { name: 'hamlet.txt', text })).path, f.path);
+    const g = await ok<DataFile>('data.import', { name: 'hamlet.txt', text: 'other' });
+    assert.equal(g.path, 'data/hamlet-2.txt');
+  });
+
+  it('keeps unicode names, strips folders and odd characters', async () => {
+    const a = await ok<DataFile>('data.import', { name: '../../etc/モデル ä.txt', text: 'x' });
+    assert.equal(a.path, 'data/モデル ä.txt');
+    const b = await ok<DataFile>('data.import', { name: 'a<b>:c|d', text: 'y' });
+    assert.equal(b.path, 'data/a_b_c_d.txt');
+    const c = await ok<DataFile>('data.import', { name: '..', text: 'z' });
+    assert.equal(c.path, 'data/data.txt');
+  });
+
+  it('refuses empty and binary files with a sentence naming the file', async () => {
+    const empty = errorOf(await call('data.import', { name: 'e.txt', text: '' }));
+    assert.match(empty.message, /"e\.txt" is empty/);
+    const bin = errorOf(await call('data.import', { name: 'pic.png', text: 'PNG\0\0\x01' }));
+    assert.match(bin.message, /"pic\.png" is not a text file/);
+    const latin = errorOf(
+      await call('data.import', { name: 'l.txt', text: 'caf\ufffd '.repeat(100) }),
+    );
+    assert.match(latin.message, /not UTF-8 text/);
+  });
+
+  it('a file picked in a dialog is copied the same way; the web host has no dialog', async () => {
+    const outside = join(root, 'picked corpus.txt');
+    writeFileSync(outside, 'abc abc abc');
+    const f = await importPickedFile(workspace, outside);
+    assert.equal(f.path, 'data/picked corpus.txt');
+    assert.equal(errorOf(await call('data.pick', {})).code, 'no-dialog');
+  });
+
+  it('a run trains on the imported file', async () => {
+    const text = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
+    const f = await ok<DataFile>('data.import', { name: 'fox.txt', text });
+    const doc = { ...tinyGpt, dims: { ...tinyGpt.dims, V: f.charVocab, D: 16, H: 2, T: 9 } };
+    const { runId } = await ok<{ runId: string }>('train.start', {
+      document: doc,
+      data: f.path,
+      config: { backend: 'cpu', batch: 2, steps: 2, evalEvery: 0, checkpointEvery: 0 },
+    });
+    for (let i = 0; i < 200; i++) {
+      const { run } = await ok<{ run: { status: string; message: string | null } }>(
+        'train.status',
+        { runId },
+      );
+      if (run.status === 'completed') return;
+      assert.notEqual(run.status, 'failed', run.message ?? '');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('the run did not complete');
+  });
+});
