@@ -317,6 +317,10 @@ export function App({ client }: { client: ApiClient }) {
           onRun={setTrainRun}
           onExport={() => setDialog({ type: 'export' })}
           onActive={showTrain}
+          onSetDim={(name, value) =>
+            dispatch({ type: 'edit', edit: { type: 'setDim', name, value } })
+          }
+          nativeDialogs={info?.nativeDialogs ?? false}
         />
       </div>
       {dialog?.type === 'export' ? (

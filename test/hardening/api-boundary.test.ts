@@ -61,6 +61,9 @@ const OPEN_FIELDS = new Set([
   'train.start.data',
   'train.start.config',
 ]);
+/** String fields meant to carry whole files, and one character more than they may. */
+const LARGE_STRINGS = new Set(['data.import.text']);
+const HUGE_TEXT = 'x'.repeat(12 * 1024 * 1024 + 1);
 /** Fields a payload may leave out. */
 const OPTIONAL = new Set([
   'document.open.path',
@@ -123,7 +126,10 @@ function invalidParams(method: MethodName): fc.Arbitrary<{ why: string; params: 
       delete rest[f];
       arbs.push(fc.constant({ why: `${f} missing`, params: rest }));
     }
-    if (typeof base[f] === 'string' || base[f] === null) {
+    if (LARGE_STRINGS.has(`${method}.${f}`)) {
+      // A dropped text file may be megabytes, but not more than one message carries.
+      arbs.push(fc.constant({ why: `${f} oversized`, params: { ...base, [f]: HUGE_TEXT } }));
+    } else if (typeof base[f] === 'string' || base[f] === null) {
       arbs.push(
         fc.integer({ min: 4097, max: 70_000 }).map((n) => ({
           why: `${f} oversized`,

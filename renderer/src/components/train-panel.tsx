@@ -1,8 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { Result, RunSummary, TrainEvent } from '../../../engine/service/api.ts';
+import type { DataFile, Result, RunSummary, TrainEvent } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { LiveChart } from './chart.tsx';
+import {
+  requiredVocab,
+  TextFileInput,
+  textDataArg,
+  textFileSpec,
+  TokenizerFields,
+  VocabHint,
+  type TextDataChoice,
+} from './data-picker.tsx';
 
 type Options = Result<'train.options'>;
 
@@ -158,9 +167,15 @@ export function TrainPanel({
   onExport,
   onRun,
   onActive,
+  onSetDim,
+  nativeDialogs = false,
 }: {
   client: ApiClient;
   doc: GraphDocument;
+  /** Set a graph dimension (the vocab hint's one-click fix); undoable like any edit. */
+  onSetDim?: (name: string, value: number) => void;
+  /** Electron shows a native file dialog for data; the browser uses its own picker. */
+  nativeDialogs?: boolean;
   onExport: () => void;
   /** The run shown (the Export dialog exports its weights). */
   onRun: (run: RunSummary | null) => void;
@@ -173,10 +188,17 @@ export function TrainPanel({
   const [task, setTask] = useState('copy');
   const [taskValues, setTaskValues] = useState<Record<string, string>>({});
   const [file, setFile] = useState('');
+  const [fileInfo, setFileInfo] = useState<DataFile | null>(null);
+  const [textChoice, setTextChoice] = useState<TextDataChoice>({
+    tokenizer: 'char',
+    vocabSize: '',
+  });
   const [config, setConfig] = useState<Record<string, string>>({});
   const [run, setRun] = useState<RunSummary | null>(null);
   const [last, setLast] = useState<Extract<TrainEvent, { type: 'step' }>['metrics'] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Why a faster backend was not used (a GPU package without its driver). */
+  const [notice, setNotice] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const curves = useRef(new Curves());
   const runId = useRef<string | null>(null);
@@ -221,6 +243,7 @@ export function TrainPanel({
       }
     });
     if (e.type === 'error') setError(explain(e.message));
+    if (e.type === 'started') setNotice(e.notice ?? null);
   }, []);
 
   // Options, then re-attach to a run still training in the engine (the window was reloaded).
@@ -262,12 +285,12 @@ export function TrainPanel({
   const start = async () => {
     setError(null);
     try {
-      let data: string;
-      if (source === 'corpus') data = corpus;
+      let data: string | Record<string, unknown>;
+      if (source === 'corpus') data = textCorpus ? textDataArg(corpus, textChoice) : corpus;
       else if (source === 'file') {
         if (!file.trim())
-          throw new Error('Type the path of a text file in the workspace, then start.');
-        data = file.trim();
+          throw new Error('Drop a text file here, choose one, or type its path in the workspace.');
+        data = textFileSpec(file.trim(), textChoice);
       } else {
         const v = valuesOf(taskFields, taskValues);
         const pairs = Object.entries(v).map(([k, x]) => `${k}=${String(x)}`);
@@ -290,7 +313,7 @@ export function TrainPanel({
         step: 0,
         steps: Number(config.steps || configFields.find((f) => f.key === 'steps')?.default || 0),
         backend: null,
-        data,
+        data: typeof data === 'string' ? data : JSON.stringify(data),
         params: null,
         lastCheckpoint: null,
         message: null,
@@ -311,6 +334,9 @@ export function TrainPanel({
   };
 
   const c = curves.current;
+  /** Corpora of plain text take a tokenizer choice (the masked-LM one has its own). */
+  const textCorpus = corpus === 'brown';
+  const textData = source === 'file' || (source === 'corpus' && textCorpus);
   const active = run !== null && ACTIVE.has(run.status);
   const share = run && run.steps > 0 ? Math.min(1, run.step / run.steps) : 0;
   const backendLabel = run?.backend
@@ -345,11 +371,14 @@ export function TrainPanel({
         </div>
         {source === 'corpus' ? (
           <select aria-label="Corpus" value={corpus} onChange={(e) => setCorpus(e.target.value)}>
-            {(options?.corpora ?? []).map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.label}
-              </option>
-            ))}
+            {(options?.corpora ?? [])
+              // The tokenizer field below chooses characters or BPE for the plain corpus.
+              .filter((o) => o.id !== 'brown-bpe')
+              .map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.label}
+                </option>
+              ))}
           </select>
         ) : null}
         {source === 'task' ? (
@@ -373,12 +402,33 @@ export function TrainPanel({
           </>
         ) : null}
         {source === 'file' ? (
-          <input
-            aria-label="Text file"
-            placeholder="corpus.txt (in the workspace)"
-            value={file}
-            onChange={(e) => setFile(e.target.value)}
+          <TextFileInput
+            client={client}
+            nativeDialogs={nativeDialogs}
+            path={file}
+            file={fileInfo}
+            onPath={setFile}
+            onFile={(f) => {
+              setFileInfo(f);
+              setFile(f.path);
+            }}
+            onError={setError}
+            disabled={active}
           />
+        ) : null}
+        {textData ? (
+          <>
+            <TokenizerFields choice={textChoice} onChange={setTextChoice} disabled={active} />
+            <VocabHint
+              doc={doc}
+              needed={requiredVocab(
+                textChoice,
+                source === 'file' && fileInfo?.path === file ? fileInfo : null,
+              )}
+              exact={textChoice.tokenizer === 'bpe'}
+              onSetDim={active ? undefined : onSetDim}
+            />
+          </>
         ) : null}
         <h3>Trainer</h3>
         <div className="fields">
@@ -455,6 +505,11 @@ export function TrainPanel({
         {error ? (
           <div className="train-error" role="alert" data-testid="train-error">
             {error}
+          </div>
+        ) : null}
+        {notice ? (
+          <div className="train-notice" role="status" data-testid="backend-notice">
+            {notice}
           </div>
         ) : null}
         <div className="charts">
