@@ -1,49 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { parseDocument } from '../../../engine/graph/parse.ts';
+import { describe, it } from 'node:test';
 import type { BackendReport } from '../../../engine/runtime/backend.ts';
 import { backendNotice } from '../../../engine/runtime/backend.ts';
 import { classifyFailure, explainFailure } from '../../../engine/runtime/failures.ts';
-import type { DataFile, Reply } from '../../../engine/service/api.ts';
+import type { DataFile } from '../../../engine/service/api.ts';
+import { errorOf, template, testService } from './service-harness.ts';
 import { importPickedFile } from '../../../engine/service/data-files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/service/memory.ts';
-import { createService } from '../../../engine/service/service.ts';
 import { analyzeDocument } from '../../../engine/service/analyze.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'trm-data-'));
-const workspace = join(root, 'work');
-const service = createService({
-  host: 'web',
-  workspace,
-  stateDir: join(root, 'state'),
-  templatesDir: 'templates',
-});
-after(async () => {
-  await service.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let nextId = 1;
-const call = (method: string, params: unknown): Promise<Reply> =>
-  service.dispatch({ id: nextId++, method, params });
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await call(method, params);
-  assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
-  return r.result as T;
-}
-function errorOf(r: Reply): { code: string; message: string } {
-  assert.equal(r.ok, false, JSON.stringify(r));
-  return (r as { error: { code: string; message: string } }).error;
-}
-
-const tinyGpt = (() => {
-  const r = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));
-  assert.ok(r.ok);
-  return r.doc;
-})();
+const { root, workspace, call, ok } = testService('data');
+const tinyGpt = template('tiny-gpt');
 
 describe('failures a person can act on', () => {
   // Real texts of these failures, as V8, Node's workers, the wasm runtime and tfjs-node print them.
