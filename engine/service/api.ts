@@ -128,6 +128,8 @@ export const Recovery = z.strictObject({
   doc: GraphDocument,
   path: z.string().nullable(),
   savedAt: z.string(),
+  /** The version of `path` the unsaved work started from, so saving it still checks. */
+  version: FileVersion.optional(),
 });
 export type Recovery = z.infer<typeof Recovery>;
 
@@ -251,7 +253,11 @@ export const methods = {
     'Write a document to a new path (no path: the host asks; null when cancelled); refuses with `exists` when a file is there, unless `overwrite`.',
   ),
   'document.autosave': method(
-    z.strictObject({ doc: z.unknown(), path: FilePath.nullable() }),
+    z.strictObject({
+      doc: z.unknown(),
+      path: FilePath.nullable(),
+      version: FileVersion.optional(),
+    }),
     z.strictObject({ savedAt: z.string() }),
     'Keep the unsaved state in the recovery file.',
   ),

@@ -201,11 +201,11 @@ export function createService(options: ServiceOptions): Service {
       }
       return save(path, doc, { overwrite: overwrite ?? false });
     },
-    'document.autosave': async ({ doc, path }) => {
+    'document.autosave': async ({ doc, path, version }) => {
       const savedAt = new Date().toISOString();
       await writeAtomic(
         recoveryFile,
-        JSON.stringify({ doc, path, savedAt }),
+        JSON.stringify({ doc, path, savedAt, ...(version !== undefined ? { version } : {}) }),
         'the unsaved-work recovery file',
       );
       return { savedAt };
