@@ -55,15 +55,16 @@ const handlers: Handlers = {
     service.policy.allowFile(file);
     return service.handlers['document.open']({ path: file });
   },
-  'document.saveAs': async ({ path, doc }) => {
-    if (path !== undefined) return service.handlers['document.saveAs']({ path, doc });
+  'document.saveAs': async ({ path, doc, overwrite }) => {
+    if (path !== undefined) return service.handlers['document.saveAs']({ path, doc, overwrite });
     const picked = await dialog.showSaveDialog(win as BrowserWindow, {
       filters: DOCUMENT_FILTER,
       defaultPath: join(service.policy.workspace, `${doc.name.replace(/[^\w-]+/g, '-')}.trm.json`),
     });
     if (picked.canceled || !picked.filePath) return null;
     service.policy.allowFile(picked.filePath);
-    return service.handlers['document.saveAs']({ path: picked.filePath, doc });
+    // The native dialog has already asked before replacing an existing file.
+    return service.handlers['document.saveAs']({ path: picked.filePath, doc, overwrite: true });
   },
   'data.pick': async () => {
     const picked = await dialog.showOpenDialog(win as BrowserWindow, {

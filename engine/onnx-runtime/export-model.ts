@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { compile } from '../graph/compile.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
+import { writeFileAtomic } from '../io/durable-write.ts';
 import { mulberry32 } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
@@ -137,12 +136,6 @@ export function referenceOutputs(
   }
 }
 
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
-}
-
 /**
  * Compile, emit, write and verify one export: the path shared by the CLI and the app. Throws
  * a sentence naming the problem when the graph does not compile or weights do not fit.
@@ -197,7 +190,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const onnxNames: Record<string, string> = {};
   for (const n of [...Object.keys(feeds), ...Object.keys(reference)])
     onnxNames[n] = sanitizeName(n);
-  if (req.out) await writeAtomically(req.out, bytes);
+  if (req.out) await writeFileAtomic(req.out, bytes, 'the ONNX model');
   const report = await verifyExport(bytes, {
     precision: req.precision,
     feeds,

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/durable-write.ts';
 import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import type { Precision } from '../onnx/emit.ts';
@@ -216,7 +216,11 @@ export async function verifyExport(bytes: Uint8Array, opts: VerifyOptions): Prom
       };
     }
     if (opts.modelPath)
-      await writeFile(verifyPath(opts.modelPath), JSON.stringify(report, null, 2));
+      await writeFileAtomic(
+        verifyPath(opts.modelPath),
+        JSON.stringify(report, null, 2),
+        'the verification report',
+      );
     return report;
   } finally {
     await session.release();

@@ -96,10 +96,26 @@ export type TemplateCard = z.infer<typeof TemplateCard>;
 
 const FilePath = z.string().min(1).max(4096);
 
-export const SavedFile = z.strictObject({ path: z.string(), savedAt: z.string() });
+// files-hardening: a file's version, handed out by open and save and checked by save, so a
+// file another program changed since is never overwritten unasked. Optional on both sides:
+// a caller that sends none saves as before.
+/** `v1:<mtime ms>:<size>:<sha-256>` of the file as it was read or written. */
+export const FileVersion = z.string().min(1).max(200);
+
+export const SavedFile = z.strictObject({
+  path: z.string(),
+  savedAt: z.string(),
+  /** The version of what was just written: the next save's `version`. */
+  version: FileVersion.optional(),
+});
 export type SavedFile = z.infer<typeof SavedFile>;
 
-export const OpenedDocument = z.strictObject({ path: z.string(), doc: GraphDocument });
+export const OpenedDocument = z.strictObject({
+  path: z.string(),
+  doc: GraphDocument,
+  /** The version of the file as read: pass it to `document.save`. */
+  version: FileVersion.optional(),
+});
 export type OpenedDocument = z.infer<typeof OpenedDocument>;
 
 export const FileEntry = z.strictObject({
@@ -112,6 +128,8 @@ export const Recovery = z.strictObject({
   doc: GraphDocument,
   path: z.string().nullable(),
   savedAt: z.string(),
+  /** The version of `path` the unsaved work started from, so saving it still checks. */
+  version: FileVersion.optional(),
 });
 export type Recovery = z.infer<typeof Recovery>;
 
@@ -227,17 +245,31 @@ export const methods = {
     'Open a document (no path: the host shows a dialog; null when cancelled).',
   ),
   'document.save': method(
-    z.strictObject({ path: FilePath, doc: GraphDocument }),
+    z.strictObject({
+      path: FilePath,
+      doc: GraphDocument,
+      /** The version open or the last save returned; refused with `conflict` when stale. */
+      version: FileVersion.optional(),
+    }),
     SavedFile,
-    'Write a document atomically to a path it was opened from or saved to.',
+    'Write a document atomically to a path it was opened from or saved to; refuses with `conflict` when the file changed on disk since `version`.',
   ),
   'document.saveAs': method(
-    z.strictObject({ doc: GraphDocument, path: FilePath.optional() }),
+    z.strictObject({
+      doc: GraphDocument,
+      path: FilePath.optional(),
+      /** Replace a file that already exists there (else refused with `exists`). */
+      overwrite: z.boolean().optional(),
+    }),
     SavedFile.nullable(),
-    'Write a document to a new path (no path: the host asks; null when cancelled).',
+    'Write a document to a new path (no path: the host asks; null when cancelled); refuses with `exists` when a file is there, unless `overwrite`.',
   ),
   'document.autosave': method(
-    z.strictObject({ doc: z.unknown(), path: FilePath.nullable() }),
+    z.strictObject({
+      doc: z.unknown(),
+      path: FilePath.nullable(),
+      version: FileVersion.optional(),
+    }),
     z.strictObject({ savedAt: z.string() }),
     'Keep the unsaved state in the recovery file.',
   ),

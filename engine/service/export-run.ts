@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from '../graph/parse.ts';
+import { WriteError, writeError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { ExportReport, ParsedParams } from './api.ts';
 import { ServiceError } from './errors.ts';
@@ -52,7 +53,11 @@ export async function exportRun(
     folder,
     `${safeName(doc.name)}.${precision}${mode === 'step' ? '.step' : ''}.onnx`,
   );
-  await mkdir(folder, { recursive: true });
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (e) {
+    throw new ServiceError('write-failed', writeError(e, out, 'the ONNX model').message);
+  }
   const { selectBackend } = await import('../runtime/backend.ts');
   const backend = await selectBackend();
   const { exportModel } = await import('../onnx-runtime/export-model.ts');
@@ -67,6 +72,8 @@ export async function exportRun(
       ...(weights ? { weights } : {}),
     }));
   } catch (e) {
+    // A full disk or a read-only folder is no fault of the graph: say so, not "try another".
+    if (e instanceof WriteError) throw new ServiceError('write-failed', e.message);
     throw new ServiceError(
       'export-failed',
       `The ${precision} export failed: ${(e as Error).message.replace(/\.$/, '')}. Try another precision, or fix the graph and export again.`,

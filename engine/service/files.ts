@@ -1,19 +1,51 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { WriteError, writeFileAtomic } from '../io/durable-write.ts';
 import { ServiceError } from './errors.ts';
 
-/** Write a file so that readers see the old content or the new one, never half of it. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+/**
+ * Write a file so that readers see the old content or the new one, never half of it; a
+ * failed write (full disk, read-only folder) leaves the old file and says so, naming it.
+ */
+export async function writeAtomic(path: string, text: string, what?: string): Promise<void> {
   try {
-    await writeFile(temp, text, { encoding: 'utf8', flush: true });
-    await rename(temp, path);
+    await writeFileAtomic(path, text, what);
   } catch (e) {
-    await rm(temp, { force: true });
+    if (e instanceof WriteError) throw new ServiceError('write-failed', e.message);
     throw e;
   }
+}
+
+/**
+ * A file's version as `document.open` hands it out and `document.save` checks it:
+ * `v1:<mtime ms>:<size>:<sha-256 of the bytes>`. Only the hash decides whether the content
+ * changed (a touched but unchanged file is no conflict); mtime and size make it readable.
+ */
+export function versionOf(bytes: Uint8Array | string, mtimeMs: number): string {
+  const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  const hash = createHash('sha256').update(data).digest('hex');
+  return `v1:${Math.floor(mtimeMs)}:${data.byteLength}:${hash}`;
+}
+
+const hashOf = (version: string): string => version.split(':')[3] ?? version;
+
+/** The version of the file at `full` now; null when it does not exist. */
+export async function currentVersion(full: string): Promise<string | null> {
+  try {
+    const [bytes, info] = await Promise.all([readFile(full), stat(full)]);
+    return versionOf(bytes, info.mtimeMs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Whether the file at `full` holds other content than the version the caller last saw. */
+export async function changedSince(full: string, seen: string): Promise<Date | null> {
+  const now = await currentVersion(full);
+  if (now === null || hashOf(now) === hashOf(seen)) return null;
+  return (await stat(full)).mtime;
 }
 
 function inside(folder: string, path: string): boolean {
@@ -81,10 +113,12 @@ export class FilePolicy {
     );
   }
 
-  async read(path: string): Promise<{ full: string; text: string }> {
+  /** Read a document's text and its version (see `versionOf`), from the same bytes. */
+  async read(path: string): Promise<{ full: string; text: string; version: string }> {
     const full = await this.check(path, 'read');
     try {
-      return { full, text: await readFile(full, 'utf8') };
+      const [bytes, info] = await Promise.all([readFile(full), stat(full)]);
+      return { full, text: bytes.toString('utf8'), version: versionOf(bytes, info.mtimeMs) };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new ServiceError(

@@ -11,6 +11,7 @@ import { RunSummary, type ParsedParams, type ServerEvent } from './api.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from './memory.ts';
+import { writeError } from '../io/durable-write.ts';
 
 /**
  * Training runs owned by the service process (Electron main / web host), not the window:
@@ -153,7 +154,11 @@ export class RunManager {
     );
     const runId = newRunId();
     const dir = this.runDir(runId);
-    await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    try {
+      await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    } catch (e) {
+      throw new ServiceError('write-failed', writeError(e, dir, 'the run folder').message);
+    }
     await writeAtomic(join(dir, 'graph.json'), `${JSON.stringify(document, null, 2)}\n`);
     await writeAtomic(
       join(dir, 'config.json'),
@@ -242,8 +247,16 @@ export class RunManager {
     }
   }
 
+  /**
+   * Record a run's summary in its folder. A failure (full disk) must not take the host down
+   * from a fire-and-forget call: the run keeps its state in memory and says why it is stale.
+   */
   private async saveSummary(s: RunSummary): Promise<void> {
-    await writeAtomic(join(s.dir, 'run.json'), `${JSON.stringify(s, null, 2)}\n`);
+    try {
+      await writeAtomic(join(s.dir, 'run.json'), `${JSON.stringify(s, null, 2)}\n`, 'run.json');
+    } catch (e) {
+      s.message ??= (e as Error).message;
+    }
   }
 
   private liveRun(runId: string): LiveRun {

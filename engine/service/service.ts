@@ -18,7 +18,7 @@ import {
 import { ServiceError } from './errors.ts';
 import { importText } from './data-files.ts';
 import { exportRun } from './export-run.ts';
-import { FilePolicy, writeAtomic } from './files.ts';
+import { changedSince, currentVersion, FilePolicy, versionOf, writeAtomic } from './files.ts';
 import { RunManager, trainOptions } from './runs.ts';
 
 export { ServiceError } from './errors.ts';
@@ -93,11 +93,46 @@ export function createService(options: ServiceOptions): Service {
     return (await readdir(options.templatesDir)).filter((f) => f.endsWith('.json')).sort();
   }
 
-  async function save(path: string, doc: GraphDocument) {
+  /**
+   * Write a document. `guard` says what may be replaced: the version the caller last saw
+   * (`document.save`), or nothing unless asked (`document.saveAs` without `overwrite`).
+   */
+  async function save(
+    path: string,
+    doc: GraphDocument,
+    guard: { version?: string } | { overwrite: boolean },
+  ) {
     const full = await policy.check(path, 'write');
-    await writeAtomic(full, docText(doc));
+    await refuseLoss(path, full, guard);
+    const text = docText(doc);
+    await writeAtomic(full, text, `the document ${basename(full)}`);
+    const { mtimeMs } = await stat(full);
     await remember(full);
-    return { path: full, savedAt: new Date().toISOString() };
+    return { path: full, savedAt: new Date().toISOString(), version: versionOf(text, mtimeMs) };
+  }
+
+  async function refuseLoss(
+    path: string,
+    full: string,
+    guard: { version?: string } | { overwrite: boolean },
+  ): Promise<void> {
+    if ('overwrite' in guard) {
+      if (!guard.overwrite && (await currentVersion(full)) !== null) {
+        throw new ServiceError(
+          'exists',
+          `"${path}" already exists; choose another name, or confirm Overwrite to replace it.`,
+        );
+      }
+      return;
+    }
+    if (guard.version === undefined) return;
+    const changed = await changedSince(full, guard.version);
+    if (changed) {
+      throw new ServiceError(
+        'conflict',
+        `"${path}" was changed on disk by another program (at ${changed.toISOString()}) since you opened or saved it. Reload it to see those changes, Save As to keep both, or Overwrite to replace them with yours.`,
+      );
+    }
   }
 
   const handlers: Handlers = {
@@ -151,25 +186,29 @@ export function createService(options: ServiceOptions): Service {
           'This host cannot show a file dialog; pick a document from the list instead.',
         );
       }
-      const { full, text } = await policy.read(path);
+      const { full, text, version } = await policy.read(path);
       const parsed = parseDocument(text);
       if (!parsed.ok) {
         const first = parsed.diagnostics[0]?.message ?? 'it is not a graph document';
         throw new ServiceError('bad-document', `${basename(full)} cannot be opened. ${first}`);
       }
       await remember(full);
-      return { path: full, doc: parsed.doc };
+      return { path: full, doc: parsed.doc, version };
     },
-    'document.save': async ({ path, doc }) => save(path, doc),
-    'document.saveAs': async ({ path, doc }) => {
+    'document.save': async ({ path, doc, version }) => save(path, doc, { version }),
+    'document.saveAs': async ({ path, doc, overwrite }) => {
       if (path === undefined) {
         throw new ServiceError('no-dialog', 'This host cannot show a file dialog; type a name.');
       }
-      return save(path, doc);
+      return save(path, doc, { overwrite: overwrite ?? false });
     },
-    'document.autosave': async ({ doc, path }) => {
+    'document.autosave': async ({ doc, path, version }) => {
       const savedAt = new Date().toISOString();
-      await writeAtomic(recoveryFile, JSON.stringify({ doc, path, savedAt }));
+      await writeAtomic(
+        recoveryFile,
+        JSON.stringify({ doc, path, savedAt, ...(version !== undefined ? { version } : {}) }),
+        'the unsaved-work recovery file',
+      );
       return { savedAt };
     },
     'document.recover': async () => {

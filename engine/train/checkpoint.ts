@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { open, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import {
+  syncDir,
+  writeDurably,
+  writeError,
+  writeFileAtomic,
+  writeSeam,
+} from '../io/durable-write.ts';
 import { EvalReport, StepRecord } from './events.ts';
 
 /**
@@ -93,30 +100,13 @@ export function decodeTensors(
   return out;
 }
 
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const f = await open(path, 'w');
-  try {
-    await f.writeFile(data);
-    await f.sync();
-  } finally {
-    await f.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
-
 export const checkpointName = (step: number) => `step-${String(step).padStart(6, '0')}`;
 
 /**
  * Write a checkpoint for `meta.step` under `runDir` atomically, point `latest.json` at it,
- * and delete all but the newest `keep` checkpoints. Returns the checkpoint's folder.
+ * and delete all but the newest `keep` checkpoints. Returns the checkpoint's folder. When a
+ * write fails (a full disk, a read-only folder) the temporary folder is removed, the
+ * previous checkpoint and `latest.json` stay as they were, and the error names the folder.
  */
 export async function writeCheckpoint(
   runDir: string,
@@ -124,35 +114,62 @@ export async function writeCheckpoint(
   groups: Readonly<Record<string, { manifest: TensorEntry[]; data: Uint8Array }>>,
   keep: number,
 ): Promise<string> {
-  await mkdir(runDir, { recursive: true });
   const name = checkpointName(meta.step);
   const final = join(runDir, name);
   const tmp = join(runDir, `.tmp-${name}-${randomBytes(4).toString('hex')}`);
-  await mkdir(tmp);
-  const blobs: CheckpointMeta['blobs'] = {};
-  for (const [group, { manifest, data }] of Object.entries(groups)) {
-    const file = `${group}.bin`;
-    await writeDurably(join(tmp, file), data);
-    blobs[group] = { file, manifest };
+  const what = `checkpoint ${name}`;
+  try {
+    await writeSeam.mkdir(runDir);
+    await writeSeam.mkdir(tmp);
+    const blobs: CheckpointMeta['blobs'] = {};
+    for (const [group, { manifest, data }] of Object.entries(groups)) {
+      const file = `${group}.bin`;
+      await writeDurably(join(tmp, file), data);
+      blobs[group] = { file, manifest };
+    }
+    const full: CheckpointMeta = { ...meta, blobs };
+    await writeDurably(join(tmp, 'checkpoint.json'), JSON.stringify(full));
+    await syncDir(tmp);
+    await moveIntoPlace(runDir, tmp, final);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw checkpointError(e, final, what);
   }
-  const full: CheckpointMeta = { ...meta, blobs };
-  await writeDurably(join(tmp, 'checkpoint.json'), JSON.stringify(full));
-  await syncDir(tmp);
-  // A checkpoint of the same step (a resumed run re-saving it) is replaced, not merged.
-  if (await exists(final)) {
-    const old = join(runDir, `.old-${name}-${randomBytes(4).toString('hex')}`);
-    await rename(final, old);
-    await rename(tmp, final);
-    await rm(old, { recursive: true, force: true });
-  } else {
-    await rename(tmp, final);
+  try {
+    await writeFileAtomic(
+      join(runDir, 'latest.json'),
+      JSON.stringify({ checkpoint: name, step: meta.step }),
+      `the pointer to ${what}`,
+    );
+  } catch (e) {
+    throw checkpointError(e, final, what);
   }
-  const latestTmp = join(runDir, `.tmp-latest-${randomBytes(4).toString('hex')}.json`);
-  await writeDurably(latestTmp, JSON.stringify({ checkpoint: name, step: meta.step }));
-  await rename(latestTmp, join(runDir, 'latest.json'));
-  await syncDir(runDir);
   await prune(runDir, keep, name);
   return final;
+}
+
+/** Rename the finished temp folder to `final`, replacing (not merging) one already there. */
+async function moveIntoPlace(runDir: string, tmp: string, final: string): Promise<void> {
+  if (!(await exists(final))) return writeSeam.rename(tmp, final);
+  // A checkpoint of the same step (a resumed run re-saving it) is replaced; if the swap
+  // fails halfway the old one goes back, so latest.json never names a missing folder.
+  const old = join(runDir, `.old-${basename(final)}-${randomBytes(4).toString('hex')}`);
+  await writeSeam.rename(final, old);
+  try {
+    await writeSeam.rename(tmp, final);
+  } catch (e) {
+    await rename(old, final).catch(() => undefined);
+    throw e;
+  }
+  await rm(old, { recursive: true, force: true });
+}
+
+/** A failed checkpoint write as a sentence naming the run folder and what still loads. */
+function checkpointError(e: unknown, final: string, what: string): Error {
+  const err = writeError(e, final, what);
+  return new Error(
+    `${err.message} The run's checkpoints in ${dirname(final)} are as they were before this write; resume from them once there is room.`,
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -9,7 +9,8 @@ import type {
   RunSummary,
   TemplateCard,
 } from '../../engine/service/api.ts';
-import type { ApiClient } from './api-client.ts';
+import { ApiCallError, type ApiClient } from './api-client.ts';
+import { ConflictDialog, type WriteConflict } from './components/conflict-dialog.tsx';
 import {
   HelpOverlay,
   OpenDialog,
@@ -43,6 +44,7 @@ type Dialog =
   | { type: 'saveAs' }
   | { type: 'help' }
   | { type: 'export' }
+  | { type: 'conflict'; conflict: WriteConflict }
   | null;
 
 export function App({ client }: { client: ApiClient }) {
@@ -80,35 +82,53 @@ export function App({ client }: { client: ApiClient }) {
     });
   }, [client, attempt]);
 
-  useUnsavedWorkGuard(client, state);
+  useUnsavedWorkGuard(client, state, say);
 
   const mayDiscard = useCallback(() => {
     const s = stateRef.current;
     return !isDirty(s) || window.confirm(`Discard unsaved changes to “${s.doc.name}”?`);
   }, []);
 
-  const load = useCallback(async (doc: GraphDocument, path: string | null) => {
-    dispatch({ type: 'load', doc: await layoutCrowded(doc), path });
+  const load = useCallback(async (doc: GraphDocument, path: string | null, version?: string) => {
+    dispatch({ type: 'load', doc: await layoutCrowded(doc), path, version: version ?? null });
     setDialog(null);
   }, []);
 
-  const saved = useCallback(
-    (result: Result<'document.save'> | null, doc: GraphDocument) => {
-      if (!result) return;
-      dispatch({ type: 'saved', path: result.path, doc });
-      setDialog(null);
-      say(`Saved ${result.path.split(/[\\/]/).pop()}.`, 'info');
+  /** Run a save; a refusal that needs a choice (changed on disk, name taken) asks for it. */
+  const write = useCallback(
+    async (
+      path: string,
+      doc: GraphDocument,
+      call: () => Promise<Result<'document.save'> | null>,
+    ) => {
+      try {
+        const result = await call();
+        if (!result) return;
+        dispatch({ type: 'saved', path: result.path, doc, version: result.version ?? null });
+        setDialog(null);
+        say(`Saved ${result.path.split(/[\\/]/).pop()}.`, 'info');
+      } catch (e) {
+        if (e instanceof ApiCallError && (e.code === 'conflict' || e.code === 'exists')) {
+          return setDialog({
+            type: 'conflict',
+            conflict: { kind: e.code, path, message: e.message },
+          });
+        }
+        say((e as Error).message);
+      }
     },
     [say],
   );
 
   const saveAs = useCallback(
-    async (path?: string) => {
+    async (path?: string, overwrite?: boolean) => {
       const doc = stateRef.current.doc;
       if (!path && !info?.nativeDialogs) return setDialog({ type: 'saveAs' });
-      await attempt(async () => saved(await client.call('document.saveAs', { doc, path }), doc));
+      await write(path ?? '', doc, () =>
+        client.call('document.saveAs', { doc, path, ...(overwrite ? { overwrite } : {}) }),
+      );
     },
-    [attempt, client, info, saved],
+    [client, info, write],
   );
 
   const openPath = useCallback(
@@ -116,7 +136,7 @@ export function App({ client }: { client: ApiClient }) {
       if (!mayDiscard()) return;
       await attempt(async () => {
         const opened = await client.call('document.open', { path });
-        if (opened) await load(opened.doc, opened.path);
+        if (opened) await load(opened.doc, opened.path, opened.version);
       });
     },
     [attempt, client, load, mayDiscard],
@@ -152,11 +172,12 @@ export function App({ client }: { client: ApiClient }) {
           );
         case 'save':
           if (!s.path) return void saveAs();
-          return void attempt(async () =>
-            saved(
-              await client.call('document.save', { path: s.path as string, doc: s.doc }),
-              s.doc,
-            ),
+          return void write(s.path, s.doc, () =>
+            client.call('document.save', {
+              path: s.path as string,
+              doc: s.doc,
+              ...(s.version ? { version: s.version } : {}),
+            }),
           );
         case 'saveAs':
           return void saveAs();
@@ -199,7 +220,7 @@ export function App({ client }: { client: ApiClient }) {
         }
       }
     },
-    [attempt, client, info, layout, load, mayDiscard, openPath, rf, saveAs, saved],
+    [attempt, client, info, layout, load, mayDiscard, openPath, rf, saveAs, write],
   );
 
   useEffect(
@@ -242,7 +263,13 @@ export function App({ client }: { client: ApiClient }) {
         <RecoveryBanner
           recovery={recovery}
           onRestore={() => {
-            dispatch({ type: 'load', doc: recovery.doc, path: recovery.path, dirty: true });
+            dispatch({
+              type: 'load',
+              doc: recovery.doc,
+              path: recovery.path,
+              dirty: true,
+              version: recovery.version ?? null,
+            });
             setRecovery(null);
           }}
           onDiscard={() => {
@@ -365,6 +392,20 @@ export function App({ client }: { client: ApiClient }) {
           workspace={info?.workspace ?? ''}
           onClose={() => setDialog(null)}
           onSave={(p) => void saveAs(p)}
+        />
+      ) : null}
+      {dialog?.type === 'conflict' ? (
+        <ConflictDialog
+          conflict={dialog.conflict}
+          onClose={() => setDialog(null)}
+          onSaveAs={() => void saveAs()}
+          onReload={() => void openPath(dialog.conflict.path)}
+          onOverwrite={() => {
+            const { kind, path } = dialog.conflict;
+            if (kind === 'exists') return void saveAs(path, true);
+            const doc = stateRef.current.doc;
+            void write(path, doc, () => client.call('document.save', { path, doc }));
+          }}
         />
       ) : null}
       {dialog?.type === 'help' ? <HelpOverlay onClose={() => setDialog(null)} /> : null}

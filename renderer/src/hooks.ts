@@ -33,37 +33,71 @@ export function useToast() {
   return { toast, say, attempt };
 }
 
-const AUTOSAVE_MS = 600;
+/**
+ * Autosave waits for a pause in editing (so a burst of edits is one write) but never longer
+ * than the max-wait after the first unsaved edit (so steady editing still lands): together
+ * with the write itself, every edit older than a second is in the recovery file.
+ */
+export const AUTOSAVE_DEBOUNCE_MS = 300;
+export const AUTOSAVE_MAX_WAIT_MS = 600;
 
 /**
  * Nothing typed is lost: unsaved work goes to the recovery file shortly after each change,
- * and closing the window with unsaved changes asks first.
+ * and closing the window with unsaved changes asks first. A failed autosave (full disk) is
+ * reported once through `onError`, not swallowed.
  */
-export function useUnsavedWorkGuard(client: ApiClient, state: EditorState) {
+export function useUnsavedWorkGuard(
+  client: ApiClient,
+  state: EditorState,
+  onError?: (message: string) => void,
+) {
   const dirty = isDirty(state);
+  const stateNow = useRef(state);
+  stateNow.current = state;
+  const firstUnsaved = useRef<number | null>(null);
+  // Writes go one after another, so an older snapshot never lands after a newer one.
+  const writes = useRef<Promise<unknown>>(Promise.resolve());
+  const lastError = useRef<string | null>(null);
+  const report = useRef(onError);
+  report.current = onError;
+  const enqueue = useCallback((work: () => Promise<unknown>) => {
+    writes.current = writes.current.then(work).then(
+      () => void (lastError.current = null),
+      (e: Error) => {
+        if (e.message !== lastError.current) report.current?.(e.message);
+        lastError.current = e.message;
+      },
+    );
+  }, []);
+
   useEffect(() => {
-    if (!dirty) return;
+    if (!dirty) {
+      firstUnsaved.current = null;
+      return;
+    }
+    const now = Date.now();
+    firstUnsaved.current ??= now;
+    const due = Math.min(now + AUTOSAVE_DEBOUNCE_MS, firstUnsaved.current + AUTOSAVE_MAX_WAIT_MS);
+    const { doc, path, version } = stateNow.current;
     const t = setTimeout(() => {
-      void client
-        .call('document.autosave', { doc: state.doc, path: state.path })
-        .catch(() => undefined);
-    }, AUTOSAVE_MS);
+      firstUnsaved.current = null;
+      enqueue(() =>
+        client.call('document.autosave', { doc, path, ...(version ? { version } : {}) }),
+      );
+    }, due - now);
     return () => clearTimeout(t);
-  }, [client, dirty, state.doc, state.path]);
+  }, [client, dirty, enqueue, state.doc, state.path, state.version]);
 
   // Back to the saved state (undo, save): the recovery file has nothing left to offer.
   const wasDirty = useRef(dirty);
   useEffect(() => {
-    if (wasDirty.current && !dirty)
-      void client.call('document.discardRecovery', {}).catch(() => undefined);
+    if (wasDirty.current && !dirty) enqueue(() => client.call('document.discardRecovery', {}));
     wasDirty.current = dirty;
-  }, [client, dirty]);
+  }, [client, dirty, enqueue]);
 
-  const current = useRef(state);
-  current.current = state;
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
-      if (isDirty(current.current)) e.preventDefault();
+      if (isDirty(stateNow.current)) e.preventDefault();
     };
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);

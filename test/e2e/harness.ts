@@ -25,7 +25,7 @@ export interface Session {
 let built = false;
 
 /** Build the renderer from the current sources once per test process (a stale build lies). */
-async function buildRenderer(): Promise<void> {
+export async function buildRenderer(): Promise<void> {
   if (built) return;
   const { build } = await import('vite');
   await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'error' });

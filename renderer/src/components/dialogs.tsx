@@ -3,7 +3,7 @@ import type { Recovery, Result, TemplateCard } from '../../../engine/service/api
 import { formatCount } from '../format.ts';
 import { shortcutRows } from '../shortcuts.ts';
 
-function Modal({
+export function Modal({
   title,
   onClose,
   children,

@@ -19,11 +19,17 @@ export type Edit =
   | { type: 'rename'; name: string };
 
 export type Action =
-  | { type: 'load'; doc: GraphDocument; path: string | null; dirty?: boolean }
+  | {
+      type: 'load';
+      doc: GraphDocument;
+      path: string | null;
+      dirty?: boolean;
+      version?: string | null;
+    }
   | { type: 'edit'; edit: Edit }
   | { type: 'undo' }
   | { type: 'redo' }
-  | { type: 'saved'; path: string; doc: GraphDocument }
+  | { type: 'saved'; path: string; doc: GraphDocument; version?: string | null }
   | { type: 'openGraph'; name: string }
   | { type: 'closeGraphs'; depth: number }
   | { type: 'select'; nodes: string[] };
@@ -31,6 +37,8 @@ export type Action =
 export interface EditorState {
   doc: GraphDocument;
   path: string | null;
+  /** The file's version as last opened or saved: a save is refused if the disk moved on. */
+  version: string | null;
   /** The document as last saved or opened; the editor is dirty when `doc` differs. */
   saved: GraphDocument | null;
   past: GraphDocument[];
@@ -58,6 +66,7 @@ export function initialState(doc: GraphDocument = emptyDocument()): EditorState 
   return {
     doc,
     path: null,
+    version: null,
     saved: doc,
     past: [],
     future: [],
@@ -168,6 +177,7 @@ export function reducer(s: EditorState, a: Action): EditorState {
       return {
         ...initialState(a.doc),
         path: a.path,
+        version: a.version ?? null,
         saved: a.dirty ? null : a.doc,
         generation: s.generation + 1,
       };
@@ -208,7 +218,7 @@ export function reducer(s: EditorState, a: Action): EditorState {
       };
     }
     case 'saved':
-      return { ...s, path: a.path, saved: a.doc };
+      return { ...s, path: a.path, saved: a.doc, version: a.version ?? null };
     case 'openGraph':
       return graphOf(s.doc, a.name) ? { ...s, view: [...s.view, a.name], selection: [] } : s;
     case 'closeGraphs':
