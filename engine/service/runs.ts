@@ -24,6 +24,8 @@ interface LiveRun {
   summary: RunSummary;
   session: TrainingSession;
   events: TrainEvent[];
+  /** Why the metrics file could not be appended to; the run was stopped. */
+  metricsError?: string;
 }
 
 /** Step events kept in memory per run for a re-attaching window (older ones stay on disk). */
@@ -192,7 +194,13 @@ export class RunManager {
           run.events.push(e);
           writes = writes
             .then(() => appendFile(metricsFile, `${JSON.stringify(e)}\n`))
-            .catch(() => undefined);
+            .catch((err: unknown) => {
+              // A run whose record cannot be written (a full disk) stops at once: training on
+              // would lose its curve, and its next checkpoint would fail on the same disk.
+              if (run.metricsError) return;
+              run.metricsError = `${writeError(err, metricsFile, "the run's metrics").message.replace(/ Nothing there was changed;.*$/, '')} The run was stopped to keep its record whole; free space, then resume from the last checkpoint.`;
+              run.session.stop();
+            });
           this.emit({ type: 'train.event', runId, event: e });
         },
       ),
@@ -201,6 +209,18 @@ export class RunManager {
     this.latest = runId;
     void run.session.done.then(async () => {
       await writes;
+      if (run.metricsError) {
+        run.summary.status = 'failed';
+        run.summary.message = run.metricsError;
+        const event: TrainEvent = {
+          type: 'error',
+          message: run.metricsError,
+          step: run.summary.step,
+          ...(run.summary.lastCheckpoint ? { lastCheckpoint: run.summary.lastCheckpoint } : {}),
+        };
+        run.events.push(event);
+        this.emit({ type: 'train.event', runId, event });
+      }
       if (run.summary.status === 'running' || run.summary.status === 'starting') {
         run.summary.status = 'failed';
         run.summary.message ??= 'The training worker ended without saying why; start again.';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { BackendReport } from '../../../engine/runtime/backend.ts';
@@ -187,5 +187,32 @@ describe('training data files (drop and dialog)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.fail('the run did not complete');
+  });
+});
+
+describe('a run whose metrics cannot be written', () => {
+  it('stops, fails naming the metrics file, and tells the window', async () => {
+    const doc = { ...tinyGpt, dims: { ...tinyGpt.dims, V: 96, D: 16, H: 2, T: 9 } };
+    const { runId, dir } = await ok<{ runId: string; dir: string }>('train.start', {
+      document: doc,
+      data: 'brown',
+      config: { backend: 'cpu', batch: 2, steps: 100_000, evalEvery: 0, checkpointEvery: 0 },
+    });
+    // The worker takes a moment to start; a folder in the file's place makes every append fail.
+    mkdirSync(join(dir, 'metrics.jsonl'));
+    for (let i = 0; i < 300; i++) {
+      const { run, events } = await ok<{
+        run: { status: string; message: string | null };
+        events: { type: string; message?: string }[];
+      }>('train.status', { runId });
+      if (run.status === 'failed') {
+        assert.match(run.message ?? '', /Could not write the run's metrics to .*metrics\.jsonl/);
+        assert.match(run.message ?? '', /The run was stopped/);
+        assert.ok(events.some((e) => e.type === 'error' && /metrics/.test(e.message ?? '')));
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('the run kept going without its metrics');
   });
 });
