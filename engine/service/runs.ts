@@ -24,6 +24,8 @@ interface LiveRun {
   summary: RunSummary;
   session: TrainingSession;
   events: TrainEvent[];
+  /** Resolves once the worker exited and the final run.json is written. */
+  settled?: Promise<void>;
 }
 
 /** Step events kept in memory per run for a re-attaching window (older ones stay on disk). */
@@ -187,7 +189,7 @@ export class RunManager {
     };
     this.live.set(runId, run);
     this.latest = runId;
-    void run.session.done.then(async () => {
+    run.settled = run.session.done.then(async () => {
       await writes;
       if (run.summary.status === 'running' || run.summary.status === 'starting') {
         run.summary.status = 'failed';
@@ -329,6 +331,8 @@ export class RunManager {
         `Run ${runId} is still training; stop it in the Train panel first, then delete it.`,
       );
     }
+    // A run that just ended still writes its final run.json: let it, or it would recreate the folder.
+    await live?.settled?.catch(() => undefined);
     await deleteRunFolder(this.runsDir, runId);
     this.live.delete(runId);
     if (this.latest === runId) this.latest = null;
