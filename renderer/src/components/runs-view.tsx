@@ -236,7 +236,10 @@ export function RunsView({ client, onClose }: { client: ApiClient; onClose: () =
                       onChange={() => toggle(r.runId)}
                     />
                     {at >= 0 ? (
-                      <i className="run-swatch" style={{ background: RUN_COLORS[at % RUN_COLORS.length] }} />
+                      <i
+                        className="run-swatch"
+                        style={{ background: RUN_COLORS[at % RUN_COLORS.length] }}
+                      />
                     ) : null}
                   </td>
                   {COLUMNS.map((c) => (
