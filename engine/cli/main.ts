@@ -19,6 +19,7 @@ Commands:
   eval [GRAPH] --checkpoint DIR   held-out metrics, accuracy by recursion depth
   generate MODEL --prompt TEXT    continue a text with an .onnx file or checkpoint
   solve MODEL --puzzle CELLS      solve a Sudoku step by step with a TRM model
+  diff BEFORE AFTER        what changed between two graphs or two runs' graphs
 
 Options:
   --preset NAME            apply one of the document's presets (meta.presets) first
@@ -77,6 +78,8 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
     return (await import('./commands/eval.ts')).evalCommand(argv.slice(1), out);
   if (argv[0] === 'generate')
     return (await import('./commands/generate.ts')).generateCommand(argv.slice(1), out);
+  if (argv[0] === 'diff')
+    return (await import('./commands/diff.ts')).diffCommand(argv.slice(1), out);
   if (argv[0] === 'solve')
     return (await import('./commands/solve.ts')).solveCommand(argv.slice(1), out);
   let args;

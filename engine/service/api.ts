@@ -150,6 +150,21 @@ export const RunStatus = z.enum([
 ]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** Runs comparison: a run's headline figures, kept up to date in `run.json` as it trains. */
+export const RunMetrics = z.strictObject({
+  /** The last training step's loss and accuracy (null: no step yet). */
+  loss: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  /** The last and the best validation figures (null: never evaluated). */
+  valLoss: z.number().nullable(),
+  bestValLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  bestValAccuracy: z.number().nullable(),
+  /** Training throughput at the last step (the trainer smooths it). */
+  tokensPerSec: z.number().nullable(),
+});
+export type RunMetrics = z.infer<typeof RunMetrics>;
+
 /** One training run as the runs table and the Train panel show it (`run.json` in its folder). */
 export const RunSummary = z.strictObject({
   runId: RunId,
@@ -167,6 +182,8 @@ export const RunSummary = z.strictObject({
   /** Why a failed run failed, as a sentence. */
   message: z.string().nullable(),
   dir: z.string(),
+  /** Absent in runs recorded before the runs view existed (`runs.list` fills it in). */
+  metrics: RunMetrics.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -202,6 +219,40 @@ export const DataFile = z.strictObject({
   lines: z.number().int(),
 });
 export type DataFile = z.infer<typeof DataFile>;
+// ── Runs comparison (runs view): one run in full, for curves and graph diffs. ──
+
+/** Aligned columns: `step` and one value per step (downsampled to a bounded size). */
+const Columns = <K extends string>(keys: readonly K[]) =>
+  z.strictObject({
+    step: z.array(z.number()),
+    ...(Object.fromEntries(keys.map((k) => [k, z.array(z.number())])) as Record<
+      K,
+      z.ZodArray<z.ZodNumber>
+    >),
+  });
+
+export const RunSeries = z.strictObject({
+  train: Columns(['loss', 'accuracy', 'lr', 'tokensPerSec'] as const),
+  validation: Columns(['loss', 'accuracy'] as const),
+  /** Training steps recorded; the columns hold at most a few thousand points of them. */
+  recordedSteps: z.number().int(),
+});
+export type RunSeries = z.infer<typeof RunSeries>;
+
+export const RunDetail = z.strictObject({
+  run: RunSummary,
+  /** The graph as it was when the run started (null when the snapshot is missing or damaged). */
+  graph: GraphDocument.nullable(),
+  /** Why `graph` is null, as a sentence. */
+  graphProblem: z.string().nullable(),
+  /** Trainer settings and the data spec as the run recorded them. */
+  config: z.record(z.string(), z.unknown()).nullable(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+  series: RunSeries,
+  checkpoints: z.array(z.string()),
+  exports: z.array(z.strictObject({ file: z.string(), bytes: z.number() })),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
 
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, doc: string) {
   return { params, result, doc };
@@ -310,6 +361,17 @@ export const methods = {
     'A run and its events so far (no runId: the latest one still training), to re-attach a window.',
   ),
   'runs.list': method(Empty, z.array(RunSummary), 'Every run recorded in the workspace.'),
+  // ── Runs comparison (runs view) ──
+  'runs.get': method(
+    z.strictObject({ runId: RunId }),
+    RunDetail,
+    'One run in full: summary, settings, graph snapshot, curves (at most 5,000 points each), files.',
+  ),
+  'runs.delete': method(
+    z.strictObject({ runId: RunId }),
+    z.strictObject({ deleted: RunId }),
+    'Delete a finished run folder from the workspace runs folder (a training run is refused).',
+  ),
   'export.run': method(
     z
       .strictObject({

@@ -7,11 +7,13 @@ import { AdditionSpec, MazeSpec, SequenceTaskSpec, SudokuSpec } from '../data/sp
 import { parseTrainConfig, TrainConfig } from '../train/config.ts';
 import type { TrainEvent } from '../train/events.ts';
 import { TrainingSession } from '../train/session.ts';
-import { RunSummary, type ParsedParams, type ServerEvent } from './api.ts';
+import { RunSummary, type ParsedParams, type RunDetail, type ServerEvent } from './api.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from './memory.ts';
 import { writeError } from '../io/durable-write.ts';
+import { emptyMetrics, foldMetrics, RunFold } from './run-metrics.ts';
+import { deleteRunFolder, foldRunFile, readRunDetail } from './run-record.ts';
 
 /**
  * Training runs owned by the service process (Electron main / web host), not the window:
@@ -26,6 +28,8 @@ interface LiveRun {
   events: TrainEvent[];
   /** Why the metrics file could not be appended to; the run was stopped. */
   metricsError?: string;
+  /** Resolves once the worker exited and the final run.json is written. */
+  settled?: Promise<void>;
 }
 
 /** Step events kept in memory per run for a re-attaching window (older ones stay on disk). */
@@ -179,6 +183,7 @@ export class RunManager {
       lastCheckpoint: null,
       message: null,
       dir,
+      metrics: emptyMetrics(),
     };
     await this.saveSummary(summary);
     const metricsFile = join(dir, 'metrics.jsonl');
@@ -207,7 +212,7 @@ export class RunManager {
     };
     this.live.set(runId, run);
     this.latest = runId;
-    void run.session.done.then(async () => {
+    run.settled = run.session.done.then(async () => {
       await writes;
       if (run.metricsError) {
         run.summary.status = 'failed';
@@ -232,6 +237,7 @@ export class RunManager {
 
   private apply(run: LiveRun, e: TrainEvent): void {
     const s = run.summary;
+    foldMetrics((s.metrics ??= emptyMetrics()), e);
     switch (e.type) {
       case 'started':
         Object.assign(s, {
@@ -324,12 +330,56 @@ export class RunManager {
         const parsed = RunSummary.safeParse(
           JSON.parse(await readFile(join(this.runsDir, name, 'run.json'), 'utf8')),
         );
-        if (parsed.success) out.push(parsed.data);
+        if (!parsed.success) continue;
+        // Runs recorded before run.json kept figures: read them from the metrics (curves capped small).
+        parsed.data.metrics ??= (await foldRunFile(parsed.data.dir, new RunFold(2))).metrics;
+        out.push(parsed.data);
       } catch {
         // A folder that is not a run (or a damaged one) is left out.
       }
     }
     return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  /** A run's summary: the live one while it is held here, else its run.json. */
+  private async summaryOf(runId: string): Promise<RunSummary> {
+    const live = this.live.get(runId);
+    if (live) return structuredClone(live.summary);
+    const parsed = RunSummary.safeParse(
+      await readFile(join(this.runDir(runId), 'run.json'), 'utf8')
+        .then((t) => JSON.parse(t) as unknown)
+        .catch(() => null),
+    );
+    if (!parsed.success) {
+      throw new ServiceError(
+        'no-such-run',
+        `There is no readable run ${runId} in ${this.runsDir}; refresh the runs list and pick one again.`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** Runs comparison: one run in full (files are read from the run's own folder). */
+  async get(runId: string): Promise<RunDetail> {
+    const summary = await this.summaryOf(runId);
+    return readRunDetail(this.runDir(runId), summary);
+  }
+
+  /** Runs comparison: delete a finished run's folder; a run still training is refused. */
+  async remove(runId: string): Promise<{ deleted: string }> {
+    const live = this.live.get(runId);
+    if (live && ['starting', 'running', 'paused'].includes(live.summary.status)) {
+      throw new ServiceError(
+        'run-active',
+        `Run ${runId} is still training; stop it in the Train panel first, then delete it.`,
+      );
+    }
+    // A run that just ended still writes its final run.json: let it, or it would recreate the folder.
+    await live?.settled?.catch(() => undefined);
+    await deleteRunFolder(this.runsDir, runId);
+    this.live.delete(runId);
+    if (this.latest === runId) this.latest = null;
+    return { deleted: runId };
   }
 
   async graphOf(runId: string): Promise<unknown> {

@@ -232,6 +232,9 @@ export function createService(options: ServiceOptions): Service {
     'train.stop': async ({ runId }) => runs.control(runId, 'stop'),
     'train.status': async ({ runId }) => runs.status(runId),
     'runs.list': async () => runs.list(),
+    // Runs comparison (runs view)
+    'runs.get': async ({ runId }) => runs.get(runId),
+    'runs.delete': async ({ runId }) => runs.remove(runId),
     'export.run': async (params) => exportRun(params, runs, policy.workspace),
     'data.import': async ({ name, text }) => importText(policy.workspace, name, text),
     'data.pick': async () => {

@@ -23,6 +23,7 @@ import { GraphCanvas } from './components/graph-canvas.tsx';
 import { Header } from './components/header.tsx';
 import { Inspector } from './components/inspector.tsx';
 import { Palette } from './components/palette.tsx';
+import { RunsView } from './components/runs-view.tsx';
 import { TrainPanel } from './components/train-panel.tsx';
 import { useToast, useUnsavedWorkGuard } from './hooks.ts';
 import { autoLayout, layoutCrowded } from './layout.ts';
@@ -45,6 +46,7 @@ type Dialog =
   | { type: 'help' }
   | { type: 'export' }
   | { type: 'conflict'; conflict: WriteConflict }
+  | { type: 'runs' }
   | null;
 
 export function App({ client }: { client: ApiClient }) {
@@ -57,6 +59,7 @@ export function App({ client }: { client: ApiClient }) {
   const [trainRun, setTrainRun] = useState<RunSummary | null>(null);
   const [exports, setExports] = useState<ExportReport[]>([]);
   const showTrain = useCallback(() => setTrainOpen(true), []);
+  const closeDialog = useCallback(() => setDialog(null), []);
   const rf = useReactFlow();
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -196,6 +199,8 @@ export function App({ client }: { client: ApiClient }) {
           return void layout();
         case 'help':
           return setDialog({ type: 'help' });
+        case 'runs':
+          return setDialog({ type: 'runs' });
         case 'back':
           return dispatch({ type: 'closeGraphs', depth: s.view.length - 1 });
         case 'copy':
@@ -258,6 +263,13 @@ export function App({ client }: { client: ApiClient }) {
           Train
         </button>
         <button onClick={() => setDialog({ type: 'export' })}>Export</button>
+        <button
+          onClick={() => setDialog({ type: 'runs' })}
+          title="Runs (R)"
+          data-testid="open-runs"
+        >
+          Runs
+        </button>
       </Header>
       {recovery ? (
         <RecoveryBanner
@@ -409,6 +421,7 @@ export function App({ client }: { client: ApiClient }) {
         />
       ) : null}
       {dialog?.type === 'help' ? <HelpOverlay onClose={() => setDialog(null)} /> : null}
+      {dialog?.type === 'runs' ? <RunsView client={client} onClose={closeDialog} /> : null}
     </div>
   );
 }

@@ -47,6 +47,8 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'train.stop': { runId: 'run-1' },
   'train.status': { runId: 'run-1' },
   'runs.list': {},
+  'runs.get': { runId: 'run-1' },
+  'runs.delete': { runId: 'run-1' },
   'export.run': { runId: 'run-1', precision: 'int8', mode: 'full' },
   'data.import': { name: 'a.txt', text: 'hello' },
   'data.pick': {},
