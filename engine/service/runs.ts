@@ -331,6 +331,7 @@ export class RunManager {
           JSON.parse(await readFile(join(this.runsDir, name, 'run.json'), 'utf8')),
         );
         if (!parsed.success) continue;
+        interrupted(parsed.data);
         // Runs recorded before run.json kept figures: read them from the metrics (curves capped small).
         parsed.data.metrics ??= (await foldRunFile(parsed.data.dir, new RunFold(2))).metrics;
         out.push(parsed.data);
@@ -356,7 +357,7 @@ export class RunManager {
         `There is no readable run ${runId} in ${this.runsDir}; refresh the runs list and pick one again.`,
       );
     }
-    return parsed.data;
+    return interrupted(parsed.data);
   }
 
   /** Runs comparison: one run in full (files are read from the run's own folder). */
@@ -396,4 +397,20 @@ export class RunManager {
   async shutdown(): Promise<void> {
     for (const run of this.live.values()) await run.session.terminate();
   }
+}
+
+/**
+ * A run.json that says "running" for a run this process does not hold was left by an app that
+ * ended mid-run (a crash, a kill, a power cut): show it as failed, with the way on.
+ */
+function interrupted(s: RunSummary): RunSummary {
+  if (s.status !== 'starting' && s.status !== 'running' && s.status !== 'paused') return s;
+  const was = s.status === 'paused' ? 'paused' : 'training';
+  s.status = 'failed';
+  s.message =
+    `The app ended while this run was ${was} (step ${s.step} of ${s.steps}). ` +
+    (s.lastCheckpoint
+      ? `Its last checkpoint ${s.lastCheckpoint} keeps the weights: continue with \`trm train --resume ${s.dir}\`.`
+      : 'It wrote no checkpoint; start it again.');
+  return s;
 }

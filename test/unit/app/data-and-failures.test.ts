@@ -216,3 +216,36 @@ describe('a run whose metrics cannot be written', () => {
     assert.fail('the run kept going without its metrics');
   });
 });
+
+describe('a run left "running" by an app that ended', () => {
+  it('is listed as failed, with the way to continue it', async () => {
+    const dir = join(workspace, 'runs', 'crashed-run');
+    mkdirSync(join(dir, 'checkpoints', 'step-000040'), { recursive: true });
+    const summary = {
+      runId: 'crashed-run',
+      name: 'tiny-gpt',
+      status: 'running',
+      startedAt: '2026-11-01T00:00:00.000Z',
+      step: 42,
+      steps: 400,
+      backend: 'native',
+      data: 'brown',
+      params: 1000,
+      lastCheckpoint: join(dir, 'checkpoints', 'step-000040'),
+      message: null,
+      dir,
+    };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(summary));
+    const runs = await ok<{ runId: string; status: string; message: string | null }[]>(
+      'runs.list',
+      {},
+    );
+    const run = runs.find((r) => r.runId === 'crashed-run');
+    assert.equal(run?.status, 'failed');
+    assert.match(
+      run?.message ?? '',
+      /The app ended while this run was training \(step 42 of 400\)/,
+    );
+    assert.match(run?.message ?? '', /trm train --resume .*crashed-run/);
+  });
+});
