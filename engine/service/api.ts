@@ -353,6 +353,7 @@ const playgroundEvents = [
     /** Everything generated (the prompt excluded). */
     text: z.string(),
     tokens: z.number().int(),
+    /** Decode speed after the first token (the prompt pass and warm-up precede it); 0 below two. */
     tokensPerSecond: z.number(),
     reason: z.enum(['length', 'cancelled', 'error']),
     /** What went wrong, as a sentence (reason `error`). */

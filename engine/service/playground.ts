@@ -191,7 +191,9 @@ export class Playground {
     controller: AbortController,
   ): Promise<void> {
     const { model } = lease.model;
-    const started = performance.now();
+    // Decode speed is timed from the first token: the prompt pass and warm-up come before it.
+    let firstAt = 0;
+    let lastAt = 0;
     const tokens: number[] = [];
     let shown = '';
     let reason: 'length' | 'cancelled' | 'error' = 'length';
@@ -213,6 +215,8 @@ export class Playground {
           contextLength: model.contextLength,
           signal: controller.signal,
           onToken: (t) => {
+            lastAt = performance.now();
+            if (tokens.length === 0) firstAt = lastAt;
             tokens.push(t);
             text = tokenizer.decode(tokens);
             // Byte-level BPE may end mid-character: hold back until the character completes.
@@ -235,13 +239,13 @@ export class Playground {
       lease.release();
       this.live.delete(generationId);
     }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (lastAt - firstAt) / 1000;
     this.emit({
       type: 'infer.done',
       generationId,
       text: shown,
       tokens: tokens.length,
-      tokensPerSecond: seconds > 0 ? tokens.length / seconds : 0,
+      tokensPerSecond: seconds > 0 ? (tokens.length - 1) / seconds : 0,
       reason,
       message,
     });

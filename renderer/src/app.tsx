@@ -22,6 +22,7 @@ import { GraphCanvas } from './components/graph-canvas.tsx';
 import { Header } from './components/header.tsx';
 import { Inspector } from './components/inspector.tsx';
 import { Palette } from './components/palette.tsx';
+import { Playground } from './components/playground.tsx';
 import { TrainPanel } from './components/train-panel.tsx';
 import { useToast, useUnsavedWorkGuard } from './hooks.ts';
 import { autoLayout, layoutCrowded } from './layout.ts';
@@ -43,6 +44,7 @@ type Dialog =
   | { type: 'saveAs' }
   | { type: 'help' }
   | { type: 'export' }
+  | { type: 'playground' }
   | null;
 
 export function App({ client }: { client: ApiClient }) {
@@ -175,6 +177,8 @@ export function App({ client }: { client: ApiClient }) {
           return void layout();
         case 'help':
           return setDialog({ type: 'help' });
+        case 'playground':
+          return setDialog({ type: 'playground' });
         case 'back':
           return dispatch({ type: 'closeGraphs', depth: s.view.length - 1 });
         case 'copy':
@@ -237,6 +241,13 @@ export function App({ client }: { client: ApiClient }) {
           Train
         </button>
         <button onClick={() => setDialog({ type: 'export' })}>Export</button>
+        <button
+          onClick={() => setDialog({ type: 'playground' })}
+          title="Playground (P)"
+          data-testid="open-playground"
+        >
+          Playground
+        </button>
       </Header>
       {recovery ? (
         <RecoveryBanner
@@ -316,6 +327,7 @@ export function App({ client }: { client: ApiClient }) {
           doc={state.doc}
           onRun={setTrainRun}
           onExport={() => setDialog({ type: 'export' })}
+          onTry={() => setDialog({ type: 'playground' })}
           onActive={showTrain}
         />
       </div>
@@ -362,6 +374,9 @@ export function App({ client }: { client: ApiClient }) {
           onClose={() => setDialog(null)}
           onSave={(p) => void saveAs(p)}
         />
+      ) : null}
+      {dialog?.type === 'playground' ? (
+        <Playground client={client} run={trainRun} onClose={() => setDialog(null)} />
       ) : null}
       {dialog?.type === 'help' ? <HelpOverlay onClose={() => setDialog(null)} /> : null}
     </div>

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { MenuCommand } from '../../engine/service/api.ts';
 
 /** What a key or menu item can ask the app to do. */
-export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back';
+export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back' | 'playground';
 
 interface Binding {
   key: string;
@@ -34,6 +34,7 @@ export const BINDINGS: Binding[] = [
   { key: 'o', mod: true, always: true, command: 'open' },
   { key: 'f', command: 'fitView' },
   { key: 'l', command: 'autoLayout' },
+  { key: 'p', command: 'playground' },
   { key: '?', command: 'help' },
   { key: 'escape', command: 'back' },
 ];
@@ -55,6 +56,7 @@ const WHAT: Record<Command, string> = {
   help: 'This help',
   back: 'Back to the enclosing graph',
   templates: 'Templates',
+  playground: 'Playground: try a trained model',
 };
 
 function label(b: Binding): string {

@@ -156,12 +156,15 @@ export function TrainPanel({
   client,
   doc,
   onExport,
+  onTry,
   onRun,
   onActive,
 }: {
   client: ApiClient;
   doc: GraphDocument;
   onExport: () => void;
+  /** Open the playground on the run's checkpoint. */
+  onTry?: () => void;
   /** The run shown (the Export dialog exports its weights). */
   onRun: (run: RunSummary | null) => void;
   /** A run was found still training after a reload: show the panel. */
@@ -422,6 +425,11 @@ export function TrainPanel({
             <button onClick={onExport} disabled={active}>
               Export…
             </button>
+            {onTry ? (
+              <button onClick={onTry} disabled={active || !run?.lastCheckpoint}>
+                Try it…
+              </button>
+            ) : null}
           </div>
           <div className="train-backend" data-testid="backend">
             <span className="stat-label">Backend</span> {backendLabel}
