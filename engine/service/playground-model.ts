@@ -1,4 +1,5 @@
 import type { DataSource } from '../data/types.ts';
+import type { TextTokenizer } from '../data/text-tokenizer.ts';
 import type { LoadedModel } from '../infer/load.ts';
 import type { ModelInfo } from './api.ts';
 import { ServiceError } from './errors.ts';
@@ -12,6 +13,8 @@ export interface PlaygroundModel {
   info: ModelInfo;
   /** The training data (held-out puzzles, vocabulary), when recorded. */
   source: DataSource | undefined;
+  /** A language model's tokenizer, restored once (an ONNX export rebuilds it from its data). */
+  tokenizer: TextTokenizer | undefined;
   dispose(): Promise<void>;
 }
 
@@ -58,10 +61,11 @@ export async function describeModel(model: LoadedModel, path: string): Promise<P
     contextLength: model.contextLength,
     vocabSize: source?.vocabSize ?? 0,
   };
-  const wrap = (info: ModelInfo): PlaygroundModel => ({
+  const wrap = (info: ModelInfo, tokenizer?: TextTokenizer): PlaygroundModel => ({
     model,
     info,
     source,
+    tokenizer,
     dispose: async () => {
       await model.dispose();
     },
@@ -84,11 +88,12 @@ export async function describeModel(model: LoadedModel, path: string): Promise<P
     }
     return wrap({ ...base, kind: 'puzzle', puzzle });
   }
-  if (!(await model.tokenizer())) {
+  const tokenizer = await model.tokenizer();
+  if (!tokenizer) {
     throw new ServiceError(
       'not-playable',
       `${path} records neither its training data nor a tokenizer, so its tokens mean nothing to the playground. Export a trained run (its data is recorded) or pick the run's checkpoint.`,
     );
   }
-  return wrap({ ...base, kind: 'lm', puzzle: null });
+  return wrap({ ...base, kind: 'lm', puzzle: null }, tokenizer);
 }

@@ -68,8 +68,14 @@ export class Playground {
       const names = await readdir(folder).catch(() => [] as string[]);
       for (const name of names.filter((n) => n.endsWith('.onnx'))) {
         const path = join(folder, name);
-        const modified = (await stat(path)).mtime.toISOString();
-        onnx.push({ path, name: relative(this.workspace, path), modified });
+        // A file removed since the listing is simply not offered.
+        const info = await stat(path).catch(() => null);
+        if (info?.isFile())
+          onnx.push({
+            path,
+            name: relative(this.workspace, path),
+            modified: info.mtime.toISOString(),
+          });
       }
     }
     onnx.sort((a, b) => b.modified.localeCompare(a.modified));
@@ -157,7 +163,7 @@ export class Playground {
           `${m.info.name} solves puzzles (${m.info.task ?? 'a per-cell task'}); it does not generate text. Pick a language model, or solve a puzzle with this one.`,
         );
       }
-      const tokenizer = (await m.model.tokenizer())!;
+      const tokenizer = m.tokenizer!;
       if (tokenizer.kind === 'char') {
         const known = new Set(tokenizer.describe().vocab ?? []);
         const unknown = [...new Set([...p.prompt].filter((ch) => !known.has(ch)))];
@@ -190,7 +196,7 @@ export class Playground {
     settings: GenerationSettings,
     controller: AbortController,
   ): Promise<void> {
-    const { model } = lease.model;
+    const { model, tokenizer } = lease.model;
     // Decode speed is timed from the first token: the prompt pass and warm-up come before it.
     let firstAt = 0;
     let lastAt = 0;
@@ -200,7 +206,6 @@ export class Playground {
     let message: string | null = null;
     let text = '';
     try {
-      const tokenizer = (await model.tokenizer())!;
       const forward = model.cachedNext?.() ?? model.next();
       const { generate } = await import('../infer/generate.ts');
       await generate(
@@ -218,7 +223,7 @@ export class Playground {
             lastAt = performance.now();
             if (tokens.length === 0) firstAt = lastAt;
             tokens.push(t);
-            text = tokenizer.decode(tokens);
+            text = tokenizer!.decode(tokens);
             // Byte-level BPE may end mid-character: hold back until the character completes.
             if (text.endsWith('\uFFFD') || controller.signal.aborted) return;
             this.emit({

@@ -177,6 +177,32 @@ describe('playground service', () => {
     assert.equal(second.text, done.text);
   });
 
+  it('generates from an ONNX export of the language model, as from its checkpoint', async () => {
+    const exported = await ok<ExportReport>('export.run', {
+      runId: lm.runId,
+      precision: 'fp32',
+      mode: 'full',
+    });
+    const onnx = { onnxPath: exported.path };
+    const info = await ok<{ kind: string; runtime: string }>('infer.describe', { source: onnx });
+    assert.deepEqual([info.kind, info.runtime], ['lm', 'onnx']);
+    const texts: string[] = [];
+    for (const source of [lm, onnx]) {
+      const g = await ok<{ generationId: string }>('infer.generate', {
+        source,
+        prompt: 'the mat',
+        settings: { strategy: 'greedy', maxTokens: 10 },
+      });
+      const done = (await finished(g.generationId)).at(-1) as Extract<
+        ServerEvent,
+        { type: 'infer.done' }
+      >;
+      assert.equal(done.reason, 'length', done.message ?? '');
+      texts.push(done.text);
+    }
+    assert.equal(texts[1], texts[0], 'fp32 ONNX decodes greedily to the same text');
+  });
+
   it('samples and beam-searches with their settings', async () => {
     for (const settings of [
       { strategy: 'sample', temperature: 0.8, topK: 5, topP: 0.9, seed: 3, maxTokens: 6 },
