@@ -26,6 +26,9 @@ describe('playground (browser mode)', { skip: SKIP_REASON, timeout: 180_000 }, (
     for (const [key, value] of Object.entries(settings))
       await page.locator(`#train-${key}`).fill(value);
     await page.getByRole('button', { name: /Start training/ }).click();
+    // The panel still shows the previous run until the engine answers; a run never completes
+    // within one poll of starting (its worker alone takes longer), so wait for the new one first.
+    await until(async () => (await runStatus(page)) !== 'completed', true, 10_000);
     assert.equal(await until(() => runStatus(page), 'completed', 90_000), 'completed');
   }
 
