@@ -4,6 +4,8 @@ import { toDecodeProgram } from '../graph/decode.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TextTokenizer } from '../data/text-tokenizer.ts';
+import type { DataSpec } from '../data/spec.ts';
+import type { DataSource } from '../data/types.ts';
 import type { NextLogits } from './generate.ts';
 import type { StepModel } from './solve.ts';
 
@@ -22,6 +24,10 @@ export interface LoadedModel {
   stepModel(): StepModel<unknown>;
   /** Undefined when neither the model nor its data spec records one. */
   tokenizer(): Promise<TextTokenizer | undefined>;
+  /** The training data's spec as recorded (checkpoint or export metadata), if any. */
+  dataSpec: unknown;
+  /** The training data (its held-out puzzles, vocabulary), built from `dataSpec` on demand. */
+  dataSource(): Promise<DataSource | undefined>;
   /** Puzzle length (fixed token length), when the model takes a fixed length. */
   fixedLength?: number;
   program: IrProgram;
@@ -90,6 +96,7 @@ async function loadOnnxModel(path: string): Promise<LoadedModel> {
   const compiled = compile(doc, { mode }).program;
   if (!compiled) throw new Error(`The graph stored in ${path} no longer compiles.`);
   const decode = meta['trm.mode'] === 'decode' ? toDecodeProgram(compiled) : undefined;
+  const dataSpec: unknown = meta['trm.data'] ? JSON.parse(meta['trm.data']) : undefined;
   const program = decode?.program ?? compiled;
   const r = roles(program);
   const { createSession } = await import('../onnx-runtime/verify.ts');
@@ -109,6 +116,16 @@ async function loadOnnxModel(path: string): Promise<LoadedModel> {
     next: () => (decode ? kv(false) : onnxNextLogits(m, r.tokens, r.logits)),
     ...(decode ? { cachedNext: () => kv(true) } : {}),
     stepModel: () => onnxStepModel(m, r.tokens, r.logits, r.halt, r.classes) as StepModel<unknown>,
+    dataSpec,
+    dataSource: async () => {
+      if (dataSpec === undefined) return undefined;
+      const { createDataSource } = await import('../data/index.ts');
+      const training = meta['trm.training'] ? JSON.parse(meta['trm.training']) : {};
+      return createDataSource(
+        dataSpec as DataSpec,
+        typeof training.seed === 'number' ? training.seed : 0,
+      );
+    },
     tokenizer: async () => {
       if (meta['trm.tokenizer'])
         return tokenizerFrom({ tokenizer: JSON.parse(meta['trm.tokenizer']) });
@@ -161,6 +178,8 @@ async function loadCheckpointModel(path: string): Promise<LoadedModel> {
         supervisionSteps: model.trainable.supervisionSteps,
       }) as StepModel<unknown>,
     tokenizer: () => tokenizerFrom(model.source.describe()),
+    dataSpec: saved.meta.dataSpec ?? undefined,
+    dataSource: () => Promise.resolve(model.source),
     dispose: () => model.dispose(),
   };
 }

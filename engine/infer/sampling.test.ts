@@ -106,3 +106,15 @@ describe('generate', () => {
     assert.deepEqual(beam, [2, 3]);
   });
 });
+
+describe('sampling settings', () => {
+  it('refuses a temperature between 0 and the minimum with a sentence, accepts the minimum', () => {
+    const tiny = SamplingConfig.safeParse({ temperature: 1e-301 });
+    assert.equal(tiny.success, false);
+    assert.match(tiny.error?.issues[0]?.message ?? '', /use 0 for greedy decoding, or .* 0\.001/);
+    assert.equal(SamplingConfig.safeParse({ temperature: 0 }).success, true);
+    const low = SamplingConfig.parse({ temperature: 1e-3 });
+    // At the minimum a clear favourite is still picked without overflow.
+    assert.equal(pickToken([0, 1, 0.5], low, createRng(1)), 1);
+  });
+});

@@ -1,10 +1,24 @@
 import { z } from 'zod';
 import { mulberry32 } from '../graph/init.ts';
 
+/** The lowest sampling temperature above 0 (greedy); below it sampling is greedy anyway. */
+export const MIN_TEMPERATURE = 1e-3;
+
 /** Decoding settings shared by the CLI, the playground and both runtimes (tfjs and ONNX). */
 export const SamplingConfig = z.strictObject({
-  /** @default 0 — 0 is greedy (argmax). */
-  temperature: z.number().min(0).max(10).default(0).describe('0 = greedy; higher = more random.'),
+  /**
+   * @default 0 — 0 is greedy (argmax). Between 0 and MIN_TEMPERATURE, logits / T overflow to
+   * ±Infinity and would read as a diverged model, so that range is refused.
+   */
+  temperature: z
+    .number()
+    .min(0)
+    .max(10)
+    .refine((t) => t === 0 || t >= MIN_TEMPERATURE, {
+      message: `use 0 for greedy decoding, or a temperature of at least ${MIN_TEMPERATURE}`,
+    })
+    .default(0)
+    .describe('0 = greedy; higher = more random.'),
   /** @default 0 — 0 keeps every token. */
   topK: z
     .number()

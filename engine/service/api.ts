@@ -253,6 +253,194 @@ export const RunDetail = z.strictObject({
   exports: z.array(z.strictObject({ file: z.string(), bytes: z.number() })),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
+// ─── Playground (issue #6 item 5): try a trained model — streaming text generation for
+// language models, step-by-step solving with early halting for puzzle models. ───────────
+
+/** A model to try: a run's checkpoint (its latest when none is named) or an ONNX export. */
+export const InferSource = z.union([
+  z.strictObject({
+    runId: RunId,
+    /** A checkpoint folder of the run (`step-000120`); default: its latest. */
+    checkpoint: z
+      .string()
+      .regex(/^step-\d{1,12}$/, 'a checkpoint is named step-NNNNNN')
+      .optional(),
+  }),
+  z.strictObject({
+    /** An exported .onnx file in the workspace (relative or absolute). */
+    onnxPath: FilePath,
+  }),
+]);
+export type InferSource = z.infer<typeof InferSource>;
+
+/** Decoding controls; `strategy` picks which of the others apply. */
+export const GenerationSettings = z.strictObject({
+  strategy: z.enum(['greedy', 'sample', 'beam']),
+  /** sample: softmax temperature (0.001–10); greedy is its own strategy. @default 1 */
+  temperature: z.number().min(0.001).max(10).default(1),
+  /** sample: keep the K most likely tokens (0 = all). @default 0 */
+  topK: z.number().int().min(0).max(100_000).default(0),
+  /** sample: keep the smallest set holding this much probability. @default 1 */
+  topP: z.number().gt(0).max(1).default(1),
+  /** beam: beams kept. @default 4 */
+  beamWidth: z.number().int().min(2).max(16).default(4),
+  /** @default 64 */
+  maxTokens: z.number().int().min(1).max(2048).default(64),
+  /** sample: the sampler's seed. @default 0 */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+});
+export type GenerationSettings = z.infer<typeof GenerationSettings>;
+
+export const GenerationId = z.string().regex(/^gen-\d{1,12}$/, 'a generation id is gen-N');
+
+/** What a model is for, so the playground shows a prompt box or a grid. */
+export const ModelInfo = z.strictObject({
+  kind: z.enum(['lm', 'puzzle']),
+  /** The graph's name. */
+  name: z.string(),
+  runtime: z.enum(['tfjs', 'onnx']),
+  /** The checkpoint folder or ONNX file that was loaded. */
+  path: z.string(),
+  /** The training data's task (`sudoku`, `maze`, `text`, …), when recorded. */
+  task: z.string().nullable(),
+  contextLength: z.number().int(),
+  vocabSize: z.number().int(),
+  puzzle: z
+    .strictObject({
+      cells: z.number().int(),
+      /** Cells per row (a sequence task: all of them). */
+      width: z.number().int(),
+      /** Display symbol per token id. */
+      symbols: z.array(z.string()),
+      /** The token of an empty cell the model fills in (Sudoku's blank), if the task has one. */
+      blank: z.number().int().nullable(),
+      /** Tokens a person may type into a cell. */
+      editable: z.array(z.number().int()),
+      supervisionSteps: z.number().int(),
+    })
+    .nullable(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+const Cells = z.array(z.number().int().min(0).max(1_000_000)).min(4).max(65_536);
+
+export const SolveStep = z.strictObject({
+  answer: z.array(z.number().int()),
+  /** The halting head's logit (> 0: "final"). */
+  halt: z.number(),
+  /** Mean over cells of the winning class's probability. */
+  confidence: z.number(),
+});
+
+export const SolveResult = z.strictObject({
+  answer: z.array(z.number().int()),
+  steps: z.array(SolveStep),
+  stepsUsed: z.number().int(),
+  supervisionSteps: z.number().int(),
+  halted: z.boolean(),
+  /** The known solution (given, or worked out for a Sudoku with exactly one), else null. */
+  solution: z.array(z.number().int()).nullable(),
+  /** Cells whose answer differs from the known solution; null when none is known. */
+  wrong: z.array(z.number().int()).nullable(),
+  millis: z.number(),
+});
+export type SolveResult = z.infer<typeof SolveResult>;
+
+export const PlaygroundSources = z.strictObject({
+  runs: z.array(
+    z.strictObject({
+      runId: RunId,
+      name: z.string(),
+      status: RunStatus,
+      step: z.number().int(),
+      data: z.string(),
+    }),
+  ),
+  onnx: z.array(z.strictObject({ path: z.string(), name: z.string(), modified: z.string() })),
+});
+export type PlaygroundSources = z.infer<typeof PlaygroundSources>;
+
+const playgroundMethods = {
+  'infer.sources': method(
+    Empty,
+    PlaygroundSources,
+    'Models the playground can load: runs with a checkpoint, and ONNX exports in the workspace.',
+  ),
+  'infer.describe': method(
+    z.strictObject({ source: InferSource }),
+    ModelInfo,
+    'Load a model (cached) and say whether it generates text or solves puzzles.',
+  ),
+  'infer.generate': method(
+    z.strictObject({
+      source: InferSource,
+      prompt: z.string().min(1).max(4096),
+      settings: GenerationSettings,
+    }),
+    z.strictObject({ generationId: GenerationId, promptTokens: z.number().int() }),
+    'Start generating; text arrives as `infer.token` events and ends with `infer.done`.',
+  ),
+  'infer.cancel': method(
+    z.strictObject({ generationId: GenerationId }),
+    z.strictObject({ cancelled: z.boolean() }),
+    'Stop a generation (its `infer.done` says cancelled); false when it had already ended.',
+  ),
+  'infer.puzzle': method(
+    z.strictObject({
+      source: InferSource,
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1)
+        .optional(),
+    }),
+    z.strictObject({ puzzle: z.array(z.number().int()), solution: z.array(z.number().int()) }),
+    "A held-out puzzle from the model's task generator (never seen in training).",
+  ),
+  'infer.solve': method(
+    z.strictObject({
+      source: InferSource,
+      puzzle: Cells,
+      /** The answer, when known (a generated puzzle); wrong cells are marked against it. */
+      solution: Cells.optional(),
+      /** false: run every supervision step, ignoring the halting head. @default true */
+      earlyHalt: z.boolean().default(true),
+    }),
+    SolveResult,
+    'Solve a puzzle step by step, stopping when the halting head says the answer is final.',
+  ),
+} as const;
+
+/** Playground events: generated text as it streams, and how the generation ended. */
+const playgroundEvents = [
+  z.strictObject({
+    type: z.literal('infer.token'),
+    generationId: GenerationId,
+    /** New text since the previous event (a BPE byte sequence is held until it completes). */
+    text: z.string(),
+    /** Tokens generated so far. */
+    tokens: z.number().int(),
+  }),
+  z.strictObject({
+    type: z.literal('infer.done'),
+    generationId: GenerationId,
+    /** Everything generated (the prompt excluded). */
+    text: z.string(),
+    tokens: z.number().int(),
+    /** Decode speed after the first token (the prompt pass and warm-up precede it); 0 below two. */
+    tokensPerSecond: z.number(),
+    reason: z.enum(['length', 'cancelled', 'error']),
+    /** What went wrong, as a sentence (reason `error`). */
+    message: z.string().nullable(),
+  }),
+] as const;
+// ─── end Playground ──────────────────────────────────────────────────────────────────────
 
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, doc: string) {
   return { params, result, doc };
@@ -401,6 +589,7 @@ export const methods = {
     DataFile.nullable(),
     'Show a file dialog for a text file and copy it into the workspace (null when cancelled).',
   ),
+  ...playgroundMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -432,6 +621,7 @@ export const ServerEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('menu'), command: MenuCommand }),
   z.strictObject({ type: z.literal('open-recent'), path: FilePath }),
   z.strictObject({ type: z.literal('train.event'), runId: RunId, event: TrainEvent }),
+  ...playgroundEvents,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 

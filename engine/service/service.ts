@@ -19,6 +19,7 @@ import { ServiceError } from './errors.ts';
 import { importText } from './data-files.ts';
 import { exportRun } from './export-run.ts';
 import { changedSince, currentVersion, FilePolicy, versionOf, writeAtomic } from './files.ts';
+import { Playground } from './playground.ts';
 import { RunManager, trainOptions } from './runs.ts';
 
 export { ServiceError } from './errors.ts';
@@ -60,9 +61,11 @@ export function createService(options: ServiceOptions): Service {
   const recoveryFile = join(options.stateDir, 'recovery.json');
   const recentFile = join(options.stateDir, 'recent.json');
   const listeners = new Set<(event: ServerEvent) => void>();
-  const runs = new RunManager(policy.workspace, (event) => {
+  const emit = (event: ServerEvent) => {
     for (const l of listeners) l(event);
-  });
+  };
+  const runs = new RunManager(policy.workspace, emit);
+  const playground = new Playground(runs, policy.workspace, emit);
 
   async function readRecent(): Promise<string[]> {
     try {
@@ -243,6 +246,12 @@ export function createService(options: ServiceOptions): Service {
         'This host cannot show a file dialog; drop the text file on the Train panel instead.',
       );
     },
+    'infer.sources': async () => playground.sources(),
+    'infer.describe': async ({ source }) => playground.describe(source),
+    'infer.generate': async (params) => playground.generate(params),
+    'infer.cancel': async ({ generationId }) => playground.cancel(generationId),
+    'infer.puzzle': async (params) => playground.puzzle(params),
+    'infer.solve': async (params) => playground.solve(params),
   };
 
   async function dispatch(raw: unknown, use: Handlers = handlers): Promise<Reply> {
@@ -273,7 +282,10 @@ export function createService(options: ServiceOptions): Service {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => runs.shutdown(),
+    close: () => {
+      playground.close();
+      return runs.shutdown();
+    },
   };
 }
 

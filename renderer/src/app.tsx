@@ -24,6 +24,7 @@ import { Header } from './components/header.tsx';
 import { Inspector } from './components/inspector.tsx';
 import { Palette } from './components/palette.tsx';
 import { RunsView } from './components/runs-view.tsx';
+import { Playground } from './components/playground.tsx';
 import { TrainPanel } from './components/train-panel.tsx';
 import { useToast, useUnsavedWorkGuard } from './hooks.ts';
 import { autoLayout, layoutCrowded } from './layout.ts';
@@ -47,6 +48,7 @@ type Dialog =
   | { type: 'export' }
   | { type: 'conflict'; conflict: WriteConflict }
   | { type: 'runs' }
+  | { type: 'playground' }
   | null;
 
 export function App({ client }: { client: ApiClient }) {
@@ -201,6 +203,8 @@ export function App({ client }: { client: ApiClient }) {
           return setDialog({ type: 'help' });
         case 'runs':
           return setDialog({ type: 'runs' });
+        case 'playground':
+          return setDialog({ type: 'playground' });
         case 'back':
           return dispatch({ type: 'closeGraphs', depth: s.view.length - 1 });
         case 'copy':
@@ -269,6 +273,13 @@ export function App({ client }: { client: ApiClient }) {
           data-testid="open-runs"
         >
           Runs
+        </button>
+        <button
+          onClick={() => setDialog({ type: 'playground' })}
+          title="Playground (P)"
+          data-testid="open-playground"
+        >
+          Playground
         </button>
       </Header>
       {recovery ? (
@@ -355,6 +366,7 @@ export function App({ client }: { client: ApiClient }) {
           doc={state.doc}
           onRun={setTrainRun}
           onExport={() => setDialog({ type: 'export' })}
+          onTry={() => setDialog({ type: 'playground' })}
           onActive={showTrain}
           onSetDim={(name, value) =>
             dispatch({ type: 'edit', edit: { type: 'setDim', name, value } })
@@ -419,6 +431,9 @@ export function App({ client }: { client: ApiClient }) {
             void write(path, doc, () => client.call('document.save', { path, doc }));
           }}
         />
+      ) : null}
+      {dialog?.type === 'playground' ? (
+        <Playground client={client} run={trainRun} onClose={() => setDialog(null)} />
       ) : null}
       {dialog?.type === 'help' ? <HelpOverlay onClose={() => setDialog(null)} /> : null}
       {dialog?.type === 'runs' ? <RunsView client={client} onClose={closeDialog} /> : null}

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { MenuCommand } from '../../engine/service/api.ts';
 
 /** What a key or menu item can ask the app to do. */
-export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back' | 'runs';
+export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back' | 'runs' | 'playground';
 
 interface Binding {
   key: string;
@@ -35,6 +35,7 @@ export const BINDINGS: Binding[] = [
   { key: 'f', command: 'fitView' },
   { key: 'l', command: 'autoLayout' },
   { key: 'r', command: 'runs' },
+  { key: 'p', command: 'playground' },
   { key: '?', command: 'help' },
   { key: 'escape', command: 'back' },
 ];
@@ -57,6 +58,7 @@ const WHAT: Record<Command, string> = {
   back: 'Back to the enclosing graph',
   templates: 'Templates',
   runs: 'Runs: compare training runs',
+  playground: 'Playground: try a trained model',
 };
 
 function label(b: Binding): string {

@@ -52,6 +52,12 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'export.run': { runId: 'run-1', precision: 'int8', mode: 'full' },
   'data.import': { name: 'a.txt', text: 'hello' },
   'data.pick': {},
+  'infer.sources': {},
+  'infer.describe': { source: { runId: 'run-1' } },
+  'infer.generate': { source: { runId: 'run-1' }, prompt: 'The', settings: { strategy: 'greedy' } },
+  'infer.cancel': { generationId: 'gen-1' },
+  'infer.puzzle': { source: { onnxPath: 'exports/trm.onnx' } },
+  'infer.solve': { source: { runId: 'run-1' }, puzzle: Array.from({ length: 16 }, () => 1) },
 };
 for (const m of methodNames) assert.ok(m in valid, `the fuzz does not know ${m} yet`);
 

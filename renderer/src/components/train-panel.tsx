@@ -165,6 +165,7 @@ export function TrainPanel({
   client,
   doc,
   onExport,
+  onTry,
   onRun,
   onActive,
   onSetDim,
@@ -177,6 +178,8 @@ export function TrainPanel({
   /** Electron shows a native file dialog for data; the browser uses its own picker. */
   nativeDialogs?: boolean;
   onExport: () => void;
+  /** Open the playground on the run's checkpoint. */
+  onTry?: () => void;
   /** The run shown (the Export dialog exports its weights). */
   onRun: (run: RunSummary | null) => void;
   /** A run was found still training after a reload: show the panel. */
@@ -472,6 +475,11 @@ export function TrainPanel({
             <button onClick={onExport} disabled={active}>
               Export…
             </button>
+            {onTry ? (
+              <button onClick={onTry} disabled={active || !run?.lastCheckpoint}>
+                Try it…
+              </button>
+            ) : null}
           </div>
           <div className="train-backend" data-testid="backend">
             <span className="stat-label">Backend</span> {backendLabel}

@@ -1,0 +1,295 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ModelCache, type Lease } from '../infer/model-cache.ts';
+import type { SamplingConfig } from '../infer/sampling.ts';
+import type {
+  GenerationSettings,
+  InferSource,
+  ParsedParams,
+  PlaygroundSources,
+  Result,
+  ServerEvent,
+  SolveResult,
+} from './api.ts';
+import { ServiceError } from './errors.ts';
+import { describeModel, type PlaygroundModel } from './playground-model.ts';
+import type { RunManager } from './runs.ts';
+
+/**
+ * The playground's engine side: finds models to try, keeps the last few loaded (LRU), streams
+ * generated text as events and solves puzzles step by step. Generation runs on the host's
+ * event loop, so it yields between tokens and stops when cancelled.
+ */
+
+/** Generations running at once; more is a runaway client, not a person trying prompts. */
+const MAX_LIVE = 4;
+const MODELS_KEPT = 2;
+
+/** Decoding settings as the playground shows them → the decoder's config. */
+export function samplingConfig(s: GenerationSettings): SamplingConfig {
+  const greedy = { temperature: 0, topK: 0, topP: 1, beams: 1 };
+  const common = { maxNewTokens: s.maxTokens, seed: s.seed };
+  switch (s.strategy) {
+    case 'greedy':
+      return { ...greedy, ...common };
+    case 'beam':
+      return { ...greedy, beams: s.beamWidth, ...common };
+    case 'sample':
+      return { temperature: s.temperature, topK: s.topK, topP: s.topP, beams: 1, ...common };
+  }
+}
+
+function inside(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export class Playground {
+  private readonly cache = new ModelCache<PlaygroundModel>(MODELS_KEPT);
+  private readonly live = new Map<string, AbortController>();
+  private counter = 0;
+
+  constructor(
+    private readonly runs: RunManager,
+    private readonly workspace: string,
+    private readonly emit: (event: ServerEvent) => void,
+  ) {}
+
+  async sources(): Promise<PlaygroundSources> {
+    const runs = (await this.runs.list())
+      .filter((r) => r.lastCheckpoint !== null)
+      .map(({ runId, name, status, step, data }) => ({ runId, name, status, step, data }));
+    const folders = [this.workspace, join(this.workspace, 'exports')];
+    for (const r of runs) folders.push(join(this.runs.runDir(r.runId), 'exports'));
+    const onnx: PlaygroundSources['onnx'] = [];
+    for (const folder of folders) {
+      const names = await readdir(folder).catch(() => [] as string[]);
+      for (const name of names.filter((n) => n.endsWith('.onnx'))) {
+        const path = join(folder, name);
+        // A file removed since the listing is simply not offered.
+        const info = await stat(path).catch(() => null);
+        if (info?.isFile())
+          onnx.push({
+            path,
+            name: relative(this.workspace, path),
+            modified: info.mtime.toISOString(),
+          });
+      }
+    }
+    onnx.sort((a, b) => b.modified.localeCompare(a.modified));
+    return { runs, onnx };
+  }
+
+  /** The file or folder a source names, checked to exist inside the workspace. */
+  private async locate(source: InferSource): Promise<string> {
+    if ('onnxPath' in source) {
+      const full = resolve(this.workspace, source.onnxPath);
+      const real = await realpath(full).catch(() => full);
+      const root = await realpath(this.workspace).catch(() => this.workspace);
+      if (!inside(root, real) || !full.endsWith('.onnx')) {
+        throw new ServiceError(
+          'bad-source',
+          `"${source.onnxPath}" is not an ONNX export in the workspace (${this.workspace}); export the model there and pick it from the list.`,
+        );
+      }
+      if (!(await stat(full).catch(() => null))?.isFile()) {
+        throw new ServiceError(
+          'bad-source',
+          `"${source.onnxPath}" does not exist; export the model again or pick another file.`,
+        );
+      }
+      return full;
+    }
+    const folder = join(this.runs.runDir(source.runId), 'checkpoints');
+    const { resolveCheckpoint } = await import('../train/checkpoint.ts');
+    try {
+      return await resolveCheckpoint(source.checkpoint ? join(folder, source.checkpoint) : folder);
+    } catch {
+      throw new ServiceError(
+        'no-checkpoint',
+        `Run ${source.runId} has no ${source.checkpoint ?? 'checkpoint'} yet; stop it (which writes one) or wait for its first checkpoint, then try it.`,
+      );
+    }
+  }
+
+  private async acquire(source: InferSource): Promise<Lease<PlaygroundModel>> {
+    const path = await this.locate(source);
+    const key = `${path}@${(await stat(path)).mtimeMs}`;
+    return this.cache.acquire(key, async () => {
+      const { loadModel } = await import('../infer/load.ts');
+      let model;
+      try {
+        model = await loadModel(path);
+      } catch (e) {
+        throw new ServiceError('load-failed', (e as Error).message);
+      }
+      try {
+        return await describeModel(model, path);
+      } catch (e) {
+        await model.dispose();
+        throw e;
+      }
+    });
+  }
+
+  private async use<T>(source: InferSource, work: (m: PlaygroundModel) => Promise<T>) {
+    const lease = await this.acquire(source);
+    try {
+      return await work(lease.model);
+    } finally {
+      lease.release();
+    }
+  }
+
+  describe(source: InferSource): Promise<Result<'infer.describe'>> {
+    return this.use(source, async (m) => m.info);
+  }
+
+  async generate(p: ParsedParams<'infer.generate'>): Promise<Result<'infer.generate'>> {
+    if (this.live.size >= MAX_LIVE) {
+      throw new ServiceError(
+        'busy',
+        `${MAX_LIVE} generations are already running; stop one before starting another.`,
+      );
+    }
+    const lease = await this.acquire(p.source);
+    try {
+      const m = lease.model;
+      if (m.info.kind !== 'lm') {
+        throw new ServiceError(
+          'not-a-language-model',
+          `${m.info.name} solves puzzles (${m.info.task ?? 'a per-cell task'}); it does not generate text. Pick a language model, or solve a puzzle with this one.`,
+        );
+      }
+      const tokenizer = m.tokenizer!;
+      if (tokenizer.kind === 'char') {
+        const known = new Set(tokenizer.describe().vocab ?? []);
+        const unknown = [...new Set([...p.prompt].filter((ch) => !known.has(ch)))];
+        if (unknown.length > 0) {
+          throw new ServiceError(
+            'bad-prompt',
+            `The prompt has characters the model never saw in training: ${unknown.map((c) => JSON.stringify(c)).join(', ')}. Remove or replace them.`,
+          );
+        }
+      }
+      const prompt = Array.from(await tokenizer.encode(p.prompt));
+      if (prompt.length === 0)
+        throw new ServiceError('bad-prompt', 'The prompt is empty; type some text first.');
+      const generationId = `gen-${++this.counter}`;
+      const controller = new AbortController();
+      this.live.set(generationId, controller);
+      // The reply (carrying the id) leaves before the first token event.
+      setImmediate(() => void this.stream(generationId, lease, prompt, p.settings, controller));
+      return { generationId, promptTokens: prompt.length };
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
+  }
+
+  private async stream(
+    generationId: string,
+    lease: Lease<PlaygroundModel>,
+    prompt: number[],
+    settings: GenerationSettings,
+    controller: AbortController,
+  ): Promise<void> {
+    const { model, tokenizer } = lease.model;
+    // Decode speed is timed from the first token: the prompt pass and warm-up come before it.
+    let firstAt = 0;
+    let lastAt = 0;
+    const tokens: number[] = [];
+    let shown = '';
+    let reason: 'length' | 'cancelled' | 'error' = 'length';
+    let message: string | null = null;
+    let text = '';
+    try {
+      const forward = model.cachedNext?.() ?? model.next();
+      const { generate } = await import('../infer/generate.ts');
+      await generate(
+        async (seqs) => {
+          // A tfjs forward pass returns synchronously: yield so other requests get a turn.
+          await yieldToEventLoop();
+          return forward(seqs);
+        },
+        prompt,
+        samplingConfig(settings),
+        {
+          contextLength: model.contextLength,
+          signal: controller.signal,
+          onToken: (t) => {
+            lastAt = performance.now();
+            if (tokens.length === 0) firstAt = lastAt;
+            tokens.push(t);
+            text = tokenizer!.decode(tokens);
+            // Byte-level BPE may end mid-character: hold back until the character completes.
+            if (text.endsWith('\uFFFD') || controller.signal.aborted) return;
+            this.emit({
+              type: 'infer.token',
+              generationId,
+              text: text.slice(shown.length),
+              tokens: tokens.length,
+            });
+            shown = text;
+          },
+        },
+      );
+      if (controller.signal.aborted) reason = 'cancelled';
+    } catch (e) {
+      reason = 'error';
+      message = (e as Error).message;
+    } finally {
+      lease.release();
+      this.live.delete(generationId);
+    }
+    const seconds = (lastAt - firstAt) / 1000;
+    this.emit({
+      type: 'infer.done',
+      generationId,
+      text: shown,
+      tokens: tokens.length,
+      tokensPerSecond: seconds > 0 ? (tokens.length - 1) / seconds : 0,
+      reason,
+      message,
+    });
+  }
+
+  cancel(generationId: string): { cancelled: boolean } {
+    const controller = this.live.get(generationId);
+    controller?.abort();
+    return { cancelled: controller !== undefined };
+  }
+
+  puzzle(p: ParsedParams<'infer.puzzle'>): Promise<Result<'infer.puzzle'>> {
+    return this.use(p.source, async (m) => {
+      const source = m.source;
+      if (m.info.kind !== 'puzzle' || !source) {
+        throw new ServiceError(
+          'not-a-puzzle-model',
+          `${m.info.name} is a language model; it has no puzzles. Type a prompt instead.`,
+        );
+      }
+      const held = source.validation(Number.MAX_SAFE_INTEGER);
+      const seed = p.seed ?? Math.floor(Math.random() * 2 ** 31);
+      const row = seed % held.batch;
+      const slice = (a: Int32Array) =>
+        Array.from(a.subarray(row * held.length, (row + 1) * held.length));
+      return { puzzle: slice(held.inputs), solution: slice(held.targets) };
+    });
+  }
+
+  solve(p: ParsedParams<'infer.solve'>): Promise<SolveResult> {
+    return this.use(p.source, async (m) => {
+      const { solvePuzzle } = await import('./playground-solve.ts');
+      return solvePuzzle(m, p);
+    });
+  }
+
+  /** Stop every generation and free the models (host shutdown). */
+  close(): void {
+    for (const c of this.live.values()) c.abort();
+    this.cache.clear();
+  }
+}
