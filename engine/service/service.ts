@@ -18,6 +18,7 @@ import {
 import { ServiceError } from './errors.ts';
 import { exportRun } from './export-run.ts';
 import { FilePolicy, writeAtomic } from './files.ts';
+import { InsightJobs } from './insight-jobs.ts';
 import { RunManager, trainOptions } from './runs.ts';
 
 export { ServiceError } from './errors.ts';
@@ -59,9 +60,11 @@ export function createService(options: ServiceOptions): Service {
   const recoveryFile = join(options.stateDir, 'recovery.json');
   const recentFile = join(options.stateDir, 'recent.json');
   const listeners = new Set<(event: ServerEvent) => void>();
-  const runs = new RunManager(policy.workspace, (event) => {
+  const broadcast = (event: ServerEvent) => {
     for (const l of listeners) l(event);
-  });
+  };
+  const runs = new RunManager(policy.workspace, broadcast);
+  const insight = new InsightJobs(runs, broadcast);
 
   async function readRecent(): Promise<string[]> {
     try {
@@ -193,6 +196,10 @@ export function createService(options: ServiceOptions): Service {
     'train.status': async ({ runId }) => runs.status(runId),
     'runs.list': async () => runs.list(),
     'export.run': async (params) => exportRun(params, runs, policy.workspace),
+    // Recursion insight
+    'insight.depth': async (params) => insight.depth(params),
+    'insight.example': async (params) => insight.example(params),
+    'insight.cancel': async ({ jobId }) => insight.cancel(jobId),
   };
 
   async function dispatch(raw: unknown, use: Handlers = handlers): Promise<Reply> {
@@ -223,7 +230,10 @@ export function createService(options: ServiceOptions): Service {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => runs.shutdown(),
+    close: async () => {
+      await insight.close();
+      await runs.shutdown();
+    },
   };
 }
 
