@@ -42,22 +42,22 @@ function template(name: string, dims: Record<string, number>) {
 const config = { backend: 'wasm', batch: 8, lr: 3e-3, evalEvery: 0, evalExamples: 16 };
 
 async function trained(document: unknown, data: string, steps: number): Promise<string> {
-  let runId: string | undefined;
+  const run = { id: '' };
   const done = new Promise<void>((resolve) => {
     const off = service.onEvent((e: ServerEvent) => {
-      if (e.type === 'train.event' && e.runId === runId && e.event.type === 'stopped') {
+      if (e.type === 'train.event' && e.runId === run.id && e.event.type === 'stopped') {
         off();
         resolve();
       }
     });
   });
-  runId = (
+  run.id = (
     await ok<{ runId: string }>('train.start', { document, data, config: { ...config, steps } })
   ).runId;
   await done;
   // run.json and the checkpoint are final once the worker has exited.
   await new Promise((r) => setTimeout(r, 200));
-  return runId;
+  return run.id;
 }
 
 describe('recursion insight through the service', { timeout: 180_000 }, () => {
