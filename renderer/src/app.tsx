@@ -20,6 +20,7 @@ import {
 import { ExportDialog } from './components/export-dialog.tsx';
 import { GraphCanvas } from './components/graph-canvas.tsx';
 import { Header } from './components/header.tsx';
+import { InsightView } from './components/insight-view.tsx';
 import { Inspector } from './components/inspector.tsx';
 import { Palette } from './components/palette.tsx';
 import { TrainPanel } from './components/train-panel.tsx';
@@ -43,6 +44,7 @@ type Dialog =
   | { type: 'saveAs' }
   | { type: 'help' }
   | { type: 'export' }
+  | { type: 'insight' }
   | null;
 
 export function App({ client }: { client: ApiClient }) {
@@ -237,6 +239,9 @@ export function App({ client }: { client: ApiClient }) {
           Train
         </button>
         <button onClick={() => setDialog({ type: 'export' })}>Export</button>
+        <button onClick={() => setDialog({ type: 'insight' })} data-testid="open-insight">
+          Insight
+        </button>
       </Header>
       {recovery ? (
         <RecoveryBanner
@@ -316,6 +321,7 @@ export function App({ client }: { client: ApiClient }) {
           doc={state.doc}
           onRun={setTrainRun}
           onExport={() => setDialog({ type: 'export' })}
+          onInsight={() => setDialog({ type: 'insight' })}
           onActive={showTrain}
         />
       </div>
@@ -328,6 +334,9 @@ export function App({ client }: { client: ApiClient }) {
           onResult={(r) => setExports((x) => [...x, r])}
           onClose={() => setDialog(null)}
         />
+      ) : null}
+      {dialog?.type === 'insight' ? (
+        <InsightView client={client} run={trainRun} onClose={() => setDialog(null)} />
       ) : null}
       {dialog?.type === 'templates' ? (
         <TemplateGallery

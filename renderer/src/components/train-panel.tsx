@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { Result, RunSummary, TrainEvent } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
@@ -156,12 +157,15 @@ export function TrainPanel({
   client,
   doc,
   onExport,
+  onInsight,
   onRun,
   onActive,
 }: {
   client: ApiClient;
   doc: GraphDocument;
   onExport: () => void;
+  /** Open the recursion insight (offered for a recursive model's finished run). */
+  onInsight: () => void;
   /** The run shown (the Export dialog exports its weights). */
   onRun: (run: RunSummary | null) => void;
   /** A run was found still training after a reload: show the panel. */
@@ -181,6 +185,7 @@ export function TrainPanel({
   const curves = useRef(new Curves());
   const runId = useRef<string | null>(null);
 
+  const recursive = useMemo(() => recursionDepth(doc).kind !== 'none', [doc]);
   const configFields = useMemo(() => fieldsOf(options?.config), [options]);
   const taskFields = useMemo(() => fieldsOf(options?.tasks[task]), [options, task]);
 
@@ -422,6 +427,11 @@ export function TrainPanel({
             <button onClick={onExport} disabled={active}>
               Export…
             </button>
+            {recursive && run?.lastCheckpoint && !active ? (
+              <button onClick={onInsight} data-testid="train-insight">
+                Recursion insight…
+              </button>
+            ) : null}
           </div>
           <div className="train-backend" data-testid="backend">
             <span className="stat-label">Backend</span> {backendLabel}
