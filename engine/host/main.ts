@@ -24,6 +24,8 @@ export interface ServeOptions {
   stateDir?: string;
   dev?: boolean;
   log?: (line: string) => void;
+  /** A built renderer to serve instead of renderer/dist (tests build their own copy). */
+  staticDir?: string;
 }
 
 /** Build the renderer once when its output is missing (first run, CI). */
@@ -52,10 +54,10 @@ export async function serve(options: ServeOptions = {}): Promise<RunningHost> {
     });
     return vite.middlewares;
   };
-  if (!options.dev) await ensureRendererBuilt(log);
+  if (!options.dev && !options.staticDir) await ensureRendererBuilt(log);
   return startHost({
     service,
-    staticDir: RENDERER_DIST,
+    staticDir: options.staticDir ?? RENDERER_DIST,
     host: options.host,
     port: options.port,
     dev: options.dev ? dev : undefined,

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IGNORE } from '../data/types.ts';
 import { runProgram } from '../runtime/executor.ts';
-import { atDepth, deepestDepth, MAX_INSIGHT_DEPTH, type InsightModel } from './insight.ts';
+import {
+  atDepth,
+  deepestDepth,
+  heldOutCount,
+  MAX_INSIGHT_DEPTH,
+  type InsightModel,
+} from './insight.ts';
 import type { CellsStep, ExampleTrace, TextStep, TopToken } from './insight-report.ts';
 import { tfjsStepModel } from './tfjs-model.ts';
 
@@ -30,8 +36,9 @@ interface Example {
 }
 
 function heldOut(m: InsightModel, index: number): Example {
-  // Puzzle sources hold a fixed held-out set: read `batch` for how many there are.
-  const all = m.source.validation(index + 1);
+  // The default sweep's held-out set, so index i is the same example in both (puzzle
+  // sources hold a fixed set and may return fewer: read `batch`).
+  const all = m.source.validation(heldOutCount(m));
   if (!Number.isInteger(index) || index < 0 || index >= all.batch) {
     throw new Error(
       `There is no held-out example ${index}: the run's held-out set has ${all.batch} (0–${all.batch - 1}).`,

@@ -222,6 +222,8 @@ describe('recursion insight', { timeout: 240_000 }, () => {
     const typed = await exampleTrace(lm, { input: 'the sun is h', maxDepth: 2 });
     assert.equal(typed.type === 'text' && typed.context, 'the sun is h');
     assert.equal(typed.steps.length, 2);
+    // Indices address the default sweep's held-out windows (the run's evalExamples).
+    await assert.rejects(exampleTrace(lm, { index: HELD_OUT }), /held-out set has 24 \(0–23\)/);
     // The trained depth's distribution is the trained model's own.
     const { trainable, weights } = atDepth(lm, 3);
     assert.equal(trainable, lm.trainable);

@@ -130,6 +130,14 @@ export function deepestDepth(m: InsightModel): number {
   return MAX_INSIGHT_DEPTH;
 }
 
+/**
+ * How many held-out examples to read: text sources space their validation windows by the
+ * count, so example i of a trace is example i of a default sweep only with the same count.
+ */
+export function heldOutCount(m: InsightModel, asked?: number): number {
+  return Math.max(1, Math.min(asked ?? m.config.evalExamples, MAX_INSIGHT_EXAMPLES));
+}
+
 interface Tally {
   loss: number;
   correct: number;
@@ -280,7 +288,7 @@ function pointOf(t: Tally, depth: number, examples: number, m: InsightModel): De
 export async function depthSweep(m: InsightModel, opts: SweepOptions = {}): Promise<DepthSweep> {
   const asked = Math.max(1, Math.min(opts.maxDepth ?? m.depth.trainedDepth, MAX_INSIGHT_DEPTH));
   const depths = Math.min(asked, deepestDepth(m));
-  const count = Math.max(1, Math.min(opts.examples ?? m.config.evalExamples, MAX_INSIGHT_EXAMPLES));
+  const count = heldOutCount(m, opts.examples);
   const all = m.source.validation(count);
   const batch = Math.max(1, Math.min(opts.batch ?? m.config.batch, 64));
   const tallies = Array.from({ length: depths }, emptyTally);

@@ -111,6 +111,8 @@ describe('recursion insight through the service', { timeout: 180_000 }, () => {
     const bad = errorOf(await call('insight.example', { runId: trm, input: '12' }));
     assert.equal(bad.code, 'insight-failed');
     assert.match(bad.message, /The puzzle has 2 cells but this model takes 16/);
+    const both = errorOf(await call('insight.example', { runId: trm, index: 1, input: '1' }));
+    assert.match(both.message, /either a held-out example index or an input, not both/);
   });
 
   it('cancels a sweep part-way', async () => {
