@@ -12,6 +12,7 @@ const USAGE = `Usage: npm run serve -- [options]
   --port N           port (default 5178; 0 picks a free one)
   --workspace DIR    where documents are saved (default ~/TRM Studio)
   --dev              serve the renderer through vite with hot reload
+  --static DIR       serve this built renderer instead of renderer/dist
   -h, --help         this text`;
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,6 +25,8 @@ export interface ServeOptions {
   stateDir?: string;
   dev?: boolean;
   log?: (line: string) => void;
+  /** A built renderer to serve instead of renderer/dist (tests build their own copy). */
+  staticDir?: string;
 }
 
 /** Build the renderer once when its output is missing (first run, CI). */
@@ -52,10 +55,10 @@ export async function serve(options: ServeOptions = {}): Promise<RunningHost> {
     });
     return vite.middlewares;
   };
-  if (!options.dev) await ensureRendererBuilt(log);
+  if (!options.dev && !options.staticDir) await ensureRendererBuilt(log);
   return startHost({
     service,
-    staticDir: RENDERER_DIST,
+    staticDir: options.staticDir ?? RENDERER_DIST,
     host: options.host,
     port: options.port,
     dev: options.dev ? dev : undefined,
@@ -71,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       workspace: { type: 'string' },
       dev: { type: 'boolean' },
+      static: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
     port,
     workspace: values.workspace,
     dev: values.dev,
+    ...(values.static ? { staticDir: resolve(values.static) } : {}),
   });
   console.log(`TRM Studio is running. Open this address in a browser:\n\n  ${host.url}\n`);
   console.log('Press Ctrl+C to stop.');

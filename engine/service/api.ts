@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { GraphDocument, PortRef } from '../graph/schema.ts';
 import { TrainEvent } from '../train/events.ts';
+import { DepthSweep, ExampleTrace } from '../infer/insight-report.ts';
 
-export { TrainEvent };
+export { TrainEvent, DepthSweep, ExampleTrace };
 
 /**
  * THE typed API between a UI and the engine. Every host (Electron IPC, the web host's
@@ -441,6 +442,12 @@ const playgroundEvents = [
   }),
 ] as const;
 // ─── end Playground ──────────────────────────────────────────────────────────────────────
+/** Recursion insight: a checkpoint folder name inside a run, never a path. */
+const InsightCheckpoint = z.string().regex(/^step-\d{1,12}$/, 'a checkpoint is step-NNNNNN');
+/** Chosen by the caller to follow and cancel one sweep. */
+const InsightJobId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a job id is letters, digits, - and _');
 
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, doc: string) {
   return { params, result, doc };
@@ -590,6 +597,43 @@ export const methods = {
     'Show a file dialog for a text file and copy it into the workspace (null when cancelled).',
   ),
   ...playgroundMethods,
+  // ── Recursion insight (issue 6 item 3): accuracy/loss against recursion depth for a
+  // run's checkpoint, and one example after each supervision step. Work runs one job at a
+  // time in the host; a sweep reports `insight.progress` events under the caller's jobId
+  // and stops at `insight.cancel`. Depth and examples are capped so no call runs unbounded.
+  'insight.depth': method(
+    z.strictObject({
+      runId: RunId,
+      /** A step folder of the run (`step-000120`); default: its latest checkpoint. */
+      checkpoint: InsightCheckpoint.optional(),
+      /** Held-out examples (default: the run's evalExamples). */
+      examples: z.number().int().min(1).max(1024).optional(),
+      /** Deepest depth (default: the trained depth; more runs past it). */
+      maxDepth: z.number().int().min(1).max(64).optional(),
+      jobId: InsightJobId.optional(),
+    }),
+    DepthSweep,
+    'Held-out loss, accuracy, exact match and halting after each recursion depth.',
+  ),
+  'insight.example': method(
+    z.strictObject({
+      runId: RunId,
+      checkpoint: InsightCheckpoint.optional(),
+      /** Index in the run's held-out set (default 0). */
+      index: z.number().int().min(0).max(100_000).optional(),
+      /** Instead of an index: a puzzle (cells row by row, `.` for blanks) or a text context. */
+      input: z.string().min(1).max(4096).optional(),
+      maxDepth: z.number().int().min(1).max(64).optional(),
+      topK: z.number().int().min(1).max(20).optional(),
+    }),
+    ExampleTrace,
+    'One example after each depth: the answer grid and its confidence, or the top next tokens.',
+  ),
+  'insight.cancel': method(
+    z.strictObject({ jobId: InsightJobId }),
+    z.strictObject({ cancelled: z.boolean() }),
+    'Stop a running insight.depth sweep (false when no such job is running).',
+  ),
 } as const;
 
 export type Methods = typeof methods;
@@ -622,6 +666,13 @@ export const ServerEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('open-recent'), path: FilePath }),
   z.strictObject({ type: z.literal('train.event'), runId: RunId, event: TrainEvent }),
   ...playgroundEvents,
+  // Recursion insight: progress of an insight.depth sweep (work units done of total).
+  z.strictObject({
+    type: z.literal('insight.progress'),
+    jobId: InsightJobId,
+    done: z.number().int(),
+    total: z.number().int(),
+  }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 

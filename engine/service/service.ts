@@ -19,6 +19,7 @@ import { ServiceError } from './errors.ts';
 import { importText } from './data-files.ts';
 import { exportRun } from './export-run.ts';
 import { changedSince, currentVersion, FilePolicy, versionOf, writeAtomic } from './files.ts';
+import { InsightJobs } from './insight-jobs.ts';
 import { Playground } from './playground.ts';
 import { RunManager, trainOptions } from './runs.ts';
 
@@ -66,6 +67,7 @@ export function createService(options: ServiceOptions): Service {
   };
   const runs = new RunManager(policy.workspace, emit);
   const playground = new Playground(runs, policy.workspace, emit);
+  const insight = new InsightJobs(runs, emit);
 
   async function readRecent(): Promise<string[]> {
     try {
@@ -252,6 +254,10 @@ export function createService(options: ServiceOptions): Service {
     'infer.cancel': async ({ generationId }) => playground.cancel(generationId),
     'infer.puzzle': async (params) => playground.puzzle(params),
     'infer.solve': async (params) => playground.solve(params),
+    // Recursion insight
+    'insight.depth': async (params) => insight.depth(params),
+    'insight.example': async (params) => insight.example(params),
+    'insight.cancel': async ({ jobId }) => insight.cancel(jobId),
   };
 
   async function dispatch(raw: unknown, use: Handlers = handlers): Promise<Reply> {
@@ -282,9 +288,10 @@ export function createService(options: ServiceOptions): Service {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => {
+    close: async () => {
       playground.close();
-      return runs.shutdown();
+      await insight.close();
+      await runs.shutdown();
     },
   };
 }

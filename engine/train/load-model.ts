@@ -1,6 +1,7 @@
 import { createDataSource } from '../data/index.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { DataSource } from '../data/types.ts';
+import type { GraphDocument } from '../graph/schema.ts';
 import { selectBackend } from '../runtime/backend.ts';
 import { createWeights, loadWeights } from '../runtime/weights.ts';
 import { disposeCheckpoint, readCheckpoint } from './checkpoint.ts';
@@ -25,7 +26,9 @@ export interface LoadOptions {
 export async function loadTrainedModel(
   path: string,
   opts: LoadOptions = {},
-): Promise<TrainedModel & { config: TrainConfig; step: number; ema: boolean }> {
+): Promise<
+  TrainedModel & { config: TrainConfig; step: number; ema: boolean; document: GraphDocument }
+> {
   const c = await readCheckpoint(path);
   try {
     const config = parseTrainConfig(c.meta.config);
@@ -50,6 +53,7 @@ export async function loadTrainedModel(
       weights,
       source,
       config,
+      document: doc,
       step: c.meta.step,
       ema: !!c.groups.ema,
       dispose: () => weights.dispose(),

@@ -21,6 +21,7 @@ import {
 import { ExportDialog } from './components/export-dialog.tsx';
 import { GraphCanvas } from './components/graph-canvas.tsx';
 import { Header } from './components/header.tsx';
+import { InsightView } from './components/insight-view.tsx';
 import { Inspector } from './components/inspector.tsx';
 import { Palette } from './components/palette.tsx';
 import { RunsView } from './components/runs-view.tsx';
@@ -49,6 +50,7 @@ type Dialog =
   | { type: 'conflict'; conflict: WriteConflict }
   | { type: 'runs' }
   | { type: 'playground' }
+  | { type: 'insight' }
   | null;
 
 export function App({ client }: { client: ApiClient }) {
@@ -281,6 +283,13 @@ export function App({ client }: { client: ApiClient }) {
         >
           Playground
         </button>
+        <button
+          onClick={() => setDialog({ type: 'insight' })}
+          title="Recursion insight"
+          data-testid="open-insight"
+        >
+          Insight
+        </button>
       </Header>
       {recovery ? (
         <RecoveryBanner
@@ -367,6 +376,7 @@ export function App({ client }: { client: ApiClient }) {
           onRun={setTrainRun}
           onExport={() => setDialog({ type: 'export' })}
           onTry={() => setDialog({ type: 'playground' })}
+          onInsight={() => setDialog({ type: 'insight' })}
           onActive={showTrain}
           onSetDim={(name, value) =>
             dispatch({ type: 'edit', edit: { type: 'setDim', name, value } })
@@ -383,6 +393,9 @@ export function App({ client }: { client: ApiClient }) {
           onResult={(r) => setExports((x) => [...x, r])}
           onClose={() => setDialog(null)}
         />
+      ) : null}
+      {dialog?.type === 'insight' ? (
+        <InsightView client={client} run={trainRun} onClose={() => setDialog(null)} />
       ) : null}
       {dialog?.type === 'templates' ? (
         <TemplateGallery

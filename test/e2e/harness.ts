@@ -22,23 +22,34 @@ export interface Session {
   close(): Promise<void>;
 }
 
-let built = false;
+let built: string | undefined;
 
-/** Build the renderer from the current sources once per test process (a stale build lies). */
-export async function buildRenderer(): Promise<void> {
-  if (built) return;
+/**
+ * Build the renderer from the current sources once per test process (a stale build lies),
+ * into a folder of its own: e2e files run in parallel, and one emptying a shared
+ * renderer/dist while another's page loads or reloads leaves that page blank.
+ */
+export async function buildRenderer(): Promise<string> {
+  if (built) return built;
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'error' });
-  built = true;
+  const outDir = mkdtempSync(join(tmpdir(), 'trm-renderer-'));
+  await build({
+    configFile: join(ROOT, 'vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir, emptyOutDir: true },
+  });
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  built = outDir;
+  return outDir;
 }
 
 /** A web host on a free port over a temporary workspace, and headless Chromium on it. */
 export async function openApp(workspace?: string): Promise<Session> {
   const { chromium } = await import('playwright-core');
-  await buildRenderer();
+  const staticDir = await buildRenderer();
   const dir = workspace ?? mkdtempSync(join(tmpdir(), 'trm-e2e-'));
   mkdirSync(dir, { recursive: true });
-  const host = await serve({ port: 0, workspace: dir, log: () => undefined });
+  const host = await serve({ port: 0, workspace: dir, log: () => undefined, staticDir });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

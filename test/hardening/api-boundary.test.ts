@@ -58,6 +58,15 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'infer.cancel': { generationId: 'gen-1' },
   'infer.puzzle': { source: { onnxPath: 'exports/trm.onnx' } },
   'infer.solve': { source: { runId: 'run-1' }, puzzle: Array.from({ length: 16 }, () => 1) },
+  'insight.depth': {
+    runId: 'run-1',
+    checkpoint: 'step-000010',
+    examples: 8,
+    maxDepth: 4,
+    jobId: 'j1',
+  },
+  'insight.example': { runId: 'run-1', index: 0, maxDepth: 4, topK: 3 },
+  'insight.cancel': { jobId: 'j1' },
 };
 for (const m of methodNames) assert.ok(m in valid, `the fuzz does not know ${m} yet`);
 
@@ -79,6 +88,13 @@ const OPTIONAL = new Set([
   'train.start.config',
   'train.status.runId',
   'export.run.mode',
+  'insight.depth.checkpoint',
+  'insight.depth.examples',
+  'insight.depth.maxDepth',
+  'insight.depth.jobId',
+  'insight.example.index',
+  'insight.example.maxDepth',
+  'insight.example.topK',
 ]);
 
 const wrongValue = (right: unknown) =>
@@ -94,6 +110,8 @@ const wrongValue = (right: unknown) =>
     )
     .filter((v) => {
       if (typeof right === 'string') return typeof v !== 'string';
+      // A number of the right kind may be valid; out-of-range numbers are fuzzed apart.
+      if (typeof right === 'number') return typeof v !== 'number';
       if (right === null) return v !== null && typeof v !== 'string';
       // A document: anything but a document (an object with the wrong content too).
       return true;
@@ -133,6 +151,18 @@ function invalidParams(method: MethodName): fc.Arbitrary<{ why: string; params: 
       const rest = { ...base };
       delete rest[f];
       arbs.push(fc.constant({ why: `${f} missing`, params: rest }));
+    }
+    if (typeof base[f] === 'number') {
+      // Every numeric field is a non-negative whole number of at most 100 000.
+      arbs.push(
+        fc
+          .oneof(
+            fc.integer({ max: -1 }),
+            fc.integer({ min: 100_001 }),
+            fc.double({ min: 0.1, max: 0.9 }),
+          )
+          .map((v) => ({ why: `${f} out of range`, params: { ...base, [f]: v } })),
+      );
     }
     if (LARGE_STRINGS.has(`${method}.${f}`)) {
       // A dropped text file may be megabytes, but not more than one message carries.

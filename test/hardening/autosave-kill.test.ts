@@ -24,9 +24,20 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** The web host as its own process (`npm run serve`), so it can be killed like a crash. */
 async function startHost(workspace: string): Promise<{ child: ChildProcess; url: string }> {
+  const staticDir = await buildRenderer();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'engine/host/main.ts', '--port', '0', '--workspace', workspace],
+    [
+      '--import',
+      'tsx',
+      'engine/host/main.ts',
+      '--port',
+      '0',
+      '--workspace',
+      workspace,
+      '--static',
+      staticDir,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -27,6 +27,7 @@ export function LiveChart({
   data,
   version,
   log,
+  integerX,
   testId,
 }: {
   title: string;
@@ -34,6 +35,8 @@ export function LiveChart({
   data: (number | null)[][];
   version: number;
   log?: boolean;
+  /** x is a count (recursion depth): ticks on whole numbers only. */
+  integerX?: boolean;
   testId: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
@@ -58,7 +61,10 @@ export function LiveChart({
         legend: { show: false },
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-        axes: [axis, { ...axis, size: 50, values: (_u, ticks) => ticks.map(tick) }],
+        axes: [
+          integerX ? { ...axis, incrs: [1, 2, 5, 10, 20, 50] } : axis,
+          { ...axis, size: 50, values: (_u, ticks) => ticks.map(tick) },
+        ],
         series: [
           { label: 'step' },
           ...series.map((s) => ({

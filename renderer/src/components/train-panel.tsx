@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { DataFile, Result, RunSummary, TrainEvent } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
@@ -166,6 +167,7 @@ export function TrainPanel({
   doc,
   onExport,
   onTry,
+  onInsight,
   onRun,
   onActive,
   onSetDim,
@@ -180,6 +182,8 @@ export function TrainPanel({
   onExport: () => void;
   /** Open the playground on the run's checkpoint. */
   onTry?: () => void;
+  /** Open the recursion insight (offered for a recursive model's finished run). */
+  onInsight: () => void;
   /** The run shown (the Export dialog exports its weights). */
   onRun: (run: RunSummary | null) => void;
   /** A run was found still training after a reload: show the panel. */
@@ -206,6 +210,7 @@ export function TrainPanel({
   const curves = useRef(new Curves());
   const runId = useRef<string | null>(null);
 
+  const recursive = useMemo(() => recursionDepth(doc).kind !== 'none', [doc]);
   const configFields = useMemo(() => fieldsOf(options?.config), [options]);
   const taskFields = useMemo(() => fieldsOf(options?.tasks[task]), [options, task]);
 
@@ -478,6 +483,11 @@ export function TrainPanel({
             {onTry ? (
               <button onClick={onTry} disabled={active || !run?.lastCheckpoint}>
                 Try it…
+              </button>
+            ) : null}
+            {recursive && run?.lastCheckpoint && !active ? (
+              <button onClick={onInsight} data-testid="train-insight">
+                Recursion insight…
               </button>
             ) : null}
           </div>
