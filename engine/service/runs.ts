@@ -277,12 +277,19 @@ export class RunManager {
    * Record a run's summary in its folder. A failure (full disk) must not take the host down
    * from a fire-and-forget call: the run keeps its state in memory and says why it is stale.
    */
-  private async saveSummary(s: RunSummary): Promise<void> {
-    try {
-      await writeAtomic(join(s.dir, 'run.json'), `${JSON.stringify(s, null, 2)}\n`, 'run.json');
-    } catch (e) {
+  /** run.json writes in flight (shutdown waits for them). */
+  private readonly saving = new Set<Promise<void>>();
+
+  private saveSummary(s: RunSummary): Promise<void> {
+    const write = writeAtomic(
+      join(s.dir, 'run.json'),
+      `${JSON.stringify(s, null, 2)}\n`,
+      'run.json',
+    ).catch((e: unknown) => {
       s.message ??= (e as Error).message;
-    }
+    });
+    this.saving.add(write);
+    return write.finally(() => this.saving.delete(write));
   }
 
   private liveRun(runId: string): LiveRun {
@@ -394,8 +401,14 @@ export class RunManager {
     }
   }
 
+  /**
+   * Stop every worker, then wait for what their ends write (the final run.json, the metrics),
+   * so nothing is written into a workspace after the host said it closed.
+   */
   async shutdown(): Promise<void> {
     for (const run of this.live.values()) await run.session.terminate();
+    await Promise.all([...this.live.values()].map((r) => r.settled?.catch(() => undefined)));
+    await Promise.all([...this.saving]);
   }
 }
 
