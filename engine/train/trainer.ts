@@ -207,9 +207,15 @@ class Run {
     if (!started) return SupervisionSlots.open(this.tp, this.weights, this.source, position);
     const carry = c.groups.carry;
     const state = this.tp.state.map((_, i) => carry?.[`state${i}`]);
-    if (!state.every((t) => t?.shape[0] === b)) {
+    if (!state.every((t) => t !== undefined)) {
       throw new Error(
-        `${c.dir} stopped inside deep supervision but its carried state (carry.bin) is missing or not for ${b} examples; it is damaged.`,
+        `${c.dir} stopped inside deep supervision but has no carried state (carry.bin); it is damaged.`,
+      );
+    }
+    const held = state.find((t) => t!.shape[0] !== b)?.shape[0];
+    if (held !== undefined) {
+      throw new Error(
+        `${c.dir} carries deep-supervision state for ${held} examples; resume with batch ${held} (it is ${b}).`,
       );
     }
     return SupervisionSlots.open(
