@@ -36,11 +36,22 @@ export const CheckpointMeta = z.strictObject({
   /** Optimizer steps completed. */
   step: z.number().int().min(0),
   createdAt: z.string(),
-  /** Where the data stream resumes: next batch index, and the supervision step within it. */
-  data: z.strictObject({
-    nextBatch: z.number().int().min(0),
-    supervisionStep: z.number().int().min(0),
-  }),
+  /**
+   * Where the data stream resumes: the stream example in each slot of the batch, the
+   * supervision steps it has had, and the next example to load. Checkpoints written before
+   * per-example deep supervision hold {nextBatch, supervisionStep} (the whole batch at one step).
+   */
+  data: z.union([
+    z.strictObject({
+      examples: z.array(z.number().int().min(0)).min(1),
+      counts: z.array(z.number().int().min(0)).min(1),
+      next: z.number().int().min(0),
+    }),
+    z.strictObject({
+      nextBatch: z.number().int().min(0),
+      supervisionStep: z.number().int().min(0),
+    }),
+  ]),
   /** Dropout masks are seeded from (seed, step), so the seed and step are the RNG state. */
   rng: z.strictObject({ seed: z.number().int() }),
   config: z.record(z.string(), z.unknown()),
@@ -50,7 +61,7 @@ export const CheckpointMeta = z.strictObject({
     steps: z.array(StepRecord),
     evals: z.array(EvalReport),
   }),
-  /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state. */
+  /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state of every slot. */
   blobs: z.record(z.string(), Blob),
 });
 export type CheckpointMeta = z.infer<typeof CheckpointMeta>;

@@ -138,14 +138,28 @@ export const TrainConfig = z.strictObject({
    */
   haltWeight: z.number().min(0).default(0.5).describe('Weight of the halting loss (TRM: 0.5).'),
   /**
-   * At training time, stop a batch's deep supervision early once every example's halting
-   * logit is positive.
+   * At training time, stop an example's deep supervision early once its halting logit is
+   * positive ('replace' halting), or the batch's once every example's is ('batch' halting).
    * @default true
    */
   haltEarly: z
     .boolean()
     .default(true)
-    .describe('Stop deep supervision early when all halting logits are > 0.'),
+    .describe('Stop deep supervision early when the halting logit is > 0.'),
+  /**
+   * How deep supervision moves through the data. 'replace' (the TRM paper's public code): the
+   * batch is a set of slots; after each optimizer step every example that had N_sup steps or
+   * halted is replaced by the next one, starting from the initial state, while the others
+   * carry their state on. 'batch': the whole batch carries its state until N_sup steps ran or
+   * every example halted. Models without deep supervision train the same either way.
+   * @default 'replace'
+   */
+  halting: z
+    .enum(['replace', 'batch'])
+    .default('replace')
+    .describe(
+      "Deep supervision: 'replace' swaps each finished example for a new one (TRM's code); 'batch' moves on when the whole batch is done.",
+    ),
   /**
    * Override the graph's number of deep-supervision steps (N_sup); 0 keeps the graph's.
    * @default 0

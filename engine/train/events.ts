@@ -17,9 +17,15 @@ export const StepMetrics = z.strictObject({
   perplexity: z.number().optional(),
   /** Halting loss (deep supervision). */
   haltLoss: z.number().optional(),
-  /** Which supervision step of the batch this was (0-based) and whether the batch halted. */
-  supervisionStep: z.number().int().optional(),
-  halted: z.boolean().optional(),
+  /**
+   * Deep supervision: which supervision step (0-based) this was, as a mean over the batch's
+   * examples ('batch' halting keeps them all at the same step).
+   */
+  supervisionStep: z.number().optional(),
+  /** Share of the batch's examples that halted early this step (halting logit > 0). */
+  halted: z.number().optional(),
+  /** Share of the batch's examples replaced after this step (halted, or N_sup steps done). */
+  replaced: z.number().optional(),
   lr: z.number(),
   gradNorm: z.number(),
   tokensPerSec: z.number(),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { readFile, writeFile } from 'node:fs/promises';
 import { readCheckpoint, disposeCheckpoint } from './checkpoint.ts';
 import { TrainControl } from './control.ts';
 import type { TrainEvent } from './events.ts';
@@ -29,8 +30,21 @@ function tinyGpt(): Doc {
   return doc;
 }
 
-/** Tiny TRM on 4×4 Sudoku: D 16, n 1, T_rec 2, N_sup 3. */
-const tinyTrm = () => template('trm-sudoku', { D: 16, H: 2, n: 1, T_rec: 2, N_sup: 3 });
+/**
+ * Tiny TRM on 4×4 Sudoku: D 16, n 1, T_rec 2, N_sup 3. `haltBias` sets the halting logit's
+ * initial bias: −5 (the template's) never halts early, 0 halts some examples, 10 all.
+ */
+function tinyTrm(haltBias?: number): Doc {
+  const doc = template('trm-sudoku', { D: 16, H: 2, n: 1, T_rec: 2, N_sup: 3 });
+  for (const c of Object.values(doc.components)) {
+    for (const n of c.nodes) {
+      if (n.kind === 'halting-head' && haltBias !== undefined) n.params.initBias = haltBias;
+    }
+  }
+  return doc;
+}
+
+const sudoku = { type: 'sudoku', size: 4, pool: 50, validationSize: 16 } as const;
 
 const base = {
   backend: 'cpu' as const,
@@ -44,18 +58,28 @@ const base = {
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'trm-train-'));
 
+const trmCase = 'a TRM with deep supervision, halting and EMA (stopping inside a batch)';
+
 for (const [name, doc, data, extra] of [
   ['a causal LM with dropout', tinyGpt(), { type: 'copy', length: 4 }, {}],
+  [`${trmCase}, 'batch' halting`, tinyTrm(), sudoku, { ema: 0.9, halting: 'batch' }],
+  [`${trmCase}, 'replace' halting`, tinyTrm(), sudoku, { ema: 0.9, halting: 'replace' }],
   [
-    'a TRM with deep supervision, halting and EMA (stopping inside a batch)',
-    tinyTrm(),
-    { type: 'sudoku', size: 4, pool: 50, validationSize: 16 },
-    { ema: 0.9 },
+    `${trmCase}, 'replace' halting with examples replaced at different steps`,
+    tinyTrm(0),
+    sudoku,
+    { ema: 0.9, halting: 'replace' },
   ],
 ] as const) {
   test(`resume continues exactly: ${name}`, async () => {
     const config = { ...base, ...extra, steps: 8 };
-    const straight = await train({ document: doc, data, config });
+    const replaced: number[] = [];
+    const straight = await train({
+      document: doc,
+      data,
+      config,
+      onEvent: (e) => e.type === 'step' && replaced.push(e.metrics.replaced ?? 0),
+    });
     assert.equal(straight.status, 'completed');
     straight.model.dispose();
 
@@ -74,6 +98,17 @@ for (const [name, doc, data, extra] of [
     assert.equal(first.status, 'stopped');
     assert.equal(first.step, 5);
     first.model.dispose();
+    if (name.endsWith('different steps')) {
+      // The case this test is for: some slots were replaced while others carried on.
+      assert.ok(
+        replaced.some((r) => r > 0 && r < 1),
+        `no partial replacement: ${replaced}`,
+      );
+      const saved = await readCheckpoint(dir);
+      const data = saved.meta.data;
+      assert.ok('counts' in data && new Set(data.counts).size > 1, JSON.stringify(data));
+      disposeCheckpoint(saved);
+    }
     const second = await train({ resume: dir, outDir: dir });
     assert.equal(second.status, 'completed');
     assert.equal(second.step, 8);
@@ -89,6 +124,118 @@ for (const [name, doc, data, extra] of [
     assert.notEqual(a[0], a[7]);
   });
 }
+
+test('a checkpoint from before slots ({nextBatch, supervisionStep}) resumes exactly, by batch', async () => {
+  // Halting bias 0 halts some examples, so continuing with 'replace' would differ.
+  const config = { ...base, ema: 0.9, halting: 'batch' as const, steps: 8 };
+  const straight = await train({ document: tinyTrm(0), data: sudoku, config });
+  straight.model.dispose();
+  const dir = tmp();
+  const control = new TrainControl();
+  const stopped = await train({
+    document: tinyTrm(0),
+    data: sudoku,
+    config,
+    outDir: dir,
+    control,
+    onEvent: (e) => e.type === 'step' && e.metrics.step === 5 && control.stop(),
+  });
+  stopped.model.dispose();
+  assert.equal(stopped.step, 5);
+  // Rewrite it as the old trainer wrote it: a batch index and one supervision step, and no
+  // `halting` setting (the old trainer's config had none).
+  const file = join(dir, 'step-000005', 'checkpoint.json');
+  const meta = JSON.parse(await readFile(file, 'utf8')) as {
+    data: { examples: number[]; counts: number[] };
+    config: Record<string, unknown>;
+  };
+  const { examples, counts } = meta.data;
+  assert.deepEqual(counts, Array(8).fill(2), 'step 5 is the 3rd supervision step of batch 1');
+  assert.deepEqual(examples, [8, 9, 10, 11, 12, 13, 14, 15]);
+  (meta as { data: unknown }).data = { nextBatch: 1, supervisionStep: 2 };
+  delete meta.config.halting;
+  await writeFile(file, JSON.stringify(meta));
+  const resumed = await train({ resume: dir, outDir: dir, config: { steps: 8 } });
+  resumed.model.dispose();
+  assert.equal(resumed.status, 'completed');
+  // It went on as it was trained: whole-batch halting.
+  const last = await readCheckpoint(dir);
+  assert.equal(last.meta.step, 8);
+  assert.equal(last.meta.config.halting, 'batch');
+  disposeCheckpoint(last);
+  const a = straight.history.map((h) => h.loss);
+  const b = resumed.history.map((h) => h.loss);
+  for (let i = 0; i < 8; i++) {
+    assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-6, `step ${i + 1}: ${a[i]} vs ${b[i]}`);
+  }
+});
+
+test('resuming inside deep supervision with another batch size names the batch to use', async () => {
+  const dir = tmp();
+  const r = await train({
+    document: tinyTrm(),
+    data: sudoku,
+    config: { ...base, steps: 2 },
+    outDir: dir,
+  });
+  r.model.dispose();
+  await assert.rejects(
+    train({ resume: dir, config: { steps: 4, batch: 4 } }),
+    /stopped with 8 examples inside their deep supervision; resume with batch 8 \(it is 4\)/,
+  );
+});
+
+/** The step metrics of a run. */
+async function stepMetrics(doc: Doc, config: Record<string, unknown>) {
+  const events: TrainEvent[] = [];
+  const r = await train({
+    document: doc,
+    data: sudoku,
+    config: { ...base, ...config },
+    onEvent: (e) => events.push(e),
+  });
+  r.model.dispose();
+  assert.equal(r.status, 'completed');
+  const steps = events.flatMap((e) => (e.type === 'step' ? [e.metrics] : []));
+  return { steps, evals: r.evals };
+}
+
+test("'replace' with haltEarly: a halted example is replaced after its step; evaluation still runs N_sup", async () => {
+  const { steps, evals } = await stepMetrics(tinyTrm(10), { steps: 4, halting: 'replace' });
+  for (const m of steps) {
+    assert.equal(m.supervisionStep, 0);
+    assert.equal(m.halted, 1);
+    assert.equal(m.replaced, 1);
+  }
+  // Evaluation runs every supervision step, halting logits or not.
+  const depths = evals.at(-1)!.byDepth!;
+  assert.deepEqual(
+    depths.map((d) => [d.depth, d.haltRate]),
+    [
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ],
+  );
+});
+
+test('with haltEarly off every example gets exactly N_sup steps, halting logits or not', async () => {
+  for (const halting of ['replace', 'batch']) {
+    const { steps } = await stepMetrics(tinyTrm(10), { steps: 7, halting, haltEarly: false });
+    assert.deepEqual(
+      steps.map((m) => [m.supervisionStep, m.halted, m.replaced]),
+      [0, 1, 2, 0, 1, 2, 0].map((s) => [s, 0, s === 2 ? 1 : 0]),
+      halting,
+    );
+  }
+});
+
+test("'replace' holds a flat tensor count while examples are replaced at different steps", async () => {
+  const { steps } = await stepMetrics(tinyTrm(0), { steps: 24, halting: 'replace' });
+  assert.ok(steps.filter((m) => m.replaced! > 0 && m.replaced! < 1).length >= 3);
+  assert.ok(steps.some((m) => !Number.isInteger(m.supervisionStep)));
+  assert.deepEqual([...new Set(steps.map((m) => m.tensors))].length, 1);
+});
 
 test('NaN at step k stops the run naming k; the checkpoint of step k−1 stays intact', async () => {
   const dir = tmp();
@@ -134,7 +281,7 @@ test('tensor count stays flat across steps; pause and resume are reported', asyn
   const before = tf.memory().numTensors;
   const r = await train({
     document: tinyTrm(),
-    data: { type: 'sudoku', size: 4, pool: 50, validationSize: 16 },
+    data: sudoku,
     config: { ...base, steps: 12, evalEvery: 6, ema: 0.5 },
     control,
     onEvent: (e) => {

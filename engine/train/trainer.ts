@@ -22,16 +22,21 @@ import { Ema } from './ema.ts';
 import { evaluate } from './evaluate.ts';
 import type { EvalReport, StepMetrics, StepRecord, TrainEvent } from './events.ts';
 import {
-  batchTokens,
   disposeForward,
   documentFrom,
   forward,
-  initialState,
   prepareProgram,
   type ForwardResult,
   type TrainableProgram,
 } from './model.ts';
 import { learningRate } from './schedule.ts';
+import {
+  firstPosition,
+  positionFromBatch,
+  SupervisionSlots,
+  type SlotPosition,
+  type SlotStepReport,
+} from './slots.ts';
 
 export interface TrainOptions {
   /** The graph document (parsed and validated here). Taken from the checkpoint on resume when absent. */
@@ -76,18 +81,6 @@ const stepSeed = (seed: number, step: number) => (Math.imul(seed + 1, 0x9e3779b1
 
 class Diverged extends Error {}
 
-interface Position {
-  nextBatch: number;
-  supervisionStep: number;
-}
-
-/** The batch in progress: deep supervision runs several optimizer steps on one batch. */
-interface Current {
-  batch: ReturnType<DataSource['trainBatch']>;
-  tokens: tf.Tensor;
-  state: tf.Tensor[];
-}
-
 /**
  * Train a graph in this thread. The loop knows nothing about node kinds: it reads the
  * program's logits/halt outputs and `program.supervision`. Hosts run it in a worker
@@ -98,7 +91,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const control = options.control ?? new TrainControl();
   const resumed = options.resume ? await readCheckpoint(options.resume) : undefined;
   try {
-    const config = parseTrainConfig({ ...(resumed?.meta.config ?? {}), ...(options.config ?? {}) });
+    const config = parseTrainConfig({
+      ...(resumed ? resumedConfig(resumed.meta.config) : {}),
+      ...(options.config ?? {}),
+    });
     const backend = await selectBackend(config.backend === 'auto' ? undefined : config.backend);
     const doc = documentFrom(options.document ?? resumed?.meta.document);
     const dataSpec = (options.data ?? resumed?.meta.dataSpec) as DataSpec | undefined;
@@ -126,10 +122,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/**
+ * A checkpoint's config as the run continues it. Runs saved before the `halting` setting
+ * existed carried whole batches, so they go on doing so unless the caller says otherwise.
+ */
+function resumedConfig(saved: Record<string, unknown>): Record<string, unknown> {
+  return 'halting' in saved ? saved : { ...saved, halting: 'batch' };
+}
+
 class Run {
   step = 0;
-  private position: Position = { nextBatch: 0, supervisionStep: 0 };
-  private current: Current | undefined;
+  /** The batch in progress; opened at the first step (or from a checkpoint). */
+  private slots: SupervisionSlots | undefined;
   private readonly weights: WeightStore;
   private readonly optimizer: AdamW;
   private readonly ema: Ema | undefined;
@@ -170,20 +174,57 @@ class Run {
     this.step = c.meta.step;
     this.lastCheckpoint = c.dir;
     this.lastCheckpointStep = c.meta.step;
-    this.position = { ...c.meta.data };
     this.history.push(...c.meta.metrics.steps);
     this.evals.push(...c.meta.metrics.evals);
-    if (this.position.supervisionStep > 0) {
-      const carry = c.groups.carry;
-      if (!carry)
-        throw new Error(`${c.dir} stopped inside a batch but has no carried state; it is damaged.`);
-      const batch = this.source.trainBatch(this.position.nextBatch, this.config.batch);
-      this.current = {
-        batch,
-        tokens: batchTokens(batch),
-        state: this.tp.state.map((_, i) => tf.clone(carry[`state${i}`]!)),
-      };
+    this.slots = this.restoreSlots(c);
+  }
+
+  /** The slots a checkpoint stopped in: their examples, counts and carried state. */
+  private restoreSlots(c: LoadedCheckpoint): SupervisionSlots {
+    const b = this.config.batch;
+    const data = c.meta.data;
+    let position =
+      'nextBatch' in data ? positionFromBatch(data.nextBatch, data.supervisionStep, b) : data;
+    const started = position.counts.some((n) => n > 0);
+    if (position.examples.length !== position.counts.length) {
+      throw new Error(
+        `${c.dir} lists ${position.examples.length} examples but ${position.counts.length} supervision counts; it is damaged.`,
+      );
     }
+    if (position.examples.length !== b) {
+      if (started) {
+        throw new Error(
+          `${c.dir} stopped with ${position.examples.length} examples inside their deep supervision; resume with batch ${position.examples.length} (it is ${b}).`,
+        );
+      }
+      // Nothing is carried, so a new batch size just reads the stream on from the same batch.
+      position = positionFromBatch(
+        Math.floor(position.examples[0]! / position.examples.length),
+        0,
+        b,
+      );
+    }
+    if (!started) return SupervisionSlots.open(this.tp, this.weights, this.source, position);
+    const carry = c.groups.carry;
+    const state = this.tp.state.map((_, i) => carry?.[`state${i}`]);
+    if (!state.every((t) => t !== undefined)) {
+      throw new Error(
+        `${c.dir} stopped inside deep supervision but has no carried state (carry.bin); it is damaged.`,
+      );
+    }
+    const held = state.find((t) => t!.shape[0] !== b)?.shape[0];
+    if (held !== undefined) {
+      throw new Error(
+        `${c.dir} carries deep-supervision state for ${held} examples; resume with batch ${held} (it is ${b}).`,
+      );
+    }
+    return SupervisionSlots.open(
+      this.tp,
+      this.weights,
+      this.source,
+      position,
+      state as tf.Tensor[],
+    );
   }
 
   async loop(): Promise<TrainResult> {
@@ -241,20 +282,21 @@ class Run {
   }
 
   private dropCurrent(): void {
-    if (!this.current) return;
-    tf.dispose([this.current.tokens, ...this.current.state]);
-    this.current = undefined;
+    this.slots?.dispose();
+    this.slots = undefined;
   }
 
   private trainStep(): void {
     const started = performance.now();
     const number = this.step + 1;
-    if (!this.current) {
-      const batch = this.source.trainBatch(this.position.nextBatch, this.config.batch);
-      const tokens = batchTokens(batch);
-      this.current = { batch, tokens, state: initialState(this.tp, this.weights, tokens) };
-    }
-    const cur = this.current;
+    this.slots ??= SupervisionSlots.open(
+      this.tp,
+      this.weights,
+      this.source,
+      firstPosition(this.config.batch),
+    );
+    const cur = this.slots;
+    const batch = cur.batch;
     this.options.beforeStep?.(number, this.weights);
     const lr = learningRate(this.step, this.config);
     const vars = [...this.weights.params.values()];
@@ -293,11 +335,10 @@ class Run {
     tf.dispose(Object.values(clipped.grads));
     this.ema?.update();
 
-    const halted = this.advance(fr);
+    const slots = this.advance(fr);
     this.step = number;
     const seconds = (performance.now() - started) / 1000;
     this.stepSeconds = this.stepSeconds === 0 ? seconds : 0.9 * this.stepSeconds + 0.1 * seconds;
-    const batch = cur.batch;
     const metrics: StepMetrics = {
       step: number,
       loss,
@@ -307,7 +348,9 @@ class Run {
         : {}),
       ...(this.source.kind === 'lm' ? { perplexity: Math.exp(fr.ceLoss) } : {}),
       ...(fr.haltLoss !== undefined ? { haltLoss: fr.haltLoss } : {}),
-      ...(this.tp.state.length > 0 ? { supervisionStep: this.lastSupervisionStep, halted } : {}),
+      ...(this.tp.state.length > 0
+        ? { supervisionStep: slots.meanStep, halted: slots.halted, replaced: slots.refilled }
+        : {}),
       lr,
       gradNorm: clipped.norm,
       tokensPerSec: (batch.batch * batch.length) / this.stepSeconds,
@@ -318,34 +361,21 @@ class Run {
     this.emit({ type: 'step', metrics });
   }
 
-  private lastSupervisionStep = 0;
-
   /**
-   * Move the data position on after a step. Deep supervision carries the next state
-   * (plain tensors, off the tape) to the next step on the same batch, until N_sup steps ran
-   * or, with haltEarly, every example's halting logit is > 0. Returns whether it halted.
+   * Move the slots on after a step: deep supervision carries the next state (plain tensors,
+   * off the tape) to the next step, and the examples that are done (config.halting) are
+   * replaced by new ones at the initial state.
    */
-  private advance(fr: ForwardResult): boolean {
-    const cur = this.current!;
-    this.lastSupervisionStep = this.position.supervisionStep;
-    let halted = false;
-    if (fr.halt && this.config.haltEarly) {
-      halted = (fr.halt.dataSync() as Float32Array).every((q) => q > 0);
-    }
-    const s = this.position.supervisionStep + 1;
+  private advance(fr: ForwardResult): SlotStepReport {
+    const q = fr.halt ? (fr.halt.dataSync() as Float32Array) : undefined;
     const next = fr.next;
     fr.next = [];
     disposeForward(fr);
-    if (s >= this.tp.supervisionSteps || halted) {
-      tf.dispose(next);
-      this.dropCurrent();
-      this.position = { nextBatch: this.position.nextBatch + 1, supervisionStep: 0 };
-    } else {
-      tf.dispose(cur.state);
-      cur.state = next;
-      this.position = { ...this.position, supervisionStep: s };
-    }
-    return halted;
+    return this.slots!.advance(next, q, {
+      mode: this.config.halting,
+      supervisionSteps: this.tp.supervisionSteps,
+      haltEarly: this.config.haltEarly,
+    });
   }
 
   private async runEval(): Promise<void> {
@@ -370,17 +400,16 @@ class Run {
       optimizer: encodeTensors(this.optimizer.state()),
     };
     if (this.ema) groups.ema = encodeTensors(this.ema.state());
-    if (this.current && this.position.supervisionStep > 0) {
-      groups.carry = encodeTensors(
-        Object.fromEntries(this.current.state.map((t, i) => [`state${i}`, t])),
-      );
+    const slots = this.slots;
+    if (slots?.started) {
+      groups.carry = encodeTensors(Object.fromEntries(slots.state.map((t, i) => [`state${i}`, t])));
     }
     const meta: Omit<CheckpointMeta, 'blobs'> = {
       format: 'trm-checkpoint',
       version: 1,
       step: this.step,
       createdAt: new Date().toISOString(),
-      data: { ...this.position },
+      data: this.slotPosition(),
       rng: { seed: this.config.seed },
       config: { ...this.config },
       document: this.doc,
@@ -393,6 +422,11 @@ class Run {
     this.lastCheckpoint = await writeCheckpoint(out, meta, groups, this.config.keepCheckpoints);
     this.lastCheckpointStep = this.step;
     this.emit({ type: 'checkpoint', step: this.step, path: this.lastCheckpoint });
+  }
+
+  private slotPosition(): SlotPosition {
+    const p = this.slots?.position ?? firstPosition(this.config.batch);
+    return { examples: [...p.examples], counts: [...p.counts], next: p.next };
   }
 }
 

@@ -14,6 +14,8 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
   --batch N            examples per step
   --lr X               peak learning rate
   --config JSON        any other training setting, e.g. '{"ema":0.999,"schedule":"constant"}'
+                       or '{"halting":"batch"}' (deep supervision moves on per batch, not
+                       per example)
   --out DIR            run folder for checkpoints (latest.json + step-NNNNNN/)
   --resume DIR         continue a run folder or checkpoint exactly where it stopped
   --preset NAME        apply one of the document's presets first
