@@ -657,6 +657,11 @@ export const MenuCommand = z.enum([
   'fitView',
   'autoLayout',
   'help',
+  'train',
+  'export',
+  'runs',
+  'playground',
+  'insight',
 ]);
 export type MenuCommand = z.infer<typeof MenuCommand>;
 

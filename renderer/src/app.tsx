@@ -207,6 +207,12 @@ export function App({ client }: { client: ApiClient }) {
           return setDialog({ type: 'runs' });
         case 'playground':
           return setDialog({ type: 'playground' });
+        case 'insight':
+          return setDialog({ type: 'insight' });
+        case 'export':
+          return setDialog({ type: 'export' });
+        case 'train':
+          return setTrainOpen((o) => !o);
         case 'back':
           return dispatch({ type: 'closeGraphs', depth: s.view.length - 1 });
         case 'copy':

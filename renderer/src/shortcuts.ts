@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { MenuCommand } from '../../engine/service/api.ts';
 
 /** What a key or menu item can ask the app to do. */
-export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back' | 'runs' | 'playground';
+export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back';
 
 interface Binding {
   key: string;
@@ -36,6 +36,9 @@ export const BINDINGS: Binding[] = [
   { key: 'l', command: 'autoLayout' },
   { key: 'r', command: 'runs' },
   { key: 'p', command: 'playground' },
+  { key: 't', command: 'train' },
+  { key: 'e', mod: true, command: 'export' },
+  { key: 'i', command: 'insight' },
   { key: '?', command: 'help' },
   { key: 'escape', command: 'back' },
 ];
@@ -59,6 +62,9 @@ const WHAT: Record<Command, string> = {
   templates: 'Templates',
   runs: 'Runs: compare training runs',
   playground: 'Playground: try a trained model',
+  train: 'Show or hide the Train panel',
+  export: 'Export ONNX',
+  insight: 'Recursion insight: accuracy against depth',
 };
 
 function label(b: Binding): string {

@@ -246,8 +246,22 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await help.waitFor();
     assert.match((await help.textContent()) ?? '', /Ctrl\+D.*Duplicate/);
+    assert.match((await help.textContent()) ?? '', /T.*Show or hide the Train panel/);
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'detached' });
+    // T toggles the Train panel; Ctrl+E opens the export dialog.
+    const dock = page.locator('.train-dock');
+    const hidden = async () => (await dock.getAttribute('class'))?.includes('hidden') ?? false;
+    const before = await hidden();
+    await page.keyboard.press('t');
+    assert.equal(await until(hidden, !before, 5000), !before);
+    await page.keyboard.press('t');
+    assert.equal(await until(hidden, before, 5000), before);
+    await page.keyboard.press('Control+e');
+    const exportDialog = page.getByRole('dialog', { name: /Export/ });
+    await exportDialog.waitFor();
+    await exportDialog.getByRole('button', { name: 'Close' }).click();
+    await exportDialog.waitFor({ state: 'detached' });
   });
 
   it('loads every template with zero diagnostics', async () => {
