@@ -4,8 +4,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon.ts';
 import { NATIVE_BACKEND, nativeKernels } from './kernels.ts';
 import { PoolBackend } from './pool-backend.ts';
+import { trainKernels } from './train-kernels.ts';
 
 export { NATIVE_BACKEND } from './kernels.ts';
+export { fusedAdamW, fusedSoftmaxCrossEntropy, type AdamWHyper } from './train-kernels.ts';
 
 let registered: string | undefined | null = null;
 
@@ -27,7 +29,7 @@ export function registerNativeBackend(): string | undefined {
     if (!k) throw new Error(`tfjs's cpu backend has no ${name} kernel to fall back to.`);
     return k.kernelFunc;
   };
-  for (const k of nativeKernels(addon, stock)) {
+  for (const k of [...nativeKernels(addon, stock), ...trainKernels(addon)]) {
     if (tf.getKernel(k.kernelName, NATIVE_BACKEND))
       tf.unregisterKernel(k.kernelName, NATIVE_BACKEND);
     tf.registerKernel(k);

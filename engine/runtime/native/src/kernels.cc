@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "math.h"
+#include "napi.h"
 
 extern "C" {
 // The CBLAS prototype is declared here instead of including a header: Debian, Homebrew and
@@ -25,43 +26,13 @@ namespace {
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 constexpr int kMaxRank = 8;
 
-// The shared parameter block, one per JS thread: the main thread and a training worker may
-// both load the addon, each with its own block.
-thread_local int32_t* P = nullptr;
-thread_local napi_ref P_ref = nullptr;
-
-struct Args {
-  napi_value v[12];
-  size_t n = 12;
-};
-
-bool args(napi_env env, napi_callback_info info, Args& a) {
-  return napi_get_cb_info(env, info, &a.n, a.v, nullptr, nullptr) == napi_ok;
-}
-
-template <typename T>
-T* arr(napi_env env, napi_value v, size_t* len = nullptr) {
-  napi_typedarray_type type;
-  size_t n = 0;
-  void* data = nullptr;
-  napi_value ab;
-  size_t off;
-  napi_get_typedarray_info(env, v, &type, &n, &data, &ab, &off);
-  if (len) *len = n;
-  return static_cast<T*>(data);
-}
-
-int32_t i32(napi_env env, napi_value v) {
-  int32_t r = 0;
-  napi_get_value_int32(env, v, &r);
-  return r;
-}
-
-napi_value undef(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
-}
+using trm::Args;
+using trm::args;
+using trm::arr;
+using trm::i32;
+using trm::P;
+using trm::P_ref;
+using trm::undef;
 
 // ---------------------------------------------------------------------------------------------
 napi_value Init(napi_env env, napi_callback_info info) {
@@ -725,6 +696,7 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
+  trm::registerTrainKernels(env, exports);
   return exports;
 }
 
