@@ -78,10 +78,13 @@ export class TorchServer {
   }
 }
 
-/** torch's profiler table for a dump (self CPU ms per op and step), or why it failed. */
+/**
+ * torch's profiler table for a dump (self CPU ms per op and step), or why it failed: 2 threads
+ * with sleeping OpenMP workers, the setting that holds up on a loaded machine.
+ */
 export function torchProfile(dump: string): string {
-  const r = spawnSync(PYTHON, [join(here, 'torch_ref.py'), dump, '--profile'], {
-    env: torchEnv(),
+  const r = spawnSync(PYTHON, [join(here, 'torch_ref.py'), dump, '--profile', '--threads', '2'], {
+    env: torchEnv(true),
     encoding: 'utf8',
   });
   return r.status === 0 ? r.stdout.trim() : `torch profile failed: ${r.stderr.trim()}`;

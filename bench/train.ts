@@ -101,39 +101,53 @@ function timeSteps(
   return { steps, stepMs: ms, tokensPerSec, firstLoss, lastLoss, ...(loss10 ? { loss10 } : {}) };
 }
 
+export interface GptOptions {
+  batch: number;
+  seq: number;
+  vocab: number;
+  dump?: string;
+}
+
 /**
- * Next-token training with the trainer's AdamW and masked cross-entropy (lr 1e-3) on one
- * fixed random batch: the speed of a step does not depend on the data. `dump` writes the
+ * One next-token training step with the trainer's AdamW and masked cross-entropy (lr 1e-3) on
+ * one fixed random batch: the speed of a step does not depend on the data. `dump` writes the
  * initial weights and the batch for the PyTorch reference, so both start from the same loss.
  */
-export function trainSteps(
+export function gptTrainer(
   program: IrProgram,
-  opts: {
-    batch: number;
-    seq: number;
-    vocab: number;
-    minSteps: number;
-    seconds: number;
-    dump?: string;
-  },
-): TrainResult {
+  opts: GptOptions,
+): { step: () => number; dispose: () => void } {
   const { batch, seq, vocab } = opts;
   const weights: WeightStore = createWeights(program, 1);
   const x = tokens(batch * seq, vocab, 7);
   const y = tokens(batch * seq, vocab, 8);
-  if (opts.dump) dumpForTorch(opts.dump, program, weights, x, y, { ...opts, kind: 'gpt' });
+  if (opts.dump)
+    dumpForTorch(opts.dump, program, weights, x, y, { batch, seq, vocab, kind: 'gpt' });
   const inputs = tf.tensor2d(x, [batch, seq], 'int32');
   const logitsName = program.outputs.find((o) => o.role === 'logits')!.name;
   const opt = optimizerFor(program, weights);
-  const step = () =>
-    update(weights, opt, () => {
-      const out = runProgram(program, weights, { tokens: inputs }, [logitsName])[logitsName]!;
-      return maskedCrossEntropy(out, y, 'ce');
-    });
-  const r = timeSteps(step, batch * seq, opts);
-  opt.dispose();
-  weights.dispose();
-  inputs.dispose();
+  return {
+    step: () =>
+      update(weights, opt, () => {
+        const out = runProgram(program, weights, { tokens: inputs }, [logitsName])[logitsName]!;
+        return maskedCrossEntropy(out, y, 'ce');
+      }),
+    dispose: () => {
+      opt.dispose();
+      weights.dispose();
+      inputs.dispose();
+    },
+  };
+}
+
+/** Timed training steps of `gptTrainer`. */
+export function trainSteps(
+  program: IrProgram,
+  opts: GptOptions & { minSteps: number; seconds: number },
+): TrainResult {
+  const t = gptTrainer(program, opts);
+  const r = timeSteps(t.step, opts.batch * opts.seq, opts);
+  t.dispose();
   return r;
 }
 

@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { fusedGelu, fusedRmsNorm, NATIVE_BACKEND, registerNativeBackend } from './index.ts';
 import { registerGradients } from './tfjs-gradients.ts';
 import { attention } from '../ops/fused.ts';
+import { gather } from '../ops/primitives.ts';
 
 await registerGradients();
 
@@ -266,6 +267,17 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
       'gather axis 1',
       [{ shape: [3, 8, 2] }, { shape: [8], dtype: 'int32', values: idx }],
       (x, i) => tf.gather(x, i!, 1),
+    );
+  });
+
+  it("the executor's gather: ScatterNd gradient on cpu, UnsortedSegmentSum on native", async () => {
+    await parity(
+      'gather with repeated ids',
+      [
+        { shape: [8, 5] },
+        { shape: [2, 5], dtype: 'int32', values: [3, 1, 1, 0, 7, 3, 3, 2, 3, 0] },
+      ],
+      (x, i) => gather(x, i!),
     );
   });
 
