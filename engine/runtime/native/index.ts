@@ -95,6 +95,41 @@ export function fusedRmsNorm(x: Tensor, scale: Tensor | undefined, epsilon: numb
 }
 
 /**
+ * Fused layer normalisation over the last axis: (x − mean) / √(var + eps) · scale + bias, with
+ * `scale` and `bias` optional. One native pass each way.
+ */
+export function fusedLayerNorm(
+  x: Tensor,
+  scale: Tensor | undefined,
+  bias: Tensor | undefined,
+  epsilon: number,
+): Tensor {
+  const extra = [scale, bias].filter((t): t is Tensor => t !== undefined);
+  const f = customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    // args: x, then scale and bias where given.
+    const [xi, ...rest] = args as Tensor[];
+    const si = scale ? rest[0] : undefined;
+    const bi = bias ? rest[rest.length - 1] : undefined;
+    const inputs = { x: xi!, ...(si ? { scale: si } : {}), ...(bi ? { bias: bi } : {}) };
+    const [y, mean, inv] = tf.engine().runKernel('TrmLayerNorm', inputs, { epsilon }) as Tensor[];
+    save([xi!, mean!, inv!, ...(si ? [si] : [])]);
+    return {
+      value: y!,
+      gradFunc: (dy: Tensor, s: Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(
+            'TrmLayerNormGrad',
+            { x: s[0]!, mean: s[1]!, invStd: s[2]!, dy, ...(scale ? { scale: s[3]! } : {}) },
+            { bias: !!bias },
+          ) as Tensor[],
+    };
+  });
+  return (f as (...a: Tensor[]) => Tensor)(x, ...extra);
+}
+
+/**
  * Fused multi-head attention on packed heads (q, k, v [B, T, H·Dh], the same number of query
  * and key/value heads, T = S), scaled by 1/√Dh, optionally causal. One native pass each way.
  */

@@ -47,7 +47,17 @@ async function adamWRun(backend: string, steps: number): Promise<Record<string, 
   const params = new Map(
     Object.entries(shapes).map(([name, shape], i) => [
       name,
-      tf.tidy(() => tf.variable(tf.tensor(rand(shape.reduce((a, b) => a * b, 1), i + 1), shape))),
+      tf.tidy(() =>
+        tf.variable(
+          tf.tensor(
+            rand(
+              shape.reduce((a, b) => a * b, 1),
+              i + 1,
+            ),
+            shape,
+          ),
+        ),
+      ),
     ]),
   );
   const opt = new AdamW(params, new Set(['w', 's']), {

@@ -597,6 +597,86 @@ napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// layerNorm(x, scale|null, bias|null, out, mean, invStd, eps): P = [rows, cols].
+// y = (x − μ) · inv · scale + bias with inv = 1/√(var + eps), over the last axis.
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  const float* X = arr<float>(env, a.v[0]);
+  napi_valuetype t;
+  napi_typeof(env, a.v[1], &t);
+  const float* S = t == napi_object ? arr<float>(env, a.v[1]) : nullptr;
+  napi_typeof(env, a.v[2], &t);
+  const float* Bi = t == napi_object ? arr<float>(env, a.v[2]) : nullptr;
+  float* O = arr<float>(env, a.v[3]);
+  float* Mu = arr<float>(env, a.v[4]);
+  float* R = arr<float>(env, a.v[5]);
+  double eps;
+  napi_get_value_double(env, a.v[6], &eps);
+  const int64_t rows = P[0], cols = P[1];
+  for (int64_t r = 0; r < rows; r++) {
+    const float* x = X + r * cols;
+    float* y = O + r * cols;
+    float s = 0;
+    for (int64_t i = 0; i < cols; i++) s += x[i];
+    const float mu = s / cols;
+    float v = 0;
+    for (int64_t i = 0; i < cols; i++) v += (x[i] - mu) * (x[i] - mu);
+    const float inv = 1.f / __builtin_sqrtf(v / cols + static_cast<float>(eps));
+    Mu[r] = mu;
+    R[r] = inv;
+    for (int64_t i = 0; i < cols; i++) {
+      float h = (x[i] - mu) * inv;
+      if (S) h *= S[i];
+      y[i] = Bi ? h + Bi[i] : h;
+    }
+  }
+  return undef(env);
+}
+
+// layerNormGrad(x, scale|null, mean, invStd, dy, dx, dscale|null, dbias|null): P = [rows, cols].
+// With x̂ = (x − μ)·inv and g = dy·scale: dx = inv · (g − mean(g) − x̂ · mean(g·x̂)).
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  const float* X = arr<float>(env, a.v[0]);
+  napi_valuetype t;
+  napi_typeof(env, a.v[1], &t);
+  const float* S = t == napi_object ? arr<float>(env, a.v[1]) : nullptr;
+  const float* Mu = arr<float>(env, a.v[2]);
+  const float* R = arr<float>(env, a.v[3]);
+  const float* D = arr<float>(env, a.v[4]);
+  float* DX = arr<float>(env, a.v[5]);
+  napi_typeof(env, a.v[6], &t);
+  float* DS = t == napi_object ? arr<float>(env, a.v[6]) : nullptr;
+  napi_typeof(env, a.v[7], &t);
+  float* DB = t == napi_object ? arr<float>(env, a.v[7]) : nullptr;
+  const int64_t rows = P[0], cols = P[1];
+  if (DS) std::memset(DS, 0, cols * sizeof(float));
+  if (DB) std::memset(DB, 0, cols * sizeof(float));
+  for (int64_t r = 0; r < rows; r++) {
+    const float* x = X + r * cols;
+    const float* d = D + r * cols;
+    float* dx = DX + r * cols;
+    const float mu = Mu[r], inv = R[r];
+    float sg = 0, sgx = 0;
+    for (int64_t i = 0; i < cols; i++) {
+      const float g = S ? d[i] * S[i] : d[i];
+      sg += g;
+      sgx += g * (x[i] - mu) * inv;
+    }
+    const float mg = sg / cols, mgx = sgx / cols;
+    for (int64_t i = 0; i < cols; i++) {
+      const float xh = (x[i] - mu) * inv;
+      const float g = S ? d[i] * S[i] : d[i];
+      dx[i] = inv * (g - mg - xh * mgx);
+      if (DS) DS[i] += d[i] * xh;
+      if (DB) DB[i] += d[i];
+    }
+  }
+  return undef(env);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fused multi-head attention on packed heads: q, k, v, out are [B, T, H·Dh]; probs [B, H, T, T].
 // Per (b, h) the head is a strided [T, Dh] block (leading dimension H·Dh), so no transposes.
@@ -690,7 +770,8 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
              {"slice", Slice},       {"select", Select},   {"addN", AddN},
              {"gelu", Gelu},         {"geluGrad", GeluGrad}, {"rmsNorm", RmsNorm},
              {"rmsNormGrad", RmsNormGrad}, {"setThreads", SetThreads}, {"concat", Concat},
-             {"attention", Attention}, {"attentionGrad", AttentionGrad}};
+             {"attention", Attention}, {"attentionGrad", AttentionGrad},
+             {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
