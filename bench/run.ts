@@ -18,6 +18,7 @@ import type { IrProgram } from '../engine/graph/ir.ts';
 import {
   interleave,
   medianRun,
+  pairedRatios,
   TorchServer,
   torchAvailable,
   type Contender,
@@ -36,8 +37,8 @@ const SEQ = 64;
 const VOCAB = 96;
 const TRM_BATCH = 128;
 /** Interleaved rounds and seconds per contender and round. */
-const ROUNDS = quick ? 1 : 5;
-const SECONDS = quick ? 1.5 : 3;
+const ROUNDS = quick ? 1 : 4;
+const SECONDS = quick ? 1.5 : 2.5;
 
 interface Row {
   section: string;
@@ -123,7 +124,7 @@ function note(r: TrainResult & { torch?: string }, unit: string): string {
 /**
  * Train `m` on the stock backends once, then native (1 and 2 BLAS threads) and PyTorch (1 and
  * 2 threads) interleaved for ROUNDS rounds; log each contender's median and the median of the
- * per-round ratios best ours ÷ best PyTorch.
+ * per-round ratios of the two sides' best settings.
  */
 async function trainModel(m: Model, available: string[], torch: boolean): Promise<void> {
   const dump = join(tmpdir(), `trm-bench-${process.pid}.json`);
@@ -177,12 +178,13 @@ async function trainModel(m: Model, available: string[], torch: boolean): Promis
       run: (seconds) => server.run(seconds, threads, m.kind === 'gpt' ? 9 : 3),
     });
   }
-  const { runs, ratios } = await interleave(contenders, ROUNDS, SECONDS);
+  const { runs } = await interleave(contenders, ROUNDS, SECONDS);
   for (const s of servers) s.close();
   loadAddon().addon?.setThreads(1);
   rmSync(dump, { force: true });
   const medians = new Map<string, Outcome>();
-  for (const [key, rs] of runs) {
+  for (const [key, all] of runs) {
+    const rs = all.filter((r): r is Outcome => r !== undefined);
     const r = medianRun(rs);
     if (!r) continue;
     medians.set(key, r);
@@ -196,13 +198,15 @@ async function trainModel(m: Model, available: string[], torch: boolean): Promis
       note: `${note(r, m.unit)}; median of ${rs.length} runs (${Math.min(...tps).toFixed(0)}–${Math.max(...tps).toFixed(0)})`,
     });
   }
-  if (ratios.length === 0) return;
   const bestOf = (side: string) =>
     [...medians]
       .filter(([k]) => k.startsWith(side))
-      .sort((a, b) => b[1].tokensPerSec - a[1].tokensPerSec)[0]!;
-  const [ok, o] = bestOf('native');
-  const [tk, t] = bestOf('torch');
+      .sort((a, b) => b[1].tokensPerSec - a[1].tokensPerSec)[0];
+  const best = [bestOf('native'), bestOf('torch')] as const;
+  if (!best[0] || !best[1]) return;
+  const [[ok, o], [tk, t]] = best as [[string, Outcome], [string, Outcome]];
+  const ratios = pairedRatios(runs, ok, tk);
+  if (ratios.length === 0) return;
   const loss = (r: Outcome, f: 'firstLoss' | 'loss10') => r[f]?.toFixed(6) ?? '—';
   log({
     section: 'ratio',
@@ -210,7 +214,7 @@ async function trainModel(m: Model, available: string[], torch: boolean): Promis
     backend: 'ratio',
     value: median(ratios),
     unit: '× PyTorch',
-    note: `median over ${ratios.length} rounds of best ours ÷ best PyTorch (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); medians ${ok} ${o.tokensPerSec.toFixed(0)} vs ${tk} ${t.tokensPerSec.toFixed(0)}; loss at step 1 ours ${loss(o, 'firstLoss')} vs PyTorch ${loss(t, 'firstLoss')}, at step 11 ${loss(o, 'loss10')} vs ${loss(t, 'loss10')}`,
+    note: `median over ${ratios.length} rounds of ${ok} ÷ ${tk} in the same round (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); medians ${ok} ${o.tokensPerSec.toFixed(0)} vs ${tk} ${t.tokensPerSec.toFixed(0)}; loss at step 1 ours ${loss(o, 'firstLoss')} vs PyTorch ${loss(t, 'firstLoss')}, at step 11 ${loss(o, 'loss10')} vs ${loss(t, 'loss10')}`,
   });
 }
 
@@ -273,7 +277,16 @@ async function main() {
       program: trm,
       kind: 'ir',
     });
-  for (const m of models) await trainModel(m, available, torch);
+  // `--models=preset,trm`: only the models whose name contains one of these words.
+  const pick = process.argv
+    .find((a) => a.startsWith('--models='))
+    ?.slice(9)
+    .split(',');
+  for (const m of models) {
+    if (!pick || pick.some((w) => m.name.toLowerCase().includes(w))) {
+      await trainModel(m, available, torch);
+    }
+  }
 
   // Export precisions (size, latency, decode with and without the KV cache) and the designer
   // (validation time, canvas frame time) run in their own processes.

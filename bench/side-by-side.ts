@@ -91,10 +91,8 @@ export function torchProfile(dump: string): string {
 }
 
 export interface SideBySide {
-  /** Every repetition's outcome per contender, in round order. */
-  runs: Map<string, Outcome[]>;
-  /** Per round: best ours ÷ best torch (rounds where both sides ran). */
-  ratios: number[];
+  /** Per contender, its outcome in each round (undefined where that run failed). */
+  runs: Map<string, (Outcome | undefined)[]>;
 }
 
 export async function interleave(
@@ -102,23 +100,26 @@ export async function interleave(
   rounds: number,
   seconds: number,
 ): Promise<SideBySide> {
-  const runs = new Map<string, Outcome[]>(contenders.map((c) => [c.key, []]));
-  const ratios: number[] = [];
+  const runs = new Map<string, (Outcome | undefined)[]>(contenders.map((c) => [c.key, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
-    const best = { ours: 0, torch: 0 };
     for (const c of order) {
       const r = await c.run(seconds);
-      if (typeof r === 'string') {
-        console.log(`${c.key}: ${r}`);
-        continue;
-      }
-      runs.get(c.key)!.push(r);
-      best[c.side] = Math.max(best[c.side], r.tokensPerSec);
+      if (typeof r === 'string') console.log(`${c.key}: ${r}`);
+      runs.get(c.key)![round] = typeof r === 'string' ? undefined : r;
     }
-    if (best.ours > 0 && best.torch > 0) ratios.push(best.ours / best.torch);
   }
-  return { runs, ratios };
+  return { runs };
+}
+
+/**
+ * Per round, ours ÷ torch for one fixed pair of contenders (each side's best by median): a
+ * best-of-several per round would favour the side with more settings.
+ */
+export function pairedRatios(runs: SideBySide['runs'], ours: string, torch: string): number[] {
+  const a = runs.get(ours) ?? [];
+  const b = runs.get(torch) ?? [];
+  return a.flatMap((r, i) => (r && b[i] ? [r.tokensPerSec / b[i].tokensPerSec] : []));
 }
 
 /** The repetition with the median throughput (so its step time and losses travel with it). */

@@ -245,9 +245,9 @@ def run(d, step_fn, positions, seconds, min_steps):
     first = step_fn(P, opt)
     step_fn(P, opt)
     n, last, loss10, t0, times = 0, first, None, time.perf_counter(), []
-    # At least min_steps steps unless they take 4x the time budget, and at least one.
+    # At least min_steps steps unless they take 3x the time budget, and at least one.
     while (n == 0 or time.perf_counter() - t0 < seconds
-           or (n < min_steps and time.perf_counter() - t0 < 4 * seconds)):
+           or (n < min_steps and time.perf_counter() - t0 < 3 * seconds)):
         ts = time.perf_counter()
         last = step_fn(P, opt)
         times.append((time.perf_counter() - ts) * 1000)

@@ -82,13 +82,13 @@ function timeSteps(
   let loss10: number | undefined;
   const times: number[] = [];
   const t0 = performance.now();
-  // At least `minSteps` steps unless they take 4× the time budget (a machine so loaded that a
+  // At least `minSteps` steps unless they take 3× the time budget (a machine so loaded that a
   // spinning thread pool crawls), and at least one.
   const elapsed = () => (performance.now() - t0) / 1000;
   while (
     steps === 0 ||
     elapsed() < opts.seconds ||
-    (steps < opts.minSteps && elapsed() < 4 * opts.seconds)
+    (steps < opts.minSteps && elapsed() < 3 * opts.seconds)
   ) {
     const ts = performance.now();
     lastLoss = step();
