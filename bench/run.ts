@@ -14,7 +14,17 @@ import { selectBackend } from '../engine/runtime/backend.ts';
 import { loadAddon, P } from '../engine/runtime/native/addon.ts';
 import { gptPreset, template } from './models.ts';
 import { compile } from '../engine/graph/compile.ts';
-import { compileStep, trainSteps, trainSupervised, type TrainResult } from './train.ts';
+import type { IrProgram } from '../engine/graph/ir.ts';
+import {
+  interleave,
+  medianRun,
+  pairedRatios,
+  TorchServer,
+  torchAvailable,
+  type Contender,
+  type Outcome,
+} from './side-by-side.ts';
+import { compileStep, median, trainSteps, trainSupervised, type TrainResult } from './train.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -25,6 +35,10 @@ const only = process.argv
 const BATCH = 32;
 const SEQ = 64;
 const VOCAB = 96;
+const TRM_BATCH = 128;
+/** Interleaved rounds and seconds per contender and round. */
+const ROUNDS = quick ? 1 : 4;
+const SECONDS = quick ? 1.5 : 2.5;
 
 interface Row {
   section: string;
@@ -93,35 +107,115 @@ function blasPeak(n: number): number | undefined {
   return (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
 }
 
-function torchAvailable(): boolean {
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  return r.status === 0;
+type Model = { name: string; unit: string; program: IrProgram; kind: 'gpt' | 'ir' };
+
+/** One training run of ours on the active backend (`dump` also writes torch_ref.py's input). */
+function ours(m: Model, seconds: number, dump?: string): TrainResult {
+  const opts = { seconds, ...(dump ? { dump } : {}) };
+  return m.kind === 'gpt'
+    ? trainSteps(m.program, { batch: BATCH, seq: SEQ, vocab: VOCAB, minSteps: 9, ...opts })
+    : trainSupervised(m.program, { batch: TRM_BATCH, minSteps: 3, ...opts });
 }
 
-function torchRef(
-  dump: string,
-  seconds: number,
-  threads: number,
-): (TrainResult & { torch: string }) | string {
-  const r = spawnSync(
-    '/usr/bin/python3',
-    [join(here, 'torch_ref.py'), dump, '--threads', String(threads), '--seconds', String(seconds)],
-    {
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: String(threads) },
-      encoding: 'utf8',
-    },
-  );
-  if (r.status !== 0) return `torch_ref.py failed: ${r.stderr.trim().split('\n').pop()}`;
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number | string>;
-  return {
-    steps: j.steps as number,
-    stepMs: j.step_ms as number,
-    tokensPerSec: j.tokens_per_sec as number,
-    firstLoss: j.first_loss as number,
-    lastLoss: j.last_loss as number,
-    loss10: j.loss10 as number,
-    torch: j.torch as string,
-  };
+function note(r: TrainResult & { torch?: string }, unit: string): string {
+  return `${r.stepMs.toFixed(1)} ms/${unit === 'cells/s' ? 'batch' : 'step'} (median), loss ${r.firstLoss.toFixed(6)} → ${r.lastLoss.toFixed(4)} in ${r.steps + 2} steps${r.torch ? `, torch ${r.torch}` : ''}`;
+}
+
+/**
+ * Train `m` on the stock backends once, then native (1 and 2 BLAS threads) and PyTorch (1 and
+ * 2 threads) interleaved for ROUNDS rounds; log each contender's median and the median of the
+ * per-round ratios of the two sides' best settings.
+ */
+async function trainModel(m: Model, available: string[], torch: boolean): Promise<void> {
+  const dump = join(tmpdir(), `trm-bench-${process.pid}.json`);
+  for (const b of available.filter((b) => b !== 'native')) {
+    if (b === 'cpu' && !process.argv.includes('--cpu')) continue; // cpu: minutes per step
+    await selectBackend(b);
+    const r = ours(m, SECONDS, b === available[available.length - 1] ? dump : undefined);
+    log({
+      section: 'train',
+      name: m.name,
+      backend: b,
+      value: r.tokensPerSec,
+      unit: m.unit,
+      note: `${note(r, m.unit)}, one run`,
+    });
+  }
+  const contenders: Contender[] = [];
+  if (available.includes('native')) {
+    await selectBackend('native');
+    ours(m, 0.5, dump); // warm-up; writes the dump
+    for (const threads of [1, 2]) {
+      contenders.push({
+        key: `native×${threads}`,
+        side: 'ours',
+        run: async (seconds) => {
+          await selectBackend('native');
+          loadAddon().addon?.setThreads(threads);
+          return ours(m, seconds);
+        },
+      });
+    }
+  }
+  // PyTorch at 1 and 2 threads, and at 2 threads with sleeping (not spinning) OpenMP workers.
+  const servers: TorchServer[] = [];
+  for (const [key, threads, passive] of torch
+    ? ([
+        ['torch×1', 1, false],
+        ['torch×2', 2, false],
+        ['torch×2 passive', 2, true],
+      ] as const)
+    : []) {
+    const server = await TorchServer.start(dump, passive);
+    if (typeof server === 'string') {
+      console.log(server);
+      break;
+    }
+    servers.push(server);
+    contenders.push({
+      key,
+      side: 'torch',
+      run: (seconds) => server.run(seconds, threads, m.kind === 'gpt' ? 9 : 3),
+    });
+  }
+  const { runs } = await interleave(contenders, ROUNDS, SECONDS);
+  for (const s of servers) s.close();
+  loadAddon().addon?.setThreads(1);
+  rmSync(dump, { force: true });
+  const medians = new Map<string, Outcome>();
+  for (const [key, all] of runs) {
+    const rs = all.filter((r): r is Outcome => r !== undefined);
+    const r = medianRun(rs);
+    if (!r) continue;
+    medians.set(key, r);
+    const tps = rs.map((x) => x.tokensPerSec);
+    log({
+      section: 'train',
+      name: m.name,
+      backend: key,
+      value: r.tokensPerSec,
+      unit: m.unit,
+      note: `${note(r, m.unit)}; median of ${rs.length} runs (${Math.min(...tps).toFixed(0)}–${Math.max(...tps).toFixed(0)})`,
+    });
+  }
+  const bestOf = (side: string) =>
+    [...medians]
+      .filter(([k]) => k.startsWith(side))
+      .sort((a, b) => b[1].tokensPerSec - a[1].tokensPerSec)[0];
+  const best = [bestOf('native'), bestOf('torch')] as const;
+  if (!best[0] || !best[1]) return;
+  const [[ok, o], [tk, t]] = best as [[string, Outcome], [string, Outcome]];
+  const ratios = pairedRatios(runs, ok, tk);
+  if (ratios.length === 0) return;
+  const loss = (r: Outcome, f: 'firstLoss' | 'loss10') => r[f]?.toFixed(6) ?? '—';
+  log({
+    section: 'ratio',
+    name: m.name,
+    backend: 'ratio',
+    value: median(ratios),
+    unit: '× PyTorch',
+    note: `median over ${ratios.length} rounds of ${ok} ÷ ${tk} in the same round (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); medians ${ok} ${o.tokensPerSec.toFixed(0)} vs ${tk} ${t.tokensPerSec.toFixed(0)}; loss at step 1 ours ${loss(o, 'firstLoss')} vs PyTorch ${loss(t, 'firstLoss')}, at step 11 ${loss(o, 'loss10')} vs ${loss(t, 'loss10')}`,
+  });
 }
 
 async function main() {
@@ -160,102 +254,38 @@ async function main() {
     }
   }
 
-  const models: [string, unknown][] = [
-    ['tiny GPT preset (RMSNorm, FFN 2×)', gptPreset()],
-    ['tiny-gpt template (LN, FFN 4×)', template('tiny-gpt')],
-  ];
   const torch = torchAvailable();
-  const seconds = quick ? 2 : 8;
-  const rounds = quick ? 1 : 2;
-  for (const [name, doc] of models) {
-    const program = compileStep(doc);
-    const dump = join(tmpdir(), `trm-bench-${process.pid}.json`);
-    // Native at 1 and 2 BLAS threads and PyTorch at 1 and 2 threads, alternating for
-    // `rounds` rounds (the machine's load drifts); each keeps its best round.
-    const configs: [string, number][] = available
-      .filter((b) => b !== 'cpu' || process.argv.includes('--cpu')) // cpu: minutes per step
-      .flatMap((b): [string, number][] =>
-        b === 'native'
-          ? [
-              ['native', 1],
-              ['native', 2],
-            ]
-          : [[b, 0]],
-      );
-    if (torch) configs.push(['torch', 1], ['torch', 2]);
-    const best = new Map<string, TrainResult & { torch?: string }>();
-    for (let round = 0; round < rounds; round++) {
-      for (const [b, threads] of configs) {
-        const key = threads ? `${b}×${threads}` : b;
-        if (round > 0 && b !== 'native' && b !== 'torch') continue; // stock: one round is plenty
-        let r: (TrainResult & { torch?: string }) | string;
-        if (b === 'torch') {
-          r = torchRef(dump, seconds, threads);
-        } else {
-          await selectBackend(b);
-          if (threads) loadAddon().addon?.setThreads(threads);
-          r = trainSteps(program, {
-            batch: BATCH,
-            seq: SEQ,
-            vocab: VOCAB,
-            minSteps: b === 'native' ? 5 : 2,
-            seconds: b === 'native' ? seconds : seconds / 2,
-            dump,
-          });
-        }
-        if (typeof r === 'string') {
-          console.log(r);
-          continue;
-        }
-        const prev = best.get(key);
-        if (!prev || r.tokensPerSec > prev.tokensPerSec) best.set(key, r);
-      }
-    }
-    loadAddon().addon?.setThreads(1);
-    for (const [key, r] of best) {
-      log({
-        section: 'train',
-        name,
-        backend: key,
-        value: r.tokensPerSec,
-        unit: 'tokens/s',
-        note: `${r.stepMs.toFixed(1)} ms/step (median), loss ${r.firstLoss.toFixed(6)} → ${r.lastLoss.toFixed(4)} in ${r.steps + 2} steps${r.torch ? `, torch ${r.torch}` : ''}`,
-      });
-    }
-    rmSync(dump, { force: true });
-    const bestOf = (prefix: string) =>
-      [...best]
-        .filter(([k]) => k.startsWith(prefix))
-        .map(([, r]) => r)
-        .sort((a, b) => b.tokensPerSec - a.tokensPerSec)[0];
-    const ours = bestOf('native');
-    const t = bestOf('torch');
-    if (ours && t) {
-      log({
-        section: 'ratio',
-        name,
-        backend: 'ratio',
-        value: ours.tokensPerSec / t.tokensPerSec,
-        unit: '× PyTorch',
-        note: `best native / best PyTorch; loss at step 1 ours ${ours.firstLoss.toFixed(6)} vs PyTorch ${t.firstLoss.toFixed(6)}, at step 11 ${ours.loss10?.toFixed(6)} vs ${t.loss10?.toFixed(6)}`,
-      });
-    }
-  }
-
-  // TRM Sudoku (4×4, deep supervision): ours only — torch_ref.py covers the GPT models.
+  const models: Model[] = [
+    {
+      name: 'tiny GPT preset (RMSNorm, FFN 2×)',
+      unit: 'tokens/s',
+      program: compileStep(gptPreset()),
+      kind: 'gpt',
+    },
+    {
+      name: 'tiny-gpt template (LN, FFN 4×)',
+      unit: 'tokens/s',
+      program: compileStep(template('tiny-gpt')),
+      kind: 'gpt',
+    },
+  ];
   const trm = compile(template('trm-sudoku') as never, { mode: 'step' }).program;
-  for (const b of trm ? available : []) {
-    if (b === 'cpu' && !process.argv.includes('--cpu')) continue;
-    await selectBackend(b);
-    const r = trainSupervised(trm!, { batch: 128, minSteps: 2, seconds: seconds / 2 });
-    log({
-      section: 'train',
-      name: 'TRM Sudoku template (B 128)',
-      backend: b,
-      value: r.tokensPerSec,
+  if (trm)
+    models.push({
+      name: `TRM Sudoku template (B ${TRM_BATCH})`,
       unit: 'cells/s',
-      note: `${r.stepMs.toFixed(0)} ms per batch of ${trm!.supervision!.steps} supervision steps, loss ${r.firstLoss.toFixed(6)} → ${r.lastLoss.toFixed(4)}`,
+      program: trm,
+      kind: 'ir',
     });
+  // `--models=preset,trm`: only the models whose name contains one of these words.
+  const pick = process.argv
+    .find((a) => a.startsWith('--models='))
+    ?.slice(9)
+    .split(',');
+  for (const m of models) {
+    if (!pick || pick.some((w) => m.name.toLowerCase().includes(w))) {
+      await trainModel(m, available, torch);
+    }
   }
 
   // Export precisions (size, latency, decode with and without the KV cache) and the designer

@@ -4,6 +4,9 @@ import { compile } from '../engine/graph/compile.ts';
 import type { IrProgram } from '../engine/graph/ir.ts';
 import { runProgram } from '../engine/runtime/executor.ts';
 import { createWeights, type WeightStore } from '../engine/runtime/weights.ts';
+import { AdamW } from '../engine/train/adamw.ts';
+import { parseTrainConfig } from '../engine/train/config.ts';
+import { maskedCrossEntropy } from '../engine/train/loss.ts';
 
 export interface TrainResult {
   steps: number;
@@ -19,6 +22,33 @@ export interface TrainResult {
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/** The trainer's AdamW with its default settings (betas, ε, weight decay), at lr 1e-3. */
+const defaults = parseTrainConfig({});
+export const OPTIMIZER = {
+  lr: 1e-3,
+  betas: defaults.betas,
+  eps: defaults.eps,
+  weightDecay: defaults.weightDecay,
+};
+
+function optimizerFor(program: IrProgram, weights: WeightStore): AdamW {
+  const decayed = new Set([...program.params.values()].filter((p) => p.decay).map((p) => p.name));
+  return new AdamW(weights.params, decayed, OPTIMIZER);
+}
+
+/** One forward/backward/AdamW update; returns the loss. Gradients by IR name. */
+function update(weights: WeightStore, opt: AdamW, loss: () => tf.Scalar): number {
+  const irName = new Map([...weights.params].map(([n, v]) => [v.name, n]));
+  const { value, grads } = tf.variableGrads(loss, [...weights.params.values()]);
+  const named: Record<string, tf.Tensor> = {};
+  for (const [tfName, g] of Object.entries(grads)) named[irName.get(tfName)!] = g;
+  opt.apply(named, OPTIMIZER.lr);
+  tf.dispose(Object.values(grads));
+  const v = value.dataSync()[0]!;
+  value.dispose();
+  return v;
 }
 
 /** Deterministic token ids in [0, vocab). */
@@ -39,45 +69,12 @@ export function compileStep(doc: unknown): IrProgram {
   return r.program;
 }
 
-/**
- * Next-token training with Adam (lr 1e-3, tfjs defaults) on one fixed random batch: the
- * speed of a step does not depend on the data. `dump` writes the initial weights and the batch
- * for the PyTorch reference, so both start from the same loss.
- */
-export function trainSteps(
-  program: IrProgram,
-  opts: {
-    batch: number;
-    seq: number;
-    vocab: number;
-    minSteps: number;
-    seconds: number;
-    dump?: string;
-  },
+/** Median step time and throughput of timed steps after two warm-up steps. */
+function timeSteps(
+  step: () => number,
+  positions: number,
+  opts: { minSteps: number; seconds: number },
 ): TrainResult {
-  const { batch, seq, vocab } = opts;
-  const weights: WeightStore = createWeights(program, 1);
-  const x = tokens(batch * seq, vocab, 7);
-  const y = tokens(batch * seq, vocab, 8);
-  if (opts.dump) dumpForTorch(opts.dump, weights, x, y, opts);
-  const inputs = tf.tensor2d(x, [batch, seq], 'int32');
-  const onehot = tf.cast(tf.oneHot(tf.tensor1d(y, 'int32'), vocab), 'float32');
-  const logitsName = program.outputs.find((o) => o.role === 'logits')!.name;
-  const opt = tf.train.adam(1e-3);
-  const step = (): number => {
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const out = runProgram(program, weights, { tokens: inputs }, [logitsName])[logitsName]!;
-        const logp = tf.logSoftmax(tf.reshape(out, [batch * seq, vocab]));
-        return tf.div(tf.neg(tf.sum(tf.mul(onehot, logp))), batch * seq) as tf.Scalar;
-      });
-      opt.applyGradients(grads as tf.NamedTensorMap as Record<string, tf.Variable>);
-      return value;
-    });
-    const v = loss.dataSync()[0]!;
-    loss.dispose();
-    return v;
-  };
   const firstLoss = step(); // also the warm-up
   step();
   let steps = 0;
@@ -85,7 +82,14 @@ export function trainSteps(
   let loss10: number | undefined;
   const times: number[] = [];
   const t0 = performance.now();
-  while (steps < Math.max(opts.minSteps, 9) || performance.now() - t0 < opts.seconds * 1000) {
+  // At least `minSteps` steps unless they take 3× the time budget (a machine so loaded that a
+  // spinning thread pool crawls), and at least one.
+  const elapsed = () => (performance.now() - t0) / 1000;
+  while (
+    steps === 0 ||
+    elapsed() < opts.seconds ||
+    (steps < opts.minSteps && elapsed() < 3 * opts.seconds)
+  ) {
     const ts = performance.now();
     lastLoss = step();
     times.push(performance.now() - ts);
@@ -93,38 +97,114 @@ export function trainSteps(
     steps++;
   }
   const ms = median(times);
-  opt.dispose();
-  weights.dispose();
-  inputs.dispose();
-  onehot.dispose();
-  const tokensPerSec = (batch * seq * 1000) / ms;
+  const tokensPerSec = (positions * 1000) / ms;
   return { steps, stepMs: ms, tokensPerSec, firstLoss, lastLoss, ...(loss10 ? { loss10 } : {}) };
 }
 
-/** Weights (name, shape, float32 values) and the batch as JSON for bench/torch_ref.py. */
+export interface GptOptions {
+  batch: number;
+  seq: number;
+  vocab: number;
+  dump?: string;
+}
+
+/**
+ * One next-token training step with the trainer's AdamW and masked cross-entropy (lr 1e-3) on
+ * one fixed random batch: the speed of a step does not depend on the data. `dump` writes the
+ * initial weights and the batch for the PyTorch reference, so both start from the same loss.
+ */
+export function gptTrainer(
+  program: IrProgram,
+  opts: GptOptions,
+): { step: () => number; dispose: () => void } {
+  const { batch, seq, vocab } = opts;
+  const weights: WeightStore = createWeights(program, 1);
+  const x = tokens(batch * seq, vocab, 7);
+  const y = tokens(batch * seq, vocab, 8);
+  if (opts.dump)
+    dumpForTorch(opts.dump, program, weights, x, y, { batch, seq, vocab, kind: 'gpt' });
+  const inputs = tf.tensor2d(x, [batch, seq], 'int32');
+  const logitsName = program.outputs.find((o) => o.role === 'logits')!.name;
+  const opt = optimizerFor(program, weights);
+  return {
+    step: () =>
+      update(weights, opt, () => {
+        const out = runProgram(program, weights, { tokens: inputs }, [logitsName])[logitsName]!;
+        return maskedCrossEntropy(out, y, 'ce');
+      }),
+    dispose: () => {
+      opt.dispose();
+      weights.dispose();
+      inputs.dispose();
+    },
+  };
+}
+
+/** Timed training steps of `gptTrainer`. */
+export function trainSteps(
+  program: IrProgram,
+  opts: GptOptions & { minSteps: number; seconds: number },
+): TrainResult {
+  const t = gptTrainer(program, opts);
+  const r = timeSteps(t.step, opts.batch * opts.seq, opts);
+  t.dispose();
+  return r;
+}
+
+/** Weights (name, shape, values, decay), the batch, the optimizer and the IR for torch_ref.py. */
 function dumpForTorch(
   path: string,
+  program: IrProgram,
   weights: WeightStore,
   x: Int32Array,
   y: Int32Array,
-  opts: { batch: number; seq: number; vocab: number },
+  opts: { batch: number; seq: number; vocab: number; kind: 'gpt' | 'ir' },
 ): void {
-  const params: Record<string, { shape: number[]; values: number[] }> = {};
+  const values = (t: tf.Tensor) => Array.from(t.dataSync());
+  const params: Record<string, { shape: number[]; values: number[]; decay: boolean }> = {};
   for (const [name, v] of weights.params) {
-    params[name] = { shape: v.shape, values: Array.from(v.dataSync()) };
+    params[name] = { shape: v.shape, values: values(v), decay: program.params.get(name)!.decay };
   }
-  writeFileSync(path, JSON.stringify({ ...opts, params, x: Array.from(x), y: Array.from(y) }));
+  const buffers: Record<string, { shape: number[]; values: number[] }> = {};
+  for (const [name, t] of weights.buffers) buffers[name] = { shape: t.shape, values: values(t) };
+  const role = (r: string) => program.outputs.find((o) => o.role === r)?.name;
+  const ir = {
+    ops: program.ops,
+    outputs: program.outputs,
+    supervision: program.supervision,
+    tokens: program.inputs.find((i) => i.role === 'tokens')!.name,
+    logits: role('logits'),
+    halt: role('halt'),
+  };
+  const optimizer = {
+    lr: OPTIMIZER.lr,
+    betas: OPTIMIZER.betas,
+    eps: OPTIMIZER.eps,
+    weight_decay: OPTIMIZER.weightDecay,
+  };
+  writeFileSync(
+    path,
+    JSON.stringify({
+      ...opts,
+      params,
+      buffers,
+      optimizer,
+      program: ir,
+      x: Array.from(x),
+      y: Array.from(y),
+    }),
+  );
 }
 
 /**
  * TRM-style training on a `step`-mode program: each batch runs `supervision.steps` deep
- * supervision steps; each step is one forward/backward/Adam update, and its carried state
+ * supervision steps; each step is one forward/backward/AdamW update, and its carried state
  * (detached) feeds the next. Loss: cross-entropy of the logits head plus the halting head's
  * binary cross-entropy against "not done". Throughput counts positions × supervision steps.
  */
 export function trainSupervised(
   program: IrProgram,
-  opts: { batch: number; minSteps: number; seconds: number },
+  opts: { batch: number; minSteps: number; seconds: number; dump?: string },
 ): TrainResult {
   const sup = program.supervision;
   if (!sup) throw new Error('the benchmark graph has no deep-supervision recursion');
@@ -135,13 +215,14 @@ export function trainSupervised(
   const vocab = logits.shape[logits.shape.length - 1] as number;
   const { batch } = opts;
   const weights = createWeights(program, 1);
-  const x = tf.tensor2d(tokens(batch * seq, vocab, 7), [batch, seq], 'int32');
-  const onehot = tf.cast(
-    tf.oneHot(tf.tensor1d(tokens(batch * seq, vocab, 8), 'int32'), vocab),
-    'float32',
-  );
-  const opt = tf.train.adam(1e-3);
+  const xs = tokens(batch * seq, vocab, 7);
+  const y = tokens(batch * seq, vocab, 8);
+  if (opts.dump)
+    dumpForTorch(opts.dump, program, weights, xs, y, { batch, seq, vocab, kind: 'ir' });
+  const x = tf.tensor2d(xs, [batch, seq], 'int32');
+  const opt = optimizerFor(program, weights);
   const feeds = { [tok.name]: x };
+  const fetch = [logits.name, ...(halt ? [halt.name] : []), ...sup.state.map((st) => st.output)];
   const runBatch = (): number => {
     let state = runProgram(
       program,
@@ -152,48 +233,23 @@ export function trainSupervised(
     let last = 0;
     for (let s = 0; s < sup.steps; s++) {
       const next: Record<string, tf.Tensor> = {};
-      const loss = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
-          const stateFeeds = Object.fromEntries(sup.state.map((st) => [st.input, state[st.init]!]));
-          const fetch = [
-            logits.name,
-            ...(halt ? [halt.name] : []),
-            ...sup.state.map((st) => st.output),
-          ];
-          const out = runProgram(program, weights, { ...feeds, ...stateFeeds }, fetch);
-          for (const st of sup.state) next[st.init] = tf.keep(out[st.output]!);
-          const logp = tf.logSoftmax(tf.reshape(out[logits.name]!, [batch * seq, vocab]));
-          let l = tf.div(tf.neg(tf.sum(tf.mul(onehot, logp))), batch * seq);
-          if (halt) l = tf.add(l, tf.mean(tf.log(tf.add(1, tf.exp(out[halt.name]!))))); // BCE vs 0
-          return l as tf.Scalar;
-        });
-        opt.applyGradients(grads as tf.NamedTensorMap as Record<string, tf.Variable>);
-        return value;
+      last = update(weights, opt, () => {
+        const stateFeeds = Object.fromEntries(sup.state.map((st) => [st.input, state[st.init]!]));
+        const out = runProgram(program, weights, { ...feeds, ...stateFeeds }, fetch);
+        for (const st of sup.state) next[st.init] = tf.keep(out[st.output]!);
+        const ce = maskedCrossEntropy(out[logits.name]!, y, 'ce');
+        // BCE of the halting logit against 0 ("not done"): log(1 + e^h).
+        return halt ? tf.add(ce, tf.mean(tf.log(tf.add(1, tf.exp(out[halt.name]!))))) : ce;
       });
-      last = loss.dataSync()[0]!;
-      loss.dispose();
       for (const t of Object.values(state)) t.dispose();
       state = next;
     }
     for (const t of Object.values(state)) t.dispose();
     return last;
   };
-  const firstLoss = runBatch();
-  let steps = 0;
-  let lastLoss = firstLoss;
-  const times: number[] = [];
-  const t0 = performance.now();
-  while (steps < opts.minSteps || performance.now() - t0 < opts.seconds * 1000) {
-    const ts = performance.now();
-    lastLoss = runBatch();
-    times.push(performance.now() - ts);
-    steps++;
-  }
-  const ms = median(times);
+  const r = timeSteps(runBatch, batch * seq * sup.steps, opts);
   opt.dispose();
   weights.dispose();
   x.dispose();
-  onehot.dispose();
-  const positions = batch * seq * sup.steps;
-  return { steps, stepMs: ms, tokensPerSec: (positions * 1000) / ms, firstLoss, lastLoss };
+  return r;
 }

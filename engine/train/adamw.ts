@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamW, fusedAvailable } from '../runtime/native/index.ts';
 
 export interface AdamWOptions {
   betas: readonly [number, number];
@@ -37,19 +38,39 @@ export class AdamW {
     const [b1, b2] = this.options.betas;
     const bc1 = 1 - Math.pow(b1, this.step);
     const bc2 = 1 - Math.pow(b2, this.step);
+    const { eps, weightDecay } = this.options;
+    const names = [...this.params.keys()].filter((name) => grads[name]);
+    const decayOf = (name: string) => (this.decayed.has(name) ? 1 - lr * weightDecay : 1);
     tf.tidy(() => {
-      for (const [name, p] of this.params) {
-        const g = grads[name];
-        if (!g) continue;
+      if (fusedAvailable()) {
+        // The same arithmetic for every parameter in one native call (src/train.cc).
+        const out = fusedAdamW(
+          names.map((n) => this.params.get(n)!),
+          names.map((n) => grads[n]!),
+          names.map((n) => this.m.get(n)!),
+          names.map((n) => this.v.get(n)!),
+          names.map(decayOf),
+          { lr, beta1: b1, beta2: b2, eps, bc1, bc2 },
+        );
+        names.forEach((n, i) => {
+          this.params.get(n)!.assign(out.params[i]!);
+          this.m.get(n)!.assign(out.m[i]!);
+          this.v.get(n)!.assign(out.v[i]!);
+        });
+        return;
+      }
+      for (const name of names) {
+        const p = this.params.get(name)!;
+        const g = grads[name]!;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
         m.assign(m1);
         v.assign(v1);
-        const denom = tf.add(tf.sqrt(tf.div(v1, bc2)), this.options.eps);
+        const denom = tf.add(tf.sqrt(tf.div(v1, bc2)), eps);
         const update = tf.mul(tf.div(tf.div(m1, bc1), denom), lr);
-        const decay = this.decayed.has(name) ? 1 - lr * this.options.weightDecay : 1;
+        const decay = decayOf(name);
         p.assign(tf.sub(decay === 1 ? p : tf.mul(p, decay), update));
       }
     });

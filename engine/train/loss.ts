@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IGNORE } from '../data/types.ts';
+import { fusedAvailable, fusedSoftmaxCrossEntropy } from '../runtime/native/index.ts';
 
 export type LossKind = 'ce' | 'stablemax';
 
@@ -46,6 +47,10 @@ export function maskedCrossEntropy(
       mask[i] = 1;
       safe[i] = t;
       counted++;
+    }
+    if (kind === 'ce' && fusedAvailable()) {
+      // Forward and gradient in one native pass; IGNORE rows (negative ids) are not scored.
+      return fusedSoftmaxCrossEntropy(rows, tf.tensor1d(targets, 'int32'));
     }
     const picked = tf.sum(
       tf.mul(logProbs(rows, kind), tf.oneHot(tf.tensor1d(safe, 'int32'), vocab)),

@@ -28,6 +28,38 @@ export interface Addon {
   geluGrad(x: F32, dy: F32, dx: F32, approximate: number): void;
   rmsNorm(x: F32, scale: F32 | null, out: F32, invRms: F32, eps: number): void;
   rmsNormGrad(x: F32, scale: F32 | null, invRms: F32, dy: F32, dx: F32, dScale: F32 | null): void;
+  layerNorm(
+    x: F32,
+    scale: F32 | null,
+    bias: F32 | null,
+    out: F32,
+    mean: F32,
+    invStd: F32,
+    eps: number,
+  ): void;
+  layerNormGrad(
+    x: F32,
+    scale: F32 | null,
+    mean: F32,
+    invStd: F32,
+    dy: F32,
+    dx: F32,
+    dScale: F32 | null,
+    dBias: F32 | null,
+  ): void;
+  /** One AdamW update of every parameter (src/train.cc); hyper as in train-kernels.ts. */
+  adamw(
+    p: F32[],
+    g: F32[],
+    m: F32[],
+    v: F32[],
+    pOut: F32[],
+    mOut: F32[],
+    vOut: F32[],
+    decay: F32,
+    hyper: F32,
+  ): void;
+  softmaxCrossEntropy(logits: F32, targets: I32, loss: F32, dLogits: F32): void;
 }
 
 /** The shared parameter block: shapes and sizes for the next addon call. */

@@ -50,6 +50,7 @@ export function buildNative(): { ok: true } | { ok: false; reason: string } {
     ...(process.arch === 'x64' ? ['-march=native'] : []),
     `-I${inc}`,
     join(here, 'src', 'kernels.cc'),
+    join(here, 'src', 'train.cc'),
     '-o',
     `${ADDON_PATH}.tmp`,
     ...(mac ? ['-undefined', 'dynamic_lookup', '-framework', 'Accelerate'] : ['-lopenblas']),

@@ -4,8 +4,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon.ts';
 import { NATIVE_BACKEND, nativeKernels } from './kernels.ts';
 import { PoolBackend } from './pool-backend.ts';
+import { trainKernels } from './train-kernels.ts';
 
 export { NATIVE_BACKEND } from './kernels.ts';
+export { fusedAdamW, fusedSoftmaxCrossEntropy, type AdamWHyper } from './train-kernels.ts';
 
 let registered: string | undefined | null = null;
 
@@ -27,7 +29,7 @@ export function registerNativeBackend(): string | undefined {
     if (!k) throw new Error(`tfjs's cpu backend has no ${name} kernel to fall back to.`);
     return k.kernelFunc;
   };
-  for (const k of nativeKernels(addon, stock)) {
+  for (const k of [...nativeKernels(addon, stock), ...trainKernels(addon)]) {
     if (tf.getKernel(k.kernelName, NATIVE_BACKEND))
       tf.unregisterKernel(k.kernelName, NATIVE_BACKEND);
     tf.registerKernel(k);
@@ -90,6 +92,41 @@ export function fusedRmsNorm(x: Tensor, scale: Tensor | undefined, epsilon: numb
     };
   });
   return (f as (a: Tensor, b: Tensor) => Tensor)(x, scale);
+}
+
+/**
+ * Fused layer normalisation over the last axis: (x − mean) / √(var + eps) · scale + bias, with
+ * `scale` and `bias` optional. One native pass each way.
+ */
+export function fusedLayerNorm(
+  x: Tensor,
+  scale: Tensor | undefined,
+  bias: Tensor | undefined,
+  epsilon: number,
+): Tensor {
+  const extra = [scale, bias].filter((t): t is Tensor => t !== undefined);
+  const f = customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    // args: x, then scale and bias where given.
+    const [xi, ...rest] = args as Tensor[];
+    const si = scale ? rest[0] : undefined;
+    const bi = bias ? rest[rest.length - 1] : undefined;
+    const inputs = { x: xi!, ...(si ? { scale: si } : {}), ...(bi ? { bias: bi } : {}) };
+    const [y, mean, inv] = tf.engine().runKernel('TrmLayerNorm', inputs, { epsilon }) as Tensor[];
+    save([xi!, mean!, inv!, ...(si ? [si] : [])]);
+    return {
+      value: y!,
+      gradFunc: (dy: Tensor, s: Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(
+            'TrmLayerNormGrad',
+            { x: s[0]!, mean: s[1]!, invStd: s[2]!, dy, ...(scale ? { scale: s[3]! } : {}) },
+            { bias: !!bias },
+          ) as Tensor[],
+    };
+  });
+  return (f as (...a: Tensor[]) => Tensor)(x, ...extra);
 }
 
 /**

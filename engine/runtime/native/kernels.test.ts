@@ -6,9 +6,16 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { fusedGelu, fusedRmsNorm, NATIVE_BACKEND, registerNativeBackend } from './index.ts';
+import {
+  fusedGelu,
+  fusedLayerNorm,
+  fusedRmsNorm,
+  NATIVE_BACKEND,
+  registerNativeBackend,
+} from './index.ts';
 import { registerGradients } from './tfjs-gradients.ts';
 import { attention } from '../ops/fused.ts';
+import { gather } from '../ops/primitives.ts';
 
 await registerGradients();
 
@@ -269,6 +276,17 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
     );
   });
 
+  it("the executor's gather: ScatterNd gradient on cpu, UnsortedSegmentSum on native", async () => {
+    await parity(
+      'gather with repeated ids',
+      [
+        { shape: [8, 5] },
+        { shape: [2, 5], dtype: 'int32', values: [3, 1, 1, 0, 7, 3, 3, 2, 3, 0] },
+      ],
+      (x, i) => gather(x, i!),
+    );
+  });
+
   it('addN', async () => {
     await parity('addN', [{ shape: [3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }], (a, b, c) =>
       tf.addN([a, b, c]),
@@ -301,6 +319,22 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
     await parity('rmsNorm no scale', [{ shape: [6, 16] }], (x) =>
       tf.getBackend() === NATIVE_BACKEND ? fusedRmsNorm(x, undefined, 1e-5) : rms(x, tf.scalar(1)),
     );
+  });
+
+  it('fused LayerNorm equals its composition from stock ops (with and without scale, bias)', async () => {
+    const ln = (x: Tensor, s?: Tensor, b?: Tensor) => {
+      const c = tf.sub(x, tf.mean(x, -1, true));
+      const y = tf.mul(c, tf.rsqrt(tf.add(tf.mean(tf.square(c), -1, true), 1e-5)));
+      const ys = s ? tf.mul(y, s) : y;
+      return b ? tf.add(ys, b) : ys;
+    };
+    const pick = (x: Tensor, s?: Tensor, b?: Tensor) =>
+      tf.getBackend() === NATIVE_BACKEND ? fusedLayerNorm(x, s, b, 1e-5) : ln(x, s, b);
+    const x = { shape: [2, 5, 16], lo: -3, hi: 5 };
+    await parity('layerNorm', [x, { shape: [16] }, { shape: [16] }], (a, s, b) => pick(a, s, b));
+    await parity('layerNorm scale only', [x, { shape: [16] }], (a, s) => pick(a, s));
+    await parity('layerNorm bias only', [x, { shape: [16] }], (a, b) => pick(a, undefined, b));
+    await parity('layerNorm bare', [x], (a) => pick(a));
   });
 
   it('fused attention equals the composed attention (causal and not)', async () => {

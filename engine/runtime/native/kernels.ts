@@ -340,6 +340,49 @@ export function nativeKernels(addon: Addon, stock: (name: string) => KernelFunc)
     return ds ? [out(b, s, dx), out(b, [cols], ds)] : [out(b, s, dx)];
   };
 
+  // x [..., C], scale/bias [C] → [y, mean [..., 1], invStd [..., 1]] (kept for the gradient).
+  kernels.TrmLayerNorm = ({ inputs, backend: b, attrs }) => {
+    const { x, scale, bias } = inputs as Record<string, TensorInfo>;
+    const s = x!.shape;
+    const cols = s[s.length - 1]!;
+    const rows = size(s) / cols;
+    P.set([rows, cols]);
+    const [o, mu, inv] = [b.alloc(size(s)), b.alloc(rows), b.alloc(rows)];
+    addon.layerNorm(
+      vals(b, x!),
+      scale ? vals(b, scale) : null,
+      bias ? vals(b, bias) : null,
+      o,
+      mu,
+      inv,
+      attrs!.epsilon as number,
+    );
+    const stat = [...s.slice(0, -1), 1];
+    return [out(b, s, o), out(b, stat, mu), out(b, stat, inv)];
+  };
+
+  // → [dx, dScale (when scale), dBias (when attrs.bias)]
+  kernels.TrmLayerNormGrad = ({ inputs, backend: b, attrs }) => {
+    const { x, scale, mean, invStd, dy } = inputs as Record<string, TensorInfo>;
+    const s = x!.shape;
+    const cols = s[s.length - 1]!;
+    P.set([size(s) / cols, cols]);
+    const dx = b.alloc(size(s));
+    const ds = scale ? b.alloc(cols) : null;
+    const db = attrs!.bias ? b.alloc(cols) : null;
+    addon.layerNormGrad(
+      vals(b, x!),
+      scale ? vals(b, scale) : null,
+      vals(b, mean!),
+      vals(b, invStd!),
+      vals(b, dy!),
+      dx,
+      ds,
+      db,
+    );
+    return [dx, ds, db].filter((v) => v !== null).map((v, i) => out(b, i === 0 ? s : [cols], v));
+  };
+
   // q, k, v [B, T, H·Dh] → [out [B, T, H·Dh], probs [B, H, T, T]] (probs kept for the gradient).
   kernels.TrmAttention = ({ inputs, backend: b, attrs }) => {
     const { q, k, v } = inputs as Record<string, TensorInfo>;

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAttention, fusedAvailable, fusedGelu, fusedRmsNorm } from '../native/index.ts';
+import {
+  fusedAttention,
+  fusedAvailable,
+  fusedGelu,
+  fusedLayerNorm,
+  fusedRmsNorm,
+} from '../native/index.ts';
 import { batchMatMul } from './primitives.ts';
 
 /**
@@ -137,6 +143,7 @@ export function layerNormalization(
   bias: tf.Tensor | undefined,
   eps: number,
 ): tf.Tensor {
+  if (fusedAvailable()) return fusedLayerNorm(x, scale, bias, eps); // one native pass each way
   const centered = tf.sub(x, tf.mean(x, -1, true));
   const variance = tf.mean(tf.square(centered), -1, true);
   let y = tf.mul(centered, tf.rsqrt(tf.add(variance, tf.scalar(eps))));

@@ -98,14 +98,19 @@ const gatherGrad = tf.customGrad((data, indices, save) => {
       // [...ids, ...row] -> [N, ...row], scattered back into [V, ...row].
       const flat = tf.reshape(sid, [-1, 1]);
       const upd = tf.reshape(dy as tf.Tensor, [flat.shape[0] as number, ...rowShape]);
-      return [tf.scatterND(flat, upd, [rows, ...rowShape]), tf.zerosLike(sid)];
+      // The native backend sums rows in one native pass (its UnsortedSegmentSum).
+      const dData = fusedAvailable()
+        ? tf.unsortedSegmentSum(upd, tf.reshape(sid, [-1]), rows)
+        : tf.scatterND(flat, upd, [rows, ...rowShape]);
+      return [dData, tf.zerosLike(sid)];
     },
   };
 });
 
 /**
  * Rows of `data` [V, ...] picked by integer `indices` (any shape). The gradient scatters
- * with ScatterNd (which sums repeated ids) because wasm has no UnsortedSegmentSum.
+ * with ScatterNd (which sums repeated ids) because wasm has no UnsortedSegmentSum; the native
+ * backend uses its UnsortedSegmentSum.
  */
 export function gather(data: tf.Tensor, indices: tf.Tensor): tf.Tensor {
   return gatherGrad(data, indices);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "math.h"
+#include "napi.h"
 
 extern "C" {
 // The CBLAS prototype is declared here instead of including a header: Debian, Homebrew and
@@ -25,43 +26,13 @@ namespace {
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 constexpr int kMaxRank = 8;
 
-// The shared parameter block, one per JS thread: the main thread and a training worker may
-// both load the addon, each with its own block.
-thread_local int32_t* P = nullptr;
-thread_local napi_ref P_ref = nullptr;
-
-struct Args {
-  napi_value v[12];
-  size_t n = 12;
-};
-
-bool args(napi_env env, napi_callback_info info, Args& a) {
-  return napi_get_cb_info(env, info, &a.n, a.v, nullptr, nullptr) == napi_ok;
-}
-
-template <typename T>
-T* arr(napi_env env, napi_value v, size_t* len = nullptr) {
-  napi_typedarray_type type;
-  size_t n = 0;
-  void* data = nullptr;
-  napi_value ab;
-  size_t off;
-  napi_get_typedarray_info(env, v, &type, &n, &data, &ab, &off);
-  if (len) *len = n;
-  return static_cast<T*>(data);
-}
-
-int32_t i32(napi_env env, napi_value v) {
-  int32_t r = 0;
-  napi_get_value_int32(env, v, &r);
-  return r;
-}
-
-napi_value undef(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
-}
+using trm::Args;
+using trm::args;
+using trm::arr;
+using trm::i32;
+using trm::P;
+using trm::P_ref;
+using trm::undef;
 
 // ---------------------------------------------------------------------------------------------
 napi_value Init(napi_env env, napi_callback_info info) {
@@ -626,6 +597,86 @@ napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// layerNorm(x, scale|null, bias|null, out, mean, invStd, eps): P = [rows, cols].
+// y = (x − μ) · inv · scale + bias with inv = 1/√(var + eps), over the last axis.
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  const float* X = arr<float>(env, a.v[0]);
+  napi_valuetype t;
+  napi_typeof(env, a.v[1], &t);
+  const float* S = t == napi_object ? arr<float>(env, a.v[1]) : nullptr;
+  napi_typeof(env, a.v[2], &t);
+  const float* Bi = t == napi_object ? arr<float>(env, a.v[2]) : nullptr;
+  float* O = arr<float>(env, a.v[3]);
+  float* Mu = arr<float>(env, a.v[4]);
+  float* R = arr<float>(env, a.v[5]);
+  double eps;
+  napi_get_value_double(env, a.v[6], &eps);
+  const int64_t rows = P[0], cols = P[1];
+  for (int64_t r = 0; r < rows; r++) {
+    const float* x = X + r * cols;
+    float* y = O + r * cols;
+    float s = 0;
+    for (int64_t i = 0; i < cols; i++) s += x[i];
+    const float mu = s / cols;
+    float v = 0;
+    for (int64_t i = 0; i < cols; i++) v += (x[i] - mu) * (x[i] - mu);
+    const float inv = 1.f / __builtin_sqrtf(v / cols + static_cast<float>(eps));
+    Mu[r] = mu;
+    R[r] = inv;
+    for (int64_t i = 0; i < cols; i++) {
+      float h = (x[i] - mu) * inv;
+      if (S) h *= S[i];
+      y[i] = Bi ? h + Bi[i] : h;
+    }
+  }
+  return undef(env);
+}
+
+// layerNormGrad(x, scale|null, mean, invStd, dy, dx, dscale|null, dbias|null): P = [rows, cols].
+// With x̂ = (x − μ)·inv and g = dy·scale: dx = inv · (g − mean(g) − x̂ · mean(g·x̂)).
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  args(env, info, a);
+  const float* X = arr<float>(env, a.v[0]);
+  napi_valuetype t;
+  napi_typeof(env, a.v[1], &t);
+  const float* S = t == napi_object ? arr<float>(env, a.v[1]) : nullptr;
+  const float* Mu = arr<float>(env, a.v[2]);
+  const float* R = arr<float>(env, a.v[3]);
+  const float* D = arr<float>(env, a.v[4]);
+  float* DX = arr<float>(env, a.v[5]);
+  napi_typeof(env, a.v[6], &t);
+  float* DS = t == napi_object ? arr<float>(env, a.v[6]) : nullptr;
+  napi_typeof(env, a.v[7], &t);
+  float* DB = t == napi_object ? arr<float>(env, a.v[7]) : nullptr;
+  const int64_t rows = P[0], cols = P[1];
+  if (DS) std::memset(DS, 0, cols * sizeof(float));
+  if (DB) std::memset(DB, 0, cols * sizeof(float));
+  for (int64_t r = 0; r < rows; r++) {
+    const float* x = X + r * cols;
+    const float* d = D + r * cols;
+    float* dx = DX + r * cols;
+    const float mu = Mu[r], inv = R[r];
+    float sg = 0, sgx = 0;
+    for (int64_t i = 0; i < cols; i++) {
+      const float g = S ? d[i] * S[i] : d[i];
+      sg += g;
+      sgx += g * (x[i] - mu) * inv;
+    }
+    const float mg = sg / cols, mgx = sgx / cols;
+    for (int64_t i = 0; i < cols; i++) {
+      const float xh = (x[i] - mu) * inv;
+      const float g = S ? d[i] * S[i] : d[i];
+      dx[i] = inv * (g - mg - xh * mgx);
+      if (DS) DS[i] += d[i] * xh;
+      if (DB) DB[i] += d[i];
+    }
+  }
+  return undef(env);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fused multi-head attention on packed heads: q, k, v, out are [B, T, H·Dh]; probs [B, H, T, T].
 // Per (b, h) the head is a strided [T, Dh] block (leading dimension H·Dh), so no transposes.
@@ -719,12 +770,14 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
              {"slice", Slice},       {"select", Select},   {"addN", AddN},
              {"gelu", Gelu},         {"geluGrad", GeluGrad}, {"rmsNorm", RmsNorm},
              {"rmsNormGrad", RmsNormGrad}, {"setThreads", SetThreads}, {"concat", Concat},
-             {"attention", Attention}, {"attentionGrad", AttentionGrad}};
+             {"attention", Attention}, {"attentionGrad", AttentionGrad},
+             {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
+  trm::registerTrainKernels(env, exports);
   return exports;
 }
 
