@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type onnxProto from 'onnx-proto';
 import { compile } from '../graph/compile.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
@@ -8,6 +9,7 @@ import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { emitOnnx, sanitizeName, type Opset, type Precision } from '../onnx/emit.ts';
 import { initialValues } from '../onnx/initial-weights.ts';
+import { onnx } from '../onnx/proto.ts';
 import { tfjsRunner } from './reference.ts';
 import { taskProbe, type TaskOptions } from './task-metric.ts';
 import {
@@ -47,6 +49,30 @@ export interface ExportRequest {
   task?: TaskOptions | false;
   /** Overrides of the precision's default thresholds. */
   thresholds?: VerifyThresholds;
+}
+
+/** One input or output of the exported file as a host sees it: ONNX name, type, dims. */
+export interface IoSpec {
+  name: string;
+  type: string;
+  /** Fixed sizes as numbers, dynamic axes by their dim_param (`B`, `T`). */
+  shape: (number | string)[];
+}
+
+const ELEM_TYPES: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 10: 'float16' };
+
+/** The graph inputs and outputs read back from the file, so a snippet names what is there. */
+export function onnxSignature(bytes: Uint8Array): { inputs: IoSpec[]; outputs: IoSpec[] } {
+  const graph = onnx.ModelProto.decode(bytes).graph;
+  const spec = (v: onnxProto.onnx.IValueInfoProto): IoSpec => {
+    const t = v.type?.tensorType;
+    return {
+      name: v.name ?? '',
+      type: ELEM_TYPES[t?.elemType ?? 0] ?? `onnx type ${t?.elemType}`,
+      shape: (t?.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue ?? 0)),
+    };
+  };
+  return { inputs: (graph?.input ?? []).map(spec), outputs: (graph?.output ?? []).map(spec) };
 }
 
 export interface ExportResult {

@@ -220,6 +220,14 @@ export const TaskResult = z.strictObject({
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 
+/** An input or output of an exported file: ONNX name, element type, dims (dynamic by name). */
+export const IoSpec = z.strictObject({
+  name: z.string(),
+  type: z.string(),
+  shape: z.array(z.union([z.number(), z.string()])),
+});
+export type IoSpec = z.infer<typeof IoSpec>;
+
 /** What `export.run` verified: the ONNX model against the tfjs reference on held-out inputs. */
 export const ExportReport = z.strictObject({
   path: z.string(),
@@ -239,6 +247,8 @@ export const ExportReport = z.strictObject({
   task: TaskResult.nullable(),
   /** Why `task` is null, as a sentence. */
   taskSkipped: z.string().nullable(),
+  /** The file's graph inputs and outputs, for the dialog's onnxruntime snippets. */
+  signature: z.strictObject({ inputs: z.array(IoSpec), outputs: z.array(IoSpec) }),
 });
 export type ExportReport = z.infer<typeof ExportReport>;
 

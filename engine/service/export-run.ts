@@ -51,13 +51,13 @@ export async function exportRun(
     doc = parsed.doc;
     folder = join(runs.runDir(params.runId), 'exports');
     const { readCheckpointWeights } = await import('../onnx-runtime/checkpoint.ts');
+    const { trainingSeed } = await import('../onnx-runtime/task-metric.ts');
     try {
       const ckpt = await readCheckpointWeights(join(runs.runDir(params.runId), 'checkpoints'));
       weights = ckpt.values;
       if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
       if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
       // Scored on the run's own held-out data: its data spec, split with its seed.
-      const { trainingSeed } = await import('../onnx-runtime/task-metric.ts');
       task = {
         ...(ckpt.dataSpec ? { data: ckpt.dataSpec as DataSpec } : {}),
         seed: trainingSeed(ckpt.config),
@@ -83,10 +83,11 @@ export async function exportRun(
   }
   const { selectBackend } = await import('../runtime/backend.ts');
   const backend = await selectBackend();
-  const { exportModel } = await import('../onnx-runtime/export-model.ts');
+  const { exportModel, onnxSignature } = await import('../onnx-runtime/export-model.ts');
   let report;
+  let bytes;
   try {
-    ({ report } = await exportModel({
+    ({ report, bytes } = await exportModel({
       doc,
       precision,
       mode,
@@ -117,5 +118,6 @@ export async function exportRun(
     reference: backend.active,
     task: taskResult(report.task),
     taskSkipped: report.taskSkipped,
+    signature: onnxSignature(bytes),
   };
 }
