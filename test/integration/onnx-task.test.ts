@@ -168,7 +168,10 @@ describe('export task check', () => {
       [...full.report.failures, ...step.report.failures].join(' '),
     );
 
-    const broken = await verifyExport(corrupt(step.bytes, 'embed/table'), { ...step.verify, latencyRuns: 0 });
+    const broken = await verifyExport(corrupt(step.bytes, 'embed/table'), {
+      ...step.verify,
+      latencyRuns: 0,
+    });
     assert.equal(broken.ok, false);
     const drop = -metric(broken.task!, 'accuracy').delta;
     assert.ok(drop > 0.1, `cell accuracy fell only ${drop}`);
