@@ -5,11 +5,12 @@ import {
   ipcMain,
   Menu,
   session,
+  shell,
   type MenuItemConstructorOptions,
   type WebFrameMain,
 } from 'electron';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ServerEvent, type MenuCommand } from '../engine/service/api.ts';
 import { writeAtomic } from '../engine/service/files.ts';
@@ -78,6 +79,12 @@ const handlers: Handlers = {
     const file = picked.filePaths[0];
     if (picked.canceled || !file) return null;
     return importPickedFile(service.policy.workspace, file);
+  },
+  // Same path policy as the web host (workspace files only), then the system file manager.
+  'files.reveal': async ({ path }) => {
+    const file = await service.policy.workspaceFile(path);
+    shell.showItemInFolder(file);
+    return { folder: dirname(file), shown: true };
   },
 };
 

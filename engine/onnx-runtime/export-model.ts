@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { createHash } from 'node:crypto';
+import type onnxProto from 'onnx-proto';
 import { compile } from '../graph/compile.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
@@ -8,9 +9,16 @@ import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { emitOnnx, sanitizeName, type Opset, type Precision } from '../onnx/emit.ts';
 import { initialValues } from '../onnx/initial-weights.ts';
-import { runProgram } from '../runtime/executor.ts';
-import { createWeights } from '../runtime/weights.ts';
-import { verifyExport, type HostTensor, type VerifyReport } from './verify.ts';
+import { onnx } from '../onnx/proto.ts';
+import { tfjsRunner } from './reference.ts';
+import { taskProbe, type TaskOptions } from './task-metric.ts';
+import {
+  verifyExport,
+  type HostTensor,
+  type VerifyOptions,
+  type VerifyReport,
+  type VerifyThresholds,
+} from './verify.ts';
 
 export interface ExportRequest {
   doc: GraphDocument;
@@ -34,12 +42,45 @@ export interface ExportRequest {
   latencyRuns?: number;
   /** Recursions as ONNX Loops. @default true */
   loops?: boolean;
+  /**
+   * The held-out task check: its data (default: what `meta.task` trains on), the training
+   * seed, the number of examples; `false` skips it.
+   */
+  task?: TaskOptions | false;
+  /** Overrides of the precision's default thresholds. */
+  thresholds?: VerifyThresholds;
+}
+
+/** One input or output of the exported file as a host sees it: ONNX name, type, dims. */
+export interface IoSpec {
+  name: string;
+  type: string;
+  /** Fixed sizes as numbers, dynamic axes by their dim_param (`B`, `T`). */
+  shape: (number | string)[];
+}
+
+const ELEM_TYPES: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 10: 'float16' };
+
+/** The graph inputs and outputs read back from the file, so a snippet names what is there. */
+export function onnxSignature(bytes: Uint8Array): { inputs: IoSpec[]; outputs: IoSpec[] } {
+  const graph = onnx.ModelProto.decode(bytes).graph;
+  const spec = (v: onnxProto.onnx.IValueInfoProto): IoSpec => {
+    const t = v.type?.tensorType;
+    return {
+      name: v.name ?? '',
+      type: ELEM_TYPES[t?.elemType ?? 0] ?? `onnx type ${t?.elemType}`,
+      shape: (t?.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue ?? 0)),
+    };
+  };
+  return { inputs: (graph?.input ?? []).map(spec), outputs: (graph?.output ?? []).map(spec) };
 }
 
 export interface ExportResult {
   bytes: Uint8Array;
   report: VerifyReport;
   program: IrProgram;
+  /** What the export was verified with: verify other bytes (an edited file) the same way. */
+  verify: VerifyOptions;
 }
 
 function tokenInputs(doc: GraphDocument): Map<string, { vocab: number; maxLength: number }> {
@@ -84,15 +125,7 @@ export function heldOutFeeds(
   return feeds;
 }
 
-/** Program outputs plus, for a step export, each state's next and initial value. */
-export function exportedOutputs(program: IrProgram): { name: string; value: string }[] {
-  const outs = program.outputs.map((o) => ({ name: o.name, value: o.name }));
-  for (const s of program.supervision?.state ?? []) {
-    outs.push({ name: `${s.input}.next`, value: s.output });
-    outs.push({ name: `${s.input}.init`, value: s.init });
-  }
-  return outs;
-}
+export { exportedOutputs } from './reference.ts';
 
 /** The tfjs executor's outputs on the feeds: the reference every export is judged against. */
 export function referenceOutputs(
@@ -100,40 +133,22 @@ export function referenceOutputs(
   values: Map<string, Float32Array>,
   feeds: Record<string, HostTensor>,
 ): Record<string, Float32Array> {
-  const store = createWeights(program, 0);
-  const tensors: tf.Tensor[] = [];
+  const reference = tfjsRunner(program, values);
   try {
-    for (const [name, v] of store.params) {
-      const given = values.get(name);
-      if (given) v.assign(tf.tensor(given, v.shape));
-    }
-    const feedTensors: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) {
-      const tensor =
-        t.data instanceof Int32Array
-          ? tf.tensor(t.data, t.dims, 'int32')
-          : tf.tensor(t.data, t.dims);
-      feedTensors[name] = tensor;
-      tensors.push(tensor);
-    }
-    const outs = exportedOutputs(program);
-    const result = runProgram(
-      program,
-      store,
-      feedTensors,
-      outs.map((o) => o.value),
-    );
-    const ref: Record<string, Float32Array> = {};
-    for (const o of outs) {
-      const t = result[o.value] as tf.Tensor;
-      ref[o.name] = t.dataSync() as Float32Array;
-      tensors.push(t);
-    }
-    return ref;
+    return reference.run(feeds);
   } finally {
-    tf.dispose(tensors);
-    store.dispose();
+    reference.dispose();
   }
+}
+
+/** A digest of the document and every weight value: what the reference outputs depend on. */
+function modelDigest(doc: GraphDocument, values: Map<string, Float32Array>): string {
+  const hash = createHash('sha256').update(JSON.stringify(doc));
+  for (const name of [...values.keys()].sort()) {
+    const v = values.get(name) as Float32Array;
+    hash.update(name).update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+  return hash.digest('hex');
 }
 
 /**
@@ -181,7 +196,24 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     },
   });
   const feeds = heldOutFeeds(program, req.doc, req.heldOut);
-  const reference = referenceOutputs(program, new Map([...weights, ...initial.buffers]), feeds);
+  const values = new Map([...weights, ...initial.buffers]);
+  const tfjs = tfjsRunner(program, values);
+  let reference: Record<string, Float32Array>;
+  let task: VerifyOptions['task'];
+  try {
+    reference = tfjs.run(feeds);
+    task =
+      req.task === false
+        ? { skipped: 'The task check was turned off for this export.' }
+        : await taskProbe(req.doc, program, tfjs.run, {
+            ...req.task,
+            mode,
+            modelKey: modelDigest(req.doc, values),
+            maxLength: Math.max(...[...tokens.values()].map((t) => t.maxLength), 1),
+          });
+  } finally {
+    tfjs.dispose();
+  }
   const logits: Record<string, number> = {};
   for (const o of program.outputs) {
     const last = o.shape[o.shape.length - 1];
@@ -191,15 +223,20 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   for (const n of [...Object.keys(feeds), ...Object.keys(reference)])
     onnxNames[n] = sanitizeName(n);
   if (req.out) await writeFileAtomic(req.out, bytes, 'the ONNX model');
-  const report = await verifyExport(bytes, {
+  const verify: VerifyOptions = {
     precision: req.precision,
     feeds,
     reference,
     logits,
     halts: program.outputs.filter((o) => o.role === 'halt').map((o) => o.name),
     onnxNames,
-    ...(req.out ? { modelPath: req.out } : {}),
+    task,
+    ...(req.thresholds ? { thresholds: req.thresholds } : {}),
     ...(req.latencyRuns !== undefined ? { latencyRuns: req.latencyRuns } : {}),
+  };
+  const report = await verifyExport(bytes, {
+    ...verify,
+    ...(req.out ? { modelPath: req.out } : {}),
   });
-  return { bytes, report, program };
+  return { bytes, report, program, verify };
 }

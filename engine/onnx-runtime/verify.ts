@@ -2,6 +2,7 @@ import { writeFileAtomic } from '../io/durable-write.ts';
 import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import type { Precision } from '../onnx/emit.ts';
+import { compareTask, type TaskCheck, type TaskPlan } from './task-metric.ts';
 
 /** A tensor fed to or compared from a model, keyed by its program (IR) name. */
 export interface HostTensor {
@@ -14,6 +15,10 @@ export interface VerifyThresholds {
   maxAbsError?: number;
   /** Least allowed share of positions whose logits' argmax agrees (0–1). */
   top1Agreement?: number;
+  /** Largest allowed fall of a task accuracy (accuracy, exact match), absolute: 0.01 = 1 point. */
+  accuracyDrop?: number;
+  /** Largest allowed relative rise of the task perplexity: 0.02 = 2%. */
+  perplexityRise?: number;
 }
 
 /**
@@ -21,13 +26,20 @@ export interface VerifyThresholds {
  * judged like the quantized ones by top-1 agreement plus a loose absolute bound. Weight-only
  * int4 is allowed more flips than int8: at 4 bits logits that are nearly tied (an untrained
  * model's are) do swap.
+ *
+ * Task thresholds (held-out data with targets): fp32 is only rounding, so a tenth of a point
+ * / 0.1% covers a near-tie flipping and nothing more. fp16 and the int8 forms: at most 1 point
+ * of accuracy (2 of 256 puzzles) and 2% perplexity — the size of the gap between two
+ * neighbouring checkpoints of a small run, i.e. less than a person would notice in use. int4
+ * keeps 16 levels per weight block, so it gets 3 points / 5%: the usual "int4 costs a few
+ * percent" budget; a corrupted or mis-scaled export moves these by tens of points.
  */
 export const DEFAULT_THRESHOLDS: Record<Precision, VerifyThresholds> = {
-  fp32: { maxAbsError: 1e-4 },
-  fp16: { top1Agreement: 0.99, maxAbsError: 5e-2 },
-  int8: { top1Agreement: 0.99 },
-  'int8-weight': { top1Agreement: 0.99 },
-  int4: { top1Agreement: 0.9 },
+  fp32: { maxAbsError: 1e-4, accuracyDrop: 0.001, perplexityRise: 0.001 },
+  fp16: { top1Agreement: 0.99, maxAbsError: 5e-2, accuracyDrop: 0.01, perplexityRise: 0.02 },
+  int8: { top1Agreement: 0.99, accuracyDrop: 0.01, perplexityRise: 0.02 },
+  'int8-weight': { top1Agreement: 0.99, accuracyDrop: 0.01, perplexityRise: 0.02 },
+  int4: { top1Agreement: 0.9, accuracyDrop: 0.03, perplexityRise: 0.05 },
 };
 
 export interface VerifyOptions {
@@ -47,6 +59,8 @@ export interface VerifyOptions {
   modelPath?: string;
   /** Timed runs per batch size (median reported); 0 skips latency. @default 10 */
   latencyRuns?: number;
+  /** The held-out task check (reference scores and how to score the export), or why none. */
+  task?: TaskPlan;
 }
 
 export interface OutputCheck {
@@ -68,6 +82,10 @@ export interface VerifyReport {
   thresholds: VerifyThresholds;
   /** Median milliseconds per run at batch 1 and 64 (the held-out first example, repeated). */
   latencyMs?: { batch1: number; batch64: number };
+  /** Task metric on held-out data with targets, tfjs reference against the export. */
+  task: TaskCheck | null;
+  /** Why `task` is null, as a sentence; null when there is a task check. */
+  taskSkipped: string | null;
   /** Sentences saying which threshold failed, empty when ok. */
   failures: string[];
 }
@@ -85,6 +103,35 @@ function argmaxAgreement(a: Float32Array, b: Float32Array, classes: number): num
     if (ia === ib) agree++;
   }
   return rows === 0 ? 1 : agree / rows;
+}
+
+const points = (x: number) => `${(x * 100).toFixed(2)}`;
+
+/** Sentences for each task metric past its threshold (NaN fails: `!(x <= limit)`). */
+export function taskFailures(
+  check: TaskCheck,
+  thresholds: VerifyThresholds,
+  precision: Precision,
+): string[] {
+  const failures: string[] = [];
+  for (const m of check.metrics) {
+    if (m.metric === 'perplexity') {
+      const limit = thresholds.perplexityRise;
+      const rise = m.onnx / m.reference - 1;
+      if (limit !== undefined && !(rise <= limit))
+        failures.push(
+          `task perplexity rose ${points(rise)}% (${m.reference.toFixed(3)} → ${m.onnx.toFixed(3)} on ${check.data}), more than the ${points(limit)}% allowed (${precision}).`,
+        );
+    } else {
+      const limit = thresholds.accuracyDrop;
+      const drop = m.reference - m.onnx;
+      if (limit !== undefined && !(drop <= limit + 1e-12))
+        failures.push(
+          `task ${m.metric} fell ${points(drop)} points (${points(m.reference)}% → ${points(m.onnx)}% on ${check.data}), more than the ${points(limit)} allowed (${precision}).`,
+        );
+    }
+  }
+  return failures;
 }
 
 function toOrt(t: HostTensor): ort.Tensor {
@@ -190,8 +237,11 @@ export async function verifyExport(bytes: Uint8Array, opts: VerifyOptions): Prom
       outputs,
       maxAbsError,
       thresholds,
+      task: null,
+      taskSkipped: opts.task && 'skipped' in opts.task ? opts.task.skipped : null,
       failures: [],
     };
+    if (opts.task === undefined) report.taskSkipped = 'No task check was requested.';
     if (agreeCount > 0) report.top1Agreement = agreeSum / agreeCount;
     if (thresholds.maxAbsError !== undefined && !(maxAbsError <= thresholds.maxAbsError))
       report.failures.push(
@@ -205,6 +255,14 @@ export async function verifyExport(bytes: Uint8Array, opts: VerifyOptions): Prom
       report.failures.push(
         `top-1 agreement ${(report.top1Agreement * 100).toFixed(2)}% is below ${thresholds.top1Agreement * 100}% (${opts.precision}).`,
       );
+    if (opts.task && !('skipped' in opts.task)) {
+      const probe = opts.task;
+      report.task = compareTask(
+        probe,
+        await probe.score((feeds) => runOnnx(session, feeds, opts.onnxNames)),
+      );
+      report.failures.push(...taskFailures(report.task, thresholds, opts.precision));
+    }
     report.ok = report.failures.length === 0;
     const runs = opts.latencyRuns ?? 10;
     if (runs > 0) {

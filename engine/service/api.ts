@@ -191,6 +191,43 @@ export type RunSummary = z.infer<typeof RunSummary>;
 export const ExportPrecision = z.enum(['fp32', 'fp16', 'int8', 'int8-weight', 'int4']);
 export type ExportPrecision = z.infer<typeof ExportPrecision>;
 
+/**
+ * One held-out task metric of an export (export dialog, verify-acc): the tfjs reference, the
+ * ONNX model, and onnx − reference. Accuracies are fractions (0.01 = 1 point); `onnx` and
+ * `delta` are null when the export's outputs were not finite (NaN/Inf have no JSON form).
+ */
+export const TaskMetricResult = z.strictObject({
+  metric: z.enum(['perplexity', 'accuracy', 'exact-match']),
+  reference: z.number(),
+  onnx: z.number().nullable(),
+  delta: z.number().nullable(),
+});
+export type TaskMetricResult = z.infer<typeof TaskMetricResult>;
+
+/** The task check: held-out data with targets (e.g. Brown's validation split, held-out puzzles). */
+export const TaskResult = z.strictObject({
+  ...TaskMetricResult.shape,
+  /** The document's `meta.task`, or the data's kind. */
+  task: z.string(),
+  /** What was scored, in words. */
+  data: z.string(),
+  examples: z.number().int(),
+  scored: z.number().int(),
+  /** Supervision steps run through a step export; null for a full export. */
+  depth: z.number().int().nullable(),
+  /** Every metric, the headline (the top-level fields) first. */
+  metrics: z.array(TaskMetricResult),
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+/** An input or output of an exported file: ONNX name, element type, dims (dynamic by name). */
+export const IoSpec = z.strictObject({
+  name: z.string(),
+  type: z.string(),
+  shape: z.array(z.union([z.number(), z.string()])),
+});
+export type IoSpec = z.infer<typeof IoSpec>;
+
 /** What `export.run` verified: the ONNX model against the tfjs reference on held-out inputs. */
 export const ExportReport = z.strictObject({
   path: z.string(),
@@ -206,6 +243,12 @@ export const ExportReport = z.strictObject({
   failures: z.array(z.string()),
   /** The tfjs backend that computed the reference outputs. */
   reference: z.string(),
+  /** Task accuracy / perplexity of the reference and the export; null when none applies. */
+  task: TaskResult.nullable(),
+  /** Why `task` is null, as a sentence. */
+  taskSkipped: z.string().nullable(),
+  /** The file's graph inputs and outputs, for the dialog's onnxruntime snippets. */
+  signature: z.strictObject({ inputs: z.array(IoSpec), outputs: z.array(IoSpec) }),
 });
 export type ExportReport = z.infer<typeof ExportReport>;
 
@@ -633,6 +676,14 @@ export const methods = {
     z.strictObject({ jobId: InsightJobId }),
     z.strictObject({ cancelled: z.boolean() }),
     'Stop a running insight.depth sweep (false when no such job is running).',
+  ),
+  // --- Export dialog (verify-acc): reveal an exported file. Electron opens the system file
+  // manager on it; the web host cannot reach the person's desktop, so it returns the folder
+  // for the dialog to show and copy. Only files inside the workspace. ---
+  'files.reveal': method(
+    z.strictObject({ path: FilePath }),
+    z.strictObject({ folder: z.string(), shown: z.boolean() }),
+    'Show a workspace file in the file manager (shown: true) or return its folder (shown: false).',
   ),
 } as const;
 

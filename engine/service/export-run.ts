@@ -3,9 +3,25 @@ import { join } from 'node:path';
 import { parseDocument } from '../graph/parse.ts';
 import { WriteError, writeError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
-import type { ExportReport, ParsedParams } from './api.ts';
+import type { TaskCheck } from '../onnx-runtime/task-metric.ts';
+import type { ExportReport, ParsedParams, TaskResult } from './api.ts';
 import { ServiceError } from './errors.ts';
+import type { DataSpec } from '../data/spec.ts';
+import type { TaskOptions } from '../onnx-runtime/task-metric.ts';
 import type { RunManager } from './runs.ts';
+
+/** JSON has no NaN or Infinity: a non-finite score (a broken export) travels as null. */
+const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+function taskResult(task: TaskCheck | null): TaskResult | null {
+  if (!task) return null;
+  const metrics = task.metrics.map((m) => ({
+    ...m,
+    onnx: finite(m.onnx),
+    delta: finite(m.delta),
+  }));
+  return { ...task, ...metrics[0]!, metrics };
+}
 
 function safeName(name: string): string {
   return name.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
@@ -24,6 +40,7 @@ export async function exportRun(
   const { precision, mode } = params;
   let doc: GraphDocument;
   let weights: Map<string, Float32Array> | undefined;
+  let task: TaskOptions = {};
   const metadata: Record<string, string> = {};
   let folder: string;
   if (params.runId !== undefined) {
@@ -34,11 +51,17 @@ export async function exportRun(
     doc = parsed.doc;
     folder = join(runs.runDir(params.runId), 'exports');
     const { readCheckpointWeights } = await import('../onnx-runtime/checkpoint.ts');
+    const { trainingSeed } = await import('../onnx-runtime/task-metric.ts');
     try {
       const ckpt = await readCheckpointWeights(join(runs.runDir(params.runId), 'checkpoints'));
       weights = ckpt.values;
       if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
       if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
+      // Scored on the run's own held-out data: its data spec, split with its seed.
+      task = {
+        ...(ckpt.dataSpec ? { data: ckpt.dataSpec as DataSpec } : {}),
+        seed: trainingSeed(ckpt.config),
+      };
     } catch {
       throw new ServiceError(
         'no-checkpoint',
@@ -60,15 +83,17 @@ export async function exportRun(
   }
   const { selectBackend } = await import('../runtime/backend.ts');
   const backend = await selectBackend();
-  const { exportModel } = await import('../onnx-runtime/export-model.ts');
+  const { exportModel, onnxSignature } = await import('../onnx-runtime/export-model.ts');
   let report;
+  let bytes;
   try {
-    ({ report } = await exportModel({
+    ({ report, bytes } = await exportModel({
       doc,
       precision,
       mode,
       out,
       metadata,
+      task,
       ...(weights ? { weights } : {}),
     }));
   } catch (e) {
@@ -91,5 +116,8 @@ export async function exportRun(
     latencyMs: report.latencyMs ?? null,
     failures: report.failures,
     reference: backend.active,
+    task: taskResult(report.task),
+    taskSkipped: report.taskSkipped,
+    signature: onnxSignature(bytes),
   };
 }

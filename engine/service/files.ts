@@ -113,6 +113,37 @@ export class FilePolicy {
     );
   }
 
+  /**
+   * A file the app wrote in the workspace (an export), whatever its extension: its absolute
+   * path. Links count as where they point, as in `check`; a file outside the workspace or
+   * missing is refused with a sentence. Read-only uses (revealing it) only.
+   */
+  async workspaceFile(path: string): Promise<string> {
+    if (/[\0-\x1f]/.test(path)) {
+      throw new ServiceError(
+        'bad-path',
+        `The path ${JSON.stringify(path)} contains control characters; pick the file from the app.`,
+      );
+    }
+    const full = resolve(this.workspace, path);
+    // Where it is before whether it is: a refusal must not tell what exists outside.
+    const real = await realpath(full).catch(() => realLocation(full));
+    const root = await realpath(this.workspace).catch(() => resolve(this.workspace));
+    if (!inside(root, real)) {
+      throw new ServiceError(
+        'outside-workspace',
+        `"${path}" is outside the workspace (${this.workspace}); only files the app wrote there can be shown.`,
+      );
+    }
+    if (!(await stat(full).catch(() => null))?.isFile()) {
+      throw new ServiceError(
+        'read-failed',
+        `"${path}" does not exist (it may have been moved or deleted); export it again.`,
+      );
+    }
+    return full;
+  }
+
   /** Read a document's text and its version (see `versionOf`), from the same bytes. */
   async read(path: string): Promise<{ full: string; text: string; version: string }> {
     const full = await this.check(path, 'read');

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { compile } from '../graph/compile.ts';
 import { parseDocument } from '../graph/parse.ts';
 import type { GraphDocument } from '../graph/schema.ts';
@@ -258,6 +258,11 @@ export function createService(options: ServiceOptions): Service {
     'insight.depth': async (params) => insight.depth(params),
     'insight.example': async (params) => insight.example(params),
     'insight.cancel': async ({ jobId }) => insight.cancel(jobId),
+    // A host with a desktop (Electron) overrides this to open the file manager.
+    'files.reveal': async ({ path }) => ({
+      folder: dirname(await policy.workspaceFile(path)),
+      shown: false,
+    }),
   };
 
   async function dispatch(raw: unknown, use: Handlers = handlers): Promise<Reply> {

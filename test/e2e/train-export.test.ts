@@ -168,10 +168,30 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
     }
     assert.match(text, /Top-1 agreement\d+\.\d%/);
     assert.match(text, /Latency, batch 1\d+\.\d\d ms/);
+    // The task check: Brown validation perplexity, tfjs → onnx, and its change per export.
+    assert.match(text, /Task \(tfjs → onnx\)ppl \d+\.\d\d → \d+\.\d\dppl \d+\.\d\d → \d+\.\d\d/);
+    const deltas = await table.getByTestId('task-delta').allTextContents();
+    assert.equal(deltas.length, 2);
+    for (const d of deltas) assert.match(d, /^[+−]\d+\.\d\d%$/);
+    const snippet = page.getByTestId('snippet');
+    const node = (await snippet.textContent()) ?? '';
+    assert.match(node, /InferenceSession\.create\(".*\.int8\.onnx"\)/);
+    // The snippet feeds the model's real input by name and shape, in Node and in Python.
     assert.match(
-      (await page.getByTestId('snippet').textContent()) ?? '',
-      /InferenceSession\.create\(".*\.int8\.onnx"\)/,
+      node,
+      /"tokens": new ort\.Tensor\('int32', new Int32Array\(8\)\.fill\(1\), \[1,8\]\)/,
     );
+    assert.match(node, /console\.log\("head", out\["head"\]\.dims\); \/\/ \[B, T, 96\]/);
+    await dialog.getByRole('button', { name: 'Python' }).click();
+    assert.match(
+      (await snippet.textContent()) ?? '',
+      /"tokens": np\.ones\(\(1, 8\), dtype=np\.int32\)/,
+    );
+    // The web host cannot open a desktop folder: it shows the export's folder to copy.
+    await dialog.getByRole('button', { name: 'Open containing folder' }).click();
+    const folder = (await page.getByTestId('export-folder').textContent()) ?? '';
+    assert.match(folder, /[\\/]runs[\\/][^\\/]+[\\/]exports$/);
+    assert.ok(folder.startsWith(s.workspace), `${folder} is not in ${s.workspace}`);
     const exports = readdirSync(join(s.workspace, 'runs'))
       .map((r) => join(s.workspace, 'runs', r, 'exports'))
       .filter(existsSync)

@@ -67,6 +67,7 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   },
   'insight.example': { runId: 'run-1', index: 0, maxDepth: 4, topK: 3 },
   'insight.cancel': { jobId: 'j1' },
+  'files.reveal': { path: 'exports/a.onnx' },
 };
 for (const m of methodNames) assert.ok(m in valid, `the fuzz does not know ${m} yet`);
 

@@ -38,6 +38,8 @@ describe('trm export', () => {
         file,
         '--backend',
         'wasm',
+        '--task-examples',
+        '64',
       ],
       c.out,
     );
@@ -45,6 +47,15 @@ describe('trm export', () => {
     assert.ok(
       c.lines.some((l) => l.startsWith('verdict: PASS')),
       c.lines.join('\n'),
+    );
+    // The task check: held-out puzzles through the four supervision steps, tfjs → onnx.
+    const task = c.lines.findIndex((l) =>
+      l.startsWith('task sudoku-4x4 on sudoku 4×4 held-out set, 64 examples, 4 supervision steps'),
+    );
+    assert.ok(task >= 0, c.lines.join('\n'));
+    assert.match(
+      c.lines[task + 1]!,
+      /^ {2}exact-match [\d.]+% → [\d.]+% \([+-][\d.]+ pt\) · accuracy [\d.]+% → [\d.]+% \([+-][\d.]+ pt\)$/,
     );
     assert.ok(c.lines.some((l) => /^answer\s/.test(l)));
     assert.ok(
@@ -54,6 +65,9 @@ describe('trm export', () => {
     const verdict = JSON.parse(readFileSync(join(dir, 'sudoku.verify.json'), 'utf8'));
     assert.equal(verdict.ok, true);
     assert.equal(verdict.precision, 'int8');
+    assert.equal(verdict.task.examples, 64);
+    assert.equal(verdict.task.depth, 4);
+    assert.equal(verdict.taskSkipped, null);
     assert.ok(verdict.latencyMs.batch1 > 0 && verdict.latencyMs.batch64 > 0);
     const model = onnx.ModelProto.decode(readFileSync(file));
     const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
@@ -124,6 +138,19 @@ describe('trm export', () => {
     assert.match(c.errors.join('\n'), /unknown precision "int3"/);
     assert.equal(await main(['export', 'templates/tiny-gpt.json', '--opset', '19'], c.out), 2);
     assert.match(c.errors.join('\n'), /opset 19 is not offered/);
+    assert.equal(
+      await main(['export', 'templates/tiny-gpt.json', '--max-accuracy-drop', 'lots'], c.out),
+      2,
+    );
+    assert.match(
+      c.errors.join('\n'),
+      /--max-accuracy-drop must be a number ≥ 0 \(points\), not "lots"/,
+    );
+    assert.equal(
+      await main(['export', 'templates/tiny-gpt.json', '--task-examples', '0'], c.out),
+      2,
+    );
+    assert.match(c.errors.join('\n'), /--task-examples must be a whole number ≥ 1/);
   });
 
   it('says a step export needs deep supervision', async () => {

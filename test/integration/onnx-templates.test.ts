@@ -86,9 +86,12 @@ describe('templates export at every precision and pass verification', () => {
             precision,
             mode,
             latencyRuns: 0,
+            // The task check at every precision, on fewer held-out rows than the default.
+            task: { examples: 32 },
             ...(weights ? { weights } : {}),
           });
           assert.ok(report.ok, `${mode} ${precision}: ${report.failures.join(' ')}`);
+          assert.ok(report.task, `${mode} ${precision}: ${report.taskSkipped}`);
           if (precision === 'fp32') assert.ok(report.maxAbsError <= 1e-4);
         }
       }

@@ -2,7 +2,9 @@ import { parseCommand, type Out } from '../command.ts';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { OPSETS, PRECISIONS, type Opset, type Precision } from '../../onnx/emit.ts';
-import type { VerifyReport } from '../../onnx-runtime/verify.ts';
+import { trainingSeed, type TaskCheck, type TaskMetric } from '../../onnx-runtime/task-metric.ts';
+import type { VerifyReport, VerifyThresholds } from '../../onnx-runtime/verify.ts';
+import { parseDataArg } from '../../train/data-arg.ts';
 import { loadDocument } from '../main.ts';
 
 export const EXPORT_USAGE = `Usage: trm export GRAPH [options]
@@ -22,10 +24,38 @@ Options:
   --unroll                 unroll recursions instead of emitting ONNX Loops (larger file,
                            slower to load; sometimes faster at batch 1)
   --preset NAME            apply one of the document's presets first
-  --backend NAME           tfjs backend for the reference run`;
+  --backend NAME           tfjs backend for the reference run
+
+Task check (held-out data with targets, reference and export scored alike):
+  --task-data SPEC         data to score on, as trm train's --data; default: the data the
+                           weights were trained on, else the document's meta.task
+  --task-examples N        held-out rows (default 32 text windows, 256 puzzles)
+  --no-task                skip the task check
+  --max-accuracy-drop P    fail when a task accuracy falls more than P points
+                           (default 0.1 fp32, 1 fp16/int8/int8-weight, 3 int4)
+  --max-perplexity-rise P  fail when the task perplexity rises more than P percent
+                           (default 0.1 fp32, 2 fp16/int8/int8-weight, 5 int4)`;
 
 function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+function formatMetric(m: TaskMetric): string {
+  if (m.metric === 'perplexity')
+    return `perplexity ${m.reference.toFixed(3)} → ${m.onnx.toFixed(3)} (${m.delta >= 0 ? '+' : ''}${((m.onnx / m.reference - 1) * 100).toFixed(2)}%)`;
+  const pts = m.delta * 100;
+  return `${m.metric} ${(m.reference * 100).toFixed(2)}% → ${(m.onnx * 100).toFixed(2)}% (${pts >= 0 ? '+' : ''}${pts.toFixed(2)} pt)`;
+}
+
+/** The task check in one or two lines: what was scored, then each metric tfjs → onnx (Δ). */
+export function formatTask(task: TaskCheck | null, skipped: string | null): string[] {
+  if (!task) return [`task: none — ${skipped ?? 'not checked'}`];
+  const depth =
+    task.depth !== null ? `, ${task.depth} supervision steps through the step model` : '';
+  return [
+    `task ${task.task} on ${task.data}${depth} (tfjs → onnx):`,
+    `  ${task.metrics.map(formatMetric).join(' · ')}`,
+  ];
 }
 
 export function formatVerdict(report: VerifyReport): string[] {
@@ -45,12 +75,19 @@ export function formatVerdict(report: VerifyReport): string[] {
     ? ` · onnxruntime latency: ${report.latencyMs.batch1.toFixed(2)} ms at batch 1, ${report.latencyMs.batch64.toFixed(2)} ms at batch 64`
     : '';
   lines.push(`file size ${formatBytes(report.fileBytes)}${lat}`);
+  lines.push(...formatTask(report.task, report.taskSkipped));
   const limits = [
     report.thresholds.maxAbsError !== undefined
       ? `max abs error ≤ ${report.thresholds.maxAbsError}`
       : '',
     report.thresholds.top1Agreement !== undefined
       ? `top-1 ≥ ${report.thresholds.top1Agreement * 100}%`
+      : '',
+    report.task && report.thresholds.accuracyDrop !== undefined
+      ? `task accuracy drop ≤ ${+(report.thresholds.accuracyDrop * 100).toFixed(4)} pt`
+      : '',
+    report.task && report.thresholds.perplexityRise !== undefined
+      ? `perplexity rise ≤ ${+(report.thresholds.perplexityRise * 100).toFixed(4)}%`
       : '',
   ]
     .filter(Boolean)
@@ -76,6 +113,11 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       unroll: { type: 'boolean' },
       preset: { type: 'string' },
       backend: { type: 'string' },
+      'task-data': { type: 'string' },
+      'task-examples': { type: 'string' },
+      'no-task': { type: 'boolean' },
+      'max-accuracy-drop': { type: 'string' },
+      'max-perplexity-rise': { type: 'string' },
     },
     EXPORT_USAGE,
     out,
@@ -103,8 +145,33 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     out.error(`trm export: unknown mode "${v.mode}". Use full, step or decode.`);
     return 2;
   }
+  const thresholds: VerifyThresholds = {};
+  for (const [flag, key] of [
+    ['max-accuracy-drop', 'accuracyDrop'],
+    ['max-perplexity-rise', 'perplexityRise'],
+  ] as const) {
+    const text = v[flag];
+    if (text === undefined) continue;
+    const n = Number(text);
+    if (text === '' || !Number.isFinite(n) || n < 0) {
+      out.error(
+        `trm export: --${flag} must be a number ≥ 0 (${flag === 'max-accuracy-drop' ? 'points' : 'percent'}), not "${text}".`,
+      );
+      return 2;
+    }
+    thresholds[key] = n / 100;
+  }
+  const examples = v['task-examples'] === undefined ? undefined : Number(v['task-examples']);
+  if (examples !== undefined && !(Number.isInteger(examples) && examples >= 1)) {
+    out.error(
+      `trm export: --task-examples must be a whole number ≥ 1, not "${v['task-examples']}".`,
+    );
+    return 2;
+  }
   const doc = await loadDocument(file, v.preset, out);
   if (!doc) return 1;
+  let taskData: ReturnType<typeof parseDataArg> | undefined;
+  let taskSeed: number | undefined;
   const metadata: Record<string, string> = {};
   let weights: Map<string, Float32Array> | undefined;
   try {
@@ -114,8 +181,12 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       weights = ckpt.values;
       if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
       if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
+      // Scored on what the run trained on, split with its seed: the run's own held-out data.
+      if (ckpt.dataSpec) taskData = ckpt.dataSpec as ReturnType<typeof parseDataArg>;
+      taskSeed = trainingSeed(ckpt.config);
       out.log(`weights: ${v.weights} (${ckpt.group}, ${ckpt.values.size} tensors)`);
     }
+    if (v['task-data']) taskData = parseDataArg(v['task-data'], doc);
     if (v.tokenizer) metadata['trm.tokenizer'] = await readFile(v.tokenizer, 'utf8');
     const { selectBackend } = await import('../../runtime/backend.ts');
     const backend = await selectBackend(v.backend);
@@ -129,6 +200,14 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       out: target,
       metadata,
       loops: !v.unroll,
+      task: v['no-task']
+        ? false
+        : {
+            ...(taskData ? { data: taskData } : {}),
+            ...(taskSeed !== undefined ? { seed: taskSeed } : {}),
+            ...(examples !== undefined ? { examples } : {}),
+          },
+      thresholds,
       ...(weights ? { weights } : {}),
     });
     out.log(

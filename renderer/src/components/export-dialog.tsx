@@ -3,6 +3,7 @@ import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { formatBytes } from '../format.ts';
+import { snippets, taskCells } from './export-snippets.ts';
 
 const PRECISIONS: { id: ExportPrecision; label: string; note: string }[] = [
   { id: 'fp32', label: 'fp32', note: 'exact, largest' },
@@ -11,25 +12,6 @@ const PRECISIONS: { id: ExportPrecision; label: string; note: string }[] = [
   { id: 'int8-weight', label: 'int8 weights', note: 'weight-only, float maths' },
   { id: 'int4', label: 'int4 weights', note: 'weight-only, smallest' },
 ];
-
-export function snippets(path: string): { node: string; python: string } {
-  const p = JSON.stringify(path);
-  return {
-    node: `import * as ort from 'onnxruntime-node';
-
-const session = await ort.InferenceSession.create(${p});
-const ids = new ort.Tensor('int32', Int32Array.from([1, 2, 3, 4]), [1, 4]);
-const out = await session.run({ [session.inputNames[0]]: ids });
-console.log(out[session.outputNames[0]].dims);`,
-    python: `import numpy as np
-import onnxruntime as ort
-
-session = ort.InferenceSession(${p})
-name = session.get_inputs()[0].name
-out = session.run(None, {name: np.array([[1, 2, 3, 4]], dtype=np.int32)})
-print(out[0].shape)`,
-  };
-}
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const ms = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)} ms`);
@@ -53,7 +35,11 @@ export function ExportDialog({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [lang, setLang] = useState<'node' | 'python'>('node');
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'code' | 'folder' | null>(null);
+  /** Where the latest export lies, once asked: shown in the file manager, or its folder. */
+  const [revealed, setRevealed] = useState<{ path: string; folder: string; shown: boolean } | null>(
+    null,
+  );
   const trained = run !== null && run.lastCheckpoint !== null;
   const latest = results.at(-1);
 
@@ -74,16 +60,25 @@ export function ExportDialog({
     }
   };
 
-  const code = latest ? snippets(latest.path)[lang] : '';
-  const copy = async () => {
+  const code = latest ? snippets(latest.path, latest.signature)[lang] : '';
+  const copy = async (text: string, what: 'code' | 'folder') => {
     try {
-      await navigator.clipboard.writeText(code);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
+      await navigator.clipboard.writeText(text);
+      setCopied(what);
+      setTimeout(() => setCopied(null), 1500);
     } catch {
-      setError('The clipboard is not available here; select the snippet and copy it by hand.');
+      setError('The clipboard is not available here; select the text and copy it by hand.');
     }
   };
+  const reveal = async (path: string) => {
+    setError(null);
+    try {
+      setRevealed({ path, ...(await client.call('files.reveal', { path })) });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const shownFolder = latest && revealed?.path === latest.path ? revealed : null;
 
   return (
     <div className="modal-backdrop" onClick={onClose}>
@@ -171,6 +166,28 @@ export function ExportDialog({
                 ))}
               </tr>
               <tr>
+                <th>Task (tfjs → onnx)</th>
+                {results.map((r, i) => {
+                  const cells = taskCells(r);
+                  return (
+                    <td key={i} title={cells.title}>
+                      {cells.value}
+                    </td>
+                  );
+                })}
+              </tr>
+              <tr>
+                <th>Task Δ</th>
+                {results.map((r, i) => {
+                  const cells = taskCells(r);
+                  return (
+                    <td key={i} title={cells.title} data-testid="task-delta">
+                      {cells.delta}
+                    </td>
+                  );
+                })}
+              </tr>
+              <tr>
                 <th>Latency, batch 1</th>
                 {results.map((r, i) => (
                   <td key={i}>{ms(r.latencyMs?.batch1)}</td>
@@ -206,6 +223,25 @@ export function ExportDialog({
           </ul>
         ) : null}
         {latest ? (
+          <div className="reveal">
+            <button onClick={() => void reveal(latest.path)} data-testid="reveal-folder">
+              Open containing folder
+            </button>
+            {shownFolder?.shown ? (
+              <span className="muted">Shown in your file manager.</span>
+            ) : shownFolder ? (
+              <>
+                <code data-testid="export-folder" title="This browser cannot open a desktop folder">
+                  {shownFolder.folder}
+                </code>
+                <button onClick={() => void copy(shownFolder.folder, 'folder')}>
+                  {copied === 'folder' ? 'Copied' : 'Copy path'}
+                </button>
+              </>
+            ) : null}
+          </div>
+        ) : null}
+        {latest ? (
           <div className="snippet">
             <div className="snippet-head">
               <span className="muted">
@@ -217,8 +253,8 @@ export function ExportDialog({
               <button className={lang === 'python' ? 'on' : ''} onClick={() => setLang('python')}>
                 Python
               </button>
-              <button onClick={() => void copy()} data-testid="copy-snippet">
-                {copied ? 'Copied' : 'Copy'}
+              <button onClick={() => void copy(code, 'code')} data-testid="copy-snippet">
+                {copied === 'code' ? 'Copied' : 'Copy code'}
               </button>
             </div>
             <pre data-testid="snippet">{code}</pre>

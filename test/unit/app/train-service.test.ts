@@ -135,6 +135,18 @@ describe('training and export through the service', () => {
     assert.ok(report.maxAbsError > 0 && report.maxAbsError < 1, `max error ${report.maxAbsError}`);
     assert.ok(report.top1Agreement !== null && report.top1Agreement > 0.5);
     assert.ok(report.latencyMs && report.latencyMs.batch1 > 0);
+    // The task check scored the run's own held-out copy examples, tfjs against the export.
+    assert.ok(report.task, report.taskSkipped ?? '');
+    assert.equal(report.taskSkipped, null);
+    assert.deepEqual(
+      report.task.metrics.map((m) => m.metric),
+      ['exact-match', 'accuracy'],
+    );
+    assert.match(report.task.data, /^copy 4 held-out set, 256 examples$/);
+    for (const m of report.task.metrics) {
+      assert.ok(m.reference >= 0 && m.reference <= 1 && m.onnx !== null);
+      assert.ok(Math.abs(m.delta! - (m.onnx! - m.reference)) < 1e-12);
+    }
   });
 
   it('refuses malformed data, bad settings and data files outside the workspace in sentences', async () => {
