@@ -97,13 +97,16 @@ function tokenInputs(doc: GraphDocument): Map<string, { vocab: number; maxLength
 export function heldOutFeeds(
   program: IrProgram,
   doc: GraphDocument,
-  opts: { batch?: number; length?: number; seed?: number } = {},
+  opts: { batch?: number; length?: number; seed?: number; decode?: boolean } = {},
 ): Record<string, HostTensor> {
   const rand = mulberry32(opts.seed ?? 12345);
   const tokens = tokenInputs(doc);
   const batch = opts.batch ?? 8;
   const maxLength = Math.max(...[...tokens.values()].map((t) => t.maxLength), 1);
-  const length = opts.length ?? Math.min(maxLength, 32);
+  // A decode program takes past keys/values and new tokens of this length each: together they
+  // must fit the position table, so each gets at most half of it.
+  const length =
+    opts.length ?? Math.max(1, Math.min(opts.decode ? Math.floor(maxLength / 2) : maxLength, 32));
   const feeds: Record<string, HostTensor> = {};
   for (const input of program.inputs) {
     const dims = input.shape.map((d) => (d === 'B' ? batch : typeof d === 'number' ? d : length));
@@ -195,7 +198,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       ...req.metadata,
     },
   });
-  const feeds = heldOutFeeds(program, req.doc, req.heldOut);
+  const feeds = heldOutFeeds(program, req.doc, { decode: mode === 'decode', ...req.heldOut });
   const values = new Map([...weights, ...initial.buffers]);
   const tfjs = tfjsRunner(program, values);
   let reference: Record<string, Float32Array>;

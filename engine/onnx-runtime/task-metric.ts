@@ -50,6 +50,11 @@ export interface TaskCheck extends TaskMetric {
   /** Supervision steps run through a step export to reach the answer; null for a full export. */
   depth: number | null;
   metrics: TaskMetric[];
+  /**
+   * Share of scored held-out positions where the export's argmax equals the reference's: the
+   * top-1 agreement on real inputs (random token ids are a harsher, less telling test).
+   */
+  top1Agreement: number;
 }
 
 export interface TaskOptions {
@@ -67,17 +72,25 @@ export function trainingSeed(config: unknown): number {
   return typeof seed === 'number' && Number.isInteger(seed) ? seed : 0;
 }
 
+/** A model's scores on the held-out set, and its argmax at every scored position in order. */
+export interface TaskScores {
+  metrics: Record<string, number>;
+  predictions: Int32Array;
+}
+
 /** Reference scores of the held-out set, and how to score an export on the same examples. */
 export interface TaskProbe {
-  info: Omit<TaskCheck, keyof TaskMetric | 'metrics'>;
+  info: Omit<TaskCheck, keyof TaskMetric | 'metrics' | 'top1Agreement'>;
   metrics: TaskMetricName[];
-  reference: Record<string, number>;
-  score(run: ProgramRunner): Promise<Record<string, number>>;
+  reference: TaskScores;
+  score(run: ProgramRunner): Promise<TaskScores>;
 }
 
 export type TaskPlan = TaskProbe | { skipped: string };
 
 interface Tally {
+  /** The argmax at each scored position, in order. */
+  predictions: number[];
   nll: number;
   correct: number;
   counted: number;
@@ -110,13 +123,13 @@ function cachedSource(spec: DataSpec, seed: number): Promise<DataSource> {
 
 // The reference scores depend on the model and the examples, not on the precision: a dialog
 // (or a test) exporting five precisions of one checkpoint scores the tfjs model once.
-const referenceScores = new Map<string, Promise<Record<string, number>>>();
+const referenceScores = new Map<string, Promise<TaskScores>>();
 const MAX_REFERENCES = 8;
 
 function cachedReference(
   key: string | undefined,
-  compute: () => Promise<Record<string, number>>,
-): Promise<Record<string, number>> {
+  compute: () => Promise<TaskScores>,
+): Promise<TaskScores> {
   if (key === undefined) return compute();
   let scores = referenceScores.get(key);
   if (!scores) {
@@ -155,6 +168,7 @@ function tally(into: Tally, logits: Float32Array, batch: Batch, classes: number)
       for (let c = 0; c < classes; c++) sum += Math.exp((row[c] as number) - max);
       into.nll += Math.log(sum) + max - (row[target] as number);
       into.counted++;
+      into.predictions.push(Number.isFinite(max) ? arg : -1);
       if (arg === target && Number.isFinite(max)) into.correct++;
       else all = false;
     }
@@ -293,14 +307,14 @@ export async function taskProbe(
   const all = source.validation(examples);
   const names = { tokens: tokens.name, logits: logits.name };
   const score = async (run: ProgramRunner) => {
-    const t: Tally = { nll: 0, correct: 0, counted: 0, exact: 0, rows: 0 };
+    const t: Tally = { predictions: [], nll: 0, correct: 0, counted: 0, exact: 0, rows: 0 };
     const rows = Math.max(1, Math.floor(TOKENS_PER_CALL / all.length));
     for (let from = 0; from < all.batch; from += rows) {
       const chunk = rowsOf(all, from, Math.min(all.batch, from + rows));
       const feed = { data: chunk.inputs, dims: [chunk.batch, chunk.length] };
       tally(t, await logitsOf(run, program, names, feed), chunk, classes);
     }
-    return metricsOf(t);
+    return { metrics: metricsOf(t), predictions: Int32Array.from(t.predictions) };
   };
   const counted = all.targets.filter((x) => x !== IGNORE).length;
   const split = source.kind === 'cells' ? 'held-out set' : 'validation split';
@@ -328,11 +342,15 @@ export async function taskProbe(
 }
 
 /** The check of an export: the probe's reference against the export's scores. */
-export function compareTask(probe: TaskProbe, onnx: Record<string, number>): TaskCheck {
+export function compareTask(probe: TaskProbe, onnx: TaskScores): TaskCheck {
   const metrics = probe.metrics.map((metric) => {
-    const reference = probe.reference[metric] as number;
-    const got = onnx[metric] as number;
+    const reference = probe.reference.metrics[metric] as number;
+    const got = onnx.metrics[metric] as number;
     return { metric, reference, onnx: got, delta: got - reference };
   });
-  return { ...probe.info, ...(metrics[0] as TaskMetric), metrics };
+  const ref = probe.reference.predictions;
+  let same = 0;
+  for (let i = 0; i < ref.length; i++) if (ref[i] === onnx.predictions[i] && ref[i] !== -1) same++;
+  const top1Agreement = ref.length === 0 ? 1 : same / ref.length;
+  return { ...probe.info, ...(metrics[0] as TaskMetric), metrics, top1Agreement };
 }

@@ -239,6 +239,8 @@ export const ExportReport = z.strictObject({
   fileBytes: z.number(),
   maxAbsError: z.number(),
   top1Agreement: z.number().nullable(),
+  /** Which inputs top-1 agreement was measured on: the held-out task data, or random ids. */
+  top1On: z.enum(['held-out', 'random']).nullable().default(null),
   latencyMs: z.strictObject({ batch1: z.number(), batch64: z.number() }).nullable(),
   failures: z.array(z.string()),
   /** The tfjs backend that computed the reference outputs. */

@@ -113,6 +113,7 @@ export async function exportRun(
     fileBytes: report.fileBytes,
     maxAbsError: report.maxAbsError,
     top1Agreement: report.top1Agreement ?? null,
+    top1On: report.top1On ?? null,
     latencyMs: report.latencyMs ?? null,
     failures: report.failures,
     reference: backend.active,

@@ -8,7 +8,11 @@ import { parseDocument } from '../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
 import { DataType, onnx } from '../../engine/onnx/proto.ts';
 import { exportModel } from '../../engine/onnx-runtime/export-model.ts';
-import type { TaskCheck } from '../../engine/onnx-runtime/task-metric.ts';
+import {
+  compareTask,
+  type TaskCheck,
+  type TaskProbe,
+} from '../../engine/onnx-runtime/task-metric.ts';
 import {
   DEFAULT_THRESHOLDS,
   taskFailures,
@@ -108,6 +112,10 @@ describe('export task check', () => {
     assert.ok(Math.abs(task.delta / task.reference) < 1e-5, `fp32 delta ${task.delta}`);
     assert.ok(Math.abs(metric(task, 'accuracy').delta) <= 1 / task.scored);
     assert.ok(report.ok, report.failures.join(' '));
+    // Top-1 agreement is judged on the held-out positions, where fp32 agrees (ties aside).
+    assert.equal(report.top1On, 'held-out');
+    assert.equal(report.top1Agreement, task.top1Agreement);
+    assert.ok(task.top1Agreement >= 1 - 2 / task.scored, `fp32 top-1 ${task.top1Agreement}`);
     const saved = JSON.parse(readFileSync(join(dir, 'gpt.verify.json'), 'utf8'));
     assert.deepEqual(saved.task, JSON.parse(JSON.stringify(task)));
 
@@ -198,6 +206,29 @@ describe('export task check', () => {
     });
     assert.equal(decode.report.task, null);
     assert.match(decode.report.taskSkipped!, /KV-cache/);
+    // A context under 64: past and new tokens together fit the position table (16 here).
+    const shortDecode = await exportModel({
+      doc: small,
+      precision: 'fp32',
+      mode: 'decode',
+      latencyRuns: 0,
+    });
+    assert.ok(shortDecode.report.ok, shortDecode.report.failures.join(' '));
+  });
+
+  it('top-1 agreement counts held-out positions where the argmaxes are equal', () => {
+    const probe: TaskProbe = {
+      info: { task: 'cells', data: 'held-out set', examples: 1, scored: 5, depth: 4 },
+      metrics: ['accuracy'],
+      reference: { metrics: { accuracy: 0.8 }, predictions: Int32Array.from([1, 2, 3, 4, 5]) },
+      score: async () => assert.fail('not scored here'),
+    };
+    const check = compareTask(probe, {
+      metrics: { accuracy: 0.6 },
+      predictions: Int32Array.from([1, 2, 0, 4, -1]),
+    });
+    assert.equal(check.top1Agreement, 3 / 5);
+    assert.equal(check.delta, 0.6 - 0.8);
   });
 
   it('fails a task metric past its threshold and passes one within it', () => {
@@ -209,6 +240,7 @@ describe('export task check', () => {
       depth: null,
       ...metrics[0]!,
       metrics,
+      top1Agreement: 1,
     });
     const ppl = (onnx: number) => ({
       metric: 'perplexity' as const,

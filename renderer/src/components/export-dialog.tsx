@@ -162,7 +162,19 @@ export function ExportDialog({
               <tr>
                 <th>Top-1 agreement</th>
                 {results.map((r, i) => (
-                  <td key={i}>{pct(r.top1Agreement)}</td>
+                  <td
+                    key={i}
+                    title={
+                      r.top1On === 'held-out'
+                        ? 'On the held-out task inputs'
+                        : r.top1On === 'random'
+                          ? 'On random token inputs (the model has no task data)'
+                          : undefined
+                    }
+                  >
+                    {pct(r.top1Agreement)}
+                    {r.top1On === 'held-out' ? ' (held-out)' : ''}
+                  </td>
                 ))}
               </tr>
               <tr>
