@@ -217,6 +217,8 @@ export const TaskResult = z.strictObject({
   depth: z.number().int().nullable(),
   /** Every metric, the headline (the top-level fields) first. */
   metrics: z.array(TaskMetricResult),
+  /** Share of scored held-out positions where the export's argmax equals the reference's. */
+  top1Agreement: z.number(),
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 

@@ -20,6 +20,7 @@ function taskResult(task: TaskCheck | null): TaskResult | null {
     onnx: finite(m.onnx),
     delta: finite(m.delta),
   }));
+  // Top-1 agreement travels once, as the report's own `top1Agreement` (`top1On: held-out`).
   return { ...task, ...metrics[0]!, metrics };
 }
 

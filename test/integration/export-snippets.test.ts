@@ -68,7 +68,14 @@ describe('export snippets', () => {
     const base = { taskSkipped: null } as unknown as ExportReport;
     const ppl = { metric: 'perplexity' as const, reference: 10, onnx: 10.5, delta: 0.5 };
     const acc = { metric: 'accuracy' as const, reference: 0.5, onnx: 0.4875, delta: -0.0125 };
-    const task = { task: 'causal-lm', data: 'brown', examples: 4, scored: 10, depth: null };
+    const task = {
+      task: 'causal-lm',
+      data: 'brown',
+      examples: 4,
+      scored: 10,
+      depth: null,
+      top1Agreement: 1,
+    };
     const lm = taskCells({ ...base, task: { ...task, ...ppl, metrics: [ppl, acc] } });
     assert.equal(lm.value, 'ppl 10.00 → 10.50');
     assert.equal(lm.delta, '+5.00%');

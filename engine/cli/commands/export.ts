@@ -75,9 +75,9 @@ export function formatVerdict(report: VerifyReport): string[] {
     ? ` · onnxruntime latency: ${report.latencyMs.batch1.toFixed(2)} ms at batch 1, ${report.latencyMs.batch64.toFixed(2)} ms at batch 64`
     : '';
   lines.push(`file size ${formatBytes(report.fileBytes)}${lat}`);
-  if (report.top1On === 'held-out' && report.top1Agreement !== undefined)
+  if (report.task)
     lines.push(
-      `top-1 agreement on the held-out task inputs: ${(report.top1Agreement * 100).toFixed(2)}%`,
+      `top-1 agreement on the held-out task inputs: ${(report.task.top1Agreement * 100).toFixed(2)}%`,
     );
   lines.push(...formatTask(report.task, report.taskSkipped));
   const limits = [

@@ -200,6 +200,14 @@ export function ExportDialog({
                 })}
               </tr>
               <tr>
+                <th>Top-1, held-out</th>
+                {results.map((r, i) => (
+                  <td key={i} title="Argmax agreement on the held-out task inputs">
+                    {r.task ? pct(r.task.top1Agreement) : '—'}
+                  </td>
+                ))}
+              </tr>
+              <tr>
                 <th>Latency, batch 1</th>
                 {results.map((r, i) => (
                   <td key={i}>{ms(r.latencyMs?.batch1)}</td>
