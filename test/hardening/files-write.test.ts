@@ -13,15 +13,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import { parseDocument } from '../../engine/graph/parse.ts';
 import {
   WriteError,
   writeFileAtomic,
   writeSeam,
   type WritableFile,
 } from '../../engine/io/durable-write.ts';
-import type { Reply } from '../../engine/service/api.ts';
-import { createService } from '../../engine/service/service.ts';
+import { errorOf, template, testService } from '../support/service-harness.ts';
 
 // Files (issue #9, item 5): documents and the recovery file survive a full disk, a read-only
 // folder, names with spaces and unicode, and another program changing the file meanwhile —
@@ -143,30 +141,12 @@ describe('atomic writes under failure', () => {
 });
 
 describe('the document service: conflicts, unicode paths, full disk', () => {
-  const workspace = join(root, 'work space ✓');
-  const service = createService({
-    host: 'web',
-    workspace,
-    stateDir: join(root, 'state dir'),
-    templatesDir: join(ROOT, 'templates'),
+  const { workspace, call, ok } = testService('files', {
+    root,
+    workspace: 'work space ✓',
+    stateDir: 'state dir',
   });
-  let nextId = 1;
-  const call = (method: string, params: unknown): Promise<Reply> =>
-    service.dispatch({ id: nextId++, method, params });
-  async function ok<T>(method: string, params: unknown): Promise<T> {
-    const r = await call(method, params);
-    assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
-    return r.result as T;
-  }
-  function failure(r: Reply): { code: string; message: string } {
-    assert.equal(r.ok, false, JSON.stringify(r));
-    return (r as { error: { code: string; message: string } }).error;
-  }
-  const doc = (() => {
-    const r = parseDocument(readFileSync(join(ROOT, 'templates/tiny-gpt.json'), 'utf8'));
-    assert.ok(r.ok);
-    return r.doc;
-  })();
+  const doc = template('tiny-gpt');
   const renamed = (name: string) => ({ ...doc, name });
   const rel = 'モデル dir/ä b.trm.json';
   const full = join(workspace, rel);
@@ -193,7 +173,7 @@ describe('the document service: conflicts, unicode paths, full disk', () => {
     const opened = await ok<Opened>('document.open', { path: rel });
     const theirs = `${JSON.stringify(renamed('edited elsewhere'), null, 2)}\n`;
     writeFileSync(full, theirs);
-    const e = failure(
+    const e = errorOf(
       await call('document.save', { path: rel, doc: renamed('mine'), version: opened.version }),
     );
     assert.equal(e.code, 'conflict');
@@ -224,7 +204,7 @@ describe('the document service: conflicts, unicode paths, full disk', () => {
   });
 
   it('Save As onto an existing file asks first (exists), and replaces it when told', async () => {
-    const e = failure(await call('document.saveAs', { path: rel, doc: renamed('clobber') }));
+    const e = errorOf(await call('document.saveAs', { path: rel, doc: renamed('clobber') }));
     assert.equal(e.code, 'exists');
     assert.ok(e.message.includes(rel));
     assert.equal(JSON.parse(readFileSync(full, 'utf8')).name, 'legacy');
@@ -236,7 +216,7 @@ describe('the document service: conflicts, unicode paths, full disk', () => {
     const before = readFileSync(full, 'utf8');
     const opened = await ok<Opened>('document.open', { path: rel });
     fillDiskOnWrite();
-    const e = failure(
+    const e = errorOf(
       await call('document.save', { path: rel, doc: renamed('lost?'), version: opened.version }),
     );
     assert.equal(e.code, 'write-failed');
@@ -249,7 +229,7 @@ describe('the document service: conflicts, unicode paths, full disk', () => {
   it('a full disk during autosave keeps the previous recovery file intact', async () => {
     await ok('document.autosave', { doc: renamed('recovered edit 1'), path: rel });
     fillDiskOnWrite();
-    const e = failure(
+    const e = errorOf(
       await call('document.autosave', { doc: renamed('recovered edit 2'), path: rel }),
     );
     assert.equal(e.code, 'write-failed');

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ExportReport, Reply, ServerEvent } from '../../engine/service/api.ts';
+import { before, describe, it } from 'node:test';
+import type { ExportReport, ServerEvent } from '../../engine/service/api.ts';
 import { uniqueSudokuSolution } from '../../engine/service/playground-solve.ts';
 import type { DataSpec } from '../../engine/data/spec.ts';
-import { createService } from '../../engine/service/service.ts';
 import { configFromDocument } from '../../engine/train/data-arg.ts';
 import { train } from '../../engine/train/trainer.ts';
+import { template, testService } from '../support/service-harness.ts';
 
 /**
  * The playground through the service (what both hosts call): streaming generation with its
@@ -16,37 +15,16 @@ import { train } from '../../engine/train/trainer.ts';
  * solving on a checkpoint and on its ONNX step export.
  */
 
-const root = mkdtempSync(join(tmpdir(), 'trm-playground-'));
-const workspace = join(root, 'work');
-const service = createService({
-  host: 'web',
-  workspace,
-  stateDir: join(root, 'state'),
-  templatesDir: 'templates',
-});
+const { workspace, service, call, ok } = testService('playground');
 const events: ServerEvent[] = [];
 service.onEvent((e) => events.push(e));
 
-let nextId = 1;
-const call = (method: string, params: unknown): Promise<Reply> =>
-  service.dispatch({ id: nextId++, method, params });
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await call(method, params);
-  assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
-  return r.result as T;
-}
 async function refused(method: string, params: unknown, code: string | RegExp, text: RegExp) {
   const r = await call(method, params);
   assert.equal(r.ok, false, `${method} was accepted: ${JSON.stringify(r)}`);
   if (r.ok) return;
   assert.match(r.error.code, typeof code === 'string' ? new RegExp(`^${code}$`) : code);
   assert.match(r.error.message, text);
-}
-
-function template(name: string, dims: Record<string, number>) {
-  const doc = JSON.parse(readFileSync(`templates/${name}.json`, 'utf8'));
-  doc.dims = { ...doc.dims, ...dims };
-  return doc;
 }
 
 /** A finished run folder as the service writes one, trained here in-process (fast). */
@@ -118,10 +96,6 @@ before(async () => {
     pool: 20,
     validationSize: 8,
   });
-});
-after(async () => {
-  await service.close();
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe('playground service', () => {

@@ -6,7 +6,7 @@ import type { BackendReport } from '../../../engine/runtime/backend.ts';
 import { backendNotice } from '../../../engine/runtime/backend.ts';
 import { classifyFailure, explainFailure } from '../../../engine/runtime/failures.ts';
 import type { DataFile } from '../../../engine/service/api.ts';
-import { errorOf, template, testService } from './service-harness.ts';
+import { errorOf, template, testService } from '../../support/service-harness.ts';
 import { importPickedFile } from '../../../engine/service/data-files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/service/memory.ts';
 import { analyzeDocument } from '../../../engine/service/analyze.ts';

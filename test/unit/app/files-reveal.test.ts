@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Reply } from '../../../engine/service/api.ts';
-import { createService } from '../../../engine/service/service.ts';
+import { testService } from '../../support/service-harness.ts';
 
 // `files.reveal` in the web host: it cannot open a desktop folder, so it returns the folder of
 // a file the app wrote in the workspace; anything outside the workspace is refused, and a
 // refusal does not tell whether the outside file exists.
 
-const root = mkdtempSync(join(tmpdir(), 'trm-reveal-'));
-const workspace = join(root, 'work');
+const { root, workspace, call } = testService('reveal');
 const outside = join(root, 'outside');
 mkdirSync(join(workspace, 'runs', 'r1', 'exports'), { recursive: true });
 mkdirSync(outside, { recursive: true });
@@ -19,19 +17,8 @@ const model = join(workspace, 'runs', 'r1', 'exports', 'tiny.int8.onnx');
 writeFileSync(model, 'onnx');
 writeFileSync(join(outside, 'secret.onnx'), 'secret');
 symlinkSync(outside, join(workspace, 'linked'));
-const service = createService({
-  host: 'web',
-  workspace,
-  stateDir: join(root, 'state'),
-  templatesDir: 'templates',
-});
-after(async () => {
-  await service.close();
-  rmSync(root, { recursive: true, force: true });
-});
 
-const reveal = (path: unknown): Promise<Reply> =>
-  service.dispatch({ id: 1, method: 'files.reveal', params: { path } });
+const reveal = (path: unknown): Promise<Reply> => call('files.reveal', { path });
 
 describe('files.reveal', () => {
   it('returns the folder of an export in the workspace, by absolute or relative path', async () => {

@@ -1,43 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { parseDocument } from '../../../engine/graph/parse.ts';
-import type { DepthSweep, ExampleTrace, Reply, ServerEvent } from '../../../engine/service/api.ts';
-import { createService } from '../../../engine/service/service.ts';
+import { before, describe, it } from 'node:test';
+import type { DepthSweep, ExampleTrace, ServerEvent } from '../../../engine/service/api.ts';
+import { errorOf, template, testService } from '../../support/service-harness.ts';
 
 /** `insight.*` through the service's dispatch, over a run the service itself trained. */
-const root = mkdtempSync(join(tmpdir(), 'trm-insight-service-'));
-const service = createService({
-  host: 'web',
-  workspace: join(root, 'work'),
-  stateDir: join(root, 'state'),
-  templatesDir: 'templates',
-});
-after(async () => {
-  await service.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let nextId = 1;
-const call = (method: string, params: unknown): Promise<Reply> =>
-  service.dispatch({ id: nextId++, method, params });
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await call(method, params);
-  assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
-  return r.result as T;
-}
-function errorOf(r: Reply): { code: string; message: string } {
-  assert.equal(r.ok, false, JSON.stringify(r));
-  return (r as { error: { code: string; message: string } }).error;
-}
-
-function template(name: string, dims: Record<string, number>) {
-  const r = parseDocument(readFileSync(`templates/${name}.json`, 'utf8'));
-  assert.ok(r.ok);
-  return { ...r.doc, dims: { ...r.doc.dims, ...dims } };
-}
+const { service, call, ok } = testService('insight-service');
 
 const config = { backend: 'wasm', batch: 8, lr: 3e-3, evalEvery: 0, evalExamples: 16 };
 

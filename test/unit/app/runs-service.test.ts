@@ -2,54 +2,22 @@ import assert from 'node:assert/strict';
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { parseDocument } from '../../../engine/graph/parse.ts';
-import type { Reply, RunDetail, RunSummary } from '../../../engine/service/api.ts';
-import { createService } from '../../../engine/service/service.ts';
+import { describe, it } from 'node:test';
+import type { RunDetail, RunSummary } from '../../../engine/service/api.ts';
+import { errorOf, template, testService } from '../../support/service-harness.ts';
 
 // Runs comparison through the service: runs.list figures, runs.get, runs.delete.
 
-const root = mkdtempSync(join(tmpdir(), 'trm-runs-'));
-const workspace = join(root, 'work');
-const service = createService({
-  host: 'web',
-  workspace,
-  stateDir: join(root, 'state'),
-  templatesDir: 'templates',
-});
-after(async () => {
-  await service.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let nextId = 1;
-const call = (method: string, params: unknown): Promise<Reply> =>
-  service.dispatch({ id: nextId++, method, params });
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await call(method, params);
-  assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
-  return r.result as T;
-}
-function errorOf(r: Reply): { code: string; message: string } {
-  assert.equal(r.ok, false, JSON.stringify(r));
-  return (r as { error: { code: string; message: string } }).error;
-}
+const { root, workspace, call, ok } = testService('runs');
 
 // tiny-gpt shrunk so a step takes milliseconds.
-const doc = (() => {
-  const r = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));
-  assert.ok(r.ok);
-  return { ...r.doc, dims: { ...r.doc.dims, V: 14, D: 16, H: 2, T: 9 } };
-})();
+const doc = template('tiny-gpt', { V: 14, D: 16, H: 2, T: 9 });
 const config = { backend: 'cpu', batch: 4, steps: 12, evalEvery: 4, evalExamples: 4 };
 
 /** Waits until run.json says the run ended (it is rewritten once the worker has exited). */

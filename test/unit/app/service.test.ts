@@ -1,49 +1,13 @@
 import assert from 'node:assert/strict';
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
-import { parseDocument } from '../../../engine/graph/parse.ts';
-import type { Analysis, Reply } from '../../../engine/service/api.ts';
-import { createService } from '../../../engine/service/service.ts';
+import type { Analysis } from '../../../engine/service/api.ts';
+import { errorOf, template, testService } from '../../support/service-harness.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'trm-service-'));
-const workspace = join(root, 'work');
-const service = createService({
-  host: 'web',
-  workspace,
-  stateDir: join(root, 'state'),
-  templatesDir: 'templates',
-});
-after(() => rmSync(root, { recursive: true, force: true }));
-
-let nextId = 1;
-async function call(method: string, params: unknown): Promise<Reply> {
-  return service.dispatch({ id: nextId++, method, params });
-}
-async function ok(method: string, params: unknown): Promise<unknown> {
-  const r = await call(method, params);
-  assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
-  return r.result;
-}
-function errorOf(r: Reply): { code: string; message: string } {
-  assert.equal(r.ok, false, JSON.stringify(r));
-  return (r as { error: { code: string; message: string } }).error;
-}
-
-const trm = (() => {
-  const r = parseDocument(readFileSync('templates/trm-sudoku.json', 'utf8'));
-  assert.ok(r.ok);
-  return r.doc;
-})();
+const { root, workspace, service, call, ok } = testService('service');
+const trm = template('trm-sudoku');
 
 // Hand-computed figures follow the template's sizes.
 const {
@@ -97,9 +61,7 @@ describe('engine service', () => {
     const layers = 2 * (n + 1) * tRec * nSup;
     assert.equal(a.totals.kvBytesPerToken, layers * 2 * D * 4);
     assert.equal(a.totals.context, L);
-    const gpt = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));
-    assert.ok(gpt.ok);
-    const g = (await ok('document.validate', { doc: gpt.doc })) as Analysis;
+    const g = (await ok('document.validate', { doc: template('tiny-gpt') })) as Analysis;
     assert.equal(g.totals.kvBytesPerToken, 2 * 2 * 128 * 4);
     assert.equal(g.totals.context, 64);
     assert.equal(g.totals.bytes.fp16, 2 * g.totals.params);

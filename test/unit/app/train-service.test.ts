@@ -1,46 +1,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, describe, it } from 'node:test';
-import { parseDocument } from '../../../engine/graph/parse.ts';
-import type { ExportReport, Reply, RunSummary, ServerEvent } from '../../../engine/service/api.ts';
-import { createService } from '../../../engine/service/service.ts';
+import { describe, it } from 'node:test';
+import type { ExportReport, RunSummary, ServerEvent } from '../../../engine/service/api.ts';
 import type { TrainEvent } from '../../../engine/train/events.ts';
+import { errorOf, template, testService } from '../../support/service-harness.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'trm-train-service-'));
-const workspace = join(root, 'work');
-const service = createService({
-  host: 'web',
-  workspace,
-  stateDir: join(root, 'state'),
-  templatesDir: 'templates',
-});
-after(async () => {
-  await service.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-let nextId = 1;
-const call = (method: string, params: unknown): Promise<Reply> =>
-  service.dispatch({ id: nextId++, method, params });
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await call(method, params);
-  assert.ok(r.ok, `${method}: ${JSON.stringify(r)}`);
-  return r.result as T;
-}
-function errorOf(r: Reply): { code: string; message: string } {
-  assert.equal(r.ok, false, JSON.stringify(r));
-  return (r as { error: { code: string; message: string } }).error;
-}
+const { root, workspace, service, call, ok } = testService('train-service');
 
 // tiny-gpt shrunk so a step takes milliseconds.
-const doc = (() => {
-  const r = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));
-  assert.ok(r.ok);
-  return { ...r.doc, dims: { ...r.doc.dims, V: 14, D: 16, H: 2, T: 9 } };
-})();
+const doc = template('tiny-gpt', { V: 14, D: 16, H: 2, T: 9 });
 const config = { backend: 'cpu', batch: 4, steps: 100_000, evalEvery: 0, checkpointEvery: 0 };
 
 /** Resolves with the run's events once `until` accepts one. */
