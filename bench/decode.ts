@@ -78,7 +78,7 @@ rows.push({
   ),
 });
 weights.dispose();
-for (const precision of ['fp32', 'int8', 'int4'] as Precision[]) {
+for (const precision of ['fp32', 'fp16', 'int8', 'int8-weight', 'int4'] as Precision[]) {
   // Full-model latency at batch 1 and 64 over the context length, as verification measures it.
   const { bytes, report } = await exportModel({ doc, precision, latencyRuns: 10 });
   const m = onnxModelFrom(await createSession(bytes), await onnxMetadata(bytes));
@@ -109,10 +109,10 @@ console.log(
   `${name}: greedy decode (best of runs), batch 1, prompt ${prompt.length}, ${TOKENS} new tokens, context ${context}`,
 );
 console.log(
-  `${'runtime'.padEnd(22)} ${'precision'.padEnd(9)} ${'tokens/s'.padStart(10)} ${'KV tokens/s'.padStart(12)} ${'size KiB'.padStart(9)} ${'ms @B1'.padStart(7)} ${'ms @B64'.padStart(8)}`,
+  `${'runtime'.padEnd(22)} ${'precision'.padEnd(11)} ${'tokens/s'.padStart(10)} ${'KV tokens/s'.padStart(12)} ${'size KiB'.padStart(9)} ${'ms @B1'.padStart(7)} ${'ms @B64'.padStart(8)}`,
 );
 for (const r of rows)
   console.log(
-    `${r.runtime.padEnd(22)} ${r.precision.padEnd(9)} ${r.recompute.toFixed(1).padStart(10)} ${(r.kv === undefined ? '—' : r.kv.toFixed(1)).padStart(12)} ${(r.bytes === undefined ? '—' : (r.bytes / 1024).toFixed(0)).padStart(9)} ${(r.latency?.batch1.toFixed(2) ?? '—').padStart(7)} ${(r.latency?.batch64.toFixed(1) ?? '—').padStart(8)}`,
+    `${r.runtime.padEnd(22)} ${r.precision.padEnd(11)} ${r.recompute.toFixed(1).padStart(10)} ${(r.kv === undefined ? '—' : r.kv.toFixed(1)).padStart(12)} ${(r.bytes === undefined ? '—' : (r.bytes / 1024).toFixed(0)).padStart(9)} ${(r.latency?.batch1.toFixed(2) ?? '—').padStart(7)} ${(r.latency?.batch64.toFixed(1) ?? '—').padStart(8)}`,
   );
 console.log(JSON.stringify({ bench: 'decode', template: name, rows }));

@@ -73,18 +73,28 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-async function main(): Promise<void> {
-  const parsed = parseDocument(bigDocument());
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
-  const runs: number[] = [];
-  for (let i = 0; i < 30; i++) {
+/** Median ms of parse + validation + shape inference + counts on a generated graph. */
+function validationMs(blocks: number, runs: number): { nodes: number; ms: number } {
+  const doc = bigDocument(blocks);
+  const times: number[] = [];
+  for (let i = 0; i < runs + 3; i++) {
     const t = performance.now();
+    const parsed = parseDocument(doc);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
     analyzeDocument(parsed.doc);
-    runs.push(performance.now() - t);
+    times.push(performance.now() - t);
   }
-  console.log(
-    `validate + shapes + counts, ${parsed.doc.main.nodes.length} nodes: median ${median(runs.slice(5)).toFixed(1)} ms`,
-  );
+  return { nodes: doc.main.nodes.length, ms: median(times.slice(3)) };
+}
+
+async function main(): Promise<void> {
+  // 50, 500 and 2000 nodes (3 per block, plus input, embedding and head).
+  for (const blocks of [16, 166, 666]) {
+    const r = validationMs(blocks, blocks > 500 ? 10 : 30);
+    console.log(
+      `parse + validate + shapes + counts, ${r.nodes} nodes: median ${r.ms.toFixed(1)} ms`,
+    );
+  }
   if (!hasChromium) return console.log('skipped the browser part: /usr/bin/chromium is absent');
 
   const workspace = mkdtempSync(join(tmpdir(), 'trm-bench-'));
