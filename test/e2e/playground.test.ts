@@ -43,12 +43,23 @@ describe('playground (browser mode)', { skip: SKIP_REASON, timeout: 180_000 }, (
       steps: '4',
       evalEvery: '0',
       evalExamples: '4',
-      checkpointEvery: '0',
+      checkpointEvery: '2',
       warmup: '1',
     });
     await page.getByRole('button', { name: 'Try it…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Playground' });
     await dialog.waitFor();
+    await until(
+      async () => (await page.getByTestId('playground-model').textContent()) ?? '',
+      'language model · tfjs',
+      30_000,
+    );
+    // An earlier checkpoint of the run can be tried too.
+    const picker = page.getByTestId('playground-checkpoint');
+    await picker.waitFor({ timeout: 10_000 });
+    const options = await picker.locator('option').allTextContents();
+    assert.deepEqual(options, ['latest checkpoint', 'step 2', 'step 4']);
+    await picker.selectOption('step-000002');
     await until(
       async () => (await page.getByTestId('playground-model').textContent()) ?? '',
       'language model · tfjs',

@@ -9,9 +9,10 @@ import type { ApiClient } from '../api-client.ts';
 import { PuzzlePlayground } from './playground-puzzle.tsx';
 import { TextPlayground } from './playground-text.tsx';
 
-/** A source as the picker's <select> value: `run:<id>` or `onnx:<path>`. */
-function sourceOf(value: string): InferSource | null {
-  if (value.startsWith('run:')) return { runId: value.slice(4) };
+/** A source as the picker's <select> value: `run:<id>` or `onnx:<path>`; '' = latest checkpoint. */
+function sourceOf(value: string, checkpoint: string): InferSource | null {
+  if (value.startsWith('run:'))
+    return { runId: value.slice(4), ...(checkpoint ? { checkpoint } : {}) };
   if (value.startsWith('onnx:')) return { onnxPath: value.slice(5) };
   return null;
 }
@@ -35,6 +36,9 @@ export function Playground({
   const [info, setInfo] = useState<ModelInfo | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The picked run's checkpoints (`step-NNNNNN`, oldest first) and the one chosen ('' latest). */
+  const [checkpoints, setCheckpoints] = useState<string[]>([]);
+  const [checkpoint, setCheckpoint] = useState('');
 
   useEffect(() => {
     let live = true;
@@ -57,7 +61,22 @@ export function Playground({
     };
   }, [client, run]);
 
-  const source = useMemo(() => sourceOf(picked), [picked]);
+  // A run's earlier checkpoints can be tried too (how the answers changed as it trained).
+  useEffect(() => {
+    setCheckpoint('');
+    setCheckpoints([]);
+    if (!picked.startsWith('run:')) return;
+    let live = true;
+    client
+      .call('runs.get', { runId: picked.slice(4) })
+      .then((d) => live && setCheckpoints(d.checkpoints.filter((c) => /^step-\d+$/.test(c)).sort()))
+      .catch(() => undefined); // the latest checkpoint still works without the list
+    return () => {
+      live = false;
+    };
+  }, [client, picked]);
+
+  const source = useMemo(() => sourceOf(picked, checkpoint), [picked, checkpoint]);
   useEffect(() => {
     if (!source) return setInfo(null);
     let live = true;
@@ -108,6 +127,21 @@ export function Playground({
               </option>
             ))}
           </select>
+          {checkpoints.length > 1 ? (
+            <select
+              aria-label="Checkpoint"
+              data-testid="playground-checkpoint"
+              value={checkpoint}
+              onChange={(e) => setCheckpoint(e.target.value)}
+            >
+              <option value="">latest checkpoint</option>
+              {checkpoints.map((c) => (
+                <option key={c} value={c}>
+                  {c.replace(/^step-0*/, 'step ')}
+                </option>
+              ))}
+            </select>
+          ) : null}
           <span className="muted" data-testid="playground-model">
             {loading
               ? 'loading…'
@@ -127,10 +161,15 @@ export function Playground({
           </div>
         ) : null}
         {info && source && info.kind === 'lm' ? (
-          <TextPlayground key={picked} client={client} source={source} />
+          <TextPlayground key={`${picked}@${checkpoint}`} client={client} source={source} />
         ) : null}
         {info && source && info.kind === 'puzzle' && info.puzzle ? (
-          <PuzzlePlayground key={picked} client={client} source={source} info={info} />
+          <PuzzlePlayground
+            key={`${picked}@${checkpoint}`}
+            client={client}
+            source={source}
+            info={info}
+          />
         ) : null}
       </div>
     </div>
