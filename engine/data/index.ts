@@ -14,7 +14,7 @@ import { splitText } from './text-split.ts';
 import type { TextTokenizer } from './text-tokenizer.ts';
 import type { DataSource } from './types.ts';
 
-export { IGNORE, type Batch, type DataSource } from './types.ts';
+export { IGNORE, sliceBatch, type Batch, type DataSource } from './types.ts';
 export { DataSpec, parseDataSpec, type ResolvedDataSpec } from './spec.ts';
 export { DataError } from './errors.ts';
 

@@ -41,6 +41,16 @@ export interface DataSource {
   describe(): { vocab?: string[]; tokenizer?: unknown; encoding?: string };
 }
 
+/** Rows [from, to) of a batch, as views of its arrays (no copy). */
+export function sliceBatch(b: Batch, from: number, to: number): Batch {
+  return {
+    inputs: b.inputs.subarray(from * b.length, to * b.length),
+    targets: b.targets.subarray(from * b.length, to * b.length),
+    batch: to - from,
+    length: b.length,
+  };
+}
+
 /** Allocates an empty batch. */
 export function emptyBatch(batch: number, length: number): Batch {
   return {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, DataSource } from '../data/types.ts';
+import { sliceBatch, type Batch, type DataSource } from '../data/types.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import {
   recursionDepth,
@@ -157,15 +157,6 @@ const emptyTally = (): Tally => ({
   halted: 0,
   stopped: 0,
 });
-
-function sliceBatch(b: Batch, from: number, to: number): Batch {
-  return {
-    inputs: b.inputs.subarray(from * b.length, to * b.length),
-    targets: b.targets.subarray(from * b.length, to * b.length),
-    batch: to - from,
-    length: b.length,
-  };
-}
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /** Let the host's event loop run (a cancel request, other calls) between chunks of work. */

@@ -13,6 +13,7 @@
 import {
   createDataSource,
   IGNORE,
+  sliceBatch,
   type Batch,
   type DataSource,
   type DataSpec,
@@ -185,15 +186,6 @@ function metricsOf(t: Tally): Record<TaskMetricName, number> {
   };
 }
 
-function rowsOf(all: Batch, from: number, to: number): Batch {
-  return {
-    inputs: all.inputs.slice(from * all.length, to * all.length),
-    targets: all.targets.subarray(from * all.length, to * all.length),
-    batch: to - from,
-    length: all.length,
-  };
-}
-
 /**
  * The logits for a batch of token ids. A step export (one supervision step) is run the way a
  * host runs it: the first call, fed zero states, gives the initial state (`.init`); then each
@@ -310,8 +302,9 @@ export async function taskProbe(
     const t: Tally = { predictions: [], nll: 0, correct: 0, counted: 0, exact: 0, rows: 0 };
     const rows = Math.max(1, Math.floor(TOKENS_PER_CALL / all.length));
     for (let from = 0; from < all.batch; from += rows) {
-      const chunk = rowsOf(all, from, Math.min(all.batch, from + rows));
-      const feed = { data: chunk.inputs, dims: [chunk.batch, chunk.length] };
+      const chunk = sliceBatch(all, from, Math.min(all.batch, from + rows));
+      // The feed gets its own buffer (a runner may hand it to onnxruntime as is).
+      const feed = { data: chunk.inputs.slice(), dims: [chunk.batch, chunk.length] };
       tally(t, await logitsOf(run, program, names, feed), chunk, classes);
     }
     return { metrics: metricsOf(t), predictions: Int32Array.from(t.predictions) };

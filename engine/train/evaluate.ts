@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, DataSource } from '../data/types.ts';
+import { sliceBatch, type DataSource } from '../data/types.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import type { DepthMetrics, EvalReport } from './events.ts';
 import type { LossKind } from './loss.ts';
@@ -10,16 +10,6 @@ import {
   initialState,
   type TrainableProgram,
 } from './model.ts';
-
-/** Rows [from, to) of a batch. */
-function sliceBatch(b: Batch, from: number, to: number): Batch {
-  return {
-    inputs: b.inputs.subarray(from * b.length, to * b.length),
-    targets: b.targets.subarray(from * b.length, to * b.length),
-    batch: to - from,
-    length: b.length,
-  };
-}
 
 interface Tally {
   loss: number;
