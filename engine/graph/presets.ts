@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GraphDocument } from './schema.ts';
+import { graphOf, type GraphDocument } from './schema.ts';
 
 /**
  * A preset changes sizes (`dims`) and, where a size is not enough (shared vs per-step
@@ -38,12 +38,7 @@ export function applyPreset(
     const slash = address.indexOf('/');
     const graphName = address.slice(0, slash);
     const nodeId = address.slice(slash + 1);
-    const graph =
-      graphName === 'main'
-        ? next.main
-        : Object.hasOwn(next.components, graphName)
-          ? next.components[graphName]
-          : undefined;
+    const graph = graphOf(next, graphName);
     const node = graph?.nodes.find((n) => n.id === nodeId);
     if (slash < 0 || !node) {
       return {

@@ -1,4 +1,4 @@
-import type { GraphDocument, GraphNode } from './schema.ts';
+import { graphOf, type GraphDocument, type GraphNode } from './schema.ts';
 
 /**
  * Where a graph recurses, and how deep — what "accuracy against recursion depth" can vary.
@@ -46,12 +46,7 @@ export function recursionSites(doc: GraphDocument): RecursionSite[] {
     const name = queue.shift()!;
     if (seen.has(name)) continue;
     seen.add(name);
-    const graph =
-      name === 'main'
-        ? doc.main
-        : Object.hasOwn(doc.components, name)
-          ? doc.components[name]
-          : undefined;
+    const graph = graphOf(doc, name);
     if (!graph) continue;
     for (const node of graph.nodes) {
       if (node.kind === 'recursion') {
@@ -92,7 +87,7 @@ export function withRecursionSteps(
 ): GraphDocument {
   const copy = structuredClone(doc);
   for (const site of sites) {
-    const graph = site.graph === 'main' ? copy.main : copy.components[site.graph];
+    const graph = graphOf(copy, site.graph);
     const node = graph?.nodes.find((n) => n.id === site.node);
     if (node) node.params = { ...node.params, steps };
   }

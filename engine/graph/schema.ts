@@ -76,3 +76,9 @@ export const GraphDocument = z.strictObject({
 });
 export type GraphDocument = z.infer<typeof GraphDocument>;
 export type GraphDocumentInput = z.input<typeof GraphDocument>;
+
+/** A graph by name: `main` or a component (own properties only: "constructor" is none). */
+export function graphOf(doc: GraphDocument, name: string): Graph | undefined {
+  if (name === 'main') return doc.main;
+  return Object.hasOwn(doc.components, name) ? doc.components[name] : undefined;
+}

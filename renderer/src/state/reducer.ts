@@ -1,4 +1,10 @@
-import type { Graph, GraphDocument, GraphEdge, GraphNode } from '../../../engine/graph/schema.ts';
+import {
+  graphOf,
+  type Graph,
+  type GraphDocument,
+  type GraphEdge,
+  type GraphNode,
+} from '../../../engine/graph/schema.ts';
 
 /**
  * Every change to the document goes through this one pure reducer, as a typed edit, so undo
@@ -84,9 +90,7 @@ export function currentGraph(s: EditorState): string {
   return s.view[s.view.length - 1] ?? 'main';
 }
 
-export function graphOf(doc: GraphDocument, name: string): Graph | undefined {
-  return name === 'main' ? doc.main : doc.components[name];
-}
+export { graphOf };
 
 function withGraph(doc: GraphDocument, name: string, f: (g: Graph) => Graph): GraphDocument {
   const g = graphOf(doc, name);
