@@ -125,3 +125,8 @@ export async function until<T>(read: () => Promise<T>, expected: T, timeoutMs = 
   }
   return got;
 }
+
+/** The Train panel's run status word: starting, running, paused, completed, stopped, failed. */
+export async function runStatus(page: Page): Promise<string | undefined> {
+  return ((await page.getByTestId('run-status').textContent()) ?? '').split(' ')[0];
+}

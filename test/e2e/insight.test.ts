@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { hasChromium, loadTemplate, openApp, SKIP_REASON, until, type Session } from './harness.ts';
+import {
+  hasChromium,
+  loadTemplate,
+  openApp,
+  runStatus,
+  SKIP_REASON,
+  until,
+  type Session,
+} from './harness.ts';
 
 /**
  * Recursion insight in a real browser: train the 4×4 Sudoku TRM-MLP briefly, open the
@@ -41,9 +49,7 @@ describe('recursion insight (browser mode)', { skip: SKIP_REASON, timeout: 180_0
     // Nothing trained yet: the panel offers no insight.
     assert.equal(await page.getByTestId('train-insight').count(), 0);
     await page.getByRole('button', { name: /Start training/ }).click();
-    const status = async () =>
-      ((await page.getByTestId('run-status').textContent()) ?? '').split(' ')[0];
-    assert.equal(await until(status, 'completed', 120_000), 'completed');
+    assert.equal(await until(() => runStatus(page), 'completed', 120_000), 'completed');
   });
 
   it('charts accuracy by supervision step and scrubs one puzzle', async () => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { hasChromium, loadTemplate, openApp, SKIP_REASON, until, type Session } from './harness.ts';
+import {
+  hasChromium,
+  loadTemplate,
+  openApp,
+  runStatus,
+  SKIP_REASON,
+  until,
+  type Session,
+} from './harness.ts';
 
 /**
  * The playground in a real browser, as a person uses it: train tiny-gpt a few steps and
@@ -17,9 +25,6 @@ describe('playground (browser mode)', { skip: SKIP_REASON, timeout: 180_000 }, (
   after(async () => {
     await s?.close();
   });
-
-  const runStatus = async (page: Page) =>
-    ((await page.getByTestId('run-status').textContent()) ?? '').split(' ')[0];
 
   /** Start a short run with these trainer settings and wait until it completes. */
   async function trainBriefly(page: Page, settings: Record<string, string>) {

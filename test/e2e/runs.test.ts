@@ -9,6 +9,7 @@ import {
   loadTemplate,
   node,
   openApp,
+  runStatus,
   SKIP_REASON,
   until,
   type Session,
@@ -27,9 +28,6 @@ describe('runs comparison (browser mode)', { skip: SKIP_REASON, timeout: 240_000
   after(async () => {
     await s?.close();
   });
-
-  const runStatus = async (page: Page) =>
-    ((await page.getByTestId('run-status').textContent()) ?? '').split(' ')[0];
 
   const runsDir = () => join(s.workspace, 'runs');
   const runIds = () => (existsSync(runsDir()) ? readdirSync(runsDir()).sort() : []);

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { hasChromium, loadTemplate, openApp, SKIP_REASON, until, type Session } from './harness.ts';
+import {
+  hasChromium,
+  loadTemplate,
+  openApp,
+  runStatus,
+  SKIP_REASON,
+  until,
+  type Session,
+} from './harness.ts';
 
 /**
  * Training data from the Train panel in a real browser: a text file chosen in the browser's
@@ -112,9 +120,7 @@ describe(
       for (const [key, value] of Object.entries({ batch: '2', steps: '3', evalEvery: '0' }))
         await page.locator(`#train-${key}`).fill(value);
       await page.getByRole('button', { name: /Start training/ }).click();
-      const status = async () =>
-        ((await page.getByTestId('run-status').textContent()) ?? '').split(' ')[0];
-      assert.equal(await until(status, 'completed', 60_000), 'completed');
+      assert.equal(await until(() => runStatus(page), 'completed', 60_000), 'completed');
       assert.equal(await page.getByTestId('train-error').count(), 0);
       assert.deepEqual(s.pageErrors, []);
     });

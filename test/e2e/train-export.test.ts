@@ -3,7 +3,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { hasChromium, loadTemplate, openApp, SKIP_REASON, until, type Session } from './harness.ts';
+import {
+  hasChromium,
+  loadTemplate,
+  openApp,
+  runStatus,
+  SKIP_REASON,
+  until,
+  type Session,
+} from './harness.ts';
 
 /**
  * Train and export from the app in a real browser: tiny-gpt on the built-in corpus, live
@@ -23,8 +31,6 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
     const text = (await page.getByTestId('progress-step').textContent()) ?? '';
     return Number(/step (\d+)/.exec(text)?.[1] ?? NaN);
   };
-  const runStatus = async (page: Page) =>
-    ((await page.getByTestId('run-status').textContent()) ?? '').split(' ')[0];
   /** Waits until the shown step passes `n`. */
   const pastStep = async (page: Page, n: number) => {
     await until(async () => (await stepOf(page)) > n, true, 30_000);
