@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, DataSource } from '../data/types.ts';
+import { emptyBatch, type Batch, type DataSource } from '../data/types.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import { batchTokens, initialState, type TrainableProgram } from './model.ts';
 
@@ -103,12 +103,7 @@ export class ExampleStream {
       return this.source.trainBatch(first / b, b);
     }
     const length = this.source.length;
-    const out: Batch = {
-      inputs: new Int32Array(examples.length * length),
-      targets: new Int32Array(examples.length * length),
-      batch: examples.length,
-      length,
-    };
+    const out = emptyBatch(examples.length, length);
     const used = new Set<number>();
     examples.forEach((e, i) => {
       const index = Math.floor(e / b);
@@ -215,12 +210,12 @@ export class SupervisionSlots {
 
 /** Row i of each result is `fresh[k]`'s row where `take[i]`, else `kept[k]`'s. */
 function mixRows(take: readonly boolean[], fresh: tf.Tensor[], kept: tf.Tensor[]): tf.Tensor[] {
-  return tf.tidy(() =>
-    fresh.map((f, k) => {
+  return tf.tidy(() => {
+    const rows = tf.tensor1d([...take], 'bool');
+    return fresh.map((f, k) => {
       // [B] -> [B, 1, ..., 1], broadcast over each example's state.
-      const rows = tf.tensor1d([...take], 'bool');
       const mask = tf.reshape(rows, [take.length, ...Array<number>(f.rank - 1).fill(1)]);
       return tf.where(mask, f, kept[k]!);
-    }),
-  );
+    });
+  });
 }

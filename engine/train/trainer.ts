@@ -90,8 +90,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const emit = options.onEvent ?? (() => {});
   const control = options.control ?? new TrainControl();
   const resumed = options.resume ? await readCheckpoint(options.resume) : undefined;
+  let config: TrainConfig | undefined;
   try {
-    const config = parseTrainConfig({
+    config = parseTrainConfig({
       ...(resumed ? resumedConfig(resumed.meta.config) : {}),
       ...(options.config ?? {}),
     });
@@ -117,6 +118,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(resumed ? { resumedFrom: resumed.dir } : {}),
     });
     return await run.loop();
+  } catch (e) {
+    // Setup failures (the loop reports its own): explained with the batch actually in use,
+    // which a resumed run takes from its checkpoint rather than the request.
+    const message = (e as Error).message;
+    const explained = explainFailure(message, config ? { batch: config.batch } : {});
+    if (explained === message) throw e;
+    throw new Error(explained, { cause: e });
   } finally {
     if (resumed) disposeCheckpoint(resumed);
   }
@@ -367,7 +375,8 @@ class Run {
    * replaced by new ones at the initial state.
    */
   private advance(fr: ForwardResult): SlotStepReport {
-    const q = fr.halt ? (fr.halt.dataSync() as Float32Array) : undefined;
+    // The halting logits are read (a device sync) only when they can end an example early.
+    const q = fr.halt && this.config.haltEarly ? (fr.halt.dataSync() as Float32Array) : undefined;
     const next = fr.next;
     fr.next = [];
     disposeForward(fr);

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { TrainControl } from './control.ts';
 import { TrainCommand, TrainRequest, type TrainEvent } from './events.ts';
 import { train } from './trainer.ts';
-import { explainFailure } from '../runtime/failures.ts';
 import type { DataSpec } from '../data/spec.ts';
 
 /**
@@ -64,14 +63,8 @@ async function run(req: z.output<typeof TrainRequest>): Promise<void> {
     });
     result.model.dispose();
   } catch (e) {
-    const batch = (req.config as { batch?: unknown } | undefined)?.batch;
-    post({
-      type: 'error',
-      message: explainFailure((e as Error).message, {
-        ...(typeof batch === 'number' ? { batch } : {}),
-      }),
-      step: 0,
-    });
+    // train() has already turned the failure into a sentence (engine/runtime/failures.ts).
+    post({ type: 'error', message: (e as Error).message, step: 0 });
   }
   port.close();
 }
