@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GraphDocument, PortRef } from '../graph/schema.ts';
 import { TrainEvent } from '../train/events.ts';
 import { DepthSweep, ExampleTrace } from '../infer/insight-report.ts';
+import { MIN_TEMPERATURE } from '../infer/sampling.ts';
 
 export { TrainEvent, DepthSweep, ExampleTrace };
 
@@ -305,14 +306,14 @@ export type RunDetail = z.infer<typeof RunDetail>;
 // language models, step-by-step solving with early halting for puzzle models. ───────────
 
 /** A model to try: a run's checkpoint (its latest when none is named) or an ONNX export. */
+/** A checkpoint folder name inside a run (`step-000120`), never a path. */
+const CheckpointName = z.string().regex(/^step-\d{1,12}$/, 'a checkpoint is named step-NNNNNN');
+
 export const InferSource = z.union([
   z.strictObject({
     runId: RunId,
     /** A checkpoint folder of the run (`step-000120`); default: its latest. */
-    checkpoint: z
-      .string()
-      .regex(/^step-\d{1,12}$/, 'a checkpoint is named step-NNNNNN')
-      .optional(),
+    checkpoint: CheckpointName.optional(),
   }),
   z.strictObject({
     /** An exported .onnx file in the workspace (relative or absolute). */
@@ -325,7 +326,7 @@ export type InferSource = z.infer<typeof InferSource>;
 export const GenerationSettings = z.strictObject({
   strategy: z.enum(['greedy', 'sample', 'beam']),
   /** sample: softmax temperature (0.001–10); greedy is its own strategy. @default 1 */
-  temperature: z.number().min(0.001).max(10).default(1),
+  temperature: z.number().min(MIN_TEMPERATURE).max(10).default(1),
   /** sample: keep the K most likely tokens (0 = all). @default 0 */
   topK: z.number().int().min(0).max(100_000).default(0),
   /** sample: keep the smallest set holding this much probability. @default 1 */
@@ -489,8 +490,6 @@ const playgroundEvents = [
   }),
 ] as const;
 // ─── end Playground ──────────────────────────────────────────────────────────────────────
-/** Recursion insight: a checkpoint folder name inside a run, never a path. */
-const InsightCheckpoint = z.string().regex(/^step-\d{1,12}$/, 'a checkpoint is step-NNNNNN');
 /** Chosen by the caller to follow and cancel one sweep. */
 const InsightJobId = z
   .string()
@@ -652,7 +651,7 @@ export const methods = {
     z.strictObject({
       runId: RunId,
       /** A step folder of the run (`step-000120`); default: its latest checkpoint. */
-      checkpoint: InsightCheckpoint.optional(),
+      checkpoint: CheckpointName.optional(),
       /** Held-out examples (default: the run's evalExamples). */
       examples: z.number().int().min(1).max(1024).optional(),
       /** Deepest depth (default: the trained depth; more runs past it). */
@@ -665,7 +664,7 @@ export const methods = {
   'insight.example': method(
     z.strictObject({
       runId: RunId,
-      checkpoint: InsightCheckpoint.optional(),
+      checkpoint: CheckpointName.optional(),
       /** Index in the run's held-out set (default 0). */
       index: z.number().int().min(0).max(100_000).optional(),
       /** Instead of an index: a puzzle (cells row by row, `.` for blanks) or a text context. */

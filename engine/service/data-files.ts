@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { CharTokenizer } from '../data/char-tokenizer.ts';
+import type { DataFile } from './api.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
 
@@ -12,16 +13,6 @@ import { writeAtomic } from './files.ts';
 
 /** What the WebSocket carries in one message (16 MiB) less the envelope. */
 export const MAX_IMPORT_CHARS = 12 * 1024 * 1024;
-
-export interface DataFile {
-  /** Relative to the workspace: what `train.start` takes as data. */
-  path: string;
-  bytes: number;
-  characters: number;
-  /** The vocabulary V a char tokenizer gives this file (its characters and "unknown"). */
-  charVocab: number;
-  lines: number;
-}
 
 /** A file name that is safe on every OS and still recognisable. */
 function safeName(name: string): string {
