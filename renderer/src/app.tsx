@@ -138,15 +138,21 @@ export function App({ client }: { client: ApiClient }) {
     [client, info, write],
   );
 
-  const openPath = useCallback(
-    async (path?: string) => {
-      if (!mayDiscard()) return;
-      await attempt(async () => {
+  /** Open a document without asking (the caller has asked, or there is nothing to lose). */
+  const reopen = useCallback(
+    (path?: string) =>
+      attempt(async () => {
         const opened = await client.call('document.open', { path });
         if (opened) await load(opened.doc, opened.path, opened.version);
-      });
+      }),
+    [attempt, client, load],
+  );
+
+  const openPath = useCallback(
+    async (path?: string) => {
+      if (mayDiscard()) await reopen(path);
     },
-    [attempt, client, load, mayDiscard],
+    [reopen, mayDiscard],
   );
 
   const layout = useCallback(async () => {
@@ -442,7 +448,8 @@ export function App({ client }: { client: ApiClient }) {
           conflict={dialog.conflict}
           onClose={() => setDialog(null)}
           onSaveAs={() => void saveAs()}
-          onReload={() => void openPath(dialog.conflict.path)}
+          // Choosing Reload is the consent to drop the edits: no second confirm.
+          onReload={() => void reopen(dialog.conflict.path)}
           onOverwrite={() => {
             const { kind, path } = dialog.conflict;
             if (kind === 'exists') return void saveAs(path, true);

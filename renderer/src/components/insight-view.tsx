@@ -110,6 +110,9 @@ export function InsightView({
   run: RunSummary | null;
   onClose: () => void;
 }) {
+  // The run's id, not the run: the Train panel sends a new run object every step, and the
+  // list must not be refetched (nor the user's pick reset) on each one.
+  const preferRunId = run?.runId;
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const [runId, setRunId] = useState<string>('');
   const [maxDepth, setMaxDepth] = useState('');
@@ -128,12 +131,12 @@ export function InsightView({
       (list) => {
         const usable = list.filter((r) => r.lastCheckpoint !== null);
         setRuns(usable);
-        const preferred = usable.find((r) => r.runId === run?.runId) ?? usable[0];
+        const preferred = usable.find((r) => r.runId === preferRunId) ?? usable[0];
         if (preferred) setRunId(preferred.runId);
       },
       (e: Error) => setError(e.message),
     );
-  }, [client, run]);
+  }, [client, preferRunId]);
 
   useEffect(
     () =>

@@ -31,6 +31,9 @@ export function Playground({
   run: RunSummary | null;
   onClose: () => void;
 }) {
+  // The run's id, not the run: the Train panel sends a new run object every step, and the
+  // sources must not be refetched (nor the user's pick reset) on each one.
+  const preferRunId = run?.runId;
   const [sources, setSources] = useState<PlaygroundSources | null>(null);
   const [picked, setPicked] = useState('');
   const [info, setInfo] = useState<ModelInfo | null>(null);
@@ -47,7 +50,7 @@ export function Playground({
       .then((s) => {
         if (!live) return;
         setSources(s);
-        const preferred = s.runs.find((r) => r.runId === run?.runId) ?? s.runs[0];
+        const preferred = s.runs.find((r) => r.runId === preferRunId) ?? s.runs[0];
         const first = preferred
           ? `run:${preferred.runId}`
           : s.onnx[0]
@@ -59,7 +62,7 @@ export function Playground({
     return () => {
       live = false;
     };
-  }, [client, run]);
+  }, [client, preferRunId]);
 
   // A run's earlier checkpoints can be tried too (how the answers changed as it trained).
   useEffect(() => {
