@@ -575,7 +575,14 @@ export const methods = {
       /** Generated tasks: shorthand name → JSON Schema of its options. */
       tasks: z.record(z.string(), z.record(z.string(), z.unknown())),
       /** Built-in corpora as data shorthands. */
-      corpora: z.array(z.strictObject({ id: z.string(), label: z.string() })),
+      corpora: z.array(
+        z.strictObject({
+          id: z.string(),
+          label: z.string(),
+          /** Plain text: the tokenizer (characters or BPE, vocabulary size) is the user's choice. */
+          tokenizer: z.boolean(),
+        }),
+      ),
     }),
     'What the Train panel offers: trainer settings and data choices, from the engine schemas.',
   ),

@@ -52,9 +52,10 @@ export function trainOptions() {
       maze: optionsOf(MazeSpec),
     },
     corpora: [
-      { id: 'brown', label: 'Brown corpus (characters)' },
-      { id: 'brown-bpe', label: 'Brown corpus (BPE tokens)' },
-      { id: 'brown-mlm', label: 'Brown corpus (masked tokens)' },
+      // Plain text takes the Train panel's tokenizer choice (characters or BPE); the masked-LM
+      // corpus has its own. `brown-bpe` stays a CLI shorthand.
+      { id: 'brown', label: 'Brown corpus', tokenizer: true },
+      { id: 'brown-mlm', label: 'Brown corpus (masked tokens)', tokenizer: false },
     ],
   };
 }

@@ -343,7 +343,7 @@ export function TrainPanel({
 
   const c = curves.current;
   /** Corpora of plain text take a tokenizer choice (the masked-LM one has its own). */
-  const textCorpus = corpus === 'brown';
+  const textCorpus = options?.corpora.find((o) => o.id === corpus)?.tokenizer ?? false;
   const textData = source === 'file' || (source === 'corpus' && textCorpus);
   const active = run !== null && ACTIVE.has(run.status);
   const share = run && run.steps > 0 ? Math.min(1, run.step / run.steps) : 0;
@@ -379,14 +379,11 @@ export function TrainPanel({
         </div>
         {source === 'corpus' ? (
           <select aria-label="Corpus" value={corpus} onChange={(e) => setCorpus(e.target.value)}>
-            {(options?.corpora ?? [])
-              // The tokenizer field below chooses characters or BPE for the plain corpus.
-              .filter((o) => o.id !== 'brown-bpe')
-              .map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.label}
-                </option>
-              ))}
+            {(options?.corpora ?? []).map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.label}
+              </option>
+            ))}
           </select>
         ) : null}
         {source === 'task' ? (
