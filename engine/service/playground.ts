@@ -1,5 +1,5 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { ModelCache, type Lease } from '../infer/model-cache.ts';
 import type { SamplingConfig } from '../infer/sampling.ts';
 import type {
@@ -12,6 +12,7 @@ import type {
   SolveResult,
 } from './api.ts';
 import { ServiceError } from './errors.ts';
+import type { FilePolicy } from './files.ts';
 import { describeModel, type PlaygroundModel } from './playground-model.ts';
 import type { RunManager } from './runs.ts';
 
@@ -39,11 +40,6 @@ export function samplingConfig(s: GenerationSettings): SamplingConfig {
   }
 }
 
-function inside(folder: string, path: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export class Playground {
@@ -51,11 +47,15 @@ export class Playground {
   private readonly live = new Map<string, AbortController>();
   private counter = 0;
 
+  private readonly workspace: string;
+
   constructor(
     private readonly runs: RunManager,
-    private readonly workspace: string,
+    private readonly policy: FilePolicy,
     private readonly emit: (event: ServerEvent) => void,
-  ) {}
+  ) {
+    this.workspace = policy.workspace;
+  }
 
   async sources(): Promise<PlaygroundSources> {
     const runs = (await this.runs.list())
@@ -85,22 +85,24 @@ export class Playground {
   /** The file or folder a source names, checked to exist inside the workspace. */
   private async locate(source: InferSource): Promise<string> {
     if ('onnxPath' in source) {
-      const full = resolve(this.workspace, source.onnxPath);
-      const real = await realpath(full).catch(() => full);
-      const root = await realpath(this.workspace).catch(() => this.workspace);
-      if (!inside(root, real) || !full.endsWith('.onnx')) {
-        throw new ServiceError(
-          'bad-source',
-          `"${source.onnxPath}" is not an ONNX export in the workspace (${this.workspace}); export the model there and pick it from the list.`,
-        );
+      const outside = new ServiceError(
+        'bad-source',
+        `"${source.onnxPath}" is not an ONNX export in the workspace (${this.workspace}); export the model there and pick it from the list.`,
+      );
+      if (!source.onnxPath.endsWith('.onnx')) throw outside;
+      // The workspace's own path policy (links resolved, control characters refused), with
+      // the playground's sentences.
+      try {
+        return await this.policy.workspaceFile(source.onnxPath);
+      } catch (e) {
+        if (e instanceof ServiceError && e.code === 'read-failed') {
+          throw new ServiceError(
+            'bad-source',
+            `"${source.onnxPath}" does not exist; export the model again or pick another file.`,
+          );
+        }
+        throw outside;
       }
-      if (!(await stat(full).catch(() => null))?.isFile()) {
-        throw new ServiceError(
-          'bad-source',
-          `"${source.onnxPath}" does not exist; export the model again or pick another file.`,
-        );
-      }
-      return full;
     }
     const folder = join(this.runs.runDir(source.runId), 'checkpoints');
     const { resolveCheckpoint } = await import('../train/checkpoint.ts');

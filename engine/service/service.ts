@@ -66,7 +66,7 @@ export function createService(options: ServiceOptions): Service {
     for (const l of listeners) l(event);
   };
   const runs = new RunManager(policy.workspace, emit);
-  const playground = new Playground(runs, policy.workspace, emit);
+  const playground = new Playground(runs, policy, emit);
   const insight = new InsightJobs(runs, emit);
 
   async function readRecent(): Promise<string[]> {
