@@ -61,6 +61,10 @@ export const messages = {
     code: 'schema',
     message: `The document is malformed at ${path || 'the top level'}: the key "${key}" is not allowed. Rename or remove it.`,
   }),
+  nestedTooDeep: (path: string, limit: number) => ({
+    code: 'schema',
+    message: `The document is nested more than ${limit} levels deep (under ${path}…); no graph needs that. Flatten or remove that part (usually a field under "meta").`,
+  }),
   unknownDim: (param: string, name: string) => ({
     code: 'unknown-dim',
     message: `Parameter "${param}" refers to size "${name}", which the document's dims do not define. Add "${name}" to dims or enter a number.`,

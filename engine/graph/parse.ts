@@ -35,28 +35,36 @@ export function zodDiagnostics(error: z.ZodError, prefix = ''): Diagnostic[] {
 // because every lookup by name checks own properties (Object.hasOwn).
 const FORBIDDEN_KEYS = new Set(['__proto__']);
 
+/** Deeper than this, a document is refused: nothing in one needs it, and writing it back
+ * (JSON.stringify recurses) would overflow the stack. */
+export const MAX_DOCUMENT_DEPTH = 64;
+
+type StructureProblem = { path: string; key: string } | { path: string; tooDeep: true };
+
 /**
- * The first forbidden own key (`__proto__`, …) anywhere in a decoded value. JSON.parse keeps
- * `"__proto__"` as an own key; letting it through would either be dropped silently by the
- * schema or, assigned naively, replace an object's prototype.
+ * The first structural problem anywhere in a decoded value: a forbidden own key (`__proto__`;
+ * JSON.parse keeps it as an own key, and letting it through would either be dropped silently
+ * by the schema or, assigned naively, replace an object's prototype), or nesting deeper than
+ * MAX_DOCUMENT_DEPTH. Walks with its own stack, so no depth can overflow it.
  */
-function forbiddenKey(
-  value: unknown,
-  path: PropertyKey[] = [],
-  depth = 0,
-): { path: string; key: string } | undefined {
-  if (typeof value !== 'object' || value === null || depth > 64) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = forbiddenKey(value[i], [...path, i], depth + 1);
-      if (found) return found;
+function structureProblem(root: unknown): StructureProblem | undefined {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: PropertyKey[] };
+    if (typeof value !== 'object' || value === null) continue;
+    if (path.length > MAX_DOCUMENT_DEPTH)
+      return { path: issuePath(path.slice(0, 8)), tooDeep: true };
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], path: [...path, i] });
+      continue;
     }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return { path: issuePath(path), key };
-    const found = forbiddenKey((value as Record<string, unknown>)[key], [...path, key], depth + 1);
-    if (found) return found;
+    const keys = Object.keys(value);
+    for (const key of keys) if (FORBIDDEN_KEYS.has(key)) return { path: issuePath(path), key };
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+    }
   }
   return undefined;
 }
@@ -74,8 +82,10 @@ export function parseDocument(input: unknown): ParseResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return fail(messages.schema('', 'expected a JSON object with "version", "name" and "main"'));
   }
-  const forbidden = forbiddenKey(raw);
-  if (forbidden) return fail(messages.forbiddenKey(forbidden.path, forbidden.key));
+  const problem = structureProblem(raw);
+  if (problem && 'tooDeep' in problem)
+    return fail(messages.nestedTooDeep(problem.path, MAX_DOCUMENT_DEPTH));
+  if (problem) return fail(messages.forbiddenKey(problem.path, problem.key));
   const version = (raw as { version?: unknown }).version;
   if (version !== DOCUMENT_VERSION) {
     const migrated = migrate(raw as Record<string, unknown>);

@@ -1,12 +1,20 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { ServerEvent } from '../service/api.ts';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Reply, ServerEvent } from '../service/api.ts';
 import type { Service } from '../service/service.ts';
+import { rateLimitedLog } from './log-limit.ts';
+import {
+  allowedOrigins,
+  cookieValue,
+  isLoopback,
+  isWildcard,
+  requestTarget,
+  tokenCookie,
+  type RequestTarget,
+} from './request-guard.ts';
+import { serveStatic } from './static-files.ts';
 
 /**
  * The web host: the renderer's files over HTTP and the engine's API over one WebSocket
@@ -39,21 +47,7 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
 const MAX_MESSAGE = 16 * 1024 * 1024;
-
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
-}
 
 function sameToken(given: string | null, token: string): boolean {
   if (!given) return false;
@@ -80,83 +74,147 @@ function securityHeaders(res: ServerResponse, dev: boolean): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
-async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse) {
-  const url = new URL(req.url ?? '/', 'http://x');
-  let rel = decodeURIComponent(url.pathname);
-  if (rel === '/' || !extname(rel)) rel = '/index.html';
-  const base = resolve(root);
-  const file = normalize(join(base, rel));
-  if (!file.startsWith(base + sep)) {
-    res.writeHead(403).end('Forbidden');
-    return;
-  }
+/**
+ * A reply as text, whatever it holds: a value JSON cannot write (nested deeper than the stack,
+ * a BigInt) becomes an error reply for the same request instead of an exception in the host.
+ */
+export function serializeReply(reply: Reply): string {
   try {
-    const st = await stat(file);
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': st.size,
-      'Cache-Control': rel === '/index.html' ? 'no-store' : 'max-age=3600',
-    });
-    createReadStream(file).pipe(res);
-  } catch {
-    res.writeHead(rel === '/index.html' ? 503 : 404, { 'Content-Type': 'text/plain' });
-    res.end(
-      rel === '/index.html'
-        ? 'The renderer is not built. Run `npm run build:renderer`, then reload.'
-        : 'Not found',
-    );
+    return JSON.stringify(reply);
+  } catch (e) {
+    return JSON.stringify({
+      id: reply.id,
+      ok: false,
+      error: {
+        code: 'unserializable',
+        message: `The answer could not be sent (${(e as Error).message}); the document is probably nested too deeply. Simplify its meta data and try again.`,
+      },
+    } satisfies Reply);
   }
 }
+
+/** Answer one WebSocket message; never rejects. */
+async function answer(service: Service, data: RawData): Promise<string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data.toString());
+  } catch {
+    raw = undefined;
+  }
+  try {
+    return serializeReply(await service.dispatch(raw));
+  } catch (e) {
+    const id =
+      typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number'
+        ? (raw as { id: number }).id
+        : 0;
+    return serializeReply({
+      id,
+      ok: false,
+      error: { code: 'internal', message: `The request failed (${(e as Error).message}).` },
+    });
+  }
+}
+
+const ignore = () => undefined;
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
   const log = options.log ?? ((line: string) => console.log(line));
+  const logRefusal = rateLimitedLog(log);
   let port = options.port ?? 0;
+  let origins = new Set<string>();
 
-  const allowedOrigins = () => {
-    const names = isLoopback(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host];
-    return new Set(names.map((n) => `http://${n}:${port}`));
+  const authorised = (req: IncomingMessage, target: RequestTarget) =>
+    sameToken(target.params.get('token'), token) ||
+    sameToken(cookieValue(req, tokenCookie(port)), token);
+
+  /**
+   * The first visit carries the token in the address; it moves into an HttpOnly cookie and the
+   * page is reloaded without it, so it leaves the address bar and the tab's history.
+   */
+  const dropTokenFromAddress = (target: RequestTarget, res: ServerResponse): boolean => {
+    if (!sameToken(target.params.get('token'), token)) return false;
+    const rest = new URLSearchParams(target.params);
+    rest.delete('token');
+    const query = rest.size > 0 ? `?${rest.toString()}` : '';
+    res.writeHead(303, {
+      'Set-Cookie': `${tokenCookie(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      Location: `${encodeURI(target.pathname)}${query}`,
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+    return true;
   };
 
   let middleware: Middleware | undefined;
   const server = createServer((req, res) => {
+    res.on('error', ignore);
     securityHeaders(res, !!options.dev);
-    if (middleware) middleware(req, res, () => void serveStatic(options.staticDir, req, res));
-    else void serveStatic(options.staticDir, req, res);
+    const target = requestTarget(req);
+    if (!target) {
+      res
+        .writeHead(400, { 'Content-Type': 'text/plain' })
+        .end('Bad request: the address is not a valid URL path.');
+      return;
+    }
+    if (req.method === 'GET' && dropTokenFromAddress(target, res)) return;
+    const serve = () =>
+      void serveStatic(options.staticDir, target.pathname, res).catch(() => res.destroy());
+    try {
+      if (middleware) middleware(req, res, serve);
+      else serve();
+    } catch {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    }
+  });
+  // A malformed request line or header: answer 400 where the socket still can, never throw.
+  server.on('clientError', (err: Error & { code?: string }, socket) => {
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
   });
   if (options.dev) middleware = await options.dev(server);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
+  wss.on('error', (e) => logRefusal(`WebSocket server error: ${e.message}.`));
   const clients = new Set<WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    socket.on('error', ignore);
     const refuse = (status: number, why: string) => {
-      log(`Refused a connection: ${why}.`);
+      logRefusal(`Refused a connection: ${why}.`);
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\n\r\n`);
     };
-    if (url.pathname !== '/api') {
+    const target = requestTarget(req);
+    if (!target) return refuse(400, 'Bad Request');
+    if (target.pathname !== '/api') {
       // In dev, vite's hot-reload socket listens on the same server.
       return options.dev ? undefined : refuse(404, 'Not Found');
     }
-    if (!sameToken(url.searchParams.get('token'), token)) return refuse(401, 'Bad Token');
+    if (!authorised(req, target)) return refuse(401, 'Bad Token');
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) return refuse(403, 'Foreign Origin');
+    if (origin !== undefined && !origins.has(origin)) return refuse(403, 'Foreign Origin');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // A protocol error (bad UTF-8, an unmasked or oversized frame, a bad opcode or close code)
+    // closes this socket; ws has already sent the close frame. The host goes on.
+    ws.on('error', (e) => logRefusal(`Closed a connection after a protocol error: ${e.message}.`));
     ws.on('message', (data) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(data.toString());
-      } catch {
-        raw = undefined;
-      }
-      void options.service.dispatch(raw).then((reply) => ws.send(JSON.stringify(reply)));
+      void answer(options.service, data).then((text) => {
+        if (ws.readyState === ws.OPEN) ws.send(text, ignore);
+      });
     });
   });
 
@@ -164,17 +222,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     server.once('error', fail);
     server.listen(port, host, () => ok());
   });
+  server.on('error', (e) => log(`The web host hit an error and goes on: ${e.message}.`));
   port = (server.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
+  origins = allowedOrigins(host, port);
+  // A wildcard address is not one a browser can open; the printed one is this machine's own.
+  const shown = isWildcard(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/?token=${token}`;
   if (!isLoopback(host)) {
+    const reach = isWildcard(host)
+      ? ` From another machine use one of ${[...origins].filter((o) => !/\/\/(127\.|localhost|\[::1\])/.test(o)).join(', ') || "this machine's addresses"} with the same ?token=.`
+      : '';
     log(
-      `WARNING: listening on ${host}, which other machines can reach. Anyone with the token can read and write documents in the workspace; prefer 127.0.0.1 with an SSH tunnel.`,
+      `WARNING: listening on ${host}, which other machines can reach. Anyone with the token can read and write documents in the workspace; prefer 127.0.0.1 with an SSH tunnel.${reach}`,
     );
   }
   const broadcast = (event: ServerEvent) => {
     const text = JSON.stringify({ event });
-    for (const c of clients) c.send(text);
+    for (const c of clients) if (c.readyState === c.OPEN) c.send(text, ignore);
   };
   const unsubscribe = options.service.onEvent(broadcast);
   return {

@@ -268,6 +268,32 @@ export const DataFile = z.strictObject({
   lines: z.number().int(),
 });
 export type DataFile = z.infer<typeof DataFile>;
+
+/** The most characters one `data.upload` piece carries (≤ 12 MiB of UTF-8, JSON-escaped). */
+export const UPLOAD_CHUNK_CHARS = 2 * 1024 * 1024;
+
+/** One piece of a dropped text file; pieces are numbered from 0 and sent in order. */
+export const UploadChunk = z.strictObject({
+  name: z.string().min(1).max(255),
+  /** Absent on piece 0; the id its reply gave on every later piece. */
+  uploadId: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/)
+    .optional(),
+  index: z.number().int().nonnegative().max(100_000),
+  text: z.string().max(UPLOAD_CHUNK_CHARS),
+  last: z.boolean(),
+});
+export type UploadChunk = z.infer<typeof UploadChunk>;
+
+export const UploadReply = z.strictObject({
+  uploadId: z.string(),
+  /** Characters received so far. */
+  received: z.number().int(),
+  /** The copy in the workspace, after the last piece; null before. */
+  file: DataFile.nullable(),
+});
+export type UploadReply = z.infer<typeof UploadReply>;
 // ── Runs comparison (runs view): one run in full, for curves and graph diffs. ──
 
 /** Aligned columns: `step` and one value per step (downsampled to a bounded size). */
@@ -643,6 +669,11 @@ export const methods = {
     }),
     DataFile,
     'Copy a dropped text file into the workspace data/ folder; a run then names that copy.',
+  ),
+  'data.upload': method(
+    UploadChunk,
+    UploadReply,
+    'Send a dropped text file in order, in pieces of at most UPLOAD_CHUNK_CHARS; the last piece copies it into data/.',
   ),
   'data.pick': method(
     Empty,

@@ -22,6 +22,7 @@ import { changedSince, currentVersion, FilePolicy, versionOf, writeAtomic } from
 import { InsightJobs } from './insight-jobs.ts';
 import { Playground } from './playground.ts';
 import { RunManager, trainOptions } from './runs.ts';
+import { Uploads } from './uploads.ts';
 
 export { ServiceError } from './errors.ts';
 
@@ -68,6 +69,7 @@ export function createService(options: ServiceOptions): Service {
   const runs = new RunManager(policy.workspace, emit);
   const playground = new Playground(runs, policy, emit);
   const insight = new InsightJobs(runs, emit);
+  const uploads = new Uploads(policy.workspace);
 
   async function readRecent(): Promise<string[]> {
     try {
@@ -242,6 +244,7 @@ export function createService(options: ServiceOptions): Service {
     'runs.delete': async ({ runId }) => runs.remove(runId),
     'export.run': async (params) => exportRun(params, runs, policy.workspace),
     'data.import': async ({ name, text }) => importText(policy.workspace, name, text),
+    'data.upload': async (chunk) => uploads.chunk(chunk),
     'data.pick': async () => {
       throw new ServiceError(
         'no-dialog',
@@ -296,6 +299,7 @@ export function createService(options: ServiceOptions): Service {
     close: async () => {
       playground.close();
       await insight.close();
+      await uploads.close();
       await runs.shutdown();
     },
   };

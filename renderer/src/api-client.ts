@@ -115,9 +115,10 @@ export function webSocketClient(url: string): ApiClient {
 /** Electron when the preload bridge is there, otherwise the web host this page came from. */
 export function createClient(): ApiClient {
   if (window.trm) return electronClient(window.trm);
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  // The host moves the token from the address into an HttpOnly cookie on the first visit; a
+  // host that serves the page another way (vite's dev server) may still leave it in the URL.
+  const token = new URLSearchParams(window.location.search).get('token');
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  return webSocketClient(
-    `${scheme}://${window.location.host}/api?token=${encodeURIComponent(token)}`,
-  );
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return webSocketClient(`${scheme}://${window.location.host}/api${query}`);
 }

@@ -51,6 +51,7 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'runs.delete': { runId: 'run-1' },
   'export.run': { runId: 'run-1', precision: 'int8', mode: 'full' },
   'data.import': { name: 'a.txt', text: 'hello' },
+  'data.upload': { name: 'a.txt', index: 0, text: 'hello', last: true },
   'data.pick': {},
   'infer.sources': {},
   'infer.describe': { source: { runId: 'run-1' } },
@@ -80,7 +81,7 @@ const OPEN_FIELDS = new Set([
   'train.start.config',
 ]);
 /** String fields meant to carry whole files, and one character more than they may. */
-const LARGE_STRINGS = new Set(['data.import.text']);
+const LARGE_STRINGS = new Set(['data.import.text', 'data.upload.text']);
 const HUGE_TEXT = 'x'.repeat(12 * 1024 * 1024 + 1);
 /** Fields a payload may leave out. */
 const OPTIONAL = new Set([
@@ -88,6 +89,7 @@ const OPTIONAL = new Set([
   'document.saveAs.path',
   'train.start.config',
   'train.status.runId',
+  'data.upload.uploadId',
   'export.run.mode',
   'insight.depth.checkpoint',
   'insight.depth.examples',
@@ -113,6 +115,7 @@ const wrongValue = (right: unknown) =>
       if (typeof right === 'string') return typeof v !== 'string';
       // A number of the right kind may be valid; out-of-range numbers are fuzzed apart.
       if (typeof right === 'number') return typeof v !== 'number';
+      if (typeof right === 'boolean') return typeof v !== 'boolean';
       if (right === null) return v !== null && typeof v !== 'string';
       // A document: anything but a document (an object with the wrong content too).
       return true;

@@ -2,6 +2,7 @@ import { useRef, useState, type DragEvent } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { DataFile } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import { uploadText } from '../upload-text.ts';
 
 /**
  * The text-data half of the Train panel: a text file (dropped, picked in a dialog, or typed as a
@@ -138,7 +139,14 @@ export function TextFileInput({
     onError(null);
     setBusy(`Copying ${f.name}…`);
     try {
-      onFile(await client.call('data.import', { name: f.name, text: await f.text() }));
+      const text = await f.text();
+      onFile(
+        await uploadText(client, f.name, text, (done) =>
+          setBusy(
+            done < 1 ? `Copying ${f.name}… ${Math.floor(done * 100)}%` : `Checking ${f.name}…`,
+          ),
+        ),
+      );
     } catch (e) {
       onError((e as Error).message);
     } finally {

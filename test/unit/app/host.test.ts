@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import { rateLimitedLog } from '../../../engine/host/log-limit.ts';
+import { allowedOrigins, interfaceAddresses } from '../../../engine/host/request-guard.ts';
 import { startHost, type RunningHost } from '../../../engine/host/server.ts';
 import { createService } from '../../../engine/service/service.ts';
 
@@ -107,5 +109,99 @@ describe('web host', () => {
     });
     await open.close();
     assert.match(lines.join('\n'), /WARNING: listening on 0\.0\.0\.0/);
+  });
+
+  it('moves the token from the address into an HttpOnly cookie that opens the API', async () => {
+    const first = await fetch(`http://127.0.0.1:${host.port}/?token=${host.token}&doc=a`, {
+      redirect: 'manual',
+    });
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get('location'), '/?doc=a', 'the token leaves the address');
+    const cookie = first.headers.get('set-cookie') ?? '';
+    assert.match(
+      cookie,
+      new RegExp(`^trm-token-${host.port}=${host.token}; HttpOnly; SameSite=Strict`),
+    );
+    // A wrong token in the address is not turned into a cookie.
+    const wrong = await fetch(`http://127.0.0.1:${host.port}/?token=nope`, { redirect: 'manual' });
+    assert.equal(wrong.status, 200);
+    assert.equal(wrong.headers.get('set-cookie'), null);
+    const withCookie = await new Promise<WebSocket | number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, {
+        headers: { cookie: cookie.split(';')[0] as string },
+        origin: `http://127.0.0.1:${host.port}`,
+      });
+      ws.on('open', () => resolve(ws));
+      ws.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+    });
+    assert.ok(withCookie instanceof WebSocket, `refused with ${String(withCookie)}`);
+    withCookie.close();
+  });
+
+  it('accepts pages from every address a wildcard or loopback bind is reached by', () => {
+    const wildcard = allowedOrigins('0.0.0.0', 80);
+    assert.ok(wildcard.has('http://127.0.0.1:80'));
+    assert.ok(wildcard.has('http://localhost:80'));
+    for (const address of interfaceAddresses())
+      assert.ok(wildcard.has(`http://${address}:80`), address);
+    assert.ok(!wildcard.has('http://0.0.0.0:80'));
+    assert.ok(allowedOrigins('127.0.0.2', 80).has('http://127.0.0.2:80'));
+    assert.deepEqual([...allowedOrigins('10.1.2.3', 80)], ['http://10.1.2.3:80']);
+    assert.ok(allowedOrigins('::1', 80).has('http://[::1]:80'));
+  });
+
+  it('prints an address a browser can open for a wildcard bind, and a page from it connects', async () => {
+    const lines: string[] = [];
+    const open = await startHost({
+      service,
+      staticDir,
+      host: '0.0.0.0',
+      port: 0,
+      log: (l) => lines.push(l),
+    });
+    try {
+      assert.match(open.url, new RegExp(`^http://127\\.0\\.0\\.1:${open.port}/\\?token=`));
+      const ws = await connect(
+        `ws://127.0.0.1:${open.port}/api?token=${open.token}`,
+        `http://127.0.0.1:${open.port}`,
+      );
+      assert.ok(ws instanceof WebSocket, `refused with ${String(ws)}`);
+      ws.close();
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('a page from 127.0.0.2 connects to a host bound there', async () => {
+    const open = await startHost({
+      service,
+      staticDir,
+      host: '127.0.0.2',
+      port: 0,
+      log: () => undefined,
+    });
+    try {
+      const ws = await connect(
+        `ws://127.0.0.2:${open.port}/api?token=${open.token}`,
+        `http://127.0.0.2:${open.port}`,
+      );
+      assert.ok(ws instanceof WebSocket, `refused with ${String(ws)}`);
+      ws.close();
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('rate-limited log', () => {
+  it('shows a burst per window, then how many lines it left out', () => {
+    const lines: string[] = [];
+    let t = 0;
+    const log = rateLimitedLog((l) => lines.push(l), { burst: 2, windowMs: 1000, now: () => t });
+    for (let i = 0; i < 5; i++) log(`line ${i}`);
+    assert.deepEqual(lines, ['line 0', 'line 1']);
+    t = 1500;
+    log('later');
+    assert.deepEqual(lines.slice(2), ['(3 similar lines left out in the last 1 s)', 'later']);
   });
 });
