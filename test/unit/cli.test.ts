@@ -133,7 +133,25 @@ describe('trm CLI', () => {
   it('an unknown preset is an error naming the presets there are', async () => {
     const r = await trm('summary', 'templates/trm-sudoku.json', '--preset', 'sudoku-99x99');
     assert.equal(r.code, 1);
-    assert.match(r.err, /No preset "sudoku-99x99" \(presets: .*sudoku-9x9/);
+    assert.match(
+      r.err,
+      /No preset "sudoku-99x99" in this document; use one of its presets: .*sudoku-9x9/,
+    );
+  });
+
+  it('a preset named like an Object property ("constructor") is no preset either', async () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const r = await trm('summary', 'templates/trm-sudoku.json', '--preset', name);
+      assert.equal(r.code, 1, name);
+      assert.match(
+        r.err,
+        new RegExp(`No preset "${name}" in this document; use one of its presets: .*sudoku-9x9`),
+      );
+      assert.doesNotMatch(r.err, /received function|expected object/);
+    }
+    const none = await trm('summary', 'templates/tiny-gpt.json', '--preset', 'constructor');
+    assert.equal(none.code, 1);
+    assert.match(none.err, /No preset "constructor": this document has no presets/);
   });
 
   it('summary of a broken document exits 1 but still prints what it could infer', async () => {
