@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parsePuzzle } from '../../engine/cli/commands/solve.ts';
 import { main } from '../../engine/cli/main.ts';
+import { uniqueSudokuSolution } from '../../engine/service/playground-solve.ts';
 
 /** Runs the CLI in-process, capturing what it prints. */
 async function trm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -137,6 +139,15 @@ describe('trm CLI', () => {
       r.err,
       /No preset "sudoku-99x99" in this document; use one of its presets: .*sudoku-9x9/,
     );
+  });
+
+  it("the README's trm solve example is a puzzle trm solve takes, with one solution", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const example = /trm solve [\s\S]*?--puzzle "([^"]*)"/.exec(readme)?.[1];
+    assert.ok(example !== undefined, 'no trm solve --puzzle example in README.md');
+    const tokens = parsePuzzle(example);
+    assert.ok(!(tokens instanceof Error), tokens instanceof Error ? tokens.message : '');
+    assert.ok(uniqueSudokuSolution(Array.from(tokens)), `"${example}" has no single solution`);
   });
 
   it('a preset named like an Object property ("constructor") is no preset either', async () => {
