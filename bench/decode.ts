@@ -81,7 +81,10 @@ weights.dispose();
 for (const precision of ['fp32', 'fp16', 'int8', 'int8-weight', 'int4'] as Precision[]) {
   // Full-model latency at batch 1 and 64 over the context length, as verification measures it.
   const { bytes, report } = await exportModel({ doc, precision, latencyRuns: 10 });
-  const m = onnxModelFrom(await createSession(bytes), await onnxMetadata(bytes));
+  const m = onnxModelFrom(
+    await createSession(bytes),
+    await onnxMetadata(bytes, `the ${precision} export`),
+  );
   const recompute = await tokensPerSecond(onnxNextLogits(m, tokens, logits));
   await m.session.release();
   const dec = await exportModel({
@@ -91,7 +94,10 @@ for (const precision of ['fp32', 'fp16', 'int8', 'int8-weight', 'int4'] as Preci
     latencyRuns: 0,
     heldOut: { batch: 1, length: 8 },
   });
-  const k = onnxModelFrom(await createSession(dec.bytes), await onnxMetadata(dec.bytes));
+  const k = onnxModelFrom(
+    await createSession(dec.bytes),
+    await onnxMetadata(dec.bytes, `the ${precision} decode export`),
+  );
   const kv = await tokensPerSecond(
     cachedNextLogits(onnxKvRun(k, tokens, logits, decode.cache), decode.cache),
   );

@@ -305,7 +305,11 @@ app.on('web-contents-created', (_, contents) => {
 });
 
 void app.whenReady().then(async () => {
+  // The app needs no web permission (camera, notifications, HID, serial, USB…): requests,
+  // synchronous checks and device access are all refused.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, done) => done(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setDevicePermissionHandler(() => false);
   await buildMenu();
   createWindow();
 });

@@ -12,6 +12,9 @@ export class DataError extends Error {
   }
 }
 
+/** Decimal megabytes as a person reads a file size: 150.2, 100. */
+const megabytes = (bytes: number) => String(Math.round(bytes / 1e5) / 10);
+
 export const dataErrors = {
   invalidSpec: (detail: string) =>
     new DataError(
@@ -37,6 +40,11 @@ export const dataErrors = {
     new DataError(
       'file-unwritable',
       `Cannot write "${path}" (${detail}). Check that its folder exists and may be written.`,
+    ),
+  fileTooLarge: (path: string, bytes: number, limit: number) =>
+    new DataError(
+      'file-too-large',
+      `"${path}" is ${megabytes(bytes)} MB; a training text may be at most ${megabytes(limit)} MB (${limit / 1e6} million characters). Train on a part of it: cut the file to under ${megabytes(limit)} MB.`,
     ),
   fileEmpty: (path: string) =>
     new DataError('file-empty', `"${path}" is empty. Pick a file that contains text.`),

@@ -1,6 +1,12 @@
 /** Reads a user's text file strictly: it must exist, be non-empty UTF-8 text. Node only. */
-import { readFileSync } from 'node:fs';
-import { dataErrors } from './errors.ts';
+import { readFileSync, statSync } from 'node:fs';
+import { DataError, dataErrors } from './errors.ts';
+
+/**
+ * The largest text a run takes, in bytes (so at most as many characters). Tokenizing keeps one
+ * JavaScript array entry per token, and V8 cannot grow an array much past 128M entries.
+ */
+export const MAX_TEXT_BYTES = 100_000_000;
 
 /** Offset of the first byte where `bytes` stops being valid UTF-8, or -1. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
@@ -24,16 +30,23 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-export function readTextFile(path: string): string {
-  let bytes: Buffer;
+/** The file's bytes; its size is checked first, so an oversized file is never read. */
+function readBytes(path: string): Buffer {
   try {
-    bytes = readFileSync(path);
+    const { size } = statSync(path);
+    if (size > MAX_TEXT_BYTES) throw dataErrors.fileTooLarge(path, size, MAX_TEXT_BYTES);
+    return readFileSync(path);
   } catch (error) {
+    if (error instanceof DataError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw dataErrors.fileMissing(path);
     if (code === 'EISDIR') throw dataErrors.fileIsDirectory(path);
     throw dataErrors.fileUnreadable(path, error instanceof Error ? error.message : String(error));
   }
+}
+
+export function readTextFile(path: string): string {
+  const bytes = readBytes(path);
   if (bytes.length === 0) throw dataErrors.fileEmpty(path);
   const nul = bytes.indexOf(0);
   if (nul >= 0) throw dataErrors.fileBinary(path, nul);

@@ -14,9 +14,16 @@ export const Preset = z.strictObject({
 });
 export type Preset = z.infer<typeof Preset>;
 
-export function presetNames(doc: GraphDocument): string[] {
+/** The document's presets by name: its own entries only, so "constructor" names none. */
+function presetsOf(doc: GraphDocument): Record<string, unknown> {
   const presets = doc.meta?.presets;
-  return presets && typeof presets === 'object' ? Object.keys(presets) : [];
+  return presets && typeof presets === 'object' && !Array.isArray(presets)
+    ? (presets as Record<string, unknown>)
+    : {};
+}
+
+export function presetNames(doc: GraphDocument): string[] {
+  return Object.keys(presetsOf(doc));
 }
 
 /** The document with the preset applied, or an error sentence naming what is wrong. */
@@ -24,10 +31,16 @@ export function applyPreset(
   doc: GraphDocument,
   name: string,
 ): { doc: GraphDocument } | { error: string } {
-  const raw = (doc.meta?.presets as Record<string, unknown> | undefined)?.[name];
-  if (raw === undefined) {
-    return { error: `No preset "${name}" (presets: ${presetNames(doc).join(', ') || 'none'}).` };
+  const presets = presetsOf(doc);
+  if (!Object.hasOwn(presets, name)) {
+    const names = presetNames(doc);
+    return {
+      error: names.length
+        ? `No preset "${name}" in this document; use one of its presets: ${names.join(', ')}.`
+        : `No preset "${name}": this document has no presets (meta.presets); leave the preset out.`,
+    };
   }
+  const raw = presets[name];
   const parsed = Preset.safeParse(raw);
   if (!parsed.success)
     return { error: `Preset "${name}" is malformed: ${parsed.error.issues[0]?.message}.` };

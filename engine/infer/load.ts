@@ -66,10 +66,26 @@ async function tokenizerFrom(description: { tokenizer?: unknown } | undefined) {
   return restoreTokenizer(description);
 }
 
-/** Reads an ONNX file's metadata_props. */
-export async function onnxMetadata(bytes: Uint8Array): Promise<Record<string, string>> {
+/**
+ * Reads an ONNX file's metadata_props. Bytes that are not an ONNX model (a text file, a
+ * checkpoint blob renamed .onnx) fail with a sentence naming `path`, not the decoder's.
+ */
+export async function onnxMetadata(
+  bytes: Uint8Array,
+  path: string,
+): Promise<Record<string, string>> {
   const { onnx } = await import('../onnx/proto.ts');
-  const model = onnx.ModelProto.decode(bytes);
+  const notOnnx = (why: string) =>
+    new Error(
+      `${path} is not an ONNX model (${why}); export one with trm export GRAPH --out MODEL.onnx, or pick a checkpoint folder.`,
+    );
+  let model;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch {
+    throw notOnnx('its bytes do not decode as an ONNX ModelProto');
+  }
+  if (!model.graph) throw notOnnx('it holds no graph');
   return Object.fromEntries(model.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
 }
 
@@ -85,7 +101,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
 
 async function loadOnnxModel(path: string): Promise<LoadedModel> {
   const bytes = new Uint8Array(await readFile(path));
-  const meta = await onnxMetadata(bytes);
+  const meta = await onnxMetadata(bytes, path);
   if (!meta['trm.graph'])
     throw new Error(
       `${path} was not exported by TRM Studio (it has no trm.graph metadata); export it with trm export.`,

@@ -70,6 +70,7 @@ function reasonOf(code: string, folder: string): { what: string; next: string } 
       };
     case 'ENOENT':
     case 'ENOTDIR':
+    case 'EEXIST':
       return {
         what: `the folder ${folder} does not exist or is not a folder (${code})`,
         next: 'choose an existing folder, then try again',
@@ -92,6 +93,30 @@ export function writeError(e: unknown, path: string, what = 'the file'): WriteEr
     path,
     `Could not write ${what} to ${path}: ${why}. Nothing there was changed; ${next}.`,
   );
+}
+
+/**
+ * Check, before long work whose result goes to `folder`, that new files can be made there: the
+ * folder is created when missing and a small file is written in it and removed. A refusal is a
+ * `WriteError` naming the folder, so a read-only place is reported before any step runs, not
+ * after the last one.
+ */
+export async function probeWritable(folder: string, what: string): Promise<void> {
+  const probe = tempPathFor(join(folder, 'write-probe'));
+  try {
+    await writeSeam.mkdir(folder);
+    await (await writeSeam.open(probe, 'wx')).close();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const { what: why, next } = reasonOf(code, folder);
+    throw new WriteError(
+      code,
+      folder,
+      `Cannot write ${what} in ${folder}: ${why}. Nothing was started; ${next}.`,
+    );
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
 }
 
 /** Write a whole file and flush it to the disk (no rename: for files inside a temp folder). */

@@ -15,6 +15,7 @@ interface Entry {
 
 interface CheckpointJson {
   format?: string;
+  step?: unknown;
   config?: unknown;
   dataSpec?: unknown;
   document?: unknown;
@@ -25,6 +26,8 @@ export interface CheckpointWeights {
   values: Map<string, Float32Array>;
   /** The tensor group the values came from (EMA weights when the run kept them). */
   group: string;
+  /** The optimizer step the checkpoint was saved at, when it records one. */
+  step?: number;
   config?: unknown;
   dataSpec?: unknown;
 }
@@ -83,5 +86,24 @@ export async function readCheckpointWeights(path: string): Promise<CheckpointWei
     for (let i = 0; i < n; i++) out[i] = view.getFloat32(e.offset + 4 * i, true);
     values.set(e.name, out);
   }
-  return { values, group, config: meta.config, dataSpec: meta.dataSpec };
+  return {
+    values,
+    group,
+    ...(typeof meta.step === 'number' ? { step: meta.step } : {}),
+    config: meta.config,
+    dataSpec: meta.dataSpec,
+  };
+}
+
+/**
+ * A sentence when the weights hold NaN or ±Infinity (the run diverged), which no export can
+ * reproduce or verify; `next` is the step the caller offers. Undefined when all are finite.
+ */
+export function divergedWeights(ckpt: CheckpointWeights, next: string): string | undefined {
+  for (const [name, values] of ckpt.values) {
+    if (values.every(Number.isFinite)) continue;
+    const when = ckpt.step !== undefined ? ` by step ${ckpt.step}, when it was saved` : '';
+    return `The checkpoint's weights hold NaN or Infinity ("${name}" among them): training had diverged${when}. Nothing was exported; ${next}.`;
+  }
+  return undefined;
 }

@@ -240,7 +240,8 @@ export const ExportReport = z.strictObject({
   trained: z.boolean(),
   ok: z.boolean(),
   fileBytes: z.number(),
-  maxAbsError: z.number(),
+  /** Null when the export's outputs were not finite (NaN/Inf have no JSON form); `ok` is false. */
+  maxAbsError: z.number().nullable(),
   top1Agreement: z.number().nullable(),
   /** Which inputs top-1 agreement was measured on: the held-out task data, or random ids. */
   top1On: z.enum(['held-out', 'random']).nullable().default(null),

@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from '../graph/parse.ts';
-import { WriteError, writeError } from '../io/durable-write.ts';
+import { probeWritable, WriteError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TaskCheck } from '../onnx-runtime/task-metric.ts';
 import type { ExportReport, ParsedParams, TaskResult } from './api.ts';
@@ -51,24 +50,31 @@ export async function exportRun(
     }
     doc = parsed.doc;
     folder = join(runs.runDir(params.runId), 'exports');
-    const { readCheckpointWeights } = await import('../onnx-runtime/checkpoint.ts');
+    const { divergedWeights, readCheckpointWeights } =
+      await import('../onnx-runtime/checkpoint.ts');
     const { trainingSeed } = await import('../onnx-runtime/task-metric.ts');
+    let ckpt;
     try {
-      const ckpt = await readCheckpointWeights(join(runs.runDir(params.runId), 'checkpoints'));
-      weights = ckpt.values;
-      if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
-      if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
-      // Scored on the run's own held-out data: its data spec, split with its seed.
-      task = {
-        ...(ckpt.dataSpec ? { data: ckpt.dataSpec as DataSpec } : {}),
-        seed: trainingSeed(ckpt.config),
-      };
+      ckpt = await readCheckpointWeights(join(runs.runDir(params.runId), 'checkpoints'));
     } catch {
       throw new ServiceError(
         'no-checkpoint',
         `Run ${params.runId} has no checkpoint yet; stop it (which writes one) or wait for the first checkpoint, then export.`,
       );
     }
+    const diverged = divergedWeights(
+      ckpt,
+      'start a new run with a lower learning rate and export that one',
+    );
+    if (diverged) throw new ServiceError('diverged-weights', `Run ${params.runId}: ${diverged}`);
+    weights = ckpt.values;
+    if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
+    if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
+    // Scored on the run's own held-out data: its data spec, split with its seed.
+    task = {
+      ...(ckpt.dataSpec ? { data: ckpt.dataSpec as DataSpec } : {}),
+      seed: trainingSeed(ckpt.config),
+    };
   } else {
     doc = params.document!;
     folder = join(workspace, 'exports');
@@ -78,9 +84,9 @@ export async function exportRun(
     `${safeName(doc.name)}.${precision}${mode === 'step' ? '.step' : ''}.onnx`,
   );
   try {
-    await mkdir(folder, { recursive: true });
+    await probeWritable(folder, 'the ONNX model');
   } catch (e) {
-    throw new ServiceError('write-failed', writeError(e, out, 'the ONNX model').message);
+    throw new ServiceError('write-failed', (e as Error).message);
   }
   const { selectBackend } = await import('../runtime/backend.ts');
   const backend = await selectBackend();
@@ -112,7 +118,7 @@ export async function exportRun(
     trained: weights !== undefined,
     ok: report.ok,
     fileBytes: report.fileBytes,
-    maxAbsError: report.maxAbsError,
+    maxAbsError: finite(report.maxAbsError),
     top1Agreement: report.top1Agreement ?? null,
     top1On: report.top1On ?? null,
     latencyMs: report.latencyMs ?? null,

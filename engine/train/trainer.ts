@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createDataSource } from '../data/index.ts';
+import { probeWritable } from '../io/durable-write.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { DataSource } from '../data/types.ts';
 import type { GraphDocument } from '../graph/schema.ts';
@@ -96,6 +97,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(resumed ? resumedConfig(resumed.meta.config) : {}),
       ...(options.config ?? {}),
     });
+    // A run folder that takes no files is reported now, not at the first checkpoint.
+    if (options.outDir) await probeWritable(options.outDir, 'checkpoints');
     const backend = await selectBackend(config.backend === 'auto' ? undefined : config.backend);
     const doc = documentFrom(options.document ?? resumed?.meta.document);
     const dataSpec = (options.data ?? resumed?.meta.dataSpec) as DataSpec | undefined;

@@ -39,10 +39,24 @@ describe('Electron security (static)', () => {
 
   it('permissions denied; no remote module, no shell.openExternal', () => {
     assert.match(main, /setPermissionRequestHandler\([^)]*\)\s*=>\s*done\(false\)\)/);
+    assert.match(main, /setPermissionCheckHandler\(\(\)\s*=>\s*false\)/);
+    assert.match(main, /setDevicePermissionHandler\(\(\)\s*=>\s*false\)/);
     for (const src of electronSources) {
       assert.doesNotMatch(src, /@electron\/remote|\bremote\b\s*[,}]|enableRemoteModule/);
       assert.doesNotMatch(src, /openExternal/);
     }
+  });
+
+  it('shell only reveals a file the workspace path policy let through', () => {
+    for (const src of electronSources)
+      assert.deepEqual(
+        src.match(/\bshell\.\w+/g) ?? [],
+        src === main ? ['shell.showItemInFolder'] : [],
+      );
+    const reveal = /'files\.reveal':[\s\S]*?\n {2}\},/.exec(main)?.[0] ?? '';
+    const check = reveal.indexOf('service.policy.workspaceFile(path)');
+    assert.ok(check > 0, 'files.reveal does not pass the path through the workspace policy');
+    assert.ok(check < reveal.indexOf('shell.showItemInFolder(file)'), 'shown before the check');
   });
 
   it('IPC: the sender frame is validated before dispatch; the preload exposes no Electron API', () => {

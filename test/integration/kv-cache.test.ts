@@ -79,7 +79,7 @@ describe('KV-cache decoding equals full recompute token for token', () => {
           heldOut: { batch: 1, length: 6 },
         });
         assert.ok(report.ok, report.failures.join(' '));
-        const m = onnxModelFrom(await createSession(bytes), await onnxMetadata(bytes));
+        const m = onnxModelFrom(await createSession(bytes), await onnxMetadata(bytes, 'kv.onnx'));
         try {
           const onnxRun = onnxKvRun(m, 'tokens', 'head', decode.cache);
           const cfg = SamplingConfig.parse({ maxNewTokens: 10 });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parsePuzzle } from '../../engine/cli/commands/solve.ts';
 import { main } from '../../engine/cli/main.ts';
+import { uniqueSudokuSolution } from '../../engine/service/playground-solve.ts';
 
 /** Runs the CLI in-process, capturing what it prints. */
 async function trm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -133,7 +135,34 @@ describe('trm CLI', () => {
   it('an unknown preset is an error naming the presets there are', async () => {
     const r = await trm('summary', 'templates/trm-sudoku.json', '--preset', 'sudoku-99x99');
     assert.equal(r.code, 1);
-    assert.match(r.err, /No preset "sudoku-99x99" \(presets: .*sudoku-9x9/);
+    assert.match(
+      r.err,
+      /No preset "sudoku-99x99" in this document; use one of its presets: .*sudoku-9x9/,
+    );
+  });
+
+  it("the README's trm solve example is a puzzle trm solve takes, with one solution", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const example = /trm solve [\s\S]*?--puzzle "([^"]*)"/.exec(readme)?.[1];
+    assert.ok(example !== undefined, 'no trm solve --puzzle example in README.md');
+    const tokens = parsePuzzle(example);
+    assert.ok(!(tokens instanceof Error), tokens instanceof Error ? tokens.message : '');
+    assert.ok(uniqueSudokuSolution(Array.from(tokens)), `"${example}" has no single solution`);
+  });
+
+  it('a preset named like an Object property ("constructor") is no preset either', async () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const r = await trm('summary', 'templates/trm-sudoku.json', '--preset', name);
+      assert.equal(r.code, 1, name);
+      assert.match(
+        r.err,
+        new RegExp(`No preset "${name}" in this document; use one of its presets: .*sudoku-9x9`),
+      );
+      assert.doesNotMatch(r.err, /received function|expected object/);
+    }
+    const none = await trm('summary', 'templates/tiny-gpt.json', '--preset', 'constructor');
+    assert.equal(none.code, 1);
+    assert.match(none.err, /No preset "constructor": this document has no presets/);
   });
 
   it('summary of a broken document exits 1 but still prints what it could infer', async () => {

@@ -1,6 +1,6 @@
 import { parseCommand, type Out } from '../command.ts';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { OPSETS, PRECISIONS, type Opset, type Precision } from '../../onnx/emit.ts';
 import { trainingSeed, type TaskCheck, type TaskMetric } from '../../onnx-runtime/task-metric.ts';
 import type { VerifyReport, VerifyThresholds } from '../../onnx-runtime/verify.ts';
@@ -178,10 +178,23 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
   let taskSeed: number | undefined;
   const metadata: Record<string, string> = {};
   let weights: Map<string, Float32Array> | undefined;
+  const target = v.out ?? `${basename(file).replace(/\.json$/i, '')}.${precision}.onnx`;
   try {
+    // Checked before the export and its verification run, not when the file is written.
+    const { probeWritable } = await import('../../io/durable-write.ts');
+    await probeWritable(dirname(resolve(target)), 'the ONNX model');
     if (v.weights) {
-      const { readCheckpointWeights } = await import('../../onnx-runtime/checkpoint.ts');
+      const { divergedWeights, readCheckpointWeights } =
+        await import('../../onnx-runtime/checkpoint.ts');
       const ckpt = await readCheckpointWeights(v.weights);
+      const diverged = divergedWeights(
+        ckpt,
+        'pass an earlier step-NNNNNN folder of the run to --weights, or train again with a lower learning rate',
+      );
+      if (diverged) {
+        out.error(`verdict: FAIL — ${diverged}`);
+        return 1;
+      }
       weights = ckpt.values;
       if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
       if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
@@ -195,7 +208,6 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     const { selectBackend } = await import('../../runtime/backend.ts');
     const backend = await selectBackend(v.backend);
     const { exportModel } = await import('../../onnx-runtime/export-model.ts');
-    const target = v.out ?? `${basename(file).replace(/\.json$/i, '')}.${precision}.onnx`;
     const result = await exportModel({
       doc,
       precision,

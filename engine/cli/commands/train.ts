@@ -68,11 +68,33 @@ export function evalLines(r: EvalReport): string[] {
   return lines;
 }
 
-function number(v: string | undefined, flag: string): number | undefined {
+/** A flag's positive number (a whole one when `whole`); the config schema checks the upper bounds. */
+function number(v: string | undefined, flag: string, whole: boolean): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${flag} must be a number, not "${v}".`);
+  if (v.trim() === '' || !(n > 0) || !Number.isFinite(n) || (whole && !Number.isInteger(n)))
+    throw new Error(
+      `${flag} must be a ${whole ? 'whole number ≥ 1' : 'number above 0'}, not "${v}".`,
+    );
   return n;
+}
+
+/** `--config`'s JSON object of training settings, or a sentence naming the flag. */
+function configFlag(v: string | undefined): Record<string, unknown> {
+  if (v === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch (e) {
+    throw new Error(
+      `--config is not valid JSON (${(e as Error).message}); give an object such as --config '{"ema":0.999}'.`,
+    );
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error(
+      `--config must be a JSON object of training settings, not ${JSON.stringify(v)}; give one such as --config '{"ema":0.999}'.`,
+    );
+  return parsed as Record<string, unknown>;
 }
 
 export async function trainCommand(
@@ -109,11 +131,11 @@ export async function trainCommand(
   try {
     const doc = file ? await loadDocument(file, v.preset, out) : undefined;
     if (file && !doc) return 1;
-    const extra = v.config ? (JSON.parse(v.config) as Record<string, unknown>) : {};
+    const extra = configFlag(v.config);
     const flags = {
-      steps: number(v.steps, '--steps'),
-      batch: number(v.batch, '--batch'),
-      lr: number(v.lr, '--lr'),
+      steps: number(v.steps, '--steps', true),
+      batch: number(v.batch, '--batch', true),
+      lr: number(v.lr, '--lr', false),
       backend: v.backend,
     };
     const config = {

@@ -156,7 +156,9 @@ export function ExportDialog({
               <tr>
                 <th>Max abs error</th>
                 {results.map((r, i) => (
-                  <td key={i}>{r.maxAbsError.toExponential(2)}</td>
+                  <td key={i}>
+                    {r.maxAbsError === null ? 'not finite' : r.maxAbsError.toExponential(2)}
+                  </td>
                 ))}
               </tr>
               <tr>

@@ -102,7 +102,10 @@ describe('training and export through the service', () => {
     );
     assert.ok(existsSync(report.path));
     assert.equal(report.fileBytes, readFileSync(report.path).length);
-    assert.ok(report.maxAbsError > 0 && report.maxAbsError < 1, `max error ${report.maxAbsError}`);
+    assert.ok(
+      report.maxAbsError !== null && report.maxAbsError > 0 && report.maxAbsError < 1,
+      `max error ${report.maxAbsError}`,
+    );
     assert.ok(report.top1Agreement !== null && report.top1Agreement > 0.5);
     assert.ok(report.latencyMs && report.latencyMs.batch1 > 0);
     // The task check scored the run's own held-out copy examples, tfjs against the export.
