@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { verifyBlob } from '../io/checkpoint-integrity.ts';
 
 /**
  * Reads model weights from a trainer checkpoint (a `step-NNNNNN/` folder holding
@@ -19,7 +20,7 @@ interface CheckpointJson {
   config?: unknown;
   dataSpec?: unknown;
   document?: unknown;
-  blobs?: Record<string, { file: string; manifest: Entry[] }>;
+  blobs?: Record<string, { file: string; manifest: Entry[]; sha256?: string }>;
 }
 
 export interface CheckpointWeights {
@@ -74,8 +75,15 @@ export async function readCheckpointWeights(path: string): Promise<CheckpointWei
     throw new Error(
       `${file} has no model weights (groups: ${Object.keys(meta.blobs).join(', ') || 'none'}).`,
     );
-  const blob = meta.blobs[group] as { file: string; manifest: Entry[] };
+  const blob = meta.blobs[group]!;
   const data = new Uint8Array(await readFile(join(dir, blob.file)));
+  await verifyBlob(
+    dir,
+    blob.file,
+    data,
+    blob.sha256,
+    typeof meta.step === 'number' ? meta.step : 0,
+  );
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const values = new Map<string, Float32Array>();
   for (const e of blob.manifest) {

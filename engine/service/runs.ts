@@ -12,6 +12,7 @@ import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from './memory.ts';
 import { writeError } from '../io/durable-write.ts';
+import { newestIntact, resumeCommand } from '../io/checkpoint-integrity.ts';
 import { emptyMetrics, foldMetrics, RunFold } from './run-metrics.ts';
 import { deleteRunFolder, foldRunFile, readRunDetail } from './run-record.ts';
 
@@ -253,7 +254,10 @@ export class RunManager {
         s.step = e.metrics.step;
         return;
       case 'checkpoint':
-        s.lastCheckpoint = e.path;
+        // run.json follows every checkpoint, so a host killed mid-run leaves a record that
+        // names what can be resumed.
+        Object.assign(s, { lastCheckpoint: e.path, step: e.step });
+        void this.saveSummary(s);
         return;
       case 'paused':
         s.status = 'paused';
@@ -339,7 +343,7 @@ export class RunManager {
           JSON.parse(await readFile(join(this.runsDir, name, 'run.json'), 'utf8')),
         );
         if (!parsed.success) continue;
-        interrupted(parsed.data);
+        await interrupted(parsed.data);
         // Runs recorded before run.json kept figures: read them from the metrics (curves capped small).
         parsed.data.metrics ??= (await foldRunFile(parsed.data.dir, new RunFold(2))).metrics;
         out.push(parsed.data);
@@ -415,16 +419,22 @@ export class RunManager {
 
 /**
  * A run.json that says "running" for a run this process does not hold was left by an app that
- * ended mid-run (a crash, a kill, a power cut): show it as failed, with the way on.
+ * ended mid-run (a crash, a kill, a power cut): show it as failed, with the way on. Its record
+ * may lag the disk (or name a checkpoint damaged since), so the newest intact checkpoint in the
+ * run's checkpoints folder is what it reports.
  */
-function interrupted(s: RunSummary): RunSummary {
+async function interrupted(s: RunSummary): Promise<RunSummary> {
   if (s.status !== 'starting' && s.status !== 'running' && s.status !== 'paused') return s;
   const was = s.status === 'paused' ? 'paused' : 'training';
+  const folder = join(s.dir, 'checkpoints');
+  const last = await newestIntact(folder);
   s.status = 'failed';
+  s.lastCheckpoint = last?.dir ?? null;
+  s.step = Math.max(s.step, last?.step ?? 0);
   s.message =
     `The app ended while this run was ${was} (step ${s.step} of ${s.steps}). ` +
-    (s.lastCheckpoint
-      ? `Its last checkpoint ${s.lastCheckpoint} keeps the weights: continue with \`trm train --resume ${s.dir}\`.`
+    (last
+      ? `Its last checkpoint ${last.dir} (step ${last.step}) keeps the weights: continue with \`${resumeCommand(folder)}\`.`
       : 'It wrote no checkpoint; start it again.');
   return s;
 }

@@ -10,6 +10,7 @@ import {
   writeFileAtomic,
   writeSeam,
 } from '../io/durable-write.ts';
+import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
 import { EvalReport, StepRecord } from './events.ts';
 
 /**
@@ -17,7 +18,8 @@ import { EvalReport, StepRecord } from './events.ts';
  * float32 blobs, plus `latest.json` naming the newest. Every write is atomic: files go to a
  * temporary folder beside the final one, are fsynced, and the folder is renamed into place;
  * `latest.json` is replaced the same way (temp file + fsync + rename), so a crash at any
- * moment leaves either the old or the new checkpoint, never a torn one.
+ * moment leaves either the old or the new checkpoint, never a torn one. Each blob's sha-256 is
+ * recorded in `checkpoint.json` and checked when the checkpoint is read.
  */
 
 export const TensorEntry = z.strictObject({
@@ -28,7 +30,15 @@ export const TensorEntry = z.strictObject({
 });
 export type TensorEntry = z.infer<typeof TensorEntry>;
 
-const Blob = z.strictObject({ file: z.string(), manifest: z.array(TensorEntry) });
+const Blob = z.strictObject({
+  file: z.string(),
+  manifest: z.array(TensorEntry),
+  /** sha-256 of the file, checked on every load; absent in checkpoints written before it. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+});
 
 export const CheckpointMeta = z.strictObject({
   format: z.literal('trm-checkpoint'),
@@ -136,7 +146,7 @@ export async function writeCheckpoint(
     for (const [group, { manifest, data }] of Object.entries(groups)) {
       const file = `${group}.bin`;
       await writeDurably(join(tmp, file), data);
-      blobs[group] = { file, manifest };
+      blobs[group] = { file, manifest, sha256: sha256Hex(data) };
     }
     const full: CheckpointMeta = { ...meta, blobs };
     await writeDurably(join(tmp, 'checkpoint.json'), JSON.stringify(full));
@@ -242,10 +252,14 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   }
   const groups: LoadedCheckpoint['groups'] = {};
   const raw: LoadedCheckpoint['raw'] = {};
+  // Every blob is checked before any is decoded, so a damaged one leaks no tensors.
   for (const [group, blob] of Object.entries(meta.data.blobs)) {
     const data = new Uint8Array(await readFile(join(dir, blob.file)));
+    await verifyBlob(dir, blob.file, data, blob.sha256, meta.data.step);
     raw[group] = { manifest: blob.manifest, data };
-    groups[group] = decodeTensors(blob.manifest, data);
+  }
+  for (const [group, { manifest, data }] of Object.entries(raw)) {
+    groups[group] = decodeTensors(manifest, data);
   }
   return { dir, meta: meta.data, groups, raw };
 }

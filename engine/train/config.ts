@@ -113,14 +113,28 @@ export const TrainConfig = z.strictObject({
   evalExamples: z.number().int().min(1).default(256).describe('Held-out examples per evaluation.'),
   /**
    * Write a checkpoint every this many steps (0 = only at stop/end). Needs an output folder.
-   * @default 500
+   * Unset, it is a tenth of the run, at most 500: min(500, max(1, ⌊steps/10⌋)), so a short
+   * run killed midway still has a checkpoint to resume from.
+   * @default min(500, max(1, floor(steps / 10)))
    */
   checkpointEvery: z
     .number()
     .int()
     .min(0)
-    .default(500)
-    .describe('Steps between checkpoints; 0 = only at stop and at the end.'),
+    .optional()
+    .describe(
+      'Steps between checkpoints; blank = a tenth of the run (at most 500); 0 = only at stop and at the end.',
+    ),
+  /**
+   * Also write a checkpoint once this many seconds of training passed since the last one
+   * (0 = off), so a slow run never loses more than this much work to a crash.
+   * @default 60
+   */
+  checkpointSeconds: z
+    .number()
+    .min(0)
+    .default(60)
+    .describe('Seconds of training at most between checkpoints; 0 = by steps only.'),
   /**
    * How many recent checkpoints to keep on disk (older ones are deleted).
    * @default 3
@@ -181,6 +195,11 @@ export const TrainConfig = z.strictObject({
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
+
+/** Steps between checkpoints: the configured interval, else a tenth of the run (at most 500). */
+export function checkpointInterval(config: TrainConfig): number {
+  return config.checkpointEvery ?? Math.min(500, Math.max(1, Math.floor(config.steps / 10)));
+}
 
 /** Parse a config, naming the first bad field in a sentence. */
 export function parseTrainConfig(input: unknown): TrainConfig {

@@ -11,13 +11,17 @@ import { AdamW } from './adamw.ts';
 import {
   disposeCheckpoint,
   encodeTensors,
-  readCheckpoint,
   writeCheckpoint,
   type CheckpointMeta,
   type LoadedCheckpoint,
 } from './checkpoint.ts';
 import { clipByGlobalNorm } from './clip.ts';
-import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
+import {
+  checkpointInterval,
+  parseTrainConfig,
+  type TrainConfig,
+  type TrainConfigInput,
+} from './config.ts';
 import { TrainControl } from './control.ts';
 import { Ema } from './ema.ts';
 import { evaluate } from './evaluate.ts';
@@ -30,6 +34,7 @@ import {
   type ForwardResult,
   type TrainableProgram,
 } from './model.ts';
+import { readResumeCheckpoint } from './resume-checkpoint.ts';
 import { learningRate } from './schedule.ts';
 import {
   firstPosition,
@@ -90,7 +95,8 @@ class Diverged extends Error {}
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const emit = options.onEvent ?? (() => {});
   const control = options.control ?? new TrainControl();
-  const resumed = options.resume ? await readCheckpoint(options.resume) : undefined;
+  const resume = options.resume ? await readResumeCheckpoint(options.resume) : undefined;
+  const resumed = resume?.checkpoint;
   let config: TrainConfig | undefined;
   try {
     config = parseTrainConfig({
@@ -108,7 +114,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
     const tp = prepareProgram(doc, source, config.supervisionSteps);
     const run = new Run(tp, source, config, doc, dataSpec, options, emit, control);
-    const notice = backendNotice(backend);
+    const notice = [resume?.notice, backendNotice(backend)].filter(Boolean).join(' ');
     if (resumed) run.restore(resumed);
     emit({
       type: 'started',
@@ -153,6 +159,8 @@ class Run {
   private lastCheckpoint: string | undefined;
   private lastCheckpointStep = -1;
   private stepSeconds = 0;
+  /** When the last checkpoint was written (or the run began), for the wall-time interval. */
+  private savedAt = performance.now();
 
   constructor(
     private readonly tp: TrainableProgram,
@@ -252,9 +260,12 @@ class Run {
           break;
         }
         this.trainStep();
-        const { evalEvery, checkpointEvery } = this.config;
+        const { evalEvery, checkpointSeconds } = this.config;
         if (evalEvery > 0 && this.step % evalEvery === 0) await this.runEval();
-        if (checkpointEvery > 0 && this.step % checkpointEvery === 0) await this.save();
+        const every = checkpointInterval(this.config);
+        const overdue =
+          checkpointSeconds > 0 && performance.now() - this.savedAt >= 1000 * checkpointSeconds;
+        if ((every > 0 && this.step % every === 0) || overdue) await this.save();
       }
       if (this.evals.at(-1)?.step !== this.step) await this.runEval();
       if (this.lastCheckpointStep !== this.step) await this.save();
@@ -433,6 +444,7 @@ class Run {
     };
     this.lastCheckpoint = await writeCheckpoint(out, meta, groups, this.config.keepCheckpoints);
     this.lastCheckpointStep = this.step;
+    this.savedAt = performance.now();
     this.emit({ type: 'checkpoint', step: this.step, path: this.lastCheckpoint });
   }
 

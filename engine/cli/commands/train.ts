@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { configFromDocument, parseDataArg } from '../../train/data-arg.ts';
 import type { EvalReport, StepMetrics, TrainEvent } from '../../train/events.ts';
 import { loadDocument } from '../main.ts';
+import { resumeCommand } from '../../io/checkpoint-integrity.ts';
 
 export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
 
@@ -171,6 +172,10 @@ export async function trainCommand(
   process.on('SIGINT', onSigint);
   let total = 0;
   let every = 1;
+  let hinted = false;
+  // The exact command that continues this run; printed once its first checkpoint exists, so
+  // a run killed (SIGKILL, power cut) before it could say anything else still showed it.
+  const resume = resumeCommand(request.outDir ?? '');
   let barShown = false;
   const clear = () => {
     if (tty && barShown) tty.write('\r\x1b[2K');
@@ -184,6 +189,10 @@ export async function trainCommand(
         out.log(
           `Training ${e.params.toLocaleString('en-US')} parameters on ${e.data} with the ${e.backend} backend${e.resumedFrom ? `, resuming ${e.resumedFrom} at step ${e.startStep}` : ''}.`,
         );
+        if (e.notice) out.log(e.notice);
+        if (!request.outDir) {
+          out.log('No --out folder was given, so this run writes no checkpoints to resume from.');
+        }
         return;
       case 'step':
         if (tty) {
@@ -200,6 +209,9 @@ export async function trainCommand(
       case 'checkpoint':
         clear();
         out.log(`checkpoint: ${e.path}`);
+        if (!hinted && e.step < total)
+          out.log(`If this run is interrupted, continue it with: ${resume}`);
+        hinted = true;
         return;
       case 'paused':
       case 'resumed':
@@ -207,7 +219,9 @@ export async function trainCommand(
       case 'stopped':
         clear();
         out.log(
-          `${e.reason === 'completed' ? 'Finished' : 'Stopped'} at step ${e.step}.${e.lastCheckpoint ? ` Resume with: trm train ${file ?? ''} --resume ${request.outDir ?? e.lastCheckpoint}`.replace('  ', ' ') : ''}`,
+          e.reason === 'completed'
+            ? `Finished at step ${e.step}; the run is complete.${e.lastCheckpoint ? ` Its last checkpoint is ${e.lastCheckpoint}.` : ''}`
+            : `Stopped at step ${e.step}.${e.lastCheckpoint ? ` Resume with: ${resume}` : ''}`,
         );
         return;
       case 'error':

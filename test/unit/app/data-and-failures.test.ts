@@ -221,6 +221,10 @@ describe('a run left "running" by an app that ended', () => {
   it('is listed as failed, with the way to continue it', async () => {
     const dir = join(workspace, 'runs', 'crashed-run');
     mkdirSync(join(dir, 'checkpoints', 'step-000040'), { recursive: true });
+    writeFileSync(
+      join(dir, 'checkpoints', 'step-000040', 'checkpoint.json'),
+      JSON.stringify({ format: 'trm-checkpoint', step: 40, blobs: {} }),
+    );
     const summary = {
       runId: 'crashed-run',
       name: 'tiny-gpt',
@@ -246,6 +250,6 @@ describe('a run left "running" by an app that ended', () => {
       run?.message ?? '',
       /The app ended while this run was training \(step 42 of 400\)/,
     );
-    assert.match(run?.message ?? '', /trm train --resume .*crashed-run/);
+    assert.match(run?.message ?? '', /trm train --resume .*crashed-run\/checkpoints/);
   });
 });
