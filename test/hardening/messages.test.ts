@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../engine/io/checkpoint-integrity.ts';
 import assert from 'node:assert/strict';
 import {
   cpSync,
@@ -80,14 +81,18 @@ function runWithWeights(from: string, runId: string, value: number): void {
   cpSync(runDir(from), runDir(runId), { recursive: true });
   const step = join(runDir(runId), 'checkpoints', 'step-000002');
   const meta = JSON.parse(readFileSync(join(step, 'checkpoint.json'), 'utf8')) as {
-    blobs: Record<string, { file: string }>;
+    blobs: Record<string, { file: string; sha256?: string }>;
   };
+  // As a diverged trainer writes them: NaN weights under their own (valid) hashes.
   for (const group of ['weights', 'ema']) {
     const blob = meta.blobs[group];
     if (!blob) continue;
     const bytes = readFileSync(join(step, blob.file));
-    writeFileSync(join(step, blob.file), new Float32Array(bytes.length / 4).fill(value));
+    const poisoned = new Float32Array(bytes.length / 4).fill(value);
+    writeFileSync(join(step, blob.file), poisoned);
+    blob.sha256 = sha256Hex(new Uint8Array(poisoned.buffer));
   }
+  writeFileSync(join(step, 'checkpoint.json'), JSON.stringify(meta));
   const record = JSON.parse(readFileSync(join(runDir(runId), 'run.json'), 'utf8'));
   writeFileSync(
     join(runDir(runId), 'run.json'),
