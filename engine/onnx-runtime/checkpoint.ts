@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { blobPath, followLatest } from '../io/checkpoint-files.ts';
+import { parseJsonText } from '../io/json-text.ts';
 
 /**
  * Reads model weights from a trainer checkpoint (a `step-NNNNNN/` folder holding
@@ -33,24 +35,13 @@ export interface CheckpointWeights {
 const WEIGHT_GROUPS = ['ema', 'weights', 'params', 'model'];
 
 async function checkpointDir(path: string): Promise<string> {
-  try {
-    await readFile(join(path, 'checkpoint.json'));
-    return path;
-  } catch {
-    let latest: { checkpoint?: unknown };
-    try {
-      latest = JSON.parse(await readFile(join(path, 'latest.json'), 'utf8'));
-    } catch {
-      throw new Error(
-        `${path} holds no checkpoint (neither checkpoint.json nor latest.json). Pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
-      );
-    }
-    if (typeof latest.checkpoint !== 'string')
-      throw new Error(
-        `${join(path, 'latest.json')} is damaged; pass a step-NNNNNN folder instead.`,
-      );
-    return join(path, latest.checkpoint);
+  if ((await stat(join(path, 'checkpoint.json')).catch(() => null))?.isFile()) return path;
+  if (!(await stat(join(path, 'latest.json')).catch(() => null))) {
+    throw new Error(
+      `${path} holds no checkpoint (neither checkpoint.json nor latest.json). Pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
+    );
   }
+  return followLatest(path);
 }
 
 export async function readCheckpointWeights(path: string): Promise<CheckpointWeights> {
@@ -58,7 +49,7 @@ export async function readCheckpointWeights(path: string): Promise<CheckpointWei
   const file = join(dir, 'checkpoint.json');
   let meta: CheckpointJson;
   try {
-    meta = JSON.parse(await readFile(file, 'utf8'));
+    meta = parseJsonText(await readFile(file, 'utf8')) as CheckpointJson;
   } catch (e) {
     throw new Error(`Cannot read ${file}: ${(e as Error).message}.`);
   }
@@ -72,7 +63,7 @@ export async function readCheckpointWeights(path: string): Promise<CheckpointWei
       `${file} has no model weights (groups: ${Object.keys(meta.blobs).join(', ') || 'none'}).`,
     );
   const blob = meta.blobs[group] as { file: string; manifest: Entry[] };
-  const data = new Uint8Array(await readFile(join(dir, blob.file)));
+  const data = new Uint8Array(await readFile(await blobPath(dir, blob.file)));
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const values = new Map<string, Float32Array>();
   for (const e of blob.manifest) {

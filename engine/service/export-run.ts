@@ -1,10 +1,13 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from '../graph/parse.ts';
 import { WriteError, writeError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TaskCheck } from '../onnx-runtime/task-metric.ts';
 import type { ExportReport, ParsedParams, TaskResult } from './api.ts';
+import { CheckpointPointerError } from '../io/checkpoint-files.ts';
+import { confineTo } from '../io/confine.ts';
+import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TaskOptions } from '../onnx-runtime/task-metric.ts';
@@ -50,25 +53,36 @@ export async function exportRun(
       throw new ServiceError('bad-document', `Run ${params.runId} has a damaged graph snapshot.`);
     }
     doc = parsed.doc;
-    folder = join(runs.runDir(params.runId), 'exports');
+    folder = await runs.folder(params.runId, 'exports');
     const { readCheckpointWeights } = await import('../onnx-runtime/checkpoint.ts');
     const { trainingSeed } = await import('../onnx-runtime/task-metric.ts');
+    const checkpoints = await runs.folder(params.runId, 'checkpoints');
+    let ckpt;
     try {
-      const ckpt = await readCheckpointWeights(join(runs.runDir(params.runId), 'checkpoints'));
-      weights = ckpt.values;
-      if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
-      if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
-      // Scored on the run's own held-out data: its data spec, split with its seed.
-      task = {
-        ...(ckpt.dataSpec ? { data: ckpt.dataSpec as DataSpec } : {}),
-        seed: trainingSeed(ckpt.config),
-      };
-    } catch {
+      ckpt = await readCheckpointWeights(checkpoints);
+    } catch (e) {
+      if (e instanceof CheckpointPointerError) {
+        throw new ServiceError('no-checkpoint', `Run ${params.runId}'s latest.json ${e.problem}`);
+      }
       throw new ServiceError(
         'no-checkpoint',
-        `Run ${params.runId} has no checkpoint yet; stop it (which writes one) or wait for the first checkpoint, then export.`,
+        (await stat(join(checkpoints, 'latest.json')).catch(() => null))
+          ? `Run ${params.runId}'s last checkpoint cannot be exported: ${(e as Error).message}`
+          : `Run ${params.runId} has no checkpoint yet; stop it (which writes one) or wait for the first checkpoint, then export.`,
       );
     }
+    weights = ckpt.values;
+    const dataSpec =
+      ckpt.dataSpec === undefined
+        ? undefined
+        : await confineRecorded(workspace, `Run ${params.runId}'s checkpoint`)(ckpt.dataSpec);
+    if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
+    if (dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(dataSpec);
+    // Scored on the run's own held-out data: its data spec, split with its seed.
+    task = {
+      ...(dataSpec ? { data: dataSpec as DataSpec } : {}),
+      seed: trainingSeed(ckpt.config),
+    };
   } else {
     doc = params.document!;
     folder = join(workspace, 'exports');
@@ -77,6 +91,13 @@ export async function exportRun(
     folder,
     `${safeName(doc.name)}.${precision}${mode === 'step' ? '.step' : ''}.onnx`,
   );
+  // The exports folder or the file itself may be a link; the model is written only in the workspace.
+  if ((await confineTo(workspace, out)) === null) {
+    throw new ServiceError(
+      'outside-workspace',
+      `${out} links outside the workspace (${workspace}); the app writes exports only there. Remove the link and export again.`,
+    );
+  }
   try {
     await mkdir(folder, { recursive: true });
   } catch (e) {
