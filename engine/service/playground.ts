@@ -12,6 +12,7 @@ import type {
   SolveResult,
 } from './api.ts';
 import { CheckpointPointerError } from '../io/checkpoint-files.ts';
+import { confineTo } from '../io/confine.ts';
 import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import type { FilePolicy } from './files.ts';
@@ -67,6 +68,8 @@ export class Playground {
     for (const r of runs) folders.push(join(this.runs.runDir(r.runId), 'exports'));
     const onnx: PlaygroundSources['onnx'] = [];
     for (const folder of folders) {
+      // An exports folder linked elsewhere is not listed: its files are not the workspace's.
+      if ((await confineTo(this.workspace, folder)) === null) continue;
       const names = await readdir(folder).catch(() => [] as string[]);
       for (const name of names.filter((n) => n.endsWith('.onnx'))) {
         const path = join(folder, name);

@@ -378,6 +378,22 @@ describe('planted run folders and checkpoints', () => {
   });
 });
 
+describe('playground sources', () => {
+  it('does not list ONNX files in an exports folder linked outside the workspace', async () => {
+    writeFileSync(join(outside, 'sentinel', 'far.onnx'), 'not a model');
+    before0 = snapshot(outside);
+    symlinkSync(join(outside, 'sentinel'), join(workspace, 'exports'));
+    const { onnx } = await ok<{ onnx: { name: string }[] }>('infer.sources', {});
+    assert.ok(!onnx.some((f) => f.name.includes('far.onnx')), JSON.stringify(onnx));
+    refused(
+      await call('infer.describe', { source: { onnxPath: 'exports/far.onnx' } }),
+      'bad-source',
+      /is not an ONNX export in the workspace/,
+    );
+    outsideUntouched();
+  });
+});
+
 describe('documents that are not regular files', () => {
   it('refuses FIFOs named *.json without hanging, even five at once', async () => {
     const names = ['a', 'b', 'c', 'd', 'e'].map((n) => `fifo-${n}.json`);
