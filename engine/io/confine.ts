@@ -48,7 +48,7 @@ export async function realLocation(path: string): Promise<string> {
  */
 export async function confineTo(root: string, path: string): Promise<string | null> {
   const full = resolve(root, path);
-  const realRoot = await realpath(root).catch(() => resolve(root));
+  const realRoot = await realLocation(resolve(root));
   if (!within(resolve(root), full) && !within(realRoot, full)) return null;
   return within(realRoot, await realLocation(full)) ? full : null;
 }
