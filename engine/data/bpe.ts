@@ -17,6 +17,7 @@ import {
 } from './byte-level.ts';
 import { dataErrors } from './errors.ts';
 import type { TextTokenizer } from './text-tokenizer.ts';
+import { parseJsonText } from '../io/json-text.ts';
 
 const { Tokenizer } = tokenizers;
 const require = createRequire(import.meta.url);
@@ -95,7 +96,7 @@ export class BpeTokenizer implements TextTokenizer {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseJsonText(text);
     } catch (error) {
       throw dataErrors.tokenizerMalformed(
         path,

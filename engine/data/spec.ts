@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { dataErrors } from './errors.ts';
+import { filePath } from './file-fields.ts';
 
 const SeqLength = z.number().int().min(1).max(65536);
 const ValidationSize = z.number().int().min(1).max(100000);
@@ -18,7 +19,7 @@ const TextFields = {
    * BPE only: a tokenizer.json to load; when the file does not exist yet, the trained tokenizer
    * is saved there.
    */
-  tokenizerFile: z.string().min(1).optional(),
+  tokenizerFile: filePath({ access: 'read-or-create', what: 'tokenizer file' }).optional(),
   /** Tokens per training sequence. @default 128 */
   length: SeqLength.default(128),
   /** Share of the text held out for validation (chosen in blocks with the seed). @default 0.1 */
@@ -28,7 +29,7 @@ const TextFields = {
 export const TextSpec = z.strictObject({
   type: z.literal('text'),
   /** A plain UTF-8 text file. */
-  path: z.string().min(1),
+  path: filePath({ access: 'read', what: 'data file' }),
   ...TextFields,
 });
 

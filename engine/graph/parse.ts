@@ -3,6 +3,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { messages } from './diagnostics.ts';
 import { DOCUMENT_VERSION, GraphDocument } from './schema.ts';
 import { migrate } from './migrations.ts';
+import { parseJsonText } from '../io/json-text.ts';
 
 export type ParseResult =
   | { ok: true; doc: GraphDocument; diagnostics: Diagnostic[] }
@@ -74,7 +75,7 @@ export function parseDocument(input: unknown): ParseResult {
   let raw = input;
   if (typeof input === 'string') {
     try {
-      raw = JSON.parse(input);
+      raw = parseJsonText(input);
     } catch (e) {
       return fail(messages.invalidJson((e as Error).message));
     }

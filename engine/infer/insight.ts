@@ -10,6 +10,7 @@ import {
 import type { GraphDocument } from '../graph/schema.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import type { TrainConfig } from '../train/config.ts';
+import type { LoadOptions } from '../train/load-model.ts';
 import {
   batchTokens,
   disposeForward,
@@ -67,9 +68,12 @@ export function insightModel(trained: TrainedForInsight): InsightModel {
 }
 
 /** A trainer checkpoint (run folder or step folder) opened for insight, EMA weights if kept. */
-export async function openInsight(path: string): Promise<InsightModel> {
+export async function openInsight(
+  path: string,
+  opts: Pick<LoadOptions, 'confineData'> = {},
+): Promise<InsightModel> {
   const { loadTrainedModel } = await import('../train/load-model.ts');
-  const trained = await loadTrainedModel(path);
+  const trained = await loadTrainedModel(path, opts);
   try {
     return insightModel(trained);
   } catch (e) {

@@ -89,17 +89,20 @@ export async function onnxMetadata(
   return Object.fromEntries(model.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
 }
 
-export async function loadModel(path: string): Promise<LoadedModel> {
+/** How a host confines the files a recorded data spec names (see `LoadOptions.confineData`). */
+export type ConfineData = (spec: unknown) => Promise<unknown>;
+
+export async function loadModel(path: string, confineData?: ConfineData): Promise<LoadedModel> {
   let isDir: boolean;
   try {
     isDir = (await stat(path)).isDirectory();
   } catch {
     throw new Error(`Cannot open ${path}: no such file or folder. Check the path.`);
   }
-  return isDir ? loadCheckpointModel(path) : loadOnnxModel(path);
+  return isDir ? loadCheckpointModel(path, confineData) : loadOnnxModel(path, confineData);
 }
 
-async function loadOnnxModel(path: string): Promise<LoadedModel> {
+async function loadOnnxModel(path: string, confineData?: ConfineData): Promise<LoadedModel> {
   const bytes = new Uint8Array(await readFile(path));
   const meta = await onnxMetadata(bytes, path);
   if (!meta['trm.graph'])
@@ -112,7 +115,8 @@ async function loadOnnxModel(path: string): Promise<LoadedModel> {
   const compiled = compile(doc, { mode }).program;
   if (!compiled) throw new Error(`The graph stored in ${path} no longer compiles.`);
   const decode = meta['trm.mode'] === 'decode' ? toDecodeProgram(compiled) : undefined;
-  const dataSpec: unknown = meta['trm.data'] ? JSON.parse(meta['trm.data']) : undefined;
+  const recorded: unknown = meta['trm.data'] ? JSON.parse(meta['trm.data']) : undefined;
+  const dataSpec = recorded !== undefined && confineData ? await confineData(recorded) : recorded;
   const program = decode?.program ?? compiled;
   const r = roles(program);
   const { createSession } = await import('../onnx-runtime/verify.ts');
@@ -145,18 +149,18 @@ async function loadOnnxModel(path: string): Promise<LoadedModel> {
     tokenizer: async () => {
       if (meta['trm.tokenizer'])
         return tokenizerFrom({ tokenizer: JSON.parse(meta['trm.tokenizer']) });
-      if (!meta['trm.data']) return undefined;
+      if (dataSpec === undefined) return undefined;
       const { createDataSource } = await import('../data/index.ts');
-      const source = await createDataSource(JSON.parse(meta['trm.data']), 0);
+      const source = await createDataSource(dataSpec as DataSpec, 0);
       return tokenizerFrom(source.describe());
     },
     dispose: () => m.session.release(),
   };
 }
 
-async function loadCheckpointModel(path: string): Promise<LoadedModel> {
+async function loadCheckpointModel(path: string, confineData?: ConfineData): Promise<LoadedModel> {
   const { loadTrainedModel } = await import('../train/load-model.ts');
-  const model = await loadTrainedModel(path);
+  const model = await loadTrainedModel(path, confineData ? { confineData } : {});
   const { tfjsNextLogits, tfjsStepModel, tfjsKvRun } = await import('./tfjs-model.ts');
   const program = model.trainable.program;
   const r = roles(program);

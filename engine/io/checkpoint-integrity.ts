@@ -1,3 +1,5 @@
+import { blobPath } from './checkpoint-files.ts';
+import { parseJsonText } from './json-text.ts';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -34,7 +36,7 @@ interface LooseMeta {
 export async function checkpointProblem(dir: string): Promise<string | null> {
   let meta: LooseMeta;
   try {
-    meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as LooseMeta;
+    meta = parseJsonText(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as LooseMeta;
   } catch {
     return `${join(dir, 'checkpoint.json')} is missing or damaged.`;
   }
@@ -45,9 +47,10 @@ export async function checkpointProblem(dir: string): Promise<string | null> {
     if (typeof blob.file !== 'string') return `${join(dir, 'checkpoint.json')} is damaged.`;
     let data: Uint8Array;
     try {
-      data = new Uint8Array(await readFile(join(dir, blob.file)));
+      // A planted name (`../…`) is refused by blobPath before anything is read.
+      data = new Uint8Array(await readFile(await blobPath(dir, blob.file)));
     } catch {
-      return `${join(dir, blob.file)} is missing.`;
+      return `${join(dir, blob.file)} is missing, or is not a file inside its checkpoint folder.`;
     }
     if (typeof blob.sha256 === 'string' && sha256Hex(data) !== blob.sha256) {
       return `${join(dir, blob.file)} does not match its recorded hash (the file is damaged).`;

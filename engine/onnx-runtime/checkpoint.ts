@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyBlob } from '../io/checkpoint-integrity.ts';
+import { blobPath, followLatest } from '../io/checkpoint-files.ts';
+import { parseJsonText } from '../io/json-text.ts';
 
 /**
  * Reads model weights from a trainer checkpoint (a `step-NNNNNN/` folder holding
@@ -37,24 +39,13 @@ export interface CheckpointWeights {
 const WEIGHT_GROUPS = ['ema', 'weights', 'params', 'model'];
 
 async function checkpointDir(path: string): Promise<string> {
-  try {
-    await readFile(join(path, 'checkpoint.json'));
-    return path;
-  } catch {
-    let latest: { checkpoint?: unknown };
-    try {
-      latest = JSON.parse(await readFile(join(path, 'latest.json'), 'utf8'));
-    } catch {
-      throw new Error(
-        `${path} holds no checkpoint (neither checkpoint.json nor latest.json). Pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
-      );
-    }
-    if (typeof latest.checkpoint !== 'string')
-      throw new Error(
-        `${join(path, 'latest.json')} is damaged; pass a step-NNNNNN folder instead.`,
-      );
-    return join(path, latest.checkpoint);
+  if ((await stat(join(path, 'checkpoint.json')).catch(() => null))?.isFile()) return path;
+  if (!(await stat(join(path, 'latest.json')).catch(() => null))) {
+    throw new Error(
+      `${path} holds no checkpoint (neither checkpoint.json nor latest.json). Pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
+    );
   }
+  return followLatest(path);
 }
 
 export async function readCheckpointWeights(path: string): Promise<CheckpointWeights> {
@@ -62,7 +53,7 @@ export async function readCheckpointWeights(path: string): Promise<CheckpointWei
   const file = join(dir, 'checkpoint.json');
   let meta: CheckpointJson;
   try {
-    meta = JSON.parse(await readFile(file, 'utf8'));
+    meta = parseJsonText(await readFile(file, 'utf8')) as CheckpointJson;
   } catch (e) {
     throw new Error(`Cannot read ${file}: ${(e as Error).message}.`);
   }
@@ -76,7 +67,7 @@ export async function readCheckpointWeights(path: string): Promise<CheckpointWei
       `${file} has no model weights (groups: ${Object.keys(meta.blobs).join(', ') || 'none'}).`,
     );
   const blob = meta.blobs[group]!;
-  const data = new Uint8Array(await readFile(join(dir, blob.file)));
+  const data = new Uint8Array(await readFile(await blobPath(dir, blob.file)));
   await verifyBlob(
     dir,
     blob.file,

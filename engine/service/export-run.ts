@@ -1,9 +1,13 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from '../graph/parse.ts';
 import { probeWritable, WriteError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TaskCheck } from '../onnx-runtime/task-metric.ts';
 import type { ExportReport, ParsedParams, TaskResult } from './api.ts';
+import { CheckpointPointerError } from '../io/checkpoint-files.ts';
+import { confineTo } from '../io/confine.ts';
+import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TaskOptions } from '../onnx-runtime/task-metric.ts';
@@ -49,17 +53,23 @@ export async function exportRun(
       throw new ServiceError('bad-document', `Run ${params.runId} has a damaged graph snapshot.`);
     }
     doc = parsed.doc;
-    folder = join(runs.runDir(params.runId), 'exports');
+    folder = await runs.folder(params.runId, 'exports');
     const { divergedWeights, readCheckpointWeights } =
       await import('../onnx-runtime/checkpoint.ts');
     const { trainingSeed } = await import('../onnx-runtime/task-metric.ts');
+    const checkpoints = await runs.folder(params.runId, 'checkpoints');
     let ckpt;
     try {
-      ckpt = await readCheckpointWeights(join(runs.runDir(params.runId), 'checkpoints'));
-    } catch {
+      ckpt = await readCheckpointWeights(checkpoints);
+    } catch (e) {
+      if (e instanceof CheckpointPointerError) {
+        throw new ServiceError('no-checkpoint', `Run ${params.runId}'s latest.json ${e.problem}`);
+      }
       throw new ServiceError(
         'no-checkpoint',
-        `Run ${params.runId} has no checkpoint yet; stop it (which writes one) or wait for the first checkpoint, then export.`,
+        (await stat(join(checkpoints, 'latest.json')).catch(() => null))
+          ? `Run ${params.runId}'s last checkpoint cannot be exported: ${(e as Error).message}`
+          : `Run ${params.runId} has no checkpoint yet; stop it (which writes one) or wait for the first checkpoint, then export.`,
       );
     }
     const diverged = divergedWeights(
@@ -68,11 +78,15 @@ export async function exportRun(
     );
     if (diverged) throw new ServiceError('diverged-weights', `Run ${params.runId}: ${diverged}`);
     weights = ckpt.values;
+    const dataSpec =
+      ckpt.dataSpec === undefined
+        ? undefined
+        : await confineRecorded(workspace, `Run ${params.runId}'s checkpoint`)(ckpt.dataSpec);
     if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
-    if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
+    if (dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(dataSpec);
     // Scored on the run's own held-out data: its data spec, split with its seed.
     task = {
-      ...(ckpt.dataSpec ? { data: ckpt.dataSpec as DataSpec } : {}),
+      ...(dataSpec ? { data: dataSpec as DataSpec } : {}),
       seed: trainingSeed(ckpt.config),
     };
   } else {
@@ -83,6 +97,13 @@ export async function exportRun(
     folder,
     `${safeName(doc.name)}.${precision}${mode === 'step' ? '.step' : ''}.onnx`,
   );
+  // The exports folder or the file itself may be a link; the model is written only in the workspace.
+  if ((await confineTo(workspace, out)) === null) {
+    throw new ServiceError(
+      'outside-workspace',
+      `${out} links outside the workspace (${workspace}); the app writes exports only there. Remove the link and export again.`,
+    );
+  }
   try {
     await probeWritable(folder, 'the ONNX model');
   } catch (e) {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { realLocation, within } from '../io/confine.ts';
 import { WriteError, writeFileAtomic } from '../io/durable-write.ts';
+import { NotRegularFileError, readRegularFile } from '../io/read-regular.ts';
 import { ServiceError } from './errors.ts';
 
 /**
@@ -30,43 +32,36 @@ export function versionOf(bytes: Uint8Array | string, mtimeMs: number): string {
 
 const hashOf = (version: string): string => version.split(':')[3] ?? version;
 
-/** The version of the file at `full` now; null when it does not exist. */
-export async function currentVersion(full: string): Promise<string | null> {
+/** A folder, FIFO or socket where a document should be, as a sentence naming `path`. */
+export function notRegularError(path: string, e: NotRegularFileError): ServiceError {
+  return new ServiceError(
+    'not-a-file',
+    e.kind === 'folder'
+      ? `"${path}" is a folder, not a document; pick a .json file inside it.`
+      : `"${path}" is a ${e.kind}, not a document file; pick a saved .json document.`,
+  );
+}
+
+/**
+ * The version of the file at `full` now; null when it does not exist. Anything but a regular
+ * file (a FIFO that would block the read, a folder) is refused with a sentence naming `path`.
+ */
+export async function currentVersion(full: string, path = full): Promise<string | null> {
   try {
-    const [bytes, info] = await Promise.all([readFile(full), stat(full)]);
+    const { bytes, info } = await readRegularFile(full);
     return versionOf(bytes, info.mtimeMs);
   } catch (e) {
+    if (e instanceof NotRegularFileError) throw notRegularError(path, e);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
 }
 
 /** Whether the file at `full` holds other content than the version the caller last saw. */
-export async function changedSince(full: string, seen: string): Promise<Date | null> {
-  const now = await currentVersion(full);
+export async function changedSince(full: string, seen: string, path = full): Promise<Date | null> {
+  const now = await currentVersion(full, path);
   if (now === null || hashOf(now) === hashOf(seen)) return null;
   return (await stat(full)).mtime;
-}
-
-function inside(folder: string, path: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
-}
-
-/** The real path of a file's folder (links resolved), keeping the file name. */
-async function realLocation(path: string): Promise<string> {
-  let dir = dirname(path);
-  const tail: string[] = [path.slice(dir.length + 1)];
-  for (;;) {
-    try {
-      return join(await realpath(dir), ...tail);
-    } catch {
-      const up = dirname(dir);
-      if (up === dir) return path;
-      tail.unshift(dir.slice(up.length + 1));
-      dir = up;
-    }
-  }
 }
 
 /**
@@ -101,11 +96,11 @@ export class FilePolicy {
       );
     }
     // A link inside the workspace that points out counts as where it points.
-    const real = await realpath(full).catch(() => realLocation(full));
+    const real = await realLocation(full);
     const roots = access === 'write' ? [this.workspace] : [this.workspace, ...this.folders];
     for (const root of roots) {
       const realRoot = await realpath(root).catch(() => resolve(root));
-      if (inside(realRoot, real)) return full;
+      if (within(realRoot, real)) return full;
     }
     throw new ServiceError(
       'outside-workspace',
@@ -127,9 +122,9 @@ export class FilePolicy {
     }
     const full = resolve(this.workspace, path);
     // Where it is before whether it is: a refusal must not tell what exists outside.
-    const real = await realpath(full).catch(() => realLocation(full));
+    const real = await realLocation(full);
     const root = await realpath(this.workspace).catch(() => resolve(this.workspace));
-    if (!inside(root, real)) {
+    if (!within(root, real)) {
       throw new ServiceError(
         'outside-workspace',
         `"${path}" is outside the workspace (${this.workspace}); only files the app wrote there can be shown.`,
@@ -148,9 +143,10 @@ export class FilePolicy {
   async read(path: string): Promise<{ full: string; text: string; version: string }> {
     const full = await this.check(path, 'read');
     try {
-      const [bytes, info] = await Promise.all([readFile(full), stat(full)]);
+      const { bytes, info } = await readRegularFile(full);
       return { full, text: bytes.toString('utf8'), version: versionOf(bytes, info.mtimeMs) };
     } catch (e) {
+      if (e instanceof NotRegularFileError) throw notRegularError(path, e);
       const code = (e as NodeJS.ErrnoException).code;
       throw new ServiceError(
         'read-failed',

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { InsightModel } from '../infer/insight.ts';
 import type { DepthSweep, ExampleTrace, ParsedParams, ServerEvent } from './api.ts';
+import { CheckpointPointerError } from '../io/checkpoint-files.ts';
+import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import type { RunManager } from './runs.ts';
 
@@ -29,12 +31,15 @@ export class InsightJobs {
 
   private async model(runId: string, checkpoint: string | undefined): Promise<InsightModel> {
     await this.runs.graphOf(runId);
-    const folder = join(this.runs.runDir(runId), 'checkpoints');
+    const folder = await this.runs.folder(runId, 'checkpoints');
     const { resolveCheckpoint } = await import('../train/checkpoint.ts');
     let dir: string;
     try {
       dir = await resolveCheckpoint(checkpoint ? join(folder, checkpoint) : folder);
-    } catch {
+    } catch (e) {
+      if (e instanceof CheckpointPointerError) {
+        throw new ServiceError('no-checkpoint', `Run ${runId}'s latest.json ${e.problem}`);
+      }
       throw new ServiceError(
         'no-checkpoint',
         checkpoint
@@ -46,8 +51,10 @@ export class InsightJobs {
     this.drop();
     const { openInsight } = await import('../infer/insight.ts');
     try {
-      this.cached = { dir, model: await openInsight(dir) };
+      const confineData = confineRecorded(this.runs.workspace, `Run ${runId}'s checkpoint`);
+      this.cached = { dir, model: await openInsight(dir, { confineData }) };
     } catch (e) {
+      if (e instanceof ServiceError) throw e;
       throw new ServiceError('insight-failed', (e as Error).message);
     }
     return this.cached.model;

@@ -11,6 +11,9 @@ import type {
   ServerEvent,
   SolveResult,
 } from './api.ts';
+import { CheckpointPointerError } from '../io/checkpoint-files.ts';
+import { confineTo } from '../io/confine.ts';
+import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import type { FilePolicy } from './files.ts';
 import { describeModel, type PlaygroundModel } from './playground-model.ts';
@@ -65,6 +68,8 @@ export class Playground {
     for (const r of runs) folders.push(join(this.runs.runDir(r.runId), 'exports'));
     const onnx: PlaygroundSources['onnx'] = [];
     for (const folder of folders) {
+      // An exports folder linked elsewhere is not listed: its files are not the workspace's.
+      if ((await confineTo(this.workspace, folder)) === null) continue;
       const names = await readdir(folder).catch(() => [] as string[]);
       for (const name of names.filter((n) => n.endsWith('.onnx'))) {
         const path = join(folder, name);
@@ -104,11 +109,14 @@ export class Playground {
         throw outside;
       }
     }
-    const folder = join(this.runs.runDir(source.runId), 'checkpoints');
+    const folder = await this.runs.folder(source.runId, 'checkpoints');
     const { resolveCheckpoint } = await import('../train/checkpoint.ts');
     try {
       return await resolveCheckpoint(source.checkpoint ? join(folder, source.checkpoint) : folder);
-    } catch {
+    } catch (e) {
+      if (e instanceof CheckpointPointerError) {
+        throw new ServiceError('no-checkpoint', `Run ${source.runId}'s latest.json ${e.problem}`);
+      }
       throw new ServiceError(
         'no-checkpoint',
         `Run ${source.runId} has no ${source.checkpoint ?? 'checkpoint'} yet; stop it (which writes one) or wait for its first checkpoint, then try it.`,
@@ -122,9 +130,11 @@ export class Playground {
     return this.cache.acquire(key, async () => {
       const { loadModel } = await import('../infer/load.ts');
       let model;
+      const recordedBy = 'runId' in source ? `Run ${source.runId}'s checkpoint` : `${path}`;
       try {
-        model = await loadModel(path);
+        model = await loadModel(path, confineRecorded(this.workspace, recordedBy));
       } catch (e) {
+        if (e instanceof ServiceError) throw e;
         throw new ServiceError('load-failed', (e as Error).message);
       }
       try {

@@ -7,6 +7,7 @@ import { TrainEvent } from '../train/events.ts';
 import type { RunDetail, RunSummary } from './api.ts';
 import { ServiceError } from './errors.ts';
 import { RunFold } from './run-metrics.ts';
+import { parseJsonText } from '../io/json-text.ts';
 
 /**
  * Reading a run folder back for the runs view: `run.json`, the graph snapshot, the settings,
@@ -38,7 +39,7 @@ export async function foldRunFile(dir: string, fold = new RunFold()): Promise<Ru
 }
 
 async function readJson(path: string): Promise<unknown> {
-  return JSON.parse(await readFile(path, 'utf8'));
+  return parseJsonText(await readFile(path, 'utf8'));
 }
 
 const asRecord = (v: unknown): Record<string, unknown> | null =>

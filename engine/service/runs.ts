@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { configFromDocument, parseDataArg } from '../train/data-arg.ts';
 import { z } from 'zod';
 import { AdditionSpec, MazeSpec, SequenceTaskSpec, SudokuSpec } from '../data/spec.ts';
@@ -8,6 +8,9 @@ import { parseTrainConfig, TrainConfig } from '../train/config.ts';
 import type { TrainEvent } from '../train/events.ts';
 import { TrainingSession } from '../train/session.ts';
 import { RunSummary, type ParsedParams, type RunDetail, type ServerEvent } from './api.ts';
+import { confineTo } from '../io/confine.ts';
+import { parseJsonText } from '../io/json-text.ts';
+import { confineDataSpec } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from './memory.ts';
@@ -66,17 +69,12 @@ function newRunId(): string {
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 
-function inside(folder: string, path: string): boolean {
-  const rel = relative(folder, path);
-  return !rel.startsWith('..') && !isAbsolute(rel);
-}
-
 export class RunManager {
   private readonly live = new Map<string, LiveRun>();
   private latest: string | null = null;
 
   constructor(
-    private readonly workspace: string,
+    readonly workspace: string,
     private readonly emit: (event: ServerEvent) => void,
   ) {}
 
@@ -88,35 +86,19 @@ export class RunManager {
     return join(this.runsDir, runId);
   }
 
-  /** A data file must lie in the workspace, like documents (no reading /etc/passwd as text). */
-  private async confineData(value: unknown): Promise<void> {
-    if (Array.isArray(value)) {
-      for (const v of value) await this.confineData(v);
-      return;
+  /**
+   * A run's folder, or a file or folder in it, checked to lie in the workspace once links are
+   * resolved: a run folder linked elsewhere is neither read nor written through.
+   */
+  async folder(runId: string, ...parts: string[]): Promise<string> {
+    const path = join(this.runDir(runId), ...parts);
+    if ((await confineTo(this.workspace, path)) === null) {
+      throw new ServiceError(
+        'outside-workspace',
+        `Run ${runId}'s folder links outside the workspace (${this.workspace}); the app neither reads nor writes through such a link. Move the run into ${this.runsDir} or delete the link.`,
+      );
     }
-    if (typeof value !== 'object' || value === null) return;
-    for (const [key, v] of Object.entries(value)) {
-      if (key === 'path' && typeof v === 'string') {
-        const full = resolve(this.workspace, v);
-        const real = await realpath(full).catch(() => full);
-        const root = await realpath(this.workspace).catch(() => this.workspace);
-        if (!inside(root, real)) {
-          throw new ServiceError(
-            'outside-workspace',
-            `The data file "${v}" is outside the workspace (${this.workspace}); copy it there and pick it again.`,
-          );
-        }
-        if (!(await stat(full).catch(() => null))?.isFile()) {
-          throw new ServiceError(
-            'no-data-file',
-            `The data file "${v}" does not exist in the workspace (${this.workspace}); put a text file there and type its name.`,
-          );
-        }
-        (value as Record<string, unknown>)[key] = full;
-      } else {
-        await this.confineData(v);
-      }
-    }
+    return path;
   }
 
   async start({ document, data, config }: ParsedParams<'train.start'>) {
@@ -134,7 +116,7 @@ export class RunManager {
     } else {
       spec = structuredClone(data);
     }
-    await this.confineData(spec);
+    await confineDataSpec(spec, this.workspace);
     if (typeof spec === 'object' && spec !== null) {
       const s = spec as Record<string, unknown>;
       const T = document.dims?.T;
@@ -340,9 +322,11 @@ export class RunManager {
       }
       try {
         const parsed = RunSummary.safeParse(
-          JSON.parse(await readFile(join(this.runsDir, name, 'run.json'), 'utf8')),
+          parseJsonText(await readFile(await this.folder(name, 'run.json'), 'utf8')),
         );
         if (!parsed.success) continue;
+        // The folder the run is in, not the one its record names (a planted run.json could name any).
+        parsed.data.dir = this.runDir(name);
         await interrupted(parsed.data);
         // Runs recorded before run.json kept figures: read them from the metrics (curves capped small).
         parsed.data.metrics ??= (await foldRunFile(parsed.data.dir, new RunFold(2))).metrics;
@@ -359,8 +343,8 @@ export class RunManager {
     const live = this.live.get(runId);
     if (live) return structuredClone(live.summary);
     const parsed = RunSummary.safeParse(
-      await readFile(join(this.runDir(runId), 'run.json'), 'utf8')
-        .then((t) => JSON.parse(t) as unknown)
+      await readFile(await this.folder(runId, 'run.json'), 'utf8')
+        .then(parseJsonText)
         .catch(() => null),
     );
     if (!parsed.success) {
@@ -369,13 +353,14 @@ export class RunManager {
         `There is no readable run ${runId} in ${this.runsDir}; refresh the runs list and pick one again.`,
       );
     }
+    parsed.data.dir = this.runDir(runId);
     return interrupted(parsed.data);
   }
 
   /** Runs comparison: one run in full (files are read from the run's own folder). */
   async get(runId: string): Promise<RunDetail> {
     const summary = await this.summaryOf(runId);
-    return readRunDetail(this.runDir(runId), summary);
+    return readRunDetail(await this.folder(runId), summary);
   }
 
   /** Runs comparison: delete a finished run's folder; a run still training is refused. */
@@ -396,8 +381,9 @@ export class RunManager {
   }
 
   async graphOf(runId: string): Promise<unknown> {
+    const file = await this.folder(runId, 'graph.json');
     try {
-      return JSON.parse(await readFile(join(this.runDir(runId), 'graph.json'), 'utf8'));
+      return parseJsonText(await readFile(file, 'utf8'));
     } catch {
       throw new ServiceError(
         'no-such-run',

@@ -124,7 +124,7 @@ export function createService(options: ServiceOptions): Service {
     guard: { version?: string } | { overwrite: boolean },
   ): Promise<void> {
     if ('overwrite' in guard) {
-      if (!guard.overwrite && (await currentVersion(full)) !== null) {
+      if (!guard.overwrite && (await currentVersion(full, path)) !== null) {
         throw new ServiceError(
           'exists',
           `"${path}" already exists; choose another name, or confirm Overwrite to replace it.`,
@@ -133,7 +133,7 @@ export function createService(options: ServiceOptions): Service {
       return;
     }
     if (guard.version === undefined) return;
-    const changed = await changedSince(full, guard.version);
+    const changed = await changedSince(full, guard.version, path);
     if (changed) {
       throw new ServiceError(
         'conflict',
@@ -181,7 +181,9 @@ export function createService(options: ServiceOptions): Service {
       const files = [];
       for (const name of (await readdir(policy.workspace)).filter((f) => f.endsWith('.json'))) {
         const path = join(policy.workspace, name);
-        files.push({ path, name, modified: (await stat(path)).mtime.toISOString() });
+        // Dangling links, folders and FIFOs named *.json are no documents: left out, not fatal.
+        const info = await stat(path).catch(() => null);
+        if (info?.isFile()) files.push({ path, name, modified: info.mtime.toISOString() });
       }
       files.sort((a, b) => b.modified.localeCompare(a.modified));
       return { workspace: policy.workspace, files, recent: await readRecent() };

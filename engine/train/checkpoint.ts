@@ -11,6 +11,9 @@ import {
   writeSeam,
 } from '../io/durable-write.ts';
 import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
+import { blobPath, followLatest } from '../io/checkpoint-files.ts';
+import { LocalName } from '../io/confine.ts';
+import { parseJsonText } from '../io/json-text.ts';
 import { EvalReport, StepRecord } from './events.ts';
 
 /**
@@ -31,7 +34,7 @@ export const TensorEntry = z.strictObject({
 export type TensorEntry = z.infer<typeof TensorEntry>;
 
 const Blob = z.strictObject({
-  file: z.string(),
+  file: LocalName,
   manifest: z.array(TensorEntry),
   /** sha-256 of the file, checked on every load; absent in checkpoints written before it. */
   sha256: z
@@ -75,8 +78,6 @@ export const CheckpointMeta = z.strictObject({
   blobs: z.record(z.string(), Blob),
 });
 export type CheckpointMeta = z.infer<typeof CheckpointMeta>;
-
-const Latest = z.strictObject({ checkpoint: z.string(), step: z.number().int() });
 
 /** Tensors → manifest + one little-endian float32 blob (tfjs holds float32 in host order). */
 export function encodeTensors(tensors: Readonly<Record<string, tf.Tensor>>): {
@@ -222,25 +223,19 @@ export interface LoadedCheckpoint {
  */
 export async function resolveCheckpoint(path: string): Promise<string> {
   if (await exists(join(path, 'checkpoint.json'))) return path;
-  let text: string;
-  try {
-    text = await readFile(join(path, 'latest.json'), 'utf8');
-  } catch {
+  if (!(await exists(join(path, 'latest.json')))) {
     throw new Error(
       `${path} holds no checkpoint (neither checkpoint.json nor latest.json); pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
     );
   }
-  const latest = Latest.safeParse(JSON.parse(text));
-  if (!latest.success)
-    throw new Error(`${join(path, 'latest.json')} is damaged; pass a step-NNNNNN folder instead.`);
-  return join(path, latest.data.checkpoint);
+  return followLatest(path);
 }
 
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const dir = await resolveCheckpoint(path);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+    parsed = parseJsonText(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
   } catch (e) {
     throw new Error(`Cannot read ${join(dir, 'checkpoint.json')}: ${(e as Error).message}.`);
   }
@@ -254,7 +249,7 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const raw: LoadedCheckpoint['raw'] = {};
   // Every blob is checked before any is decoded, so a damaged one leaks no tensors.
   for (const [group, blob] of Object.entries(meta.data.blobs)) {
-    const data = new Uint8Array(await readFile(join(dir, blob.file)));
+    const data = new Uint8Array(await readFile(await blobPath(dir, blob.file)));
     await verifyBlob(dir, blob.file, data, blob.sha256, meta.data.step);
     raw[group] = { manifest: blob.manifest, data };
   }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { DataSpec } from '../data/spec.ts';
+import { parseJsonText } from '../io/json-text.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TrainConfigInput } from './config.ts';
 
@@ -51,7 +52,7 @@ export function parseDataArg(arg: string | undefined, doc: GraphDocument): DataS
   let spec: Record<string, unknown>;
   if (text.trim().startsWith('{')) {
     try {
-      spec = JSON.parse(text) as Record<string, unknown>;
+      spec = parseJsonText(text) as Record<string, unknown>;
     } catch (e) {
       throw new Error(`--data is not valid JSON: ${(e as Error).message}.`);
     }

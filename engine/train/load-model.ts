@@ -17,6 +17,11 @@ export interface LoadOptions {
   /** Data spec to use instead of the saved one. */
   data?: DataSpec;
   backend?: TrainConfig['backend'];
+  /**
+   * A host's policy for the files a recorded data spec names (a planted checkpoint must not
+   * send reads or writes outside the workspace): the spec to use, or a thrown refusal.
+   */
+  confineData?: (spec: unknown) => Promise<unknown>;
 }
 
 /**
@@ -35,7 +40,8 @@ export async function loadTrainedModel(
     const backend = opts.backend ?? config.backend;
     await selectBackend(backend === 'auto' ? undefined : backend);
     const doc = documentFrom(opts.document ?? c.meta.document);
-    const spec = (opts.data ?? c.meta.dataSpec) as DataSpec | null;
+    const recorded = opts.confineData ? await opts.confineData(c.meta.dataSpec) : c.meta.dataSpec;
+    const spec = (opts.data ?? recorded) as DataSpec | null;
     if (!spec) throw new Error(`${c.dir} records no data spec; pass --data.`);
     const source: DataSource = await createDataSource(spec, config.seed);
     const trainable = prepareProgram(doc, source, config.supervisionSteps);
