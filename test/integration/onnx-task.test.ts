@@ -124,7 +124,7 @@ describe('export task check', () => {
     assert.equal(broken.task.reference, task.reference);
     assert.match(
       broken.failures.join(' '),
-      /task perplexity rose [\d.]+% \([\d.]+ → [\d.]+ on brown validation split, 16 windows of 32 tokens\), more than the 0\.10% allowed \(fp32\)/,
+      /task perplexity rose [\d.]+% \([\d.]+ → [\d.]+ on brown validation split, 16 windows of 32 tokens\), more than the 0\.10% allowed \(fp32; --max-perplexity-rise\)\.$/,
     );
   });
 
@@ -179,7 +179,10 @@ describe('export task check', () => {
     assert.equal(broken.ok, false);
     const drop = -metric(broken.task!, 'accuracy').delta;
     assert.ok(drop > 0.1, `cell accuracy fell only ${drop}`);
-    assert.match(broken.failures.join(' '), /task accuracy fell [\d.]+ points .* \(fp32\)/);
+    assert.match(
+      broken.failures.join(' '),
+      /^task accuracy fell [\d.]+ points .* \(fp32; --max-accuracy-drop\)\.$/,
+    );
   });
 
   it('reports no task metric, with the reason, where none is meaningful', async () => {
