@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureRendererBuilt, ROOT, serve } from '../engine/host/main.ts';
 import { bundleElectron, installedElectron, MAIN } from './build.ts';
 
@@ -9,18 +9,20 @@ import { bundleElectron, installedElectron, MAIN } from './build.ts';
  * download (CI, air-gapped servers) get the web host instead.
  */
 
-/** The binary's path, downloading it on first use (bounded, so a dead network cannot hang us). */
+/**
+ * The binary's path, downloading it on first use (bounded, so a dead network cannot hang us).
+ * Electron's own install script is not approved in package.json's allowScripts, so `npm ci`
+ * never fails offline; it runs here instead, the first time the app starts.
+ */
 function electronBinary(): string | undefined {
   const ready = installedElectron();
   if (ready) return ready;
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/electron/install.js')], {
     cwd: ROOT,
-    encoding: 'utf8',
     timeout: 120_000,
-    stdio: ['ignore', 'pipe', 'ignore'],
+    stdio: 'ignore',
   });
-  const path = probe.status === 0 ? probe.stdout.trim() : '';
-  return path && existsSync(path) ? path : undefined;
+  return installedElectron();
 }
 
 async function main(): Promise<void> {

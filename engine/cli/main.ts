@@ -14,12 +14,16 @@ Commands:
   validate FILE            check a graph document; exit 1 when it has errors
   summary FILE [--json]    per-node output shapes, parameters and FLOPs per token
   doctor                   which compute backend loads here, and why the others do not
-  export GRAPH [options]   ONNX model + onnxruntime verification (trm export --help)
-  train GRAPH --data SPEC  train with live progress and checkpoints (trm train --help)
-  eval [GRAPH] --checkpoint DIR   held-out metrics, accuracy by recursion depth
-  generate MODEL --prompt TEXT    continue a text with an .onnx file or checkpoint
-  solve MODEL --puzzle CELLS      solve a Sudoku step by step with a TRM model
+  templates                the graph templates: parameters and what each is for
+  train GRAPH [--data SPEC]       train with live progress and checkpoints (trm train --help)
+  eval RUN [GRAPH]                held-out metrics, accuracy by recursion depth
+  export RUN|GRAPH [options]      ONNX model + onnxruntime verification (trm export --help)
+  generate RUN|MODEL --prompt TEXT   continue a text with a checkpoint or an .onnx file
+  solve RUN|MODEL --puzzle CELLS     solve a Sudoku step by step with a TRM model
   diff BEFORE AFTER        what changed between two graphs or two runs' graphs
+
+Every command takes --help. RUN is a run folder (trm train --out) or one of its
+step-NNNNNN checkpoints.
 
 Options:
   --preset NAME            apply one of the document's presets (meta.presets) first
@@ -80,6 +84,8 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
     return (await import('./commands/generate.ts')).generateCommand(argv.slice(1), out);
   if (argv[0] === 'diff')
     return (await import('./commands/diff.ts')).diffCommand(argv.slice(1), out);
+  if (argv[0] === 'templates')
+    return (await import('./commands/templates.ts')).templatesCommand(argv.slice(1), out);
   if (argv[0] === 'solve')
     return (await import('./commands/solve.ts')).solveCommand(argv.slice(1), out);
   let args;

@@ -48,6 +48,20 @@ async function checkpointDir(path: string): Promise<string> {
   return followLatest(path);
 }
 
+/** The graph document a checkpoint (or a run folder's latest one) was trained from. */
+export async function readCheckpointDocument(path: string): Promise<unknown> {
+  const file = join(await checkpointDir(path), 'checkpoint.json');
+  let meta: CheckpointJson;
+  try {
+    meta = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`Cannot read ${file}: ${(e as Error).message}.`);
+  }
+  if (meta.document === undefined)
+    throw new Error(`${file} records no graph document; pass the graph file as well.`);
+  return meta.document;
+}
+
 export async function readCheckpointWeights(path: string): Promise<CheckpointWeights> {
   const dir = await checkpointDir(path);
   const file = join(dir, 'checkpoint.json');

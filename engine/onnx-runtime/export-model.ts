@@ -12,13 +12,8 @@ import { initialValues } from '../onnx/initial-weights.ts';
 import { onnx } from '../onnx/proto.ts';
 import { tfjsRunner } from './reference.ts';
 import { taskProbe, type TaskOptions } from './task-metric.ts';
-import {
-  verifyExport,
-  type HostTensor,
-  type VerifyOptions,
-  type VerifyReport,
-  type VerifyThresholds,
-} from './verify.ts';
+import type { VerifyThresholds } from './verdict.ts';
+import { verifyExport, type HostTensor, type VerifyOptions, type VerifyReport } from './verify.ts';
 
 export interface ExportRequest {
   doc: GraphDocument;
@@ -228,6 +223,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   if (req.out) await writeFileAtomic(req.out, bytes, 'the ONNX model');
   const verify: VerifyOptions = {
     precision: req.precision,
+    trained: req.weights !== undefined,
     feeds,
     reference,
     logits,

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import type { Precision } from '../onnx/emit.ts';
 import { compareTask, type TaskCheck, type TaskPlan } from './task-metric.ts';
+import { DEFAULT_THRESHOLDS, judgeExport, type Verdict, type VerifyThresholds } from './verdict.ts';
 
 /** A tensor fed to or compared from a model, keyed by its program (IR) name. */
 export interface HostTensor {
@@ -10,48 +11,13 @@ export interface HostTensor {
   dims: number[];
 }
 
-export interface VerifyThresholds {
-  /** Largest allowed |onnx − reference| over every output. */
-  maxAbsError?: number;
-  /** Least allowed share of positions whose logits' argmax agrees (0–1). */
-  top1Agreement?: number;
-  /** Largest allowed fall of a task accuracy (accuracy, exact match), absolute: 0.01 = 1 point. */
-  accuracyDrop?: number;
-  /** Largest allowed relative rise of the task perplexity: 0.02 = 2%. */
-  perplexityRise?: number;
-}
-
-/**
- * Defaults per precision. fp32 must match to rounding; fp16 stores halved weights, so it is
- * judged like the quantized ones by top-1 agreement plus a loose absolute bound. Weight-only
- * int4 is allowed more flips than int8: at 4 bits logits that are nearly tied (an untrained
- * model's are) do swap.
- *
- * Task thresholds (held-out data with targets): fp32 is only rounding, so a tenth of a point
- * / 0.1% covers a near-tie flipping and nothing more. fp16 and the int8 forms: at most 1 point
- * of accuracy (2 of 256 puzzles) and 2% perplexity — the size of the gap between two
- * neighbouring checkpoints of a small run, i.e. less than a person would notice in use. int4
- * keeps 16 levels per weight block, so it gets 3 points / 5%: the usual "int4 costs a few
- * percent" budget; a corrupted or mis-scaled export moves these by tens of points.
- */
-export const DEFAULT_THRESHOLDS: Record<Precision, VerifyThresholds> = {
-  fp32: { maxAbsError: 1e-4, accuracyDrop: 0.001, perplexityRise: 0.001 },
-  fp16: { top1Agreement: 0.99, maxAbsError: 5e-2, accuracyDrop: 0.01, perplexityRise: 0.02 },
-  int8: { top1Agreement: 0.99, accuracyDrop: 0.01, perplexityRise: 0.02 },
-  'int8-weight': { top1Agreement: 0.99, accuracyDrop: 0.01, perplexityRise: 0.02 },
-  int4: { top1Agreement: 0.9, accuracyDrop: 0.03, perplexityRise: 0.05 },
-};
-
 export interface VerifyOptions {
   precision: Precision;
   /**
-   * Judge top-1 agreement on the held-out task inputs (when there is a task check) instead of
-   * the random ones. Off by default: weights not trained on the task data (initial weights, or
-   * trained on another task) give near-tied logits there, where int8 flips 2–3% of argmaxes
-   * without moving the task metric; the held-out agreement is reported in `task` either way.
-   * @default false
+   * Trained weights: the task metric (else error and top-1) decides. Initial weights are
+   * judged by closeness only (engine/onnx-runtime/verdict.ts). @default true
    */
-  top1OnTask?: boolean;
+  trained?: boolean;
   /** Held-out inputs, by program input name. */
   feeds: Record<string, HostTensor>;
   /** Reference outputs (the tfjs model on the same feeds), by program output name. */
@@ -74,6 +40,8 @@ export interface VerifyOptions {
 export interface OutputCheck {
   name: string;
   maxAbsError: number;
+  /** maxAbsError over the output's largest |reference| value. */
+  relativeError: number;
   top1Agreement?: number;
   /** Halting outputs: share of examples whose decision (logit > 0) agrees; reported only. */
   haltAgreement?: number;
@@ -85,21 +53,28 @@ export interface VerifyReport {
   fileBytes: number;
   outputs: OutputCheck[];
   maxAbsError: number;
+  /** The largest relative error over the outputs. */
+  relativeError: number;
   /**
-   * Top-1 agreement the threshold judges: on the held-out task inputs when there is a task
-   * check, else over every logits output on the random inputs; undefined when there is none.
+   * Top-1 agreement over every logits output on the random inputs; undefined when there is
+   * none. The held-out agreement, where there is a task check, is `task.top1Agreement`.
    */
   top1Agreement?: number;
   /** Which inputs `top1Agreement` was measured on. */
-  top1On?: 'held-out' | 'random';
-  thresholds: VerifyThresholds;
+  top1On?: 'random';
+  /** The thresholds in force: the precision's defaults with the overrides. */
+  thresholds: Required<VerifyThresholds>;
+  /** What decided the verdict, and why when that needs saying (engine/onnx-runtime/verdict.ts). */
+  judgedBy: Verdict['judgedBy'];
+  criteria: string[];
+  note: string | null;
   /** Median milliseconds per run at batch 1 and 64 (the held-out first example, repeated). */
   latencyMs?: { batch1: number; batch64: number };
   /** Task metric on held-out data with targets, tfjs reference against the export. */
   task: TaskCheck | null;
   /** Why `task` is null, as a sentence; null when there is a task check. */
   taskSkipped: string | null;
-  /** Sentences saying which threshold failed, empty when ok. */
+  /** The one criterion that failed, as a sentence; empty when ok. */
   failures: string[];
 }
 
@@ -116,35 +91,6 @@ function argmaxAgreement(a: Float32Array, b: Float32Array, classes: number): num
     if (ia === ib) agree++;
   }
   return rows === 0 ? 1 : agree / rows;
-}
-
-const points = (x: number) => `${(x * 100).toFixed(2)}`;
-
-/** Sentences for each task metric past its threshold (NaN fails: `!(x <= limit)`). */
-export function taskFailures(
-  check: TaskCheck,
-  thresholds: VerifyThresholds,
-  precision: Precision,
-): string[] {
-  const failures: string[] = [];
-  for (const m of check.metrics) {
-    if (m.metric === 'perplexity') {
-      const limit = thresholds.perplexityRise;
-      const rise = m.onnx / m.reference - 1;
-      if (limit !== undefined && !(rise <= limit))
-        failures.push(
-          `task perplexity rose ${points(rise)}% (${m.reference.toFixed(3)} → ${m.onnx.toFixed(3)} on ${check.data}), more than the ${points(limit)}% allowed (${precision}).`,
-        );
-    } else {
-      const limit = thresholds.accuracyDrop;
-      const drop = m.reference - m.onnx;
-      if (limit !== undefined && !(drop <= limit + 1e-12))
-        failures.push(
-          `task ${m.metric} fell ${points(drop)} points (${points(m.reference)}% → ${points(m.onnx)}% on ${check.data}), more than the ${points(limit)} allowed (${precision}).`,
-        );
-    }
-  }
-  return failures;
 }
 
 function toOrt(t: HostTensor): ort.Tensor {
@@ -209,7 +155,6 @@ export function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> 
  * with the reference: max abs error, top-1 agreement on logits, file size, latency.
  */
 export async function verifyExport(bytes: Uint8Array, opts: VerifyOptions): Promise<VerifyReport> {
-  const thresholds = { ...DEFAULT_THRESHOLDS[opts.precision], ...opts.thresholds };
   const session = await createSession(bytes);
   try {
     const got = await runOnnx(session, opts.feeds, opts.onnxNames);
@@ -223,11 +168,18 @@ export async function verifyExport(bytes: Uint8Array, opts: VerifyOptions): Prom
           `Verification: the exported model's output "${name}" has ${out?.length ?? 0} values, the reference ${ref.length}. Re-export from the same graph.`,
         );
       let maxAbs = 0;
+      let scale = 0;
       for (let i = 0; i < ref.length; i++) {
         const d = Math.abs((out[i] as number) - (ref[i] as number));
         maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
+        scale = Math.max(scale, Math.abs(ref[i] as number));
       }
-      const check: OutputCheck = { name, maxAbsError: maxAbs };
+      // An all-zero output (a fresh state) is judged against 1, i.e. absolutely.
+      const check: OutputCheck = {
+        name,
+        maxAbsError: maxAbs,
+        relativeError: maxAbs / Math.max(scale, 1),
+      };
       const classes = opts.logits[name];
       if (classes !== undefined) {
         check.top1Agreement = argmaxAgreement(out, ref, classes);
@@ -243,50 +195,47 @@ export async function verifyExport(bytes: Uint8Array, opts: VerifyOptions): Prom
       outputs.push(check);
     }
     const maxAbsError = Math.max(0, ...outputs.map((o) => o.maxAbsError));
+    const relativeError = Math.max(0, ...outputs.map((o) => o.relativeError));
+    const top1Agreement = agreeCount > 0 ? agreeSum / agreeCount : undefined;
+    const task =
+      opts.task && !('skipped' in opts.task)
+        ? compareTask(
+            opts.task,
+            await opts.task.score((feeds) => runOnnx(session, feeds, opts.onnxNames)),
+          )
+        : null;
+    const verdict = judgeExport(
+      {
+        precision: opts.precision,
+        trained: opts.trained ?? true,
+        maxAbsError,
+        relativeError,
+        ...(top1Agreement !== undefined ? { top1Agreement } : {}),
+        task,
+      },
+      opts.thresholds,
+    );
     const report: VerifyReport = {
-      ok: true,
+      ok: verdict.ok,
       precision: opts.precision,
       fileBytes: bytes.length,
       outputs,
       maxAbsError,
-      thresholds,
-      task: null,
-      taskSkipped: opts.task && 'skipped' in opts.task ? opts.task.skipped : null,
-      failures: [],
+      relativeError,
+      ...(top1Agreement !== undefined ? { top1Agreement, top1On: 'random' as const } : {}),
+      thresholds: { ...DEFAULT_THRESHOLDS[opts.precision], ...opts.thresholds },
+      judgedBy: verdict.judgedBy,
+      criteria: verdict.criteria,
+      note: verdict.note,
+      task,
+      taskSkipped:
+        opts.task === undefined
+          ? 'No task check was requested.'
+          : 'skipped' in opts.task
+            ? opts.task.skipped
+            : null,
+      failures: verdict.failure ? [verdict.failure] : [],
     };
-    if (opts.task === undefined) report.taskSkipped = 'No task check was requested.';
-    if (agreeCount > 0) {
-      report.top1Agreement = agreeSum / agreeCount;
-      report.top1On = 'random';
-    }
-    if (thresholds.maxAbsError !== undefined && !(maxAbsError <= thresholds.maxAbsError))
-      report.failures.push(
-        `max abs error ${maxAbsError.toExponential(2)} exceeds ${thresholds.maxAbsError} (${opts.precision}).`,
-      );
-    if (opts.task && !('skipped' in opts.task)) {
-      const probe = opts.task;
-      report.task = compareTask(
-        probe,
-        await probe.score((feeds) => runOnnx(session, feeds, opts.onnxNames)),
-      );
-      report.failures.push(...taskFailures(report.task, thresholds, opts.precision));
-      // Asked for, top-1 agreement is judged on the held-out inputs: random token ids put a
-      // trained model far from its data, where near-ties abound (a trained tiny GPT's int8 export
-      // agrees on 98.8% of random positions while its perplexity moves 0.03%).
-      if (opts.top1OnTask === true) {
-        report.top1Agreement = report.task.top1Agreement;
-        report.top1On = 'held-out';
-      }
-    }
-    if (
-      thresholds.top1Agreement !== undefined &&
-      report.top1Agreement !== undefined &&
-      report.top1Agreement < thresholds.top1Agreement
-    )
-      report.failures.push(
-        `top-1 agreement ${(report.top1Agreement * 100).toFixed(2)}% on ${report.top1On === 'held-out' ? 'the held-out task inputs' : 'random inputs'} is below ${thresholds.top1Agreement * 100}% (${opts.precision}).`,
-      );
-    report.ok = report.failures.length === 0;
     const runs = opts.latencyRuns ?? 10;
     if (runs > 0) {
       const one = repeatFirst(opts.feeds, 1);

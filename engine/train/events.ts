@@ -29,8 +29,8 @@ export const StepMetrics = z.strictObject({
   lr: z.number(),
   gradNorm: z.number(),
   tokensPerSec: z.number(),
-  /** Seconds left at the current pace. */
-  etaSec: z.number(),
+  /** Seconds left at the steady pace; absent for the first steps (compile time, warm-up). */
+  etaSec: z.number().optional(),
   /** tf.memory().numTensors after the step: flat in a healthy run. */
   tensors: z.number().int(),
 });

@@ -1,3 +1,4 @@
+import { StepTimer } from './step-timer.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { createDataSource } from '../data/index.ts';
 import { probeWritable } from '../io/durable-write.ts';
@@ -158,7 +159,7 @@ class Run {
   private readonly evals: EvalReport[] = [];
   private lastCheckpoint: string | undefined;
   private lastCheckpointStep = -1;
-  private stepSeconds = 0;
+  private readonly timer = new StepTimer();
   /** When the last checkpoint was written (or the run began), for the wall-time interval. */
   private savedAt = performance.now();
 
@@ -360,7 +361,8 @@ class Run {
     const slots = this.advance(fr);
     this.step = number;
     const seconds = (performance.now() - started) / 1000;
-    this.stepSeconds = this.stepSeconds === 0 ? seconds : 0.9 * this.stepSeconds + 0.1 * seconds;
+    this.timer.record(seconds);
+    const eta = this.timer.eta(this.config.steps - number);
     const metrics: StepMetrics = {
       step: number,
       loss,
@@ -375,8 +377,8 @@ class Run {
         : {}),
       lr,
       gradNorm: clipped.norm,
-      tokensPerSec: (batch.batch * batch.length) / this.stepSeconds,
-      etaSec: (this.config.steps - number) * this.stepSeconds,
+      tokensPerSec: (batch.batch * batch.length) / this.timer.current,
+      ...(eta !== undefined ? { etaSec: eta } : {}),
       tensors: tf.memory().numTensors,
     };
     this.history.push(compactStep(metrics));

@@ -1,23 +1,22 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describeDiff } from '../../graph/diff-text.ts';
 import { diffDocuments } from '../../graph/diff.ts';
 import { analyzeDocument } from '../../service/analyze.ts';
 import { parseCommand, type Out } from '../command.ts';
 import { loadDocument } from '../main.ts';
+import { isFolder, loadRunDocument } from '../run-folder.ts';
 
 export const DIFF_USAGE = `Usage: trm diff BEFORE AFTER [--json]
 
-  BEFORE, AFTER   graph documents, or run folders (their graph.json snapshot)
+  BEFORE, AFTER   graph documents, or run folders (trm train --out folders and their
+                  step-NNNNNN checkpoints, or the app's runs)
   --json          print the diff as JSON
 One line per change: dims, components, nodes (parameters before → after, with the weights
 each change adds or removes), wires, and the total. Exit 0 when the graphs are the same,
 1 when they differ.`;
 
-/** A run folder stands for the graph snapshot it recorded. */
-async function documentPath(path: string): Promise<string> {
-  const s = await stat(path).catch(() => null);
-  return s?.isDirectory() ? join(path, 'graph.json') : path;
+/** A run folder stands for the graph it trained. */
+function load(path: string, out: Out) {
+  return isFolder(path) ? loadRunDocument(path, out) : loadDocument(path, undefined, out);
 }
 
 export async function diffCommand(argv: string[], out: Out): Promise<number> {
@@ -28,8 +27,8 @@ export async function diffCommand(argv: string[], out: Out): Promise<number> {
     out.error(`trm diff: give exactly two documents or run folders.\n\n${DIFF_USAGE}`);
     return 2;
   }
-  const before = await loadDocument(await documentPath(a), undefined, out);
-  const after = await loadDocument(await documentPath(b), undefined, out);
+  const before = await load(a, out);
+  const after = await load(b, out);
   if (!before || !after) return 2;
   const diff = diffDocuments(before, after, {
     before: analyzeDocument(before),

@@ -5,9 +5,11 @@ import { documentFrom } from '../../train/model.ts';
 import { loadDocument } from '../main.ts';
 import { evalLines } from './train.ts';
 
-export const EVAL_USAGE = `Usage: trm eval [GRAPH] --checkpoint DIR [options]
+export const EVAL_USAGE = `Usage: trm eval RUN [GRAPH] [options]
 
-  --checkpoint DIR     a run folder (its latest.json) or one step-NNNNNN folder
+RUN is a run folder (its latest.json) or one step-NNNNNN folder.
+
+  --checkpoint DIR     RUN given as a flag (then GRAPH is the only positional)
   --data SPEC          held-out data (default: the data the run trained on)
   --examples N         held-out examples (default: the run's evalExamples)
   --preset NAME        apply one of GRAPH's presets first
@@ -32,11 +34,14 @@ export async function evalCommand(argv: string[], out: Out): Promise<number> {
   );
   if (typeof args === 'number') return args;
   const v = args.values;
-  if (!v.checkpoint) {
-    out.error(`trm eval: missing --checkpoint DIR.\n\n${EVAL_USAGE}`);
+  // The run is the first positional; `--checkpoint DIR` names it the older way.
+  const [checkpoint, file] = v.checkpoint
+    ? [v.checkpoint, args.positionals[0]]
+    : [args.positionals[0], args.positionals[1]];
+  if (!checkpoint) {
+    out.error(`trm eval: missing RUN.\n\n${EVAL_USAGE}`);
     return 2;
   }
-  const file = args.positionals[0];
   try {
     const { evaluateCheckpoint } = await import('../../train/load-model.ts');
     const { readCheckpoint, disposeCheckpoint } = await import('../../train/checkpoint.ts');
@@ -44,7 +49,7 @@ export async function evalCommand(argv: string[], out: Out): Promise<number> {
     if (file && !doc) return 1;
     let data;
     if (v.data) {
-      const saved = await readCheckpoint(v.checkpoint);
+      const saved = await readCheckpoint(checkpoint);
       disposeCheckpoint(saved);
       data = parseDataArg(v.data, doc ?? documentFrom(saved.meta.document));
     }
@@ -54,7 +59,7 @@ export async function evalCommand(argv: string[], out: Out): Promise<number> {
       return 2;
     }
     const backend = v.backend ? TrainConfig.shape.backend.parse(v.backend) : undefined;
-    const report = await evaluateCheckpoint(v.checkpoint, {
+    const report = await evaluateCheckpoint(checkpoint, {
       ...(doc ? { document: doc } : {}),
       ...(data ? { data } : {}),
       ...(examples ? { examples } : {}),

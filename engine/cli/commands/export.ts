@@ -1,25 +1,29 @@
 import { parseCommand, type Out } from '../command.ts';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { OPSETS, PRECISIONS, type Opset, type Precision } from '../../onnx/emit.ts';
 import { trainingSeed, type TaskCheck, type TaskMetric } from '../../onnx-runtime/task-metric.ts';
-import type { VerifyReport, VerifyThresholds } from '../../onnx-runtime/verify.ts';
+import type { VerifyThresholds } from '../../onnx-runtime/verdict.ts';
+import type { VerifyReport } from '../../onnx-runtime/verify.ts';
 import { parseDataArg } from '../../train/data-arg.ts';
 import { loadDocument } from '../main.ts';
+import { defaultExportPath, isFolder, loadRunDocument } from '../run-folder.ts';
 
-export const EXPORT_USAGE = `Usage: trm export GRAPH [options]
+export const EXPORT_USAGE = `Usage: trm export RUN|GRAPH [GRAPH] [options]
 
 Writes an ONNX model and verifies it in onnxruntime against the tfjs model on held-out
-inputs; the verdict is printed and saved beside the model as <model>.verify.json.
+inputs; the verdict is printed and saved beside the model as <model>.verify.json. RUN is a
+trained run folder or step-NNNNNN folder (its graph, unless GRAPH is given); a GRAPH alone
+exports the deterministic initial weights.
 
 Options:
-  --weights DIR            trained checkpoint (run folder or step-NNNNNN folder);
-                           default: the deterministic initial weights
+  --weights DIR            RUN given as a flag (then GRAPH is the only positional)
   --precision P            fp32 | fp16 | int8 | int8-weight | int4 (default fp32)
   --opset N                17 (widest support, default) | 23 (fused norms/attention/RoPE)
   --mode M                 full (fixed-depth model, default) | step (one supervision step)
                            | decode (language model with a KV cache, for trm generate)
-  --out FILE               output path (default: <graph>.<precision>.onnx)
+  --out FILE               output path (default: RUN/exports/<name>.<precision>.onnx,
+                           or exports/<name>.<precision>.onnx for a GRAPH alone)
   --tokenizer FILE         embed a tokenizer.json in the model's metadata
   --unroll                 unroll recursions instead of emitting ONNX Loops (larger file,
                            slower to load; sometimes faster at batch 1)
@@ -31,10 +35,17 @@ Task check (held-out data with targets, reference and export scored alike):
                            weights were trained on, else the document's meta.task
   --task-examples N        held-out rows (default 32 text windows, 256 puzzles)
   --no-task                skip the task check
+
+Verdict: a trained model's task metric decides when there is one; without one, the
+outputs' relative error and top-1 agreement on random inputs decide; initial (untrained)
+weights pass when their outputs are numerically close. The first failing criterion is named
+and the model is written either way.
   --max-accuracy-drop P    fail when a task accuracy falls more than P points
                            (default 0.1 fp32, 1 fp16/int8/int8-weight, 3 int4)
   --max-perplexity-rise P  fail when the task perplexity rises more than P percent
-                           (default 0.1 fp32, 2 fp16/int8/int8-weight, 5 int4)`;
+                           (default 0.1 fp32, 2 fp16/int8/int8-weight, 5 int4)
+  --max-top1-drop P        without a task metric, fail when top-1 agreement falls more than
+                           P points below 100% (default 1, 10 int4)`;
 
 function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
@@ -80,26 +91,17 @@ export function formatVerdict(report: VerifyReport): string[] {
       `top-1 agreement on the held-out task inputs: ${(report.task.top1Agreement * 100).toFixed(2)}%`,
     );
   lines.push(...formatTask(report.task, report.taskSkipped));
-  const limits = [
-    report.thresholds.maxAbsError !== undefined
-      ? `max abs error ≤ ${report.thresholds.maxAbsError}`
-      : '',
-    report.thresholds.top1Agreement !== undefined
-      ? `top-1 ≥ ${report.thresholds.top1Agreement * 100}%`
-      : '',
-    report.task && report.thresholds.accuracyDrop !== undefined
-      ? `task accuracy drop ≤ ${+(report.thresholds.accuracyDrop * 100).toFixed(4)} pt`
-      : '',
-    report.task && report.thresholds.perplexityRise !== undefined
-      ? `perplexity rise ≤ ${+(report.thresholds.perplexityRise * 100).toFixed(4)}%`
-      : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
+  if (report.note) lines.push(`note: ${report.note}`);
+  const judged =
+    report.judgedBy === 'task'
+      ? 'judged by the task'
+      : report.judgedBy === 'outputs'
+        ? 'judged by the outputs, as there is no task metric'
+        : 'judged by closeness';
   lines.push(
     report.ok
-      ? `verdict: PASS (${report.precision}: ${limits})`
-      : `verdict: FAIL — ${report.failures.join(' ')}`,
+      ? `verdict: PASS (${report.precision}, ${judged}: ${report.criteria.join(', ')})`
+      : `verdict: FAIL — ${report.failures[0] ?? ''} The model was written all the same.`,
   );
   return lines;
 }
@@ -122,15 +124,19 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       'no-task': { type: 'boolean' },
       'max-accuracy-drop': { type: 'string' },
       'max-perplexity-rise': { type: 'string' },
+      'max-top1-drop': { type: 'string' },
     },
     EXPORT_USAGE,
     out,
   );
   if (typeof args === 'number') return args;
   const v = args.values;
-  const file = args.positionals[0];
-  if (!file) {
-    out.error(`trm export: missing GRAPH.\n\n${EXPORT_USAGE}`);
+  // A run folder first, as for eval, generate and solve; `--weights DIR` names it the older way.
+  const first = args.positionals[0];
+  const run = v.weights ?? (first !== undefined && isFolder(first) ? first : undefined);
+  const file = v.weights || run === undefined ? first : args.positionals[1];
+  if (!file && !run) {
+    out.error(`trm export: missing RUN or GRAPH.\n\n${EXPORT_USAGE}`);
     return 2;
   }
   const precision = v.precision as Precision;
@@ -153,13 +159,14 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
   for (const [flag, key] of [
     ['max-accuracy-drop', 'accuracyDrop'],
     ['max-perplexity-rise', 'perplexityRise'],
+    ['max-top1-drop', 'top1Drop'],
   ] as const) {
     const text = v[flag];
     if (text === undefined) continue;
     const n = Number(text);
     if (text === '' || !Number.isFinite(n) || n < 0) {
       out.error(
-        `trm export: --${flag} must be a number ≥ 0 (${flag === 'max-accuracy-drop' ? 'points' : 'percent'}), not "${text}".`,
+        `trm export: --${flag} must be a number ≥ 0 (${flag === 'max-perplexity-rise' ? 'percent' : 'points'}), not "${text}".`,
       );
       return 2;
     }
@@ -172,24 +179,24 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     );
     return 2;
   }
-  const doc = await loadDocument(file, v.preset, out);
+  const doc = file ? await loadDocument(file, v.preset, out) : await loadRunDocument(run!, out);
   if (!doc) return 1;
   let taskData: ReturnType<typeof parseDataArg> | undefined;
   let taskSeed: number | undefined;
   const metadata: Record<string, string> = {};
   let weights: Map<string, Float32Array> | undefined;
-  const target = v.out ?? `${basename(file).replace(/\.json$/i, '')}.${precision}.onnx`;
+  const target = v.out ?? defaultExportPath(doc, run, precision, v.mode);
   try {
     // Checked before the export and its verification run, not when the file is written.
     const { probeWritable } = await import('../../io/durable-write.ts');
     await probeWritable(dirname(resolve(target)), 'the ONNX model');
-    if (v.weights) {
+    if (run) {
       const { divergedWeights, readCheckpointWeights } =
         await import('../../onnx-runtime/checkpoint.ts');
-      const ckpt = await readCheckpointWeights(v.weights);
+      const ckpt = await readCheckpointWeights(run);
       const diverged = divergedWeights(
         ckpt,
-        'pass an earlier step-NNNNNN folder of the run to --weights, or train again with a lower learning rate',
+        'export an earlier step-NNNNNN folder of the run, or train again with a lower learning rate',
       );
       if (diverged) {
         out.error(`verdict: FAIL — ${diverged}`);
@@ -201,7 +208,7 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       // Scored on what the run trained on, split with its seed: the run's own held-out data.
       if (ckpt.dataSpec) taskData = ckpt.dataSpec as ReturnType<typeof parseDataArg>;
       taskSeed = trainingSeed(ckpt.config);
-      out.log(`weights: ${v.weights} (${ckpt.group}, ${ckpt.values.size} tensors)`);
+      out.log(`weights: ${run} (${ckpt.group}, ${ckpt.values.size} tensors)`);
     }
     if (v['task-data']) taskData = parseDataArg(v['task-data'], doc);
     if (v.tokenizer) metadata['trm.tokenizer'] = await readFile(v.tokenizer, 'utf8');
@@ -230,10 +237,6 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       `exported ${target} (opset ${opset}, ${precision}, ${v.mode}; reference: tfjs ${backend.active})`,
     );
     for (const line of formatVerdict(result.report)) out.log(line);
-    if (!result.report.ok && !weights)
-      out.log(
-        'note: these are untrained initial weights, whose logits are near ties; quantization flips such ties, so top-1 agreement means little until the model is trained (pass --weights).',
-      );
     return result.report.ok ? 0 : 1;
   } catch (e) {
     out.error(`trm export: ${(e as Error).message}`);

@@ -28,7 +28,35 @@ export function parsePuzzle(text: string): Int32Array | Error {
         `Cell ${i + 1} is "${ch}"; a ${size}×${size} puzzle takes digits 1–${size}, and . or 0 for blanks.`,
       );
   }
-  return tokens;
+  return contradiction(tokens, size) ?? tokens;
+}
+
+/** The first two givens that share a row, column or box with the same digit, as a sentence. */
+function contradiction(tokens: Int32Array, size: number): Error | undefined {
+  const box = Math.round(Math.sqrt(size));
+  const name = (i: number) => `r${Math.floor(i / size) + 1}c${(i % size) + 1}`;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] === 1) continue;
+    const [ri, ci] = [Math.floor(i / size), i % size];
+    for (let j = i + 1; j < tokens.length; j++) {
+      if (tokens[j] !== tokens[i]) continue;
+      const [rj, cj] = [Math.floor(j / size), j % size];
+      const unit =
+        ri === rj
+          ? 'same row'
+          : ci === cj
+            ? 'same column'
+            : Math.floor(ri / box) === Math.floor(rj / box) &&
+                Math.floor(ci / box) === Math.floor(cj / box)
+              ? 'same box'
+              : undefined;
+      if (unit)
+        return new Error(
+          `The puzzle's givens contradict: cells ${name(i)} and ${name(j)} both hold ${(tokens[i] as number) - 1} (${unit}). Correct one of them; a Sudoku holds each digit once per row, column and box.`,
+        );
+    }
+  }
+  return undefined;
 }
 
 /** Rows of a grid of tokens (digit d = token d + 1; anything else shows as .). */

@@ -43,7 +43,7 @@ export function progressLine(m: StepMetrics, total: number, bar: boolean): strin
     `acc ${pct(m.accuracy)}`,
     ...(m.exactMatch !== undefined ? [`exact ${pct(m.exactMatch)}`] : []),
     `${Math.round(m.tokensPerSec).toLocaleString('en-US')} tok/s`,
-    `ETA ${formatDuration(m.etaSec)}`,
+    `ETA ${m.etaSec === undefined ? '…' : formatDuration(m.etaSec)}`,
   ];
   return parts.join('  ');
 }

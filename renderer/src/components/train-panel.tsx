@@ -513,7 +513,9 @@ export function TrainPanel({
                 ? `${Math.round(last.tokensPerSec).toLocaleString('en-US')} tokens/s`
                 : '— tokens/s'}
             </span>
-            <span data-testid="eta">ETA {last && active ? formatEta(last.etaSec) : '—'}</span>
+            <span data-testid="eta">
+              ETA {last?.etaSec !== undefined && active ? formatEta(last.etaSec) : '—'}
+            </span>
             <span>loss {last ? last.loss.toFixed(3) : '—'}</span>
           </div>
         </div>
