@@ -160,6 +160,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     if (req.method === 'GET' && dropTokenFromAddress(target, res)) return;
+    if (target.pathname === '/api/session') {
+      // Whether this page holds the session token: how the renderer tells "no token" apart
+      // from "the host is gone" (a browser hides why a WebSocket was refused).
+      res.writeHead(authorised(req, target) ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
     const serve = () =>
       void serveStatic(options.staticDir, target.pathname, res).catch(() => res.destroy());
     try {

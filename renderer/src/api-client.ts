@@ -44,6 +44,22 @@ export function electronClient(bridge: PreloadBridge): ApiClient {
   };
 }
 
+/**
+ * A browser does not tell a page why its WebSocket was refused; the host's `/api/session`
+ * does: 401 when this address carries no session token (neither in the URL nor the cookie).
+ */
+async function whyRefused(url: string): Promise<string> {
+  const session = new URL(url.replace(/^ws/, 'http'));
+  session.pathname = '/api/session';
+  const status = await fetch(session, { cache: 'no-store' }).then(
+    (r) => r.status,
+    () => 0,
+  );
+  return status === 401
+    ? 'This address lacks its session token; open the URL printed by `npm run serve` (it ends in ?token=…).'
+    : 'The app lost its connection to the engine; check that `npm run serve` is still running, then reload.';
+}
+
 /** WebSocket transport; reconnects after a drop and re-sends nothing (calls fail loudly). */
 export function webSocketClient(url: string): ApiClient {
   let socket: WebSocket | undefined;
@@ -63,12 +79,7 @@ export function webSocketClient(url: string): ApiClient {
       };
       ws.onerror = () => {
         opening = undefined;
-        reject(
-          new ApiCallError(
-            'disconnected',
-            'The app lost its connection to the engine; check that `npm run serve` is still running, then reload.',
-          ),
-        );
+        void whyRefused(url).then((message) => reject(new ApiCallError('disconnected', message)));
       };
       ws.onclose = () => {
         socket = undefined;

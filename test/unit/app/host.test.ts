@@ -138,6 +138,14 @@ describe('web host', () => {
     withCookie.close();
   });
 
+  it('tells a page whether it holds the session token (/api/session)', async () => {
+    const base = `http://127.0.0.1:${host.port}/api/session`;
+    assert.equal((await fetch(base)).status, 401);
+    assert.equal((await fetch(`${base}?token=nope`)).status, 401);
+    const cookie = { cookie: `trm-token-${host.port}=${host.token}` };
+    assert.equal((await fetch(base, { headers: cookie })).status, 204);
+  });
+
   it('accepts pages from every address a wildcard or loopback bind is reached by', () => {
     const wildcard = allowedOrigins('0.0.0.0', 80);
     assert.ok(wildcard.has('http://127.0.0.1:80'));
