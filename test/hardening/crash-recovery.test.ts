@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../engine/graph/init.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,18 +24,6 @@ const CONFIG = JSON.stringify({
   evalExamples: 8,
   keepCheckpoints: 3,
 });
-
-/** Deterministic delays (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kill =
   | { when: 'after-checkpoint' }
@@ -141,7 +130,7 @@ test('trm train survives SIGKILL at any moment and resumes on the same loss curv
   const expected = await lossesOf(reference);
   assert.equal(expected.length, STEPS);
 
-  const random = rng(20261128);
+  const random = mulberry32(20261128); // deterministic delays, so a failure reproduces
   const kills: Kill[] = [
     { when: 'random', delayMs: 200 }, // most likely before the first checkpoint
     { when: 'after-checkpoint' },

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { checkpointInterval, parseTrainConfig } from '../../engine/train/config.ts';
-import { rng, runShell, trmPath } from '../support/trm-shell.ts';
+import { mulberry32 as rng } from '../../engine/graph/init.ts';
+import { runShell, trmPath } from '../support/trm-shell.ts';
 
 // Issue #20 item 6: at the default settings (no checkpoint interval given) a 200-step `trm
 // train` is killed with SIGKILL at 5 random moments after step 25; every time, the resume
