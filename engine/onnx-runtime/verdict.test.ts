@@ -114,4 +114,14 @@ describe('the export verdict', () => {
     for (const precision of PRECISIONS)
       assert.equal(judgeExport(report(precision, { task: lm(-0.5, -0.2) })).ok, true);
   });
+
+  it('outputs that are not finite fail whatever else decides, even with a perfect task metric', () => {
+    for (const trained of [true, false]) {
+      const v = judgeExport(
+        report('fp16', { trained, maxAbsError: Infinity, relativeError: NaN, task: lm(0, 0) }),
+      );
+      assert.equal(v.ok, false);
+      assert.match(v.failure ?? '', /outputs are not finite/);
+    }
+  });
 });

@@ -114,6 +114,16 @@ function taskCriteria(
   });
 }
 
+function finite(c: VerdictInput): Criterion {
+  return {
+    rule: 'outputs finite',
+    failure:
+      Number.isFinite(c.maxAbsError) && Number.isFinite(c.relativeError)
+        ? null
+        : `the export's outputs are not finite (max abs error ${c.maxAbsError}): the weights overflow at this precision or the model had diverged; export an earlier checkpoint or a wider precision.`,
+  };
+}
+
 function closeness(
   c: VerdictInput,
   t: Required<VerifyThresholds>,
@@ -159,6 +169,8 @@ export function judgeExport(c: VerdictInput, overrides: VerifyThresholds = {}): 
     judgedBy = 'outputs';
     criteria = [closeness(c, t, c.precision), ...top1(c, t, c.precision)];
   }
+  // Whatever decides, outputs that are not numbers are no model: checked first, every time.
+  criteria = [finite(c), ...criteria];
   const failed = criteria.find((k) => k.failure !== null);
   return {
     ok: failed === undefined,

@@ -40,7 +40,7 @@ describe('one CLI convention', () => {
     const doc = JSON.parse(readFileSync('templates/tiny-gpt.json', 'utf8'));
     const run = join(dir, 'run');
     mkdirSync(join(run, 'step-000010'), { recursive: true });
-    writeFileSync(join(run, 'latest.json'), JSON.stringify({ checkpoint: 'step-000010' }));
+    writeFileSync(join(run, 'latest.json'), JSON.stringify({ checkpoint: 'step-000010', step: 10 }));
     writeFileSync(
       join(run, 'step-000010', 'checkpoint.json'),
       JSON.stringify({ format: 'trm-checkpoint', step: 10, document: doc, blobs: {} }),
