@@ -5,6 +5,8 @@ import { WriteError, writeError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TaskCheck } from '../onnx-runtime/task-metric.ts';
 import type { ExportReport, ParsedParams, TaskResult } from './api.ts';
+import { checkExportFits } from '../train/preflight.ts';
+import { analyzeDocument } from './analyze.ts';
 import { ServiceError } from './errors.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TaskOptions } from '../onnx-runtime/task-metric.ts';
@@ -77,6 +79,8 @@ export async function exportRun(
     folder,
     `${safeName(doc.name)}.${precision}${mode === 'step' ? '.step' : ''}.onnx`,
   );
+  // Before the folder, the weights or the file: a model over ONNX's limit is refused at once.
+  checkExportFits(analyzeDocument(doc).totals.params, precision);
   try {
     await mkdir(folder, { recursive: true });
   } catch (e) {

@@ -22,6 +22,7 @@ import { changedSince, currentVersion, FilePolicy, versionOf, writeAtomic } from
 import { InsightJobs } from './insight-jobs.ts';
 import { Playground } from './playground.ts';
 import { RunManager, trainOptions } from './runs.ts';
+import { PreflightError } from '../train/preflight.ts';
 
 export { ServiceError } from './errors.ts';
 
@@ -320,7 +321,7 @@ async function call(id: number, method: MethodName, raw: unknown, use: Handlers)
     const result = spec.result.parse(await handler(params.data));
     return { id, ok: true, result };
   } catch (e) {
-    if (e instanceof ServiceError)
+    if (e instanceof ServiceError || e instanceof PreflightError)
       return { id, ok: false, error: { code: e.code, message: e.message } };
     return {
       id,
