@@ -62,6 +62,13 @@ class Compiler {
   private counter = 0;
   private topNode = '';
   private flopScale = 1;
+  /**
+   * Check mode lowers a recursion's body once: ops count here times the steps training unrolls
+   * (not a deep-supervision loop, which trains one step at a time), so validation refuses what
+   * training's op budget would.
+   */
+  private opScale = 1;
+  private unrolled = 0;
   private aborted = false;
   /** Head ids used by more than one head: their outputs are named by path instead. */
   private readonly sharedHeadIds = new Set<string>();
@@ -309,7 +316,7 @@ class Compiler {
           report.outputs[port] = { shape: v.shape, dtype: v.dtype };
       }
     }
-    if (this.ops.length > this.maxOps && !this.aborted) {
+    if ((this.ops.length > this.maxOps || this.unrolled > this.maxOps) && !this.aborted) {
       this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
       this.aborted = true;
     }
@@ -366,6 +373,7 @@ class Compiler {
       op: (spec) => {
         const out = this.fresh(`${nodeId}.${spec.op}`);
         this.ops.push({ ...spec, out, source } as IrOp);
+        if (this.mode === 'check') this.unrolled += this.opScale;
         return out;
       },
       input: (name, type, role) => {
@@ -396,15 +404,17 @@ class Compiler {
         this.program.supervision = { steps, state, node: path };
       },
       instantiate: (component, inputs, childScope, repeat = 1) => {
-        const saved = this.flopScale;
+        const saved = { flops: this.flopScale, ops: this.opScale };
         this.flopScale *= repeat;
+        this.opScale *= path === this.supervisedAt ? Math.min(repeat, 1) : repeat;
         try {
           return this.run(component, childScope, inputs, path, {
             graph: graph.label,
             node: nodeId,
           });
         } finally {
-          this.flopScale = saved;
+          this.flopScale = saved.flops;
+          this.opScale = saved.ops;
         }
       },
     };

@@ -3,7 +3,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { compile } from '../graph/compile.ts';
 import { parseDocument } from '../graph/parse.ts';
 import type { GraphDocument } from '../graph/schema.ts';
-import { analyzeUnknown } from './analyze.ts';
 import {
   methods,
   Recovery,
@@ -23,6 +22,7 @@ import { InsightJobs } from './insight-jobs.ts';
 import { Playground } from './playground.ts';
 import { RunManager, trainOptions } from './runs.ts';
 import { PreflightError } from '../train/preflight.ts';
+import { validateDocument } from './validate.ts';
 
 export { ServiceError } from './errors.ts';
 
@@ -174,7 +174,7 @@ export function createService(options: ServiceOptions): Service {
       }
       return { doc: await loadTemplate(file) };
     },
-    'document.validate': async ({ doc }) => analyzeUnknown(doc),
+    'document.validate': async ({ doc }) => validateDocument(doc),
     'document.list': async () => {
       await mkdir(policy.workspace, { recursive: true });
       const files = [];

@@ -66,7 +66,7 @@ describe('memory preflight', () => {
 
   it('caps the room at wasm’s 4 GiB, and the batch it names fits under it', () => {
     const batch = 65_536;
-    const big = estimateTrainingMemory(tiny, batch, { ema: false });
+    const big = estimateTrainingMemory(tiny, batch, { ema: false, context: 32 });
     assert.ok(big.total > WASM_MEMORY_LIMIT && big.total < 64 * GiB, String(big.total));
     checkTrainingFits(big, batch, { available: 64 * GiB, backend: 'native' });
     assert.throws(
@@ -74,7 +74,7 @@ describe('memory preflight', () => {
       (e: Error) => {
         assert.match(e.message, /the wasm backend can address at most 4\.0 GiB/);
         const fits = Number(/set batch to (\d+) or less/.exec(e.message)?.[1]);
-        const smaller = estimateTrainingMemory(tiny, fits, { ema: false });
+        const smaller = estimateTrainingMemory(tiny, fits, { ema: false, context: 32 });
         assert.ok(smaller.total <= WASM_MEMORY_LIMIT, `${fits} → ${smaller.total}`);
         checkTrainingFits(smaller, fits, { available: 64 * GiB, backend: 'wasm' });
         return true;
@@ -167,5 +167,68 @@ describe('admission of training runs', () => {
     } finally {
       for (const { runId } of accepted) await call('train.stop', { runId });
     }
+  });
+});
+
+describe('validation says what training and export will refuse', () => {
+  async function validate(doc: unknown) {
+    const r = await call('document.validate', { doc });
+    assert.ok(r.ok, JSON.stringify(r));
+    return r.result as {
+      ok: boolean;
+      diagnostics: { severity: string; code: string; message: string }[];
+    };
+  }
+
+  it('refuses training settings that are not finite numbers', async () => {
+    const doc = { ...tiny, meta: { training: { optimizer: { betas: [Infinity, 'x'] } } } };
+    const a = await validate(doc);
+    assert.equal(a.ok, false);
+    const bad = a.diagnostics.find((d) => d.code === 'bad-training');
+    assert.match(bad?.message ?? '', /training settings \(meta\.training\) are invalid/);
+  });
+
+  it('refuses a 4096 × 4096 nested recursion as training does (op budget)', async () => {
+    // recursive-lm's recursion over its block, nested in a second recursion: 16.8 M block runs.
+    const doc = structuredClone(template('recursive-lm')) as GraphDocument;
+    const outer = doc.main.nodes.find((n) => n.kind === 'recursion')!;
+    const position = { x: 0, y: 0 };
+    doc.components.inner = {
+      nodes: [
+        { id: 'h', kind: 'component-input', params: { name: 'h' }, position },
+        { id: 'ri', kind: 'recursion', params: { ...outer.params, steps: 4096 }, position },
+        { id: 'o', kind: 'component-output', params: { name: 'h' }, position },
+      ],
+      edges: [
+        { from: { node: 'h', port: 'out' }, to: { node: 'ri', port: 'h' } },
+        { from: { node: 'ri', port: 'h' }, to: { node: 'o', port: 'value' } },
+      ],
+    };
+    outer.params = { ...outer.params, component: 'inner', steps: 4096 };
+    const a = await validate(doc);
+    assert.equal(a.ok, false);
+    assert.match(
+      a.diagnostics.find((d) => d.code === 'too-large')?.message ?? '',
+      /more than 2,000,000 operations/,
+    );
+  });
+
+  it('refuses a model too large to allocate, and warns that fp32 passes ONNX’s limit', async () => {
+    const a = await validate(huge);
+    assert.equal(a.ok, false);
+    assert.match(
+      a.diagnostics.find((d) => d.code === 'out-of-memory')?.message ?? '',
+      /This run would need about/,
+    );
+    const onnx = a.diagnostics.find((d) => d.code === 'too-large-for-onnx');
+    assert.equal(onnx?.severity, 'warning');
+  });
+
+  it('trm validate agrees', async () => {
+    const c = capture();
+    assert.equal(await main(['validate', await writeDoc(huge)], c.out), 1);
+    assert.match(c.errors.join('\n'), /This run would need about/);
+    const t = capture();
+    assert.equal(await main(['validate', await writeDoc(tiny)], t.out), 0, t.errors.join('\n'));
   });
 });
