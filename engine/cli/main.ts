@@ -119,6 +119,11 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
       const doc = await loadDocument(file, args.values.preset, out);
       if (!doc) return 1;
       const result = compile(doc);
+      if (command === 'validate' && !hasErrors(result.diagnostics)) {
+        // What training and export would refuse, as the service's document.validate says.
+        const { readinessDiagnostics } = await import('../service/validate.ts');
+        result.diagnostics.push(...readinessDiagnostics(doc, result.totalParams));
+      }
       for (const d of result.diagnostics) out.error(`${file}: ${formatDiagnostic(d)}`);
       if (command === 'validate') {
         if (!hasErrors(result.diagnostics))

@@ -42,7 +42,8 @@ export interface CompileOptions {
   maxOps?: number;
 }
 
-const MAX_NESTING = 32;
+/** Components and recursions nest at most this deep (analysis stops walking there too). */
+export const MAX_NESTING = 32;
 
 class Compiler {
   readonly diagnostics: Diagnostic[] = [];
@@ -54,10 +55,20 @@ class Compiler {
   readonly ops: IrOp[] = [];
   readonly program: IrProgram;
   private readonly prepared = new Map<string, PreparedGraph>();
+  /** Ports per component, derived once: every instance node asks for them several times. */
+  private readonly ports = new Map<string, Ports>();
+  private names: string[] | undefined;
   private readonly stack: string[] = [];
   private counter = 0;
   private topNode = '';
   private flopScale = 1;
+  /**
+   * Check mode lowers a recursion's body once: ops count here times the steps training unrolls
+   * (not a deep-supervision loop, which trains one step at a time), so validation refuses what
+   * training's op budget would.
+   */
+  private opScale = 1;
+  private unrolled = 0;
   private aborted = false;
   /** Head ids used by more than one head: their outputs are named by path instead. */
   private readonly sharedHeadIds = new Set<string>();
@@ -100,6 +111,7 @@ class Compiler {
       this.doc,
       (d) => this.report(d),
       (c) => this.componentPorts(c),
+      () => this.componentNames(),
     );
     if (name !== 'main') this.checkComponentPorts(name, prepared);
     this.prepared.set(name, prepared);
@@ -137,6 +149,8 @@ class Compiler {
   }
 
   componentPorts(name: string): Ports | undefined {
+    const cached = this.ports.get(name);
+    if (cached) return cached;
     const graph = this.component(name);
     if (!graph) return undefined;
     const inputs = graph.nodes
@@ -153,7 +167,14 @@ class Compiler {
         doc: `output of ${name}`,
         type: 'any' as const,
       }));
+    this.ports.set(name, { inputs, outputs });
     return { inputs, outputs };
+  }
+
+  /** Listed once: a message per unknown component must not copy every name again. */
+  componentNames(): string[] {
+    this.names ??= Object.keys(this.doc.components);
+    return this.names;
   }
 
   fresh(hint: string): string {
@@ -295,7 +316,7 @@ class Compiler {
           report.outputs[port] = { shape: v.shape, dtype: v.dtype };
       }
     }
-    if (this.ops.length > this.maxOps && !this.aborted) {
+    if ((this.ops.length > this.maxOps || this.unrolled > this.maxOps) && !this.aborted) {
       this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
       this.aborted = true;
     }
@@ -325,7 +346,7 @@ class Compiler {
       dims: this.doc.dims,
       report: (d) => this.report({ severity: 'error', ...d, graph: graph.label, node: nodeId }),
       componentPorts: (c) => this.componentPorts(c),
-      componentNames: () => Object.keys(this.doc.components),
+      componentNames: () => this.componentNames(),
       sibling: (id) => {
         const n = graph.byId.get(id);
         return n ? { kind: n.kind.kind, params: n.params } : undefined;
@@ -352,6 +373,7 @@ class Compiler {
       op: (spec) => {
         const out = this.fresh(`${nodeId}.${spec.op}`);
         this.ops.push({ ...spec, out, source } as IrOp);
+        if (this.mode === 'check') this.unrolled += this.opScale;
         return out;
       },
       input: (name, type, role) => {
@@ -382,15 +404,17 @@ class Compiler {
         this.program.supervision = { steps, state, node: path };
       },
       instantiate: (component, inputs, childScope, repeat = 1) => {
-        const saved = this.flopScale;
+        const saved = { flops: this.flopScale, ops: this.opScale };
         this.flopScale *= repeat;
+        this.opScale *= path === this.supervisedAt ? Math.min(repeat, 1) : repeat;
         try {
           return this.run(component, childScope, inputs, path, {
             graph: graph.label,
             node: nodeId,
           });
         } finally {
-          this.flopScale = saved;
+          this.flopScale = saved.flops;
+          this.opScale = saved.ops;
         }
       },
     };
@@ -441,20 +465,23 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
   };
 }
 
-/** Components that no component or recursion node reaches from the main graph. */
+/**
+ * Components that no component or recursion node reaches from the main graph. A worklist, not
+ * recursion: a chain of 200k components nested in each other must not overflow the stack.
+ */
 function unusedComponents(doc: GraphDocument): string[] {
   const reached = new Set<string>();
-  const visit = (graph: GraphDocument['main']) => {
+  const pending = [doc.main];
+  for (let graph = pending.pop(); graph; graph = pending.pop()) {
     for (const n of graph.nodes) {
       const name = n.params.component;
       if ((n.kind === 'component' || n.kind === 'recursion') && typeof name === 'string') {
         if (reached.has(name) || !Object.hasOwn(doc.components, name)) continue;
         reached.add(name);
-        visit(doc.components[name] as GraphDocument['main']);
+        pending.push(doc.components[name] as GraphDocument['main']);
       }
     }
-  };
-  visit(doc.main);
+  }
   return Object.keys(doc.components).filter((c) => !reached.has(c));
 }
 

@@ -123,7 +123,7 @@ export const messages = {
   }),
   unknownComponent: (node: string, name: string, known: readonly string[]) => ({
     code: 'unknown-component',
-    message: `Node "${node}" uses component "${name}", which the document does not define${known.length ? ` (defined: ${known.join(', ')})` : ''}. Pick an existing component.`,
+    message: `Node "${node}" uses component "${name}", which the document does not define${known.length ? ` (defined: ${someOf(known)})` : ''}. Pick an existing component.`,
   }),
   componentCycle: (chain: readonly string[]) => ({
     code: 'component-cycle',
@@ -196,6 +196,16 @@ export const messages = {
   }),
   other: (node: string, text: string) => ({ code: 'invalid', message: `Node "${node}": ${text}` }),
 } as const;
+
+/**
+ * At most a handful of names: a message per node that listed all of 200k components made
+ * validation quadratic in the document's size.
+ */
+function someOf(names: readonly string[], shown = 8): string {
+  if (names.length <= shown) return names.join(', ');
+  const more = (names.length - shown).toLocaleString('en-US');
+  return `${names.slice(0, shown).join(', ')} and ${more} more`;
+}
 
 /** zod's terse validation messages, as a sentence fragment a user reads without the schema. */
 export function plainDetail(detail: string): string {

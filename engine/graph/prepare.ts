@@ -31,6 +31,7 @@ export function prepareGraph(
   doc: GraphDocument,
   report: Report,
   componentPorts: (name: string) => Ports | undefined,
+  componentNames: () => string[],
 ): PreparedGraph {
   let ok = true;
   const err = (m: { code: string; message: string }, node?: string, port?: string) => {
@@ -76,7 +77,7 @@ export function prepareGraph(
         err(d, raw.id, d.port);
       },
       componentPorts,
-      componentNames: () => Object.keys(doc.components),
+      componentNames,
       sibling: () => undefined,
     });
     byId.set(raw.id, { id: raw.id, kind, params, ports });
@@ -134,7 +135,9 @@ export function prepareGraph(
       continue;
     }
     incoming.set(key, edge.from);
-    consumers.set(from.id, [...(consumers.get(from.id) ?? []), to.id]);
+    const list = consumers.get(from.id);
+    if (list) list.push(to.id);
+    else consumers.set(from.id, [to.id]);
   }
 
   for (const node of byId.values()) {
@@ -176,8 +179,8 @@ function topologicalOrder(
   }
   const queue = [...byId.keys()].filter((id) => indegree.get(id) === 0);
   const order: PreparedNode[] = [];
-  while (queue.length) {
-    const id = queue.shift() as string;
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head] as string;
     order.push(byId.get(id) as PreparedNode);
     for (const next of consumers.get(id) ?? []) {
       const d = (indegree.get(next) ?? 0) - 1;
@@ -196,15 +199,18 @@ function findCycle(
   indegree: Map<string, number>,
 ): string[] {
   const left = [...byId.keys()].filter((id) => (indegree.get(id) ?? 0) > 0);
+  const inLeft = new Set(left);
   const pred = new Map<string, string>();
   for (const [key, from] of incoming) {
     const to = key.slice(0, key.lastIndexOf('.'));
-    if (left.includes(to) && left.includes(from.node)) pred.set(to, from.node);
+    if (inLeft.has(to) && inLeft.has(from.node)) pred.set(to, from.node);
   }
   let cur = left[0] as string;
   const visited: string[] = [];
-  while (!visited.includes(cur) && pred.has(cur)) {
+  const onPath = new Set<string>();
+  while (!onPath.has(cur) && pred.has(cur)) {
     visited.push(cur);
+    onPath.add(cur);
     cur = pred.get(cur) as string;
   }
   const start = visited.indexOf(cur);

@@ -10,6 +10,7 @@ import type { GraphDocument } from '../graph/schema.ts';
 import { emitOnnx, sanitizeName, type Opset, type Precision } from '../onnx/emit.ts';
 import { initialValues } from '../onnx/initial-weights.ts';
 import { onnx } from '../onnx/proto.ts';
+import { checkExportFits } from '../train/preflight.ts';
 import { tfjsRunner } from './reference.ts';
 import { taskProbe, type TaskOptions } from './task-metric.ts';
 import type { VerifyThresholds } from './verdict.ts';
@@ -161,6 +162,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       `The graph does not compile, so it cannot be exported:\n${compiled.diagnostics.map(formatDiagnostic).join('\n')}`,
     );
   }
+  checkExportFits(compiled.totalParams, req.precision);
   const program = mode === 'decode' ? toDecodeProgram(compiled.program).program : compiled.program;
   if (mode === 'step' && !program.supervision)
     throw new Error(

@@ -1,4 +1,4 @@
-import { compile, type CompileResult } from '../graph/compile.ts';
+import { compile, MAX_NESTING, type CompileResult } from '../graph/compile.ts';
 import { formatShape, numel } from '../graph/dims.ts';
 import type { KindContext, Ports, TensorType } from '../graph/node-kind.ts';
 import { attention, attentionDims } from '../graph/nodes/attention.ts';
@@ -17,10 +17,15 @@ export const PARAM_BUDGET = 50_000_000;
 
 const NO_PORTS: Ports = { inputs: [], outputs: [] };
 
+/** Derived once per component graph: every instance of a large component asks again. */
+const portsCache = new WeakMap<Graph, Ports>();
+
 /** Ports of a component, derived from its component-input/-output nodes (as the compiler does). */
 export function componentPorts(doc: GraphDocument, name: string): Ports | undefined {
   const graph = Object.hasOwn(doc.components, name) ? doc.components[name] : undefined;
   if (!graph) return undefined;
+  const cached = portsCache.get(graph);
+  if (cached) return cached;
   // Typed `any`: a component port carries whatever its body does with it.
   const port = (kind: string) =>
     graph.nodes
@@ -30,7 +35,9 @@ export function componentPorts(doc: GraphDocument, name: string): Ports | undefi
         doc: `port of component "${name}"`,
         type: 'any' as const,
       }));
-  return { inputs: port('component-input'), outputs: port('component-output') };
+  const ports = { inputs: port('component-input'), outputs: port('component-output') };
+  portsCache.set(graph, ports);
+  return ports;
 }
 
 /** A node's ports, even when its parameters are invalid (so its wires stay attached). */
@@ -70,28 +77,43 @@ function labelOf(name: string): string {
 /**
  * Weights held by a node. A component body is counted once per weight namespace, as the
  * compiler scopes them: shared instances (and shared recursion steps) resolve to the same
- * weights, unshared instances and per-step recursions open new namespaces.
+ * weights, unshared instances and per-step recursions open new namespaces. Walks stop where the
+ * compiler stops (MAX_NESTING, reported there), and a body in a namespace of its own is counted
+ * once per component: nested instances would otherwise be walked once per path to them.
  */
 class ParamCounter {
   private readonly index = new Map<
     Graph,
     { byId: Map<string, GraphNode>; into: Map<string, GraphEdge[]> }
   >();
+  private readonly freshBodies = new Map<string, number>();
+  private readonly params = new Map<GraphNode, Record<string, unknown> | undefined>();
+  /** Weights of a node that is not an instance: the same in every namespace. */
+  private readonly leaves = new Map<GraphNode, number>();
 
   constructor(
     private readonly doc: GraphDocument,
     private readonly result: CompileResult,
   ) {}
 
-  private body(name: string, seen: Set<string>): number {
-    const graph = this.doc.components[name];
-    if (!graph || seen.has(name)) return 0;
+  private body(name: string, seen: Set<string>, depth: number): number {
+    const graph = Object.hasOwn(this.doc.components, name) ? this.doc.components[name] : undefined;
+    if (!graph || seen.has(name) || depth > MAX_NESTING) return 0;
     seen.add(name);
-    return graph.nodes.reduce((s, n) => s + this.count(name, graph, n.id, seen), 0);
+    return graph.nodes.reduce((s, n) => s + this.count(name, graph, n.id, seen, depth), 0);
+  }
+
+  private freshBody(name: string, depth: number): number {
+    let total = this.freshBodies.get(name);
+    if (total === undefined) {
+      total = this.body(name, new Set(), depth);
+      this.freshBodies.set(name, total);
+    }
+    return total;
   }
 
   node(graphName: string, graph: Graph, id: string): number {
-    return this.count(graphName, graph, id, new Set(graphName === 'main' ? [] : [graphName]));
+    return this.count(graphName, graph, id, new Set(graphName === 'main' ? [] : [graphName]), 0);
   }
 
   /** Nodes by id and wires by target, built once per graph (a 500-node graph stays linear). */
@@ -99,36 +121,72 @@ class ParamCounter {
     let idx = this.index.get(graph);
     if (!idx) {
       const into = new Map<string, GraphEdge[]>();
-      for (const e of graph.edges) into.set(e.to.node, [...(into.get(e.to.node) ?? []), e]);
+      for (const e of graph.edges) {
+        const list = into.get(e.to.node);
+        if (list) list.push(e);
+        else into.set(e.to.node, [e]);
+      }
       idx = { byId: new Map(graph.nodes.map((n) => [n.id, n])), into };
       this.index.set(graph, idx);
     }
     return idx;
   }
 
-  private count(graphName: string, graph: Graph, id: string, seen: Set<string>): number {
+  private count(
+    graphName: string,
+    graph: Graph,
+    id: string,
+    seen: Set<string>,
+    depth: number,
+  ): number {
     const { byId, into } = this.indexOf(graph);
     const raw = byId.get(id);
-    const kind = raw && findKind(raw.kind);
-    if (!raw || !kind) return 0;
-    const params = resolveParams(kind, raw.params, this.doc.dims, () => undefined);
+    if (!raw) return 0;
+    const params = this.paramsOf(raw);
     if (!params) return 0;
     if (raw.kind === 'component') {
       const name = String(params.component);
-      return params.shared === false ? this.body(name, new Set()) : this.body(name, seen);
+      return params.shared === false
+        ? this.freshBody(name, depth + 1)
+        : this.body(name, seen, depth + 1);
     }
     if (raw.kind === 'recursion') {
       const name = String(params.component);
-      if (params.weights !== 'per-step') return this.body(name, seen);
-      return Number(params.steps) * this.body(name, new Set());
+      if (params.weights !== 'per-step') return this.body(name, seen, depth + 1);
+      return Number(params.steps) * this.freshBody(name, depth + 1);
     }
+    let weights = this.leaves.get(raw);
+    if (weights === undefined) {
+      weights = this.leafWeights(labelOf(graphName), raw, params, into.get(id) ?? []);
+      this.leaves.set(raw, weights);
+    }
+    return weights;
+  }
+
+  /** Resolved once per node: nested instances walk the same bodies again. */
+  private paramsOf(raw: GraphNode) {
+    if (this.params.has(raw)) return this.params.get(raw);
+    const kind = findKind(raw.kind);
+    const params = kind && resolveParams(kind, raw.params, this.doc.dims, () => undefined);
+    this.params.set(raw, params);
+    return params;
+  }
+
+  private leafWeights(
+    label: string,
+    raw: GraphNode,
+    params: Record<string, unknown>,
+    edges: GraphEdge[],
+  ): number {
+    const kind = findKind(raw.kind);
+    if (!kind) return 0;
     const inputs: Record<string, TensorType> = {};
-    for (const e of into.get(id) ?? []) {
-      const t = this.result.nodes.get(`${labelOf(graphName)}/${e.from.node}`)?.outputs[e.from.port];
+    for (const e of edges) {
+      const t = this.result.nodes.get(`${label}/${e.from.node}`)?.outputs[e.from.port];
       if (t) inputs[e.to.port] = t;
     }
     try {
-      const specs = kind.weights(params as never, inputs, stubContext(this.doc, id));
+      const specs = kind.weights(params as never, inputs, stubContext(this.doc, raw.id));
       return specs.reduce((s, w) => s + numel(w.shape), 0);
     } catch {
       return 0;
@@ -142,13 +200,10 @@ function graphInfo(
   graph: Graph,
   result: CompileResult,
   counter: ParamCounter,
+  problems: Map<string, Analysis['diagnostics']>,
 ): GraphInfo {
   const label = labelOf(name);
   const nodes: Record<string, NodeInfo> = {};
-  const problems = new Map<string, Analysis['diagnostics']>();
-  for (const d of result.diagnostics) {
-    if (d.graph === label && d.node) problems.set(d.node, [...(problems.get(d.node) ?? []), d]);
-  }
   for (const n of graph.nodes) {
     const report = result.nodes.get(`${label}/${n.id}`);
     const ports = portsOfNode(doc, n.kind, n.params);
@@ -163,7 +218,7 @@ function graphInfo(
       params: counter.node(name, graph, n.id),
       flopsPerToken: report?.flopsPerToken ?? 0,
       // Errors first: a node shows its most pressing problem.
-      diagnostics: (problems.get(n.id) ?? [])
+      diagnostics: (problems.get(`${label}/${n.id}`) ?? [])
         .slice()
         .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)),
     };
@@ -182,25 +237,44 @@ function graphInfo(
 
 /**
  * How many times each graph runs per forward pass: instances times recursion steps (a
- * recursion with shared weights still computes, and caches, every step).
+ * recursion with shared weights still computes, and caches, every step). Summed over the
+ * component graph in topological order, so each use is visited once however many paths lead
+ * to it (components in a cycle, an error already, keep what reached them).
  */
-function multiplicities(doc: GraphDocument): Map<string, number> {
-  const mult = new Map<string, number>([['main', 1]]);
-  const visit = (name: string, times: number, depth: number) => {
+export function multiplicities(doc: GraphDocument): Map<string, number> {
+  const uses = new Map<string, { child: string; times: number }[]>();
+  const indegree = new Map<string, number>();
+  const pending = ['main'];
+  const queued = new Set(pending);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     const graph = name === 'main' ? doc.main : doc.components[name];
-    if (!graph || depth > 32) return;
-    for (const n of graph.nodes) {
+    const list: { child: string; times: number }[] = [];
+    uses.set(name, list);
+    for (const n of graph?.nodes ?? []) {
       if (n.kind !== 'component' && n.kind !== 'recursion') continue;
       const kind = findKind(n.kind);
       const p = kind && resolveParams(kind, n.params, doc.dims, () => undefined);
       if (!p || !Object.hasOwn(doc.components, String(p.component))) continue;
       const child = String(p.component);
-      const t = times * (n.kind === 'recursion' ? Number(p.steps) : 1);
-      mult.set(child, (mult.get(child) ?? 0) + t);
-      visit(child, t, depth + 1);
+      list.push({ child, times: n.kind === 'recursion' ? Number(p.steps) : 1 });
+      indegree.set(child, (indegree.get(child) ?? 0) + 1);
+      if (!queued.has(child)) {
+        queued.add(child);
+        pending.push(child);
+      }
     }
-  };
-  visit('main', 1, 0);
+  }
+  const mult = new Map<string, number>([['main', 1]]);
+  const ready = ['main'];
+  for (let name = ready.pop(); name !== undefined; name = ready.pop()) {
+    const times = mult.get(name) ?? 0;
+    for (const use of uses.get(name) ?? []) {
+      mult.set(use.child, (mult.get(use.child) ?? 0) + times * use.times);
+      const left = (indegree.get(use.child) ?? 0) - 1;
+      indegree.set(use.child, left);
+      if (left === 0) ready.push(use.child);
+    }
+  }
   return mult;
 }
 
@@ -261,15 +335,32 @@ const EMPTY_TOTALS: Totals = {
   context: null,
 };
 
+/**
+ * Diagnostics keyed `graph/node`, grouped once: scanning every diagnostic per graph made
+ * validation quadratic (200k empty components, each with its own warning, froze the host).
+ */
+function problemsByNode(diagnostics: Analysis['diagnostics']) {
+  const problems = new Map<string, Analysis['diagnostics']>();
+  for (const d of diagnostics) {
+    if (!d.graph || !d.node) continue;
+    const key = `${d.graph}/${d.node}`;
+    const list = problems.get(key);
+    if (list) list.push(d);
+    else problems.set(key, [d]);
+  }
+  return problems;
+}
+
 /** Diagnostics, per-node and per-edge facts and totals for a parsed document. */
 export function analyzeDocument(doc: GraphDocument): Analysis {
   const result = compile(doc, { mode: 'check' });
   const counter = new ParamCounter(doc, result);
+  const problems = problemsByNode(result.diagnostics);
   const graphs: Record<string, GraphInfo> = {
-    main: graphInfo(doc, 'main', doc.main, result, counter),
+    main: graphInfo(doc, 'main', doc.main, result, counter, problems),
   };
   for (const [name, graph] of Object.entries(doc.components)) {
-    graphs[name] = graphInfo(doc, name, graph, result, counter);
+    graphs[name] = graphInfo(doc, name, graph, result, counter, problems);
   }
   return {
     ok: !result.diagnostics.some((d) => d.severity === 'error'),

@@ -8,6 +8,8 @@ import type { ExportReport, ParsedParams, TaskResult } from './api.ts';
 import { CheckpointPointerError } from '../io/checkpoint-files.ts';
 import { confineTo } from '../io/confine.ts';
 import { confineRecorded } from './data-paths.ts';
+import { checkExportFits } from '../train/preflight.ts';
+import { analyzeDocument } from './analyze.ts';
 import { ServiceError } from './errors.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TaskOptions } from '../onnx-runtime/task-metric.ts';
@@ -104,6 +106,8 @@ export async function exportRun(
       `${out} links outside the workspace (${workspace}); the app writes exports only there. Remove the link and export again.`,
     );
   }
+  // Before the folder, the weights or the file: a model over ONNX's limit is refused at once.
+  checkExportFits(analyzeDocument(doc).totals.params, precision);
   try {
     await probeWritable(folder, 'the ONNX model');
   } catch (e) {

@@ -166,7 +166,18 @@ export class Playground {
         `${MAX_LIVE} generations are already running; stop one before starting another.`,
       );
     }
-    const lease = await this.acquire(p.source);
+    // The slot is taken before the first await: checked after it, 20 concurrent calls all saw
+    // room and 9 were let in. A call that fails gives its slot back.
+    const generationId = `gen-${++this.counter}`;
+    const controller = new AbortController();
+    this.live.set(generationId, controller);
+    let lease: Lease<PlaygroundModel>;
+    try {
+      lease = await this.acquire(p.source);
+    } catch (e) {
+      this.live.delete(generationId);
+      throw e;
+    }
     try {
       const m = lease.model;
       if (m.info.kind !== 'lm') {
@@ -189,14 +200,12 @@ export class Playground {
       const prompt = Array.from(await tokenizer.encode(p.prompt));
       if (prompt.length === 0)
         throw new ServiceError('bad-prompt', 'The prompt is empty; type some text first.');
-      const generationId = `gen-${++this.counter}`;
-      const controller = new AbortController();
-      this.live.set(generationId, controller);
       // The reply (carrying the id) leaves before the first token event.
       setImmediate(() => void this.stream(generationId, lease, prompt, p.settings, controller));
       return { generationId, promptTokens: prompt.length };
     } catch (e) {
       lease.release();
+      this.live.delete(generationId);
       throw e;
     }
   }

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configFromDocument, parseDataArg } from '../train/data-arg.ts';
 import { z } from 'zod';
-import { AdditionSpec, MazeSpec, SequenceTaskSpec, SudokuSpec } from '../data/spec.ts';
+import {
+  AdditionSpec,
+  MazeSpec,
+  parseDataSpec,
+  SequenceTaskSpec,
+  SudokuSpec,
+} from '../data/spec.ts';
+import { formatDiagnostic } from '../graph/diagnostics.ts';
+import { analyzeDocument } from './analyze.ts';
 import { parseTrainConfig, TrainConfig } from '../train/config.ts';
 import type { TrainEvent } from '../train/events.ts';
 import { TrainingSession } from '../train/session.ts';
@@ -13,7 +22,7 @@ import { parseJsonText } from '../io/json-text.ts';
 import { confineDataSpec } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
-import { checkTrainingFits, estimateTrainingMemory } from './memory.ts';
+import { checkTrainingFits, estimateTrainingMemory } from '../train/preflight.ts';
 import { writeError } from '../io/durable-write.ts';
 import { newestIntact, resumeCommand } from '../io/checkpoint-integrity.ts';
 import { emptyMetrics, foldMetrics, RunFold } from './run-metrics.ts';
@@ -34,7 +43,18 @@ interface LiveRun {
   metricsError?: string;
   /** Resolves once the worker exited and the final run.json is written. */
   settled?: Promise<void>;
+  /** The memory preflight's estimate, held against the runs that start after it. */
+  bytes: number;
 }
+
+/**
+ * Training runs going at once: each takes the BLAS threads of a core or two, so more than two
+ * on a small machine only slow each other down (and stack their memory). A core-rich machine
+ * runs one more per four cores.
+ */
+export const MAX_RUNS = Math.max(2, Math.floor(availableParallelism() / 4));
+
+const ACTIVE = ['starting', 'running', 'paused'];
 
 /** Step events kept in memory per run for a re-attaching window (older ones stay on disk). */
 const MAX_EVENTS = 20_000;
@@ -71,6 +91,8 @@ function newRunId(): string {
 
 export class RunManager {
   private readonly live = new Map<string, LiveRun>();
+  /** Starts between their admission and their live entry, holding their slot and memory. */
+  private readonly admitted = new Set<{ bytes: number }>();
   private latest: string | null = null;
 
   constructor(
@@ -101,7 +123,45 @@ export class RunManager {
     return path;
   }
 
-  async start({ document, data, config }: ParsedParams<'train.start'>) {
+  /** Runs holding a slot and memory: the live ones still going, and starts under way. */
+  private going(): { runId: string; bytes: number }[] {
+    const live = [...this.live.values()].filter((r) => ACTIVE.includes(r.summary.status));
+    return [
+      ...live.map((r) => ({ runId: r.summary.runId, bytes: r.bytes })),
+      ...[...this.admitted].map((a) => ({ runId: 'another run being started', bytes: a.bytes })),
+    ];
+  }
+
+  /**
+   * Takes a slot synchronously, before any await: checked after one, concurrent calls all saw
+   * room. The caller gives it back once the run is live (or failed to start).
+   */
+  private admit(): { bytes: number } {
+    const going = this.going();
+    if (going.length >= MAX_RUNS) {
+      throw new ServiceError(
+        'busy',
+        `${going.length} training runs are already going (${going.map((r) => r.runId).join(', ')}), the most this machine runs at once (${MAX_RUNS}: two, or one per four of its ${availableParallelism()} cores). Stop one or wait for it to finish, then start again.`,
+      );
+    }
+    const slot = { bytes: 0 };
+    this.admitted.add(slot);
+    return slot;
+  }
+
+  async start(params: ParsedParams<'train.start'>) {
+    const slot = this.admit();
+    try {
+      return await this.launch(params, slot);
+    } finally {
+      this.admitted.delete(slot);
+    }
+  }
+
+  private async launch(
+    { document, data, config }: ParsedParams<'train.start'>,
+    slot: { bytes: number },
+  ) {
     let spec: unknown;
     if (typeof data === 'string') {
       const text = data.trim();
@@ -134,14 +194,30 @@ export class RunManager {
     } catch (e) {
       throw new ServiceError('bad-config', (e as Error).message);
     }
+    try {
+      parseDataSpec(spec);
+    } catch (e) {
+      throw new ServiceError('bad-data', (e as Error).message);
+    }
+    const analysis = analyzeDocument(document);
+    const problem = analysis.diagnostics.find((d) => d.severity === 'error');
+    if (problem) {
+      throw new ServiceError(
+        'invalid-document',
+        `The graph cannot be trained: ${formatDiagnostic(problem)} Fix it, then start again.`,
+      );
+    }
     const length = (spec as { length?: unknown } | null)?.length;
-    checkTrainingFits(
-      estimateTrainingMemory(document, parsedConfig.batch, {
-        ema: parsedConfig.ema > 0,
-        ...(typeof length === 'number' ? { context: length } : {}),
-      }),
-      parsedConfig.batch,
-    );
+    const estimate = estimateTrainingMemory(document, parsedConfig.batch, {
+      ema: parsedConfig.ema > 0,
+      ...(typeof length === 'number' ? { context: length } : {}),
+    });
+    // No await between the check and the reservation: a concurrent start sees this memory held.
+    checkTrainingFits(estimate, parsedConfig.batch, {
+      backend: parsedConfig.backend,
+      going: this.going().filter((r) => r.bytes > 0),
+    });
+    slot.bytes = estimate.total;
     const runId = newRunId();
     const dir = this.runDir(runId);
     try {
@@ -174,6 +250,7 @@ export class RunManager {
     let writes = Promise.resolve();
     const run: LiveRun = {
       summary,
+      bytes: estimate.total,
       events: [],
       session: new TrainingSession(
         { document, data: spec, config: merged, outDir: join(dir, 'checkpoints') },

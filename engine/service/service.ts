@@ -3,7 +3,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { compile } from '../graph/compile.ts';
 import { parseDocument } from '../graph/parse.ts';
 import type { GraphDocument } from '../graph/schema.ts';
-import { analyzeUnknown } from './analyze.ts';
 import {
   methods,
   Recovery,
@@ -23,6 +22,8 @@ import { InsightJobs } from './insight-jobs.ts';
 import { Playground } from './playground.ts';
 import { RunManager, trainOptions } from './runs.ts';
 import { Uploads } from './uploads.ts';
+import { PreflightError } from '../train/preflight.ts';
+import { validateDocument } from './validate.ts';
 
 export { ServiceError } from './errors.ts';
 
@@ -175,7 +176,7 @@ export function createService(options: ServiceOptions): Service {
       }
       return { doc: await loadTemplate(file) };
     },
-    'document.validate': async ({ doc }) => analyzeUnknown(doc),
+    'document.validate': async ({ doc }) => validateDocument(doc),
     'document.list': async () => {
       await mkdir(policy.workspace, { recursive: true });
       const files = [];
@@ -326,7 +327,7 @@ async function call(id: number, method: MethodName, raw: unknown, use: Handlers)
     const result = spec.result.parse(await handler(params.data));
     return { id, ok: true, result };
   } catch (e) {
-    if (e instanceof ServiceError)
+    if (e instanceof ServiceError || e instanceof PreflightError)
       return { id, ok: false, error: { code: e.code, message: e.message } };
     return {
       id,

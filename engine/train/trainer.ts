@@ -6,6 +6,7 @@ import type { DataSpec } from '../data/spec.ts';
 import type { DataSource } from '../data/types.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { backendNotice, selectBackend } from '../runtime/backend.ts';
+import { checkTrainingFits, estimateTrainingMemory } from './preflight.ts';
 import { explainFailure } from '../runtime/failures.ts';
 import { createWeights, encodeWeights, loadWeights, type WeightStore } from '../runtime/weights.ts';
 import { AdamW } from './adamw.ts';
@@ -112,6 +113,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!dataSpec && !options.source) {
       throw new Error('No training data was given; pass a data spec (for example --data sudoku4).');
     }
+    const length = (dataSpec as { length?: unknown } | undefined)?.length;
+    // Before the data or any weight is allocated: refused at once, with a batch that fits.
+    checkTrainingFits(
+      estimateTrainingMemory(doc, config.batch, {
+        ema: config.ema > 0,
+        ...(typeof length === 'number' ? { context: length } : {}),
+      }),
+      config.batch,
+      { backend: backend.active },
+    );
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
     const tp = prepareProgram(doc, source, config.supervisionSteps);
     const run = new Run(tp, source, config, doc, dataSpec, options, emit, control);

@@ -226,6 +226,45 @@ describe('playground service', () => {
     });
   });
 
+  it('admits exactly 4 of 20 concurrent generations (the slot is taken before any await)', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call('infer.generate', {
+          source: lm,
+          prompt: 'the cat',
+          settings: { strategy: 'greedy', maxTokens: 2048 },
+        }),
+      ),
+    );
+    const accepted = replies.filter((r) => r.ok);
+    assert.equal(accepted.length, 4);
+    for (const r of replies.filter((x) => !x.ok)) {
+      assert.equal(!r.ok && r.error.code, 'busy');
+      assert.match(!r.ok ? r.error.message : '', /4 generations are already running; stop one/);
+    }
+    const ids = accepted.map((r) => (r.ok ? (r.result as { generationId: string }) : null)!);
+    for (const { generationId } of ids) await ok('infer.cancel', { generationId });
+    for (const { generationId } of ids) await finished(generationId);
+    // The slots are free again.
+    const again = await ok<{ generationId: string }>('infer.generate', {
+      source: lm,
+      prompt: 'the cat',
+      settings: { strategy: 'greedy', maxTokens: 2 },
+    });
+    await finished(again.generationId);
+  });
+
+  it('gives the slot back when a generation is refused after taking it', async () => {
+    for (let i = 0; i < 6; i++) {
+      await refused(
+        'infer.generate',
+        { source: trm, prompt: 'x', settings: { strategy: 'greedy', maxTokens: 2 } },
+        'not-a-language-model',
+        /does not generate text/,
+      );
+    }
+  });
+
   it('refuses settings out of bounds before anything runs', async () => {
     const gen = (settings: Record<string, unknown>) => ({ source: lm, prompt: 'the', settings });
     await refused(

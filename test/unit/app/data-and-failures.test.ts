@@ -8,7 +8,7 @@ import { classifyFailure, explainFailure } from '../../../engine/runtime/failure
 import type { DataFile } from '../../../engine/service/api.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 import { importPickedFile } from '../../../engine/service/data-files.ts';
-import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/service/memory.ts';
+import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/train/preflight.ts';
 import { analyzeDocument } from '../../../engine/service/analyze.ts';
 
 const { root, workspace, call, ok } = testService('data');
@@ -97,17 +97,19 @@ describe('memory preflight', () => {
     const e = estimateTrainingMemory(tinyGpt, batch, { ema: false });
     const machine = e.total / 4; // a machine with a quarter of what the run needs
     assert.throws(
-      () => checkTrainingFits(e, batch, machine),
+      () => checkTrainingFits(e, batch, { available: machine }),
       (err: Error & { code?: string }) => {
         assert.equal(err.code, 'out-of-memory');
         const fits = Number(/set batch to (\d+) or less/.exec(err.message)?.[1]);
         assert.ok(fits >= 1 && fits < batch, err.message);
         // The batch it names does fit.
-        checkTrainingFits(estimateTrainingMemory(tinyGpt, fits, { ema: false }), fits, machine);
+        checkTrainingFits(estimateTrainingMemory(tinyGpt, fits, { ema: false }), fits, {
+          available: machine,
+        });
         return true;
       },
     );
-    checkTrainingFits(e, batch, e.total * 2);
+    checkTrainingFits(e, batch, { available: e.total * 2 });
   });
 
   it('train.start refuses an impossible batch before starting anything', async () => {
