@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { compile } from '../graph/compile.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import type { IrProgram } from '../graph/ir.ts';
@@ -96,7 +97,35 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   } catch {
     throw new Error(`Cannot open ${path}: no such file or folder. Check the path.`);
   }
-  return isDir ? loadCheckpointModel(path) : loadOnnxModel(path);
+  if (!isDir) return loadOnnxModel(path);
+  const exported = await exportFolderModel(path);
+  return exported ? loadOnnxModel(exported) : loadCheckpointModel(path);
+}
+
+/**
+ * The ONNX file of an export folder (config.json beside onnx/): the one config.json names,
+ * else onnx/model.onnx, else the first onnx/model*.onnx; undefined for any other folder.
+ */
+async function exportFolderModel(dir: string): Promise<string | undefined> {
+  let config: { trm?: { file?: unknown } };
+  try {
+    config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const named = typeof config.trm?.file === 'string' ? [config.trm.file] : [];
+  let listed: string[] = [];
+  try {
+    listed = (await readdir(join(dir, 'onnx')))
+      .filter((f) => /^model.*\.onnx$/.test(f))
+      .sort()
+      .map((f) => `onnx/${f}`);
+  } catch {
+    return undefined;
+  }
+  for (const file of [...named, 'onnx/model.onnx', ...listed])
+    if (listed.includes(file)) return join(dir, file);
+  return undefined;
 }
 
 async function loadOnnxModel(path: string): Promise<LoadedModel> {

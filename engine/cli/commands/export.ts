@@ -1,16 +1,31 @@
 import { parseCommand, type Out } from '../command.ts';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { OPSETS, PRECISIONS, type Opset, type Precision } from '../../onnx/emit.ts';
 import { trainingSeed, type TaskCheck, type TaskMetric } from '../../onnx-runtime/task-metric.ts';
 import type { VerifyReport, VerifyThresholds } from '../../onnx-runtime/verify.ts';
 import { parseDataArg } from '../../train/data-arg.ts';
 import { loadDocument } from '../main.ts';
+import type { TokenizerInfo } from '../../onnx-runtime/hf-config.ts';
+import type { ExportResult } from '../../onnx-runtime/export-model.ts';
+
+/**
+ * Where an export folder goes unless --out says: inside the run it was trained in
+ * (`<run>/exports/<graph>-<mode>`, where the app's Export writes too), else beside the graph.
+ */
+function defaultFolder(graph: string, weights: string | undefined, mode: string): string {
+  const name = `${basename(graph).replace(/\.json$/i, '')}-${mode}`;
+  if (!weights) return join(dirname(graph), 'exports', name);
+  const step = /^step-\d+$/.test(basename(resolve(weights)));
+  return join(step ? dirname(resolve(weights)) : weights, 'exports', name);
+}
 
 export const EXPORT_USAGE = `Usage: trm export GRAPH [options]
 
-Writes an ONNX model and verifies it in onnxruntime against the tfjs model on held-out
-inputs; the verdict is printed and saved beside the model as <model>.verify.json.
+Writes a model folder a deployment uses on its own (Hugging Face layout: onnx/model.onnx,
+or onnx/model_fp16|_int8|_quantized|_q4.onnx, config.json, tokenizer.json, README.md) and
+verifies the model in onnxruntime against the tfjs model on held-out inputs; the verdict is
+printed and saved beside the model as <model>.verify.json.
 
 Options:
   --weights DIR            trained checkpoint (run folder or step-NNNNNN folder);
@@ -19,7 +34,9 @@ Options:
   --opset N                17 (widest support, default) | 23 (fused norms/attention/RoPE)
   --mode M                 full (fixed-depth model, default) | step (one supervision step)
                            | decode (language model with a KV cache, for trm generate)
-  --out FILE               output path (default: <graph>.<precision>.onnx)
+  --out DIR                output folder (default: exports/<graph>-<mode> inside the run
+                           given to --weights, else beside GRAPH); a path ending in .onnx
+                           writes that one file alone, with the Studio's own signature
   --tokenizer FILE         embed a tokenizer.json in the model's metadata
   --unroll                 unroll recursions instead of emitting ONNX Loops (larger file,
                            slower to load; sometimes faster at batch 1)
@@ -178,11 +195,13 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
   let taskSeed: number | undefined;
   const metadata: Record<string, string> = {};
   let weights: Map<string, Float32Array> | undefined;
-  const target = v.out ?? `${basename(file).replace(/\.json$/i, '')}.${precision}.onnx`;
+  let training: { config?: unknown; step?: number } | undefined;
+  const target = v.out ?? defaultFolder(file, v.weights, v.mode);
+  const single = /\.onnx$/i.test(target);
   try {
     // Checked before the export and its verification run, not when the file is written.
     const { probeWritable } = await import('../../io/durable-write.ts');
-    await probeWritable(dirname(resolve(target)), 'the ONNX model');
+    await probeWritable(single ? dirname(resolve(target)) : resolve(target), 'the ONNX model');
     if (v.weights) {
       const { divergedWeights, readCheckpointWeights } =
         await import('../../onnx-runtime/checkpoint.ts');
@@ -196,6 +215,10 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
         return 1;
       }
       weights = ckpt.values;
+      training = {
+        ...(ckpt.config !== undefined ? { config: ckpt.config } : {}),
+        ...(ckpt.step !== undefined ? { step: ckpt.step } : {}),
+      };
       if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
       if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
       // Scored on what the run trained on, split with its seed: the run's own held-out data.
@@ -204,20 +227,23 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       out.log(`weights: ${v.weights} (${ckpt.group}, ${ckpt.values.size} tensors)`);
     }
     if (v['task-data']) taskData = parseDataArg(v['task-data'], doc);
-    if (v.tokenizer) metadata['trm.tokenizer'] = await readFile(v.tokenizer, 'utf8');
+    let tokenizer: TokenizerInfo | undefined;
+    if (v.tokenizer) {
+      metadata['trm.tokenizer'] = await readFile(v.tokenizer, 'utf8');
+      tokenizer = { kind: 'bpe', json: JSON.parse(metadata['trm.tokenizer']) };
+    }
     const { selectBackend } = await import('../../runtime/backend.ts');
     const backend = await selectBackend(v.backend);
-    const { exportModel } = await import('../../onnx-runtime/export-model.ts');
-    const result = await exportModel({
+    const mode: 'full' | 'step' | 'decode' = v.mode;
+    const request = {
       doc,
       precision,
       opset,
-      mode: v.mode,
-      out: target,
+      mode,
       metadata,
       loops: !v.unroll,
       task: v['no-task']
-        ? false
+        ? (false as const)
         : {
             ...(taskData ? { data: taskData } : {}),
             ...(taskSeed !== undefined ? { seed: taskSeed } : {}),
@@ -225,9 +251,25 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
           },
       thresholds,
       ...(weights ? { weights } : {}),
-    });
+    };
+    let result: ExportResult;
+    let written = target;
+    if (single) {
+      const { exportModel } = await import('../../onnx-runtime/export-model.ts');
+      result = await exportModel({ ...request, out: target });
+    } else {
+      const { exportFolder } = await import('../../onnx-runtime/export-folder.ts');
+      const folder = await exportFolder({
+        ...request,
+        dir: target,
+        ...(tokenizer ? { tokenizer } : {}),
+        ...(training ? { training } : {}),
+      });
+      result = folder;
+      written = `${target} (${relative(target, folder.modelPath)}, ${folder.files.filter((f) => !f.startsWith('onnx/')).join(', ')})`;
+    }
     out.log(
-      `exported ${target} (opset ${opset}, ${precision}, ${v.mode}; reference: tfjs ${backend.active})`,
+      `exported ${written} (opset ${opset}, ${precision}, ${v.mode}; reference: tfjs ${backend.active})`,
     );
     for (const line of formatVerdict(result.report)) out.log(line);
     if (!result.report.ok && !weights)
