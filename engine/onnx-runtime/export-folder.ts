@@ -30,6 +30,11 @@ export interface FolderRequest extends Omit<ExportRequest, 'out'> {
   dir: string;
   /** A tokenizer.json given by the user (`--tokenizer`), else the training data's. */
   tokenizer?: TokenizerInfo;
+  /**
+   * The data the model was trained on and the run's seed (its tokenizer, puzzle encoding);
+   * default: the task check's, else the document's meta.task.
+   */
+  data?: { spec?: DataSpec; seed?: number };
   /** The run's training config and optimizer step, for the model card. */
   training?: { config?: unknown; step?: number };
 }
@@ -69,19 +74,25 @@ function tokenizerOf(describe: {
 }
 
 export async function exportFolder(req: FolderRequest): Promise<FolderResult> {
-  const result = await exportModel(req);
-  const { program, report } = result;
-  const cache = cacheOf(program);
-  const plan = hfPlan(program, cache);
-  const bytes = plan ? withHfSignature(result.bytes, plan) : result.bytes;
-  const source =
-    req.task === false
-      ? undefined
-      : await taskSource(req.doc, req.task?.data as DataSpec | undefined, req.task?.seed ?? 0);
+  const task = req.task === false ? undefined : req.task;
+  const source = await taskSource(
+    req.doc,
+    req.data?.spec ?? (task?.data as DataSpec | undefined),
+    req.data?.seed ?? task?.seed ?? 0,
+  );
   const described = source?.describe();
   const tokenizer =
     req.tokenizer ??
     (source && source.kind !== 'cells' && described ? tokenizerOf(described) : undefined);
+  // The tokenizer travels inside the model too, so `trm generate` on the file alone has it.
+  const metadata = { ...req.metadata };
+  if (described?.tokenizer !== undefined && source?.kind !== 'cells' && !metadata['trm.tokenizer'])
+    metadata['trm.tokenizer'] = JSON.stringify(described.tokenizer);
+  const result = await exportModel({ ...req, metadata });
+  const { program, report } = result;
+  const cache = cacheOf(program);
+  const plan = hfPlan(program, cache);
+  const bytes = plan ? withHfSignature(result.bytes, plan) : result.bytes;
   const tokenInput = program.inputs.find((i) => i.role === 'tokens');
   const logits = program.outputs.find((o) => o.role === 'logits');
   const vocab = logits?.shape[logits.shape.length - 1];
@@ -103,7 +114,7 @@ export async function exportFolder(req: FolderRequest): Promise<FolderResult> {
             name: source.name,
             ...(described?.vocab && source.kind === 'cells' ? { vocab: described.vocab } : {}),
             ...(described?.encoding ? { encoding: described.encoding } : {}),
-            ...(req.task !== false && req.task?.data ? { spec: req.task.data } : {}),
+            ...((req.data?.spec ?? task?.data) ? { spec: req.data?.spec ?? task?.data } : {}),
           },
         }
       : {}),

@@ -47,7 +47,15 @@ function usage(c: CardInput): string[] {
   const dtype = PRECISION_FILES[c.precision].dtype;
   const family = c.config.model_type;
   const lines: string[] = [];
-  if (c.isLm && c.hasTokenizer && (family === 'gpt2' || family === 'llama'))
+  const cached = c.config.use_cache === true;
+  if (c.isLm && !cached)
+    lines.push(
+      'This export has no KV cache: it scores whole windows. For text generation in',
+      'transformers.js (which feeds only the newest token once it holds a cache), export with',
+      '`trm export GRAPH --weights RUN --mode decode`.',
+      '',
+    );
+  if (c.isLm && cached && c.hasTokenizer && (family === 'gpt2' || family === 'llama'))
     lines.push(
       'transformers.js (Node or browser), from this folder:',
       '',

@@ -155,7 +155,9 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
   }
   if (plan.attentionMask) {
     // Accepted so hosts that always send it can: every position is attended causally.
-    inputs.push(
+    inputs.splice(
+      tokenIndex + 1,
+      0,
       valueInfo('attention_mask', DataType.INT64, ['batch_size', 'total_sequence_length']),
     );
   }
@@ -209,7 +211,7 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
     outputs[logitsIndex] = valueInfo(
       'logits',
       DataType.FLOAT,
-      dims.map((d, i) => (i === 0 && d === 'B' ? 'batch_size' : d)),
+      dims.map((d, i) => (i === 0 && d === 'B' ? 'batch_size' : d === 'T' ? 'sequence_length' : d)),
     );
     post.push(node('Identity', [old.name as string], 'logits'));
   }

@@ -262,6 +262,10 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       const folder = await exportFolder({
         ...request,
         dir: target,
+        data: {
+          ...(taskData ? { spec: taskData } : {}),
+          ...(taskSeed !== undefined ? { seed: taskSeed } : {}),
+        },
         ...(tokenizer ? { tokenizer } : {}),
         ...(training ? { training } : {}),
       });
