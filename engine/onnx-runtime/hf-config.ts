@@ -1,6 +1,6 @@
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
-import type { Precision } from '../onnx/emit.ts';
+import { sanitizeName, type Precision } from '../onnx/emit.ts';
 import { CHAR_UNKNOWN } from '../data/char-tokenizer.ts';
 
 /*
@@ -189,10 +189,12 @@ export function modelConfig(c: ConfigInput): Record<string, unknown> {
   };
   const tokensInput = program.inputs.find((i) => i.role === 'tokens');
   const logits = program.outputs.find((o) => o.role === 'logits');
+  const halt = program.outputs.find((o) => o.role === 'halt');
   if (c.data?.kind === 'cells' || program.supervision) {
     const classes = logits?.shape[logits.shape.length - 1];
     trm.puzzle = {
-      task: c.data?.name ?? doc.meta?.task ?? null,
+      task: doc.meta?.task ?? null,
+      data: c.data?.name ?? null,
       length: typeof tokensInput?.shape[1] === 'number' ? tokensInput.shape[1] : context,
       vocab: c.data?.vocab ?? null,
       encoding: c.data?.encoding ?? null,
@@ -201,8 +203,9 @@ export function modelConfig(c: ConfigInput): Record<string, unknown> {
       ...(program.supervision
         ? {
             supervisionSteps: program.supervision.steps,
-            state: program.supervision.state.map((s) => s.input),
-            step: 'feed each `<state>.next` back as `<state>`; the first call reads `<state>.init` (zeros fed)',
+            state: program.supervision.state.map((s) => sanitizeName(s.input)),
+            halt: halt ? sanitizeName(halt.name) : null,
+            step: 'first call: zeros for every state input, read `<state>.init`; then each step feeds the state and reads logits, the halt logit (stop when > 0) and `<state>.next`, fed back as the state',
           }
         : {}),
     };
