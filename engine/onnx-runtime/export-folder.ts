@@ -89,10 +89,12 @@ export async function exportFolder(req: FolderRequest): Promise<FolderResult> {
   if (described?.tokenizer !== undefined && source?.kind !== 'cells' && !metadata['trm.tokenizer'])
     metadata['trm.tokenizer'] = JSON.stringify(described.tokenizer);
   const result = await exportModel({ ...req, metadata });
-  const { program, report } = result;
+  const { program } = result;
   const cache = cacheOf(program);
   const plan = hfPlan(program, cache);
   const bytes = plan ? withHfSignature(result.bytes, plan) : result.bytes;
+  // The size reported is the file's, signature edges included (a few hundred bytes).
+  const report = { ...result.report, fileBytes: bytes.length };
   const tokenInput = program.inputs.find((i) => i.role === 'tokens');
   const logits = program.outputs.find((o) => o.role === 'logits');
   const vocab = logits?.shape[logits.shape.length - 1];
@@ -151,6 +153,7 @@ export async function exportFolder(req: FolderRequest): Promise<FolderResult> {
   return {
     ...result,
     bytes,
+    report,
     dir: req.dir,
     modelPath: join(req.dir, model),
     files: Object.keys(files),
