@@ -112,7 +112,6 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
     renameValue(graph, name, old);
     for (const list of [graph.input ?? [], graph.output ?? []])
       for (const v of list) if (v.name === name) v.name = old;
-    for (const [o, ir] of Object.entries(renamed)) if (o === name) renamed[old] = ir;
     return old;
   };
   const node = (
