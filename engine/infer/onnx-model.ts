@@ -31,7 +31,11 @@ export function idsTensor(
 ): ort.Tensor {
   const meta = m.session.inputMetadata.find((i) => i.name === name);
   return meta?.isTensor && meta.type === 'int64'
-    ? new ort.Tensor('int64', BigInt64Array.from(data, (x) => BigInt(x)), dims)
+    ? new ort.Tensor(
+        'int64',
+        BigInt64Array.from(data, (x) => BigInt(x)),
+        dims,
+      )
     : new ort.Tensor('int32', data, dims);
 }
 
@@ -43,11 +47,10 @@ function withMask(
   total: number,
 ): Record<string, ort.Tensor> {
   if (m.session.inputNames.includes('attention_mask'))
-    feeds.attention_mask = new ort.Tensor(
-      'int64',
-      new BigInt64Array(batch * total).fill(1n),
-      [batch, total],
-    );
+    feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [
+      batch,
+      total,
+    ]);
   return feeds;
 }
 
