@@ -53,16 +53,15 @@ export async function loadRunDocument(
 }
 
 /**
- * Where an export goes when `--out` is not given: the run's `exports/` folder (as the app
- * writes them), or `exports/` in the current folder for a graph with initial weights.
+ * Where an export folder goes when `--out` is not given: inside the run's `exports/` folder
+ * (as the app writes them), or `exports/` in the current folder for a graph with initial weights.
  */
 export function defaultExportPath(
   doc: GraphDocument,
   run: string | undefined,
-  precision: string,
   mode: string,
 ): string {
   const name = doc.name.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
-  const file = `${name}.${precision}${mode === 'full' ? '' : `.${mode}`}.onnx`;
-  return join(run ? runFolderOf(run) : '.', 'exports', file);
+  // One model folder per graph and mode (Hugging Face layout); each precision adds its file.
+  return join(run ? runFolderOf(run) : '.', 'exports', `${name}-${mode}`);
 }

@@ -1,5 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { compile } from '../graph/compile.ts';
+import { parseJsonText } from '../io/json-text.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
@@ -99,7 +101,35 @@ export async function loadModel(path: string, confineData?: ConfineData): Promis
   } catch {
     throw new Error(`Cannot open ${path}: no such file or folder. Check the path.`);
   }
-  return isDir ? loadCheckpointModel(path, confineData) : loadOnnxModel(path, confineData);
+  if (!isDir) return loadOnnxModel(path, confineData);
+  const exported = await exportFolderModel(path);
+  return exported ? loadOnnxModel(exported, confineData) : loadCheckpointModel(path, confineData);
+}
+
+/**
+ * The ONNX file of an export folder (config.json beside onnx/): the one config.json names,
+ * else onnx/model.onnx, else the first onnx/model*.onnx; undefined for any other folder.
+ */
+async function exportFolderModel(dir: string): Promise<string | undefined> {
+  let config: { trm?: { file?: unknown } };
+  try {
+    config = parseJsonText(await readFile(join(dir, 'config.json'), 'utf8')) as typeof config;
+  } catch {
+    return undefined;
+  }
+  const named = typeof config.trm?.file === 'string' ? [config.trm.file] : [];
+  let listed: string[] = [];
+  try {
+    listed = (await readdir(join(dir, 'onnx')))
+      .filter((f) => /^model.*\.onnx$/.test(f))
+      .sort()
+      .map((f) => `onnx/${f}`);
+  } catch {
+    return undefined;
+  }
+  for (const file of [...named, 'onnx/model.onnx', ...listed])
+    if (listed.includes(file)) return join(dir, file);
+  return undefined;
 }
 
 async function loadOnnxModel(path: string, confineData?: ConfineData): Promise<LoadedModel> {

@@ -19,16 +19,50 @@ export function onnxModelFrom(session: ort.InferenceSession, meta: Record<string
   return { session, meta, onnxName: (name: string) => byIr.get(name) ?? name };
 }
 
+/**
+ * The token ids as the file takes them: int64 (`input_ids`, the HF signature) or int32 (the
+ * Studio's own `tokens`, files exported before the HF layout).
+ */
+export function idsTensor(
+  m: OnnxModel,
+  name: string,
+  data: Int32Array,
+  dims: number[],
+): ort.Tensor {
+  const meta = m.session.inputMetadata.find((i) => i.name === name);
+  return meta?.isTensor && meta.type === 'int64'
+    ? new ort.Tensor(
+        'int64',
+        BigInt64Array.from(data, (x) => BigInt(x)),
+        dims,
+      )
+    : new ort.Tensor('int32', data, dims);
+}
+
+/** `attention_mask` (all ones over past and new tokens) where the file takes one. */
+function withMask(
+  m: OnnxModel,
+  feeds: Record<string, ort.Tensor>,
+  batch: number,
+  total: number,
+): Record<string, ort.Tensor> {
+  if (m.session.inputNames.includes('attention_mask'))
+    feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [
+      batch,
+      total,
+    ]);
+  return feeds;
+}
+
 /** Next-token logits from a full ONNX export (recompute over the window). */
 export function onnxNextLogits(m: OnnxModel, tokens: string, logits: string): NextLogits {
   const input = m.onnxName(tokens);
   const output = m.onnxName(logits);
   return async (sequences) => {
     const { data, length } = padBatch(sequences);
-    const r = await m.session.run(
-      { [input]: new ort.Tensor('int32', data, [sequences.length, length]) },
-      [output],
-    );
+    const dims = [sequences.length, length];
+    const feeds = withMask(m, { [input]: idsTensor(m, input, data, dims) }, dims[0]!, length);
+    const r = await m.session.run(feeds, [output]);
     const t = r[output]!;
     const vocab = t.dims[t.dims.length - 1] as number;
     return lastPositions(t.data as Float32Array, sequences, length, vocab);
@@ -67,7 +101,7 @@ export function onnxStepModel(
   };
   const run = async (puzzle: Int32Array, state: ort.Tensor[] | undefined, fetch: string[]) => {
     const feeds: Record<string, ort.Tensor> = {
-      [input]: new ort.Tensor('int32', puzzle, [1, puzzle.length]),
+      [input]: idsTensor(m, input, puzzle, [1, puzzle.length]),
     };
     sup.state.forEach((s, i) => {
       if (state) feeds[s.input] = state[i]!;
@@ -113,13 +147,25 @@ export function onnxKvRun(
   const output = m.onnxName(logits);
   const pastNames = cache.flatMap((e) => [e.pastKey, e.pastValue]).map(m.onnxName);
   const present = cache.flatMap((e) => [e.presentKey, e.presentValue]).map(m.onnxName);
+  // The HF signature takes caches as [B, heads, P, Dh], the Studio's own as [B, P, heads·Dh]:
+  // the same bytes per batch row, so only the dims differ.
+  const hf = m.meta['trm.signature'] === 'hf';
+  const heads = pastNames.map((name, i) => {
+    const meta = m.session.inputMetadata.find((x) => x.name === name);
+    const shape = meta?.isTensor ? meta.shape : [];
+    const h = typeof shape[1] === 'number' ? shape[1] : 1;
+    return { h, dh: cache[i >> 1]!.width / h };
+  });
   return async (data, batch, length, past, p) => {
     const feeds: Record<string, ort.Tensor> = {
-      [input]: new ort.Tensor('int32', data, [batch, length]),
+      [input]: idsTensor(m, input, data, [batch, length]),
     };
     pastNames.forEach((name, i) => {
-      feeds[name] = new ort.Tensor('float32', past[i]!, [batch, p, cache[i >> 1]!.width]);
+      const { h, dh } = heads[i]!;
+      const dims = hf ? [batch, h, p, dh] : [batch, p, cache[i >> 1]!.width];
+      feeds[name] = new ort.Tensor('float32', past[i]!, dims);
     });
+    withMask(m, feeds, batch, p + length);
     const r = await m.session.run(feeds, [output, ...present]);
     const t = r[output]!;
     return {

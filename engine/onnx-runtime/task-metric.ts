@@ -347,3 +347,21 @@ export function compareTask(probe: TaskProbe, onnx: TaskScores): TaskCheck {
   const top1Agreement = ref.length === 0 ? 1 : same / ref.length;
   return { ...probe.info, ...(metrics[0] as TaskMetric), metrics, top1Agreement };
 }
+
+/**
+ * The data a model was trained on (its spec, else the document's meta.task), built once and
+ * shared with the task check: an export folder reads its tokenizer and puzzle encoding.
+ */
+export async function taskSource(
+  doc: GraphDocument,
+  data: DataSpec | undefined,
+  seed: number,
+): Promise<DataSource | undefined> {
+  const spec = resolveSpec(doc, data);
+  if ('skipped' in spec) return undefined;
+  try {
+    return await cachedSource(spec, seed);
+  } catch {
+    return undefined;
+  }
+}

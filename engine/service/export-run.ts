@@ -49,6 +49,7 @@ export async function exportRun(
   let task: TaskOptions = {};
   const metadata: Record<string, string> = {};
   let folder: string;
+  let training: { config?: unknown; step?: number } | undefined;
   if (params.runId !== undefined) {
     const parsed = parseDocument(JSON.stringify(await runs.graphOf(params.runId)));
     if (!parsed.ok) {
@@ -84,6 +85,10 @@ export async function exportRun(
       ckpt.dataSpec === undefined
         ? undefined
         : await confineRecorded(workspace, `Run ${params.runId}'s checkpoint`)(ckpt.dataSpec);
+    training = {
+      ...(ckpt.config !== undefined ? { config: ckpt.config } : {}),
+      ...(ckpt.step !== undefined ? { step: ckpt.step } : {}),
+    };
     if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
     if (dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(dataSpec);
     // Scored on the run's own held-out data: its data spec, split with its seed.
@@ -95,38 +100,43 @@ export async function exportRun(
     doc = params.document!;
     folder = join(workspace, 'exports');
   }
-  const out = join(
-    folder,
-    `${safeName(doc.name)}.${precision}${mode === 'step' ? '.step' : ''}.onnx`,
-  );
-  // The exports folder or the file itself may be a link; the model is written only in the workspace.
-  if ((await confineTo(workspace, out)) === null) {
+  // One export folder per graph and mode (Hugging Face layout); each precision adds its file.
+  const dir = join(folder, `${safeName(doc.name)}-${mode}`);
+  // The exports folder or the model folder may be a link; the model is written only in the workspace.
+  if ((await confineTo(workspace, dir)) === null) {
     throw new ServiceError(
       'outside-workspace',
-      `${out} links outside the workspace (${workspace}); the app writes exports only there. Remove the link and export again.`,
+      `${dir} links outside the workspace (${workspace}); the app writes exports only there. Remove the link and export again.`,
     );
   }
   // Before the folder, the weights or the file: a model over ONNX's limit is refused at once.
   checkExportFits(analyzeDocument(doc).totals.params, precision);
   try {
-    await probeWritable(folder, 'the ONNX model');
+    await probeWritable(dir, 'the ONNX model');
   } catch (e) {
     throw new ServiceError('write-failed', (e as Error).message);
   }
   const { selectBackend } = await import('../runtime/backend.ts');
   const backend = await selectBackend();
-  const { exportModel, onnxSignature } = await import('../onnx-runtime/export-model.ts');
+  const { onnxSignature } = await import('../onnx-runtime/export-model.ts');
+  const { exportFolder } = await import('../onnx-runtime/export-folder.ts');
   let report;
   let bytes;
+  let out;
   try {
-    ({ report, bytes } = await exportModel({
+    ({
+      report,
+      bytes,
+      modelPath: out,
+    } = await exportFolder({
       doc,
       precision,
       mode,
-      out,
+      dir,
       metadata,
       task,
       ...(weights ? { weights } : {}),
+      ...(training ? { training } : {}),
     }));
   } catch (e) {
     // A full disk or a read-only folder is no fault of the graph: say so, not "try another".

@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { listExportModels } from './export-files.ts';
 import { join, relative } from 'node:path';
 import { ModelCache, type Lease } from '../infer/model-cache.ts';
 import type { SamplingConfig } from '../infer/sampling.ts';
@@ -70,8 +71,7 @@ export class Playground {
     for (const folder of folders) {
       // An exports folder linked elsewhere is not listed: its files are not the workspace's.
       if ((await confineTo(this.workspace, folder)) === null) continue;
-      const names = await readdir(folder).catch(() => [] as string[]);
-      for (const name of names.filter((n) => n.endsWith('.onnx'))) {
+      for (const name of await listExportModels(folder)) {
         const path = join(folder, name);
         // A file removed since the listing is simply not offered.
         const info = await stat(path).catch(() => null);

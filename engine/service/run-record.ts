@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { listExportModels } from './export-files.ts';
 import { lstat, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -70,7 +71,7 @@ async function listFiles(dir: string, wanted: (name: string) => boolean) {
 export async function readRunDetail(dir: string, summary: RunSummary): Promise<RunDetail> {
   const fold = await foldRunFile(dir);
   const settings = asRecord(await readJson(join(dir, 'config.json')).catch(() => null));
-  const exportNames = await listFiles(join(dir, 'exports'), (f) => f.endsWith('.onnx'));
+  const exportNames = await listExportModels(join(dir, 'exports'));
   const exports = [];
   for (const file of exportNames) {
     const s = await stat(join(dir, 'exports', file)).catch(() => null);

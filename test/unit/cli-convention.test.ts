@@ -40,7 +40,10 @@ describe('one CLI convention', () => {
     const doc = JSON.parse(readFileSync('templates/tiny-gpt.json', 'utf8'));
     const run = join(dir, 'run');
     mkdirSync(join(run, 'step-000010'), { recursive: true });
-    writeFileSync(join(run, 'latest.json'), JSON.stringify({ checkpoint: 'step-000010', step: 10 }));
+    writeFileSync(
+      join(run, 'latest.json'),
+      JSON.stringify({ checkpoint: 'step-000010', step: 10 }),
+    );
     writeFileSync(
       join(run, 'step-000010', 'checkpoint.json'),
       JSON.stringify({ format: 'trm-checkpoint', step: 10, document: doc, blobs: {} }),
@@ -73,14 +76,14 @@ describe('one CLI convention', () => {
   it('exports go to the run’s exports/ folder, or exports/ for a graph alone', () => {
     const doc = { name: 'Tiny GPT' } as GraphDocument;
     assert.equal(
-      defaultExportPath(doc, join(dir, 'run'), 'int8', 'full'),
-      join(dir, 'run', 'exports', 'Tiny-GPT.int8.onnx'),
+      defaultExportPath(doc, join(dir, 'run'), 'full'),
+      join(dir, 'run', 'exports', 'Tiny-GPT-full'),
     );
     assert.equal(
-      defaultExportPath(doc, join(dir, 'run', 'step-000010'), 'fp32', 'step'),
-      join(dir, 'run', 'exports', 'Tiny-GPT.fp32.step.onnx'),
+      defaultExportPath(doc, join(dir, 'run', 'step-000010'), 'step'),
+      join(dir, 'run', 'exports', 'Tiny-GPT-step'),
     );
-    assert.equal(defaultExportPath(doc, undefined, 'fp16', 'full'), 'exports/Tiny-GPT.fp16.onnx');
+    assert.equal(defaultExportPath(doc, undefined, 'decode'), 'exports/Tiny-GPT-decode');
   });
 
   it('templates lists each template with its parameters and its card’s one-liner', async () => {

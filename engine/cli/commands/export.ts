@@ -1,6 +1,6 @@
 import { parseCommand, type Out } from '../command.ts';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { OPSETS, PRECISIONS, type Opset, type Precision } from '../../onnx/emit.ts';
 import { trainingSeed, type TaskCheck, type TaskMetric } from '../../onnx-runtime/task-metric.ts';
 import type { VerifyThresholds } from '../../onnx-runtime/verdict.ts';
@@ -8,13 +8,17 @@ import type { VerifyReport } from '../../onnx-runtime/verify.ts';
 import { parseDataArg } from '../../train/data-arg.ts';
 import { loadDocument } from '../main.ts';
 import { defaultExportPath, isFolder, loadRunDocument } from '../run-folder.ts';
+import type { TokenizerInfo } from '../../onnx-runtime/hf-config.ts';
+import type { ExportResult } from '../../onnx-runtime/export-model.ts';
 
 export const EXPORT_USAGE = `Usage: trm export RUN|GRAPH [GRAPH] [options]
 
-Writes an ONNX model and verifies it in onnxruntime against the tfjs model on held-out
-inputs; the verdict is printed and saved beside the model as <model>.verify.json. RUN is a
-trained run folder or step-NNNNNN folder (its graph, unless GRAPH is given); a GRAPH alone
-exports the deterministic initial weights.
+Writes a model folder a deployment uses on its own (Hugging Face layout: onnx/model.onnx,
+or onnx/model_fp16|_int8|_quantized|_q4.onnx, config.json, tokenizer.json, README.md) and
+verifies the model in onnxruntime against the tfjs model on held-out inputs; the verdict is
+printed and saved beside the model as <model>.verify.json. RUN is a trained run folder or
+step-NNNNNN folder (its graph, unless GRAPH is given); a GRAPH alone exports the
+deterministic initial weights.
 
 Options:
   --weights DIR            RUN given as a flag (then GRAPH is the only positional)
@@ -22,8 +26,9 @@ Options:
   --opset N                17 (widest support, default) | 23 (fused norms/attention/RoPE)
   --mode M                 full (fixed-depth model, default) | step (one supervision step)
                            | decode (language model with a KV cache, for trm generate)
-  --out FILE               output path (default: RUN/exports/<name>.<precision>.onnx,
-                           or exports/<name>.<precision>.onnx for a GRAPH alone)
+  --out DIR                output folder (default: RUN/exports/<name>-<mode>, or
+                           exports/<name>-<mode> for a GRAPH alone); a path ending in .onnx
+                           writes that one file alone, with the Studio's own signature
   --tokenizer FILE         embed a tokenizer.json in the model's metadata
   --unroll                 unroll recursions instead of emitting ONNX Loops (larger file,
                            slower to load; sometimes faster at batch 1)
@@ -185,11 +190,13 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
   let taskSeed: number | undefined;
   const metadata: Record<string, string> = {};
   let weights: Map<string, Float32Array> | undefined;
-  const target = v.out ?? defaultExportPath(doc, run, precision, v.mode);
+  let training: { config?: unknown; step?: number } | undefined;
+  const target = v.out ?? defaultExportPath(doc, run, v.mode);
+  const single = /\.onnx$/i.test(target);
   try {
     // Checked before the export and its verification run, not when the file is written.
     const { probeWritable } = await import('../../io/durable-write.ts');
-    await probeWritable(dirname(resolve(target)), 'the ONNX model');
+    await probeWritable(single ? dirname(resolve(target)) : resolve(target), 'the ONNX model');
     if (run) {
       const { divergedWeights, readCheckpointWeights } =
         await import('../../onnx-runtime/checkpoint.ts');
@@ -203,6 +210,10 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
         return 1;
       }
       weights = ckpt.values;
+      training = {
+        ...(ckpt.config !== undefined ? { config: ckpt.config } : {}),
+        ...(ckpt.step !== undefined ? { step: ckpt.step } : {}),
+      };
       if (ckpt.config !== undefined) metadata['trm.training'] = JSON.stringify(ckpt.config);
       if (ckpt.dataSpec !== undefined) metadata['trm.data'] = JSON.stringify(ckpt.dataSpec);
       // Scored on what the run trained on, split with its seed: the run's own held-out data.
@@ -211,20 +222,23 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
       out.log(`weights: ${run} (${ckpt.group}, ${ckpt.values.size} tensors)`);
     }
     if (v['task-data']) taskData = parseDataArg(v['task-data'], doc);
-    if (v.tokenizer) metadata['trm.tokenizer'] = await readFile(v.tokenizer, 'utf8');
+    let tokenizer: TokenizerInfo | undefined;
+    if (v.tokenizer) {
+      metadata['trm.tokenizer'] = await readFile(v.tokenizer, 'utf8');
+      tokenizer = { kind: 'bpe', json: JSON.parse(metadata['trm.tokenizer']) };
+    }
     const { selectBackend } = await import('../../runtime/backend.ts');
     const backend = await selectBackend(v.backend);
-    const { exportModel } = await import('../../onnx-runtime/export-model.ts');
-    const result = await exportModel({
+    const mode: 'full' | 'step' | 'decode' = v.mode;
+    const request = {
       doc,
       precision,
       opset,
-      mode: v.mode,
-      out: target,
+      mode,
       metadata,
       loops: !v.unroll,
       task: v['no-task']
-        ? false
+        ? (false as const)
         : {
             ...(taskData ? { data: taskData } : {}),
             ...(taskSeed !== undefined ? { seed: taskSeed } : {}),
@@ -232,9 +246,29 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
           },
       thresholds,
       ...(weights ? { weights } : {}),
-    });
+    };
+    let result: ExportResult;
+    let written = target;
+    if (single) {
+      const { exportModel } = await import('../../onnx-runtime/export-model.ts');
+      result = await exportModel({ ...request, out: target });
+    } else {
+      const { exportFolder } = await import('../../onnx-runtime/export-folder.ts');
+      const folder = await exportFolder({
+        ...request,
+        dir: target,
+        data: {
+          ...(taskData ? { spec: taskData } : {}),
+          ...(taskSeed !== undefined ? { seed: taskSeed } : {}),
+        },
+        ...(tokenizer ? { tokenizer } : {}),
+        ...(training ? { training } : {}),
+      });
+      result = folder;
+      written = `${target} (${relative(target, folder.modelPath)}, ${folder.files.filter((f) => !f.startsWith('onnx/')).join(', ')})`;
+    }
     out.log(
-      `exported ${target} (opset ${opset}, ${precision}, ${v.mode}; reference: tfjs ${backend.active})`,
+      `exported ${written} (opset ${opset}, ${precision}, ${v.mode}; reference: tfjs ${backend.active})`,
     );
     for (const line of formatVerdict(result.report)) out.log(line);
     return result.report.ok ? 0 : 1;

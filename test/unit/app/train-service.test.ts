@@ -98,8 +98,22 @@ describe('training and export through the service', () => {
     assert.equal(report.trained, true);
     assert.equal(
       report.path,
-      join(workspace, 'runs', runId!, 'exports', `${doc.name.replace(/[^\w-]+/g, '-')}.int8.onnx`),
+      join(
+        workspace,
+        'runs',
+        runId!,
+        'exports',
+        `${doc.name.replace(/[^\w-]+/g, '-')}-full`,
+        'onnx',
+        'model_int8.onnx',
+      ),
     );
+    // The Hugging Face folder around it, as `trm export` writes it.
+    // The run trained on copy (a per-position task): its encoding is in config.json.
+    assert.ok(existsSync(join(report.path, '..', '..', 'README.md')));
+    const config = JSON.parse(readFileSync(join(report.path, '..', '..', 'config.json'), 'utf8'));
+    assert.ok(Array.isArray(config.trm.puzzle.vocab), JSON.stringify(config.trm));
+    assert.equal(report.signature.inputs[0]!.name, 'input_ids');
     assert.ok(existsSync(report.path));
     assert.equal(report.fileBytes, readFileSync(report.path).length);
     assert.ok(
