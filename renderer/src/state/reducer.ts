@@ -5,6 +5,9 @@ import {
   type GraphEdge,
   type GraphNode,
 } from '../../../engine/graph/schema.ts';
+import { applyPreset } from '../../../engine/graph/presets.ts';
+import { deleteDimProblem, renameDim } from './dim-edits.ts';
+import { groupNodes, ungroupNode } from './grouping.ts';
 
 /**
  * Every change to the document goes through this one pure reducer, as a typed edit, so undo
@@ -22,6 +25,10 @@ export type Edit =
   | { type: 'setParam'; graph: string; node: string; key: string; value: unknown }
   | { type: 'paste'; graph: string; nodes: GraphNode[]; edges: GraphEdge[] }
   | { type: 'setDim'; name: string; value: number | undefined }
+  | { type: 'renameDim'; from: string; to: string }
+  | { type: 'applyPreset'; name: string }
+  | { type: 'group'; graph: string; nodes: string[]; component: string }
+  | { type: 'ungroup'; graph: string; node: string }
   | { type: 'rename'; name: string };
 
 export type Action =
@@ -165,10 +172,26 @@ export function applyEdit(doc: GraphDocument, edit: Edit): GraphDocument {
         edges: [...g.edges, ...edit.edges],
       }));
     case 'setDim': {
+      // A dim still in use is never deleted: its users would lose their size.
+      if (edit.value === undefined && deleteDimProblem(doc, edit.name)) return doc;
       const dims = { ...doc.dims };
       if (edit.value === undefined) delete dims[edit.name];
       else dims[edit.name] = edit.value;
       return { ...doc, dims };
+    }
+    case 'renameDim':
+      return renameDim(doc, edit.from, edit.to);
+    case 'applyPreset': {
+      const r = applyPreset(doc, edit.name);
+      return 'doc' in r ? r.doc : doc;
+    }
+    case 'group': {
+      const r = groupNodes(doc, edit.graph, edit.nodes, edit.component);
+      return 'doc' in r ? r.doc : doc;
+    }
+    case 'ungroup': {
+      const r = ungroupNode(doc, edit.graph, edit.node);
+      return 'doc' in r ? r.doc : doc;
     }
     case 'rename':
       return { ...doc, name: edit.name };
@@ -189,15 +212,13 @@ export function reducer(s: EditorState, a: Action): EditorState {
       const edit = a.edit;
       const doc = applyEdit(s.doc, edit);
       if (doc === s.doc) return s;
-      const selection =
-        edit.type === 'removeItems'
-          ? s.selection.filter((id) => !edit.nodes.includes(id))
-          : edit.type === 'paste'
-            ? edit.nodes.map((n) => n.id)
-            : edit.type === 'addNode'
-              ? [edit.node.id]
-              : s.selection;
-      return { ...s, doc, past: [...s.past, s.doc].slice(-HISTORY), future: [], selection };
+      return {
+        ...s,
+        doc,
+        past: [...s.past, s.doc].slice(-HISTORY),
+        future: [],
+        selection: selectionAfter(s, edit, doc),
+      };
     }
     case 'undo': {
       const prev = s.past[s.past.length - 1];
@@ -229,6 +250,34 @@ export function reducer(s: EditorState, a: Action): EditorState {
       return { ...s, view: s.view.slice(0, Math.max(1, a.depth)), selection: [] };
     case 'select':
       return sameIds(s.selection, a.nodes) ? s : { ...s, selection: a.nodes };
+  }
+}
+
+/** What is selected after an edit: what it added, or what is left of the selection. */
+function selectionAfter(s: EditorState, edit: Edit, doc: GraphDocument): string[] {
+  switch (edit.type) {
+    case 'removeItems':
+      return s.selection.filter((id) => !edit.nodes.includes(id));
+    case 'paste':
+      return edit.nodes.map((n) => n.id);
+    case 'addNode':
+      return [edit.node.id];
+    case 'group':
+    case 'ungroup': {
+      // The instance after grouping, the body's nodes after ungrouping.
+      const before = new Set(graphOf(s.doc, edit.graph)?.nodes.map((n) => n.id));
+      return (graphOf(doc, edit.graph)?.nodes ?? [])
+        .map((n) => n.id)
+        .filter((id) => !before.has(id));
+    }
+    case 'moveNodes':
+    case 'connect':
+    case 'setParam':
+    case 'setDim':
+    case 'renameDim':
+    case 'applyPreset':
+    case 'rename':
+      return s.selection;
   }
 }
 
