@@ -86,6 +86,7 @@ export function shortcutRows(): [string, string][] {
     ['Delete / Backspace', 'Delete the selection'],
     ['Shift+click, Shift+drag', 'Select several nodes'],
     ['Double-click', 'Open a component or recursion body'],
+    ['Right-click a node or selection', 'Group into a component, or ungroup'],
   ];
 }
 

@@ -62,7 +62,9 @@ describe('group and ungroup, over every template', () => {
             assert.equal(after.totalParams, before.totalParams, `params after grouping ${ids}`);
             assert.equal(errorCount(r.doc), errorCount(doc), `errors after grouping ${ids}`);
             const g = graph === 'main' ? r.doc.main : r.doc.components[graph]!;
-            const instance = g.nodes.find((n) => n.kind === 'component' && n.params.component === 'grp');
+            const instance = g.nodes.find(
+              (n) => n.kind === 'component' && n.params.component === 'grp',
+            );
             assert.ok(instance, 'one instance replaces the selection');
             const back = ungroupNode(r.doc, graph, instance.id);
             assert.ok('doc' in back, 'error' in back ? back.error : '');
