@@ -8,6 +8,7 @@ import {
 import { applyPreset } from '../../../engine/graph/presets.ts';
 import { deleteDimProblem, renameDim } from './dim-edits.ts';
 import { groupNodes, ungroupNode } from './grouping.ts';
+import { selectionAfter } from './selection-after.ts';
 
 /**
  * Every change to the document goes through this one pure reducer, as a typed edit, so undo
@@ -250,34 +251,6 @@ export function reducer(s: EditorState, a: Action): EditorState {
       return { ...s, view: s.view.slice(0, Math.max(1, a.depth)), selection: [] };
     case 'select':
       return sameIds(s.selection, a.nodes) ? s : { ...s, selection: a.nodes };
-  }
-}
-
-/** What is selected after an edit: what it added, or what is left of the selection. */
-function selectionAfter(s: EditorState, edit: Edit, doc: GraphDocument): string[] {
-  switch (edit.type) {
-    case 'removeItems':
-      return s.selection.filter((id) => !edit.nodes.includes(id));
-    case 'paste':
-      return edit.nodes.map((n) => n.id);
-    case 'addNode':
-      return [edit.node.id];
-    case 'group':
-    case 'ungroup': {
-      // The instance after grouping, the body's nodes after ungrouping.
-      const before = new Set(graphOf(s.doc, edit.graph)?.nodes.map((n) => n.id));
-      return (graphOf(doc, edit.graph)?.nodes ?? [])
-        .map((n) => n.id)
-        .filter((id) => !before.has(id));
-    }
-    case 'moveNodes':
-    case 'connect':
-    case 'setParam':
-    case 'setDim':
-    case 'renameDim':
-    case 'applyPreset':
-    case 'rename':
-      return s.selection;
   }
 }
 
