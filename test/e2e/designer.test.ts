@@ -49,6 +49,14 @@ describe(
       assert.equal(await until(count, before), before);
       assert.equal(await node(page, 'group').count(), 0);
       assert.equal(await page.getByTestId('total-params').textContent(), total);
+
+      // The ungrouped blocks stay selected: the right-click menu groups them again; undo ungroups.
+      await node(page, 'block1').click({ button: 'right' });
+      await page.getByTestId('menu-group').click();
+      await node(page, 'group').waitFor();
+      await page.keyboard.press('Control+z');
+      await node(page, 'block2').waitFor();
+      assert.equal(await until(count, before), before);
     });
 
     it('adds a dim from the DIMS panel with Enter', async () => {
