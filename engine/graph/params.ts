@@ -17,7 +17,7 @@ export function innerSchema(schema: z.ZodType): z.ZodType {
   return s;
 }
 
-function isNumeric(schema: z.ZodType | undefined): boolean {
+export function isNumeric(schema: z.ZodType | undefined): boolean {
   if (!schema) return false;
   const inner = innerSchema(schema) as z.ZodType & { _zod: { def: { type: string } } };
   return inner._zod.def.type === 'number';

@@ -29,6 +29,7 @@ import { Playground } from './components/playground.tsx';
 import { TrainPanel } from './components/train-panel.tsx';
 import { useToast, useUnsavedWorkGuard } from './hooks.ts';
 import { autoLayout, layoutCrowded } from './layout.ts';
+import { groupCommand } from './state/group-command.ts';
 import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
 import { readClipboard, writeClipboard } from './state/clipboard.ts';
 import {
@@ -233,6 +234,12 @@ export function App({ client }: { client: ApiClient }) {
             });
           }
           return;
+        case 'group':
+        case 'ungroup': {
+          const r = groupCommand(command, s);
+          if ('error' in r) return say(r.error);
+          return dispatch({ type: 'edit', edit: r.edit });
+        }
         case 'duplicate':
         case 'paste': {
           const items = command === 'paste' ? readClipboard() : { nodes: picked, edges: g.edges };
@@ -243,7 +250,7 @@ export function App({ client }: { client: ApiClient }) {
         }
       }
     },
-    [attempt, client, info, layout, load, mayDiscard, openPath, rf, saveAs, write],
+    [attempt, client, info, layout, load, mayDiscard, openPath, rf, saveAs, say, write],
   );
 
   useEffect(
@@ -354,6 +361,7 @@ export function App({ client }: { client: ApiClient }) {
             selection={state.selection}
             dispatch={dispatch}
             onRefused={say}
+            onCommand={run}
           />
           {graph.nodes.length === 0 ? (
             <div className="empty-hint">

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { MenuCommand } from '../../engine/service/api.ts';
 
 /** What a key or menu item can ask the app to do. */
-export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back';
+export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back' | 'group' | 'ungroup';
 
 interface Binding {
   key: string;
@@ -28,6 +28,8 @@ export const BINDINGS: Binding[] = [
   { key: 'x', mod: true, clipboard: true, command: 'cut' },
   { key: 'v', mod: true, clipboard: true, command: 'paste' },
   { key: 'a', mod: true, command: 'selectAll' },
+  { key: 'g', mod: true, command: 'group' },
+  { key: 'g', mod: true, shift: true, command: 'ungroup' },
   { key: 'n', mod: true, command: 'new' },
   { key: 's', mod: true, always: true, command: 'save' },
   { key: 's', mod: true, shift: true, always: true, command: 'saveAs' },
@@ -51,6 +53,8 @@ const WHAT: Record<Command, string> = {
   cut: 'Cut the selection',
   paste: 'Paste (also into another document)',
   selectAll: 'Select all',
+  group: 'Group the selection into a component',
+  ungroup: 'Ungroup the selected component instance',
   new: 'New document',
   save: 'Save',
   saveAs: 'Save as',
@@ -82,6 +86,7 @@ export function shortcutRows(): [string, string][] {
     ['Delete / Backspace', 'Delete the selection'],
     ['Shift+click, Shift+drag', 'Select several nodes'],
     ['Double-click', 'Open a component or recursion body'],
+    ['Right-click a node or selection', 'Group into a component, or ungroup'],
   ];
 }
 

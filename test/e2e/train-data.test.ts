@@ -30,7 +30,7 @@ describe(
       await s?.close();
     });
 
-    const dimV = () => s.page.locator('label.dim', { hasText: /^V/ }).locator('input');
+    const dimV = () => s.page.getByLabel('Value of dim V', { exact: true });
 
     /** Drop `text` as a file named `name` on the drop zone, as a file manager would. */
     async function dropFile(name: string, text: string) {

@@ -20,6 +20,7 @@ import type { GraphInfo } from '../../../engine/service/api.ts';
 import { initialParams } from '../kinds.ts';
 import { connectionProblem, type Wire } from '../state/connections.ts';
 import { freshId, type Action, type XY } from '../state/reducer.ts';
+import { CanvasMenu, type CanvasMenuCommand } from './canvas-menu.tsx';
 import { CATEGORY_COLORS, flowEdges, flowNodes } from './flow-items.ts';
 import { TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
 
@@ -40,6 +41,7 @@ export interface GraphCanvasProps {
   selection: string[];
   dispatch: (a: Action) => void;
   onRefused: (reason: string) => void;
+  onCommand: (c: CanvasMenuCommand) => void;
 }
 
 export function GraphCanvas({
@@ -50,6 +52,7 @@ export function GraphCanvas({
   selection,
   dispatch,
   onRefused,
+  onCommand,
 }: GraphCanvasProps) {
   const rf = useReactFlow<TrmFlowNode>();
   const [nodes, setNodes] = useState<TrmFlowNode[]>([]);
@@ -185,46 +188,67 @@ export function GraphCanvas({
     [graph, dispatch],
   );
 
+  const [menu, setMenu] = useState<XY | null>(null);
+  const openMenu = useCallback((e: MouseEvent | React.MouseEvent) => {
+    e.preventDefault();
+    setMenu({ x: e.clientX, y: e.clientY });
+  }, []);
+  const onNodeContextMenu = useCallback(
+    (e: React.MouseEvent, node: TrmFlowNode) => {
+      // A right-click on an unselected node acts on that node, as file managers do.
+      if (!selection.includes(node.id)) dispatch({ type: 'select', nodes: [node.id] });
+      openMenu(e);
+    },
+    [selection, dispatch, openMenu],
+  );
+
   return (
-    <ReactFlow<TrmFlowNode>
-      nodes={nodes}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
-      onSelectionChange={onSelectionChange}
-      onConnect={onConnect}
-      onConnectEnd={onConnectEnd}
-      isValidConnection={(c) => problem(c) === null}
-      onNodeDragStop={onNodeDragStop}
-      onDelete={onDelete}
-      onDrop={onDrop}
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.dataTransfer.dropEffect = 'copy';
-      }}
-      onNodeDoubleClick={onNodeDoubleClick}
-      deleteKeyCode={['Delete', 'Backspace']}
-      multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
-      snapToGrid
-      snapGrid={GRID}
-      onlyRenderVisibleElements={graph.nodes.length > 200}
-      fitView
-      fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
-      minZoom={0.1}
-      maxZoom={2}
-      proOptions={{ hideAttribution: true }}
-      colorMode="dark"
-    >
-      <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#2a3142" />
-      <MiniMap
-        pannable
-        zoomable
-        nodeColor={(n) => CATEGORY_COLORS[(n.data as TrmNodeData).category] ?? '#64748b'}
-        maskColor="rgba(10, 12, 18, 0.7)"
-        style={{ background: '#12161f' }}
-      />
-      <Controls showInteractive={false} />
-    </ReactFlow>
+    <>
+      <ReactFlow<TrmFlowNode>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onSelectionChange={onSelectionChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={(c) => problem(c) === null}
+        onNodeDragStop={onNodeDragStop}
+        onDelete={onDelete}
+        onDrop={onDrop}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }}
+        onNodeDoubleClick={onNodeDoubleClick}
+        onNodeContextMenu={onNodeContextMenu}
+        onSelectionContextMenu={openMenu}
+        onPaneClick={() => setMenu(null)}
+        onMoveStart={() => setMenu(null)}
+        deleteKeyCode={['Delete', 'Backspace']}
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        snapToGrid
+        snapGrid={GRID}
+        onlyRenderVisibleElements={graph.nodes.length > 200}
+        fitView
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        minZoom={0.1}
+        maxZoom={2}
+        proOptions={{ hideAttribution: true }}
+        colorMode="dark"
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#2a3142" />
+        <MiniMap
+          pannable
+          zoomable
+          nodeColor={(n) => CATEGORY_COLORS[(n.data as TrmNodeData).category] ?? '#64748b'}
+          maskColor="rgba(10, 12, 18, 0.7)"
+          style={{ background: '#12161f' }}
+        />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      {menu ? <CanvasMenu at={menu} onCommand={onCommand} onClose={() => setMenu(null)} /> : null}
+    </>
   );
 }

@@ -3,6 +3,7 @@ import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
 import type { Analysis, NodeInfo } from '../../../engine/service/api.ts';
 import { formatCount } from '../format.ts';
+import { DimsPanel } from './dims-panel.tsx';
 import { paramFields, type ParamField } from '../kinds.ts';
 import type { Action } from '../state/reducer.ts';
 
@@ -229,26 +230,7 @@ function DocumentPanel({
         />
       </header>
       {doc.description ? <p className="kind-doc">{doc.description}</p> : null}
-      <h3>Dims</h3>
-      <p className="help">Sizes that parameters may name (D, H, …); B and T stay symbolic.</p>
-      <div className="dims">
-        {Object.entries(doc.dims).map(([k, v]) => (
-          <label key={k} className="dim">
-            <code>{k}</code>
-            <input
-              type="number"
-              min={1}
-              defaultValue={v}
-              key={`${k}=${v}`}
-              onBlur={(e) => {
-                const n = Number(e.target.value);
-                if (Number.isInteger(n) && n > 0 && n !== v)
-                  dispatch({ type: 'edit', edit: { type: 'setDim', name: k, value: n } });
-              }}
-            />
-          </label>
-        ))}
-      </div>
+      <DimsPanel doc={doc} dispatch={dispatch} />
       <h3>
         Problems{' '}
         <span className={errors ? 'badge error' : 'badge ok'}>

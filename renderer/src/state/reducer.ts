@@ -5,6 +5,10 @@ import {
   type GraphEdge,
   type GraphNode,
 } from '../../../engine/graph/schema.ts';
+import { applyPreset } from '../../../engine/graph/presets.ts';
+import { deleteDimProblem, renameDim } from './dim-edits.ts';
+import { groupNodes, ungroupNode } from './grouping.ts';
+import { selectionAfter } from './selection-after.ts';
 
 /**
  * Every change to the document goes through this one pure reducer, as a typed edit, so undo
@@ -22,6 +26,10 @@ export type Edit =
   | { type: 'setParam'; graph: string; node: string; key: string; value: unknown }
   | { type: 'paste'; graph: string; nodes: GraphNode[]; edges: GraphEdge[] }
   | { type: 'setDim'; name: string; value: number | undefined }
+  | { type: 'renameDim'; from: string; to: string }
+  | { type: 'applyPreset'; name: string }
+  | { type: 'group'; graph: string; nodes: string[]; component: string }
+  | { type: 'ungroup'; graph: string; node: string }
   | { type: 'rename'; name: string };
 
 export type Action =
@@ -165,10 +173,26 @@ export function applyEdit(doc: GraphDocument, edit: Edit): GraphDocument {
         edges: [...g.edges, ...edit.edges],
       }));
     case 'setDim': {
+      // A dim still in use is never deleted: its users would lose their size.
+      if (edit.value === undefined && deleteDimProblem(doc, edit.name)) return doc;
       const dims = { ...doc.dims };
       if (edit.value === undefined) delete dims[edit.name];
       else dims[edit.name] = edit.value;
       return { ...doc, dims };
+    }
+    case 'renameDim':
+      return renameDim(doc, edit.from, edit.to);
+    case 'applyPreset': {
+      const r = applyPreset(doc, edit.name);
+      return 'doc' in r ? r.doc : doc;
+    }
+    case 'group': {
+      const r = groupNodes(doc, edit.graph, edit.nodes, edit.component);
+      return 'doc' in r ? r.doc : doc;
+    }
+    case 'ungroup': {
+      const r = ungroupNode(doc, edit.graph, edit.node);
+      return 'doc' in r ? r.doc : doc;
     }
     case 'rename':
       return { ...doc, name: edit.name };
@@ -189,15 +213,13 @@ export function reducer(s: EditorState, a: Action): EditorState {
       const edit = a.edit;
       const doc = applyEdit(s.doc, edit);
       if (doc === s.doc) return s;
-      const selection =
-        edit.type === 'removeItems'
-          ? s.selection.filter((id) => !edit.nodes.includes(id))
-          : edit.type === 'paste'
-            ? edit.nodes.map((n) => n.id)
-            : edit.type === 'addNode'
-              ? [edit.node.id]
-              : s.selection;
-      return { ...s, doc, past: [...s.past, s.doc].slice(-HISTORY), future: [], selection };
+      return {
+        ...s,
+        doc,
+        past: [...s.past, s.doc].slice(-HISTORY),
+        future: [],
+        selection: selectionAfter(s, edit, doc),
+      };
     }
     case 'undo': {
       const prev = s.past[s.past.length - 1];
