@@ -105,8 +105,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(resumed ? resumedConfig(resumed.meta.config) : {}),
       ...(options.config ?? {}),
     });
-    // A run folder that takes no files is reported now, not at the first checkpoint.
-    if (options.outDir) await probeWritable(options.outDir, 'checkpoints');
     const backend = await selectBackend(config.backend === 'auto' ? undefined : config.backend);
     const doc = documentFrom(options.document ?? resumed?.meta.document);
     const dataSpec = (options.data ?? resumed?.meta.dataSpec) as DataSpec | undefined;
@@ -123,6 +121,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       config.batch,
       { backend: backend.active },
     );
+    // A run folder that takes no files is reported now, not at the first checkpoint (and only
+    // once the model is known to fit, so a refused run leaves no folder behind).
+    if (options.outDir) await probeWritable(options.outDir, 'checkpoints');
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
     const tp = prepareProgram(doc, source, config.supervisionSteps);
     const run = new Run(tp, source, config, doc, dataSpec, options, emit, control);

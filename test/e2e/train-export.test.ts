@@ -181,31 +181,35 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
     for (const d of deltas) assert.match(d, /^[+−]\d+\.\d\d%$/);
     const snippet = page.getByTestId('snippet');
     const node = (await snippet.textContent()) ?? '';
-    assert.match(node, /InferenceSession\.create\(".*\.int8\.onnx"\)/);
+    assert.match(node, /InferenceSession\.create\(".*[\\/]onnx[\\/]model_int8\.onnx"\)/);
     // The snippet feeds the model's real input by name and shape, in Node and in Python.
     assert.match(
       node,
-      /"tokens": new ort\.Tensor\('int32', new Int32Array\(8\)\.fill\(1\), \[1,8\]\)/,
+      /"input_ids": new ort\.Tensor\('int64', new BigInt64Array\(8\)\.fill\(1n\), \[1,8\]\)/,
     );
-    assert.match(node, /console\.log\("head", out\["head"\]\.dims\); \/\/ \[B, T, 96\]/);
+    assert.match(
+      node,
+      /console\.log\("logits", out\["logits"\]\.dims\); \/\/ \[batch_size, sequence_length, 96\]/,
+    );
     await dialog.getByRole('button', { name: 'Python' }).click();
     assert.match(
       (await snippet.textContent()) ?? '',
-      /"tokens": np\.ones\(\(1, 8\), dtype=np\.int32\)/,
+      /"input_ids": np\.ones\(\(1, 8\), dtype=np\.int64\)/,
     );
     // The web host cannot open a desktop folder: it shows the export's folder to copy.
     await dialog.getByRole('button', { name: 'Open containing folder' }).click();
     const folder = (await page.getByTestId('export-folder').textContent()) ?? '';
-    assert.match(folder, /[\\/]runs[\\/][^\\/]+[\\/]exports$/);
+    assert.match(folder, /[\\/]runs[\\/][^\\/]+[\\/]exports[\\/]Tiny-GPT-full[\\/]onnx$/);
     assert.ok(folder.startsWith(s.workspace), `${folder} is not in ${s.workspace}`);
-    const exports = readdirSync(join(s.workspace, 'runs'))
-      .map((r) => join(s.workspace, 'runs', r, 'exports'))
-      .filter(existsSync)
-      .flatMap((d) => readdirSync(d));
-    assert.ok(
-      exports.some((f) => f.endsWith('.int8.onnx')),
-      exports.join(', '),
-    );
+    // A model folder a deployment uses alone: the int8 model, its config, tokenizer and card.
+    const model = readdirSync(join(s.workspace, 'runs'))
+      .map((r) => join(s.workspace, 'runs', r, 'exports', 'Tiny-GPT-full'))
+      .find(existsSync);
+    assert.ok(model, 'the run has an export folder');
+    assert.ok(existsSync(join(model, 'onnx', 'model_int8.onnx')));
+    for (const f of ['config.json', 'tokenizer.json', 'README.md']) {
+      assert.ok(existsSync(join(model, f)), f);
+    }
     await page.waitForTimeout(200);
     await page.screenshot({ path: 'test-results/screenshots/export-verification.png' });
     assert.deepEqual(s.pageErrors, []);

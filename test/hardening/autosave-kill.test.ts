@@ -91,8 +91,7 @@ describe('autosave survives SIGKILL of the app', { skip: SKIP_REASON, timeout: 1
     rmSync(workspace, { recursive: true, force: true });
   });
 
-  const dimInput = (name: string) =>
-    page.locator('label.dim', { has: page.locator('code', { hasText: new RegExp(`^${name}$`) }) });
+  const dimInput = (name: string) => page.getByLabel(`Value of dim ${name}`, { exact: true });
 
   it('restores every edit made up to a second before the kill', async () => {
     host = await startHost(workspace);
@@ -104,7 +103,7 @@ describe('autosave survives SIGKILL of the app', { skip: SKIP_REASON, timeout: 1
     await name.fill('kill test ü');
     await name.press('Enter');
     // 2. change a dim
-    const width = dimInput('D').locator('input');
+    const width = dimInput('D');
     await width.fill('64');
     await width.press('Tab');
     // 3. add a node from the palette
@@ -133,7 +132,7 @@ describe('autosave survives SIGKILL of the app', { skip: SKIP_REASON, timeout: 1
     await node(page, 'rms_norm').waitFor();
     assert.equal(await page.getByTestId('doc-name').textContent(), 'kill test ü');
     await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
-    assert.equal(await dimInput('D').locator('input').inputValue(), '64');
+    assert.equal(await dimInput('D').inputValue(), '64');
     await node(page, 'ln_f').locator('.trm-node-title').click();
     assert.equal(Number(await page.locator('#param-eps').inputValue()), 0.001);
     assert.ok(await page.getByTestId('dirty-marker').isVisible(), 'restored work is unsaved');

@@ -264,7 +264,8 @@ describe('an output folder that takes no files', () => {
     writeFileSync(join(runDir('blocked'), 'exports'), 'not a folder');
     const e = errorOf(await call('export.run', { runId: 'blocked', precision: 'fp32' }));
     assert.equal(e.code, 'write-failed');
-    const folder = join(runDir('blocked'), 'exports');
+    // The model folder inside the run's exports/ (which is a file here).
+    const folder = join(runDir('blocked'), 'exports', 'Tiny-GPT-full');
     assert.match(
       e.message,
       new RegExp(

@@ -1,3 +1,5 @@
+import { defaultExportPath } from '../../engine/cli/run-folder.ts';
+import type { GraphDocument } from '../../engine/graph/schema.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -99,7 +101,11 @@ describe('export folder (Hugging Face layout) of a trained tiny GPT', () => {
       c.out,
     );
     assert.equal(code, 0, c.errors.join('\n') + c.lines.join('\n'));
-    const folder = join(run, 'exports', 'gpt-decode');
+    const folder = defaultExportPath(
+      JSON.parse(readFileSync(graph, 'utf8')) as GraphDocument,
+      run,
+      'decode',
+    );
     for (const f of [
       'onnx/model.onnx',
       'onnx/model.verify.json',
@@ -169,7 +175,11 @@ describe('export folder (Hugging Face layout) of a trained tiny GPT', () => {
   });
 
   it('transformers.js greedy text equals trm generate (checkpoint, folder, old single file)', async () => {
-    const folder = join(run, 'exports', 'gpt-decode');
+    const folder = defaultExportPath(
+      JSON.parse(readFileSync(graph, 'utf8')) as GraphDocument,
+      run,
+      'decode',
+    );
     const legacy = join(dir, 'legacy.onnx');
     const c = capture();
     assert.equal(
