@@ -158,6 +158,8 @@ export async function exportRun(
     top1On: report.top1On ?? null,
     latencyMs: report.latencyMs ?? null,
     failures: report.failures,
+    judgedBy: report.judgedBy,
+    note: report.note,
     reference: backend.active,
     task: taskResult(report.task),
     taskSkipped: report.taskSkipped,

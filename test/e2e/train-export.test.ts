@@ -176,6 +176,11 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
     assert.match(text, /Latency, batch 1\d+\.\d\d ms/);
     // The task check: Brown validation perplexity, tfjs → onnx, and its change per export.
     assert.match(text, /Task \(tfjs → onnx\)ppl \d+\.\d\d → \d+\.\d\dppl \d+\.\d\d → \d+\.\d\d/);
+    // A trained language model's verdict is decided by its task metric, and says so.
+    assert.deepEqual(await table.getByTestId('judged-by').allTextContents(), [
+      'task metric',
+      'task metric',
+    ]);
     const deltas = await table.getByTestId('task-delta').allTextContents();
     assert.equal(deltas.length, 2);
     for (const d of deltas) assert.match(d, /^[+−]\d+\.\d\d%$/);

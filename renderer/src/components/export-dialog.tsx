@@ -16,6 +16,13 @@ const PRECISIONS: { id: ExportPrecision; label: string; note: string }[] = [
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const ms = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)} ms`);
 
+/** What decided an export's verdict, as the dialog's "Judged by" row says it. */
+const JUDGED_BY: Record<ExportReport['judgedBy'] & string, string> = {
+  task: 'task metric',
+  outputs: 'error, top-1',
+  closeness: 'closeness (untrained)',
+};
+
 export function ExportDialog({
   client,
   doc,
@@ -148,6 +155,14 @@ export function ExportDialog({
                 ))}
               </tr>
               <tr>
+                <th>Judged by</th>
+                {results.map((r, i) => (
+                  <td key={i} data-testid="judged-by" title={r.note ?? ''}>
+                    {JUDGED_BY[r.judgedBy ?? 'outputs']}
+                  </td>
+                ))}
+              </tr>
+              <tr>
                 <th>Size</th>
                 {results.map((r, i) => (
                   <td key={i}>{formatBytes(r.fileBytes)}</td>
@@ -232,13 +247,17 @@ export function ExportDialog({
             </tbody>
           </table>
         ) : null}
+        {latest?.note ? (
+          <p className="hint" data-testid="verify-note">
+            {latest.note}
+          </p>
+        ) : null}
         {results.some((r) => r.failures.length > 0) ? (
           <ul className="verify-failures" data-testid="verify-failures">
             {results.flatMap((r, i) =>
               r.failures.map((f, j) => (
                 <li key={`${i}-${j}`}>
                   <strong>{r.precision}:</strong> {f}
-                  {r.trained ? '' : ' (untrained weights: near-tied logits flip easily)'}
                 </li>
               )),
             )}

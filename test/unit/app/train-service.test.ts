@@ -130,6 +130,8 @@ describe('training and export through the service', () => {
       ['exact-match', 'accuracy'],
     );
     assert.match(report.task.data, /^copy 4 held-out set, 256 examples$/);
+    assert.equal(report.judgedBy, 'task', 'trained weights with a task metric: the task decides');
+    assert.equal(report.note, null);
     for (const m of report.task.metrics) {
       assert.ok(m.reference >= 0 && m.reference <= 1 && m.onnx !== null);
       assert.ok(Math.abs(m.delta! - (m.onnx! - m.reference)) < 1e-12);
@@ -163,6 +165,12 @@ describe('training and export through the service', () => {
     assert.equal(missing.code, 'no-data-file');
     assert.match(missing.message, /"missing.txt" does not exist in the workspace/);
     assert.equal(errorOf(await call('train.stop', { runId: '../etc' })).code, 'bad-params');
+    const initial = await ok<ExportReport>('export.run', { document: doc, precision: 'int8' });
+    assert.equal(initial.judgedBy, 'closeness');
+    assert.match(
+      initial.note ?? '',
+      /untrained initial weights, so the task check is not meaningful yet/,
+    );
     assert.equal(
       errorOf(await call('export.run', { precision: 'int8' })).code,
       'bad-params',
