@@ -61,6 +61,10 @@ export const messages = {
     code: 'schema',
     message: `The document is malformed at ${path || 'the top level'}: the key "${key}" is not allowed. Rename or remove it.`,
   }),
+  tooManyComponents: (count: number, limit: number) => ({
+    code: 'schema',
+    message: `The document defines ${count.toLocaleString('en-US')} components, more than the ${limit.toLocaleString('en-US')} a document may have. Remove the unused ones (a model reuses a component by placing it again, not by copying it).`,
+  }),
   nestedTooDeep: (path: string, limit: number) => ({
     code: 'schema',
     message: `The document is nested more than ${limit} levels deep (under ${path}…); no graph needs that. Flatten or remove that part (usually a field under "meta").`,

@@ -40,6 +40,9 @@ const FORBIDDEN_KEYS = new Set(['__proto__']);
  * (JSON.stringify recurses) would overflow the stack. */
 export const MAX_DOCUMENT_DEPTH = 64;
 
+/** More components than any model needs; checking more would hold the host for seconds. */
+export const MAX_COMPONENTS = 4096;
+
 type StructureProblem = { path: string; key: string } | { path: string; tooDeep: true };
 
 /**
@@ -82,6 +85,11 @@ export function parseDocument(input: unknown): ParseResult {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return fail(messages.schema('', 'expected a JSON object with "version", "name" and "main"'));
+  }
+  const components = (raw as { components?: unknown }).components;
+  if (typeof components === 'object' && components !== null) {
+    const count = Object.keys(components).length;
+    if (count > MAX_COMPONENTS) return fail(messages.tooManyComponents(count, MAX_COMPONENTS));
   }
   const problem = structureProblem(raw);
   if (problem && 'tooDeep' in problem)
