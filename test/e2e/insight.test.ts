@@ -117,5 +117,8 @@ describe('recursion insight (browser mode)', { skip: SKIP_REASON, timeout: 180_0
       (await dialog.getByLabel('Run').locator('option:checked').textContent()) ?? '',
       /TRM-MLP .* step 40$/,
     );
+    // Escape closes it (no sweep is running), like every other dialog.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
   });
 });

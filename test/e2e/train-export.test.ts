@@ -217,6 +217,9 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
     }
     await page.waitForTimeout(200);
     await page.screenshot({ path: 'test-results/screenshots/export-verification.png' });
+    // Escape closes it, as it closes every dialog once no export is running there.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
     assert.deepEqual(s.pageErrors, []);
   });
 });

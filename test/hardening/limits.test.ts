@@ -1,3 +1,4 @@
+import { capture } from '../support/capture.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,16 +24,6 @@ const tiny = template('tiny-gpt', { V: 14, D: 16, H: 2, T: 9 });
 /** About 100 G parameters: more than any machine this runs on, and than ONNX holds. */
 const huge = template('tiny-gpt', { V: 65_536, D: 65_536, H: 4 });
 const GiB = 2 ** 30;
-
-function capture() {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s) },
-    lines,
-    errors,
-  };
-}
 
 function runFolders(): string[] {
   return existsSync(join(workspace, 'runs')) ? readdirSync(join(workspace, 'runs')) : [];

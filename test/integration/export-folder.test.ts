@@ -1,3 +1,4 @@
+import { capture } from '../support/capture.ts';
 import { defaultExportPath } from '../../engine/cli/run-folder.ts';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
 import assert from 'node:assert/strict';
@@ -11,16 +12,6 @@ import { onnxSignature } from '../../engine/onnx-runtime/export-model.ts';
 // LayerNorm, learned positions, GELU) exported with its KV cache loads in the real
 // transformers.js `text-generation` pipeline unchanged, and its greedy text equals
 // `trm generate` on the checkpoint, on the folder, and on a single-file export of the old form.
-
-function capture() {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s) },
-    lines,
-    errors,
-  };
-}
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const PROMPT = 'the cat';

@@ -1,3 +1,4 @@
+import { capture } from '../support/capture.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,16 +9,6 @@ import { compile } from '../../engine/graph/compile.ts';
 import { parseDocument } from '../../engine/graph/parse.ts';
 import { initialValues } from '../../engine/onnx/initial-weights.ts';
 import { onnx } from '../../engine/onnx/proto.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s) },
-    lines,
-    errors,
-  };
-}
 
 describe('trm export', () => {
   const dir = mkdtempSync(join(tmpdir(), 'trm-export-'));

@@ -1,3 +1,4 @@
+import { capture } from '../support/capture.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,16 +6,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
 import { parseDataArg } from '../../engine/train/data-arg.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s) },
-    lines,
-    errors,
-  };
-}
 
 const small = ['--backend', 'cpu', '--batch', '4', '--config', '{"evalExamples":8,"evalEvery":0}'];
 

@@ -4,6 +4,7 @@ import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/
 import type { ApiClient } from '../api-client.ts';
 import { formatBytes } from '../format.ts';
 import { snippets, taskCells } from './export-snippets.ts';
+import { useEscape } from '../use-escape.ts';
 
 const PRECISIONS: { id: ExportPrecision; label: string; note: string }[] = [
   { id: 'fp32', label: 'fp32', note: 'exact, largest' },
@@ -86,6 +87,8 @@ export function ExportDialog({
     }
   };
   const shownFolder = latest && revealed?.path === latest.path ? revealed : null;
+
+  useEscape(onClose, !busy);
 
   return (
     <div className="modal-backdrop" onClick={onClose}>

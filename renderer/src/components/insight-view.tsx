@@ -4,6 +4,7 @@ import type { ApiClient } from '../api-client.ts';
 import { LiveChart } from './chart.tsx';
 import { CellsStepView, TextStepsView } from './insight-steps.tsx';
 import './insight-view.css';
+import { useEscape } from '../use-escape.ts';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const newJobId = () =>
@@ -205,6 +206,7 @@ export function InsightView({
   };
 
   const busy = running;
+  useEscape(onClose, !busy);
   return (
     <div className="modal-backdrop" onClick={onClose}>
       <div

@@ -8,6 +8,7 @@ import type {
 import type { ApiClient } from '../api-client.ts';
 import { PuzzlePlayground } from './playground-puzzle.tsx';
 import { TextPlayground } from './playground-text.tsx';
+import { useEscape } from '../use-escape.ts';
 
 /** A source as the picker's <select> value: `run:<id>` or `onnx:<path>`; '' = latest checkpoint. */
 function sourceOf(value: string, checkpoint: string): InferSource | null {
@@ -97,6 +98,7 @@ export function Playground({
   }, [client, source]);
 
   const empty = sources && sources.runs.length === 0 && sources.onnx.length === 0;
+  useEscape(onClose, !loading);
   return (
     <div className="modal-backdrop" onClick={onClose}>
       <div
