@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { dataForTask } from '../task-data.ts';
 import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { DataFile, Result, RunSummary, TrainEvent } from '../../../engine/service/api.ts';
@@ -215,6 +216,20 @@ export function TrainPanel({
   const taskFields = useMemo(() => fieldsOf(options?.tasks[task]), [options, task]);
 
   useEffect(() => onRun(run), [run, onRun]);
+
+  // The data the document declares (`meta.task`) is where the panel starts, and where it goes
+  // when another document is opened: a Sudoku template trains on Sudoku of its size.
+  const declared = doc.meta?.task;
+  useEffect(() => {
+    const choice = dataForTask(declared);
+    if (!choice) return;
+    setSource(choice.source);
+    if (choice.source === 'corpus') setCorpus(choice.corpus);
+    else {
+      setTask(choice.task);
+      setTaskValues(choice.values);
+    }
+  }, [declared]);
 
   const apply = useCallback((e: TrainEvent) => {
     if (curves.current.add(e)) setVersion((v) => v + 1);

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { loadTemplate, openApp, SKIP_REASON, type Session } from './harness.ts';
+
+/**
+ * The Train panel opens on the data the document declares: a Sudoku template on 4×4 Sudoku,
+ * never the Brown corpus; another template moves it back to the corpus.
+ */
+describe('the Train panel follows the open document', { skip: SKIP_REASON }, () => {
+  let s: Session;
+  before(async () => {
+    s = await openApp();
+  });
+  after(async () => s?.close());
+
+  it('a Sudoku template opens the panel on Sudoku of its size', async () => {
+    const { page } = s;
+    await loadTemplate(page, 'trm-mlp-sudoku');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const source = page.getByRole('radiogroup', { name: 'Data source' });
+    assert.equal(
+      await source.getByRole('radio', { name: 'Generated task' }).getAttribute('aria-checked'),
+      'true',
+    );
+    assert.equal(await page.getByLabel('Task', { exact: true }).inputValue(), 'sudoku');
+    await page.screenshot({ path: 'test-results/screenshots/train-task-sudoku.png' });
+    assert.deepEqual(s.pageErrors, []);
+  });
+
+  it('a language model opens it on the built-in corpus', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Templates' }).click();
+    await loadTemplate(page, 'tiny-gpt');
+    const source = page.getByRole('radiogroup', { name: 'Data source' });
+    await source.getByRole('radio', { name: 'Built-in corpus', checked: true }).waitFor();
+    assert.equal(
+      await source.getByRole('radio', { name: 'Built-in corpus' }).getAttribute('aria-checked'),
+      'true',
+    );
+    assert.equal(await page.getByLabel('Corpus').inputValue(), 'brown');
+  });
+});
