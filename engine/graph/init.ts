@@ -13,6 +13,12 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * The standard deviation of a standard normal truncated to [−2, 2]:
+ * √(1 − 4φ(2) / (Φ(2) − Φ(−2))) with φ(2) = e⁻²/√(2π).
+ */
+export const TRUNCATED_STD = 0.8796256610342398;
+
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
   const v = rand();
@@ -37,10 +43,11 @@ export function materialize(init: Init, shape: readonly number[], seed: number):
     }
     case 'truncated-normal': {
       const rand = mulberry32(seed);
+      const std = init.corrected ? init.std / TRUNCATED_STD : init.std;
       for (let i = 0; i < n; i++) {
         let g = gaussian(rand);
         while (Math.abs(g) > 2) g = gaussian(rand);
-        out[i] = g * init.std;
+        out[i] = g * std;
       }
       return out;
     }

@@ -14,7 +14,11 @@ export type DType = 'float32' | 'int32';
 
 export type Init =
   | { kind: 'normal'; std: number }
-  | { kind: 'truncated-normal'; std: number }
+  /**
+   * Normal truncated at ±2σ. `corrected`: σ is divided by 0.8796 (the truncated normal's std
+   * relative to σ) so the values have std `std`, as the TRM code's initialisers do.
+   */
+  | { kind: 'truncated-normal'; std: number; corrected?: boolean }
   | { kind: 'zeros' }
   | { kind: 'ones' }
   | { kind: 'constant'; value: number }

@@ -4,13 +4,15 @@ import { graphOf, type GraphDocument } from './schema.ts';
 /**
  * A preset changes sizes (`dims`) and, where a size is not enough (shared vs per-step
  * weights, say), individual node parameters addressed as `graph/node` (`main/block`,
- * `layer/attn`).
+ * `layer/attn`). `training` settings are laid over the document's `meta.training` (a
+ * paper-size preset carries the paper's batch and learning rate); the trainer checks them.
  */
 export const Preset = z.strictObject({
   description: z.string().optional(),
   task: z.string().optional(),
   dims: z.record(z.string(), z.number().int().positive()).default({}),
   params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  training: z.record(z.string(), z.unknown()).optional(),
 });
 export type Preset = z.infer<typeof Preset>;
 
@@ -61,5 +63,10 @@ export function applyPreset(
     node.params = { ...node.params, ...params };
   }
   if (preset.task) next.meta = { ...next.meta, task: preset.task };
+  if (preset.training) {
+    const own = next.meta?.training;
+    const base = own && typeof own === 'object' && !Array.isArray(own) ? own : {};
+    next.meta = { ...next.meta, training: { ...base, ...preset.training } };
+  }
   return { doc: next };
 }

@@ -160,7 +160,11 @@ export function judgeExport(c: VerdictInput, overrides: VerifyThresholds = {}): 
   let note: string | null = null;
   if (!c.trained) {
     judgedBy = 'closeness';
-    criteria = [closeness(c, t, c.precision)];
+    const close = closeness(c, t, c.precision);
+    if (close.failure) {
+      close.failure += ` Untrained weights repeated through a recursion (a TRM's LeCun initialisation, for one) can amplify the smallest rounding this far; export a trained run, which the task judges.`;
+    }
+    criteria = [close];
     note = `These are untrained initial weights, so the task check is not meaningful yet${c.task ? ' (reported only)' : ''}: their logits are near ties that any rounding flips. The verdict judges that the outputs are numerically close; export a trained run to judge the task.`;
   } else if (c.task && c.task.metrics.length > 0) {
     judgedBy = 'task';

@@ -187,9 +187,10 @@ export class RunManager {
       )
         s.length = T;
     }
-    const merged = { ...configFromDocument(document), ...config };
+    let merged: Record<string, unknown>;
     let parsedConfig: TrainConfig;
     try {
+      merged = { ...configFromDocument(document), ...config };
       parsedConfig = parseTrainConfig(merged);
     } catch (e) {
       throw new ServiceError('bad-config', (e as Error).message);

@@ -5,6 +5,8 @@ export interface AdamWOptions {
   betas: readonly [number, number];
   eps: number;
   weightDecay: number;
+  /** 'adam-atan2': the step is atan2(m̂, √v̂) instead of m̂ / (√v̂ + ε). @default 'adamw' */
+  optimizer?: 'adamw' | 'adam-atan2';
 }
 
 /**
@@ -12,6 +14,8 @@ export interface AdamWOptions {
  *   m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
  *   p ← p·(1 − lr·λ) − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
  * Weight decay is decoupled from the gradient and skipped for parameters not in `decayed`.
+ * With `optimizer: 'adam-atan2'` (the TRM code's AdamATan2) the step is lr · atan2(m̂, √v̂):
+ * the same as Adam's while |m̂| ≪ √v̂, bounded by lr·π/2, and with no ε to tune.
  */
 export class AdamW {
   /** Optimizer steps taken so far (t in the bias corrections). */
@@ -41,8 +45,9 @@ export class AdamW {
     const { eps, weightDecay } = this.options;
     const names = [...this.params.keys()].filter((name) => grads[name]);
     const decayOf = (name: string) => (this.decayed.has(name) ? 1 - lr * weightDecay : 1);
+    const atan2 = this.options.optimizer === 'adam-atan2';
     tf.tidy(() => {
-      if (fusedAvailable()) {
+      if (fusedAvailable() && !atan2) {
         // The same arithmetic for every parameter in one native call (src/train.cc).
         const out = fusedAdamW(
           names.map((n) => this.params.get(n)!),
@@ -68,8 +73,9 @@ export class AdamW {
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
         m.assign(m1);
         v.assign(v1);
-        const denom = tf.add(tf.sqrt(tf.div(v1, bc2)), eps);
-        const update = tf.mul(tf.div(tf.div(m1, bc1), denom), lr);
+        const mHat = tf.div(m1, bc1);
+        const vRoot = tf.sqrt(tf.div(v1, bc2));
+        const update = tf.mul(atan2 ? tf.atan2(mHat, vRoot) : tf.div(mHat, tf.add(vRoot, eps)), lr);
         const decay = decayOf(name);
         p.assign(tf.sub(decay === 1 ? p : tf.mul(p, decay), update));
       }

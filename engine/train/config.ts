@@ -65,6 +65,16 @@ export const TrainConfig = z.strictObject({
     .default([0.9, 0.95])
     .describe('AdamW β₁, β₂.'),
   /**
+   * The update rule. 'adamw': Adam with decoupled weight decay. 'adam-atan2': the TRM code's
+   * choice, whose step is atan2(m̂, √v̂) in place of m̂ / (√v̂ + ε) — bounded by π/2 per
+   * coordinate and free of ε (the weight decay stays decoupled).
+   * @default 'adamw'
+   */
+  optimizer: z
+    .enum(['adamw', 'adam-atan2'])
+    .default('adamw')
+    .describe("Update rule: AdamW, or the TRM code's AdamATan2 (atan2(m̂, √v̂), no ε)."),
+  /**
    * AdamW ε, added to √v̂.
    * @default 1e-8
    */
@@ -96,6 +106,18 @@ export const TrainConfig = z.strictObject({
     .lt(1)
     .default(0)
     .describe('EMA rate of the weights; 0 is off. Evaluation uses the EMA weights when on.'),
+  /**
+   * Warm the EMA up: after k updates its rate is min(ema, (1 + k) / (10 + k)), so the average
+   * forgets the initial weights at the start of a run instead of holding e.g. a third of them
+   * after 1,000 steps at 0.999. Off gives the plain e ← rate·e + (1 − rate)·p from step 1.
+   * @default true
+   */
+  emaWarmup: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Let the EMA rate grow as (1+k)/(10+k) up to its value, so short runs average trained weights.',
+    ),
   /**
    * Seed of the data order, dropout masks and the weights' initialisation.
    * @default 0
@@ -160,6 +182,21 @@ export const TrainConfig = z.strictObject({
     .boolean()
     .default(true)
     .describe('Stop deep supervision early when the halting logit is > 0.'),
+  /**
+   * Halting exploration (the TRM code's): with this probability an example draws a minimum
+   * number of supervision steps uniformly from 2..N_sup and cannot halt before it, so the
+   * halting head also sees later steps. Drawn from the seed and the example's index, so a
+   * resumed run draws the same. 0 is off; TRM uses 0.1.
+   * @default 0
+   */
+  haltExplore: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe(
+      'Probability that an example must run a random minimum of supervision steps (TRM: 0.1).',
+    ),
   /**
    * How deep supervision moves through the data. 'replace' (the TRM paper's public code): the
    * batch is a set of slots; after each optimizer step every example that had N_sup steps or

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { DataSpec } from '../data/spec.ts';
 import { parseJsonText } from '../io/json-text.ts';
 import type { GraphDocument } from '../graph/schema.ts';
-import type { TrainConfigInput } from './config.ts';
+import { documentTraining } from '../graph/training-meta.ts';
+import { TrainConfig, type TrainConfigInput } from './config.ts';
 
 /**
  * `--data` accepts a JSON data spec, a text file path, or a shorthand with optional fields:
@@ -91,16 +92,28 @@ export function parseDataArg(arg: string | undefined, doc: GraphDocument): DataS
   return spec as DataSpec;
 }
 
-/** Training defaults a document suggests in `meta.training` (batch, lr, ema, AdamW settings). */
+/**
+ * The training settings a document carries in `meta.training`: any TrainConfig field (the
+ * template's recipe), each of which reaches the trainer unless the user overrides it. An
+ * unknown or invalid field is refused with a sentence naming it. `backend` is the machine's
+ * business, not the document's, and is refused there too.
+ */
 export function configFromDocument(doc: GraphDocument): TrainConfigInput {
-  const t = (doc.meta as { training?: Record<string, unknown> } | undefined)?.training ?? {};
-  const out: Record<string, unknown> = {};
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  for (const key of ['batch', 'lr', 'ema', 'warmup', 'weightDecay'] as const) {
-    if (num(t[key]) !== undefined) out[key] = t[key];
+  const t = documentTraining(doc);
+  const known = Object.keys(TrainConfig.shape).filter((k) => k !== 'backend');
+  const unknown = Object.keys(t).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw new Error(
+      `meta.training has ${unknown.length === 1 ? 'a field' : 'fields'} the trainer does not know: ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`,
+    );
   }
-  const opt = t.optimizer as { betas?: unknown; weightDecay?: unknown } | undefined;
-  if (Array.isArray(opt?.betas) && opt.betas.length === 2) out.betas = opt.betas;
-  if (num(opt?.weightDecay) !== undefined) out.weightDecay = opt!.weightDecay;
-  return out as TrainConfigInput;
+  const r = TrainConfig.partial().safeParse(t);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new Error(`meta.training.${issue.path.join('.')} is invalid: ${issue.message}`);
+  }
+  // Only the fields the document wrote: defaults stay the config's to fill.
+  return Object.fromEntries(
+    Object.keys(t).map((k) => [k, (r.data as Record<string, unknown>)[k]]),
+  ) as TrainConfigInput;
 }

@@ -1,15 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Exponential moving average of the weights: e ← rate·e + (1 − rate)·p after every optimizer
- * step. TRM evaluates and exports the averaged weights (rate 0.999 in the paper).
+ * Exponential moving average of the weights: e ← r·e + (1 − r)·p after every optimizer step.
+ * TRM evaluates and exports the averaged weights (rate 0.999 in the paper). With warm-up, the
+ * k-th update (k = 0, 1, …) uses r = min(rate, (1 + k) / (10 + k)): without it a 0.999 average
+ * still holds 0.999^1000 ≈ 37% of the initial weights after 1,000 steps.
  */
+export function emaRate(rate: number, k: number, warmup: boolean): number {
+  return warmup ? Math.min(rate, (1 + k) / (10 + k)) : rate;
+}
+
 export class Ema {
   readonly shadow = new Map<string, tf.Variable>();
 
   constructor(
     private readonly params: ReadonlyMap<string, tf.Variable>,
     readonly rate: number,
+    readonly warmup = true,
   ) {
     for (const [name, p] of params) {
       this.shadow.set(
@@ -19,11 +26,13 @@ export class Ema {
     }
   }
 
-  update(): void {
+  /** Fold the live weights in after optimizer step `k` (0-based; it sets the warm-up rate). */
+  update(k: number): void {
+    const r = emaRate(this.rate, k, this.warmup);
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const e = this.shadow.get(name)!;
-        e.assign(tf.add(tf.mul(e, this.rate), tf.mul(p, 1 - this.rate)));
+        e.assign(tf.add(tf.mul(e, r), tf.mul(p, 1 - r)));
       }
     });
   }

@@ -17,9 +17,19 @@ interface Tally {
   counted: number;
   exact: number;
   halted: number;
+  openCorrect: number;
+  openCounted: number;
 }
 
-const emptyTally = (): Tally => ({ loss: 0, correct: 0, counted: 0, exact: 0, halted: 0 });
+const emptyTally = (): Tally => ({
+  loss: 0,
+  correct: 0,
+  counted: 0,
+  exact: 0,
+  halted: 0,
+  openCorrect: 0,
+  openCounted: 0,
+});
 
 /**
  * Held-out metrics with dropout off. A deep-supervision model runs all N_sup steps without
@@ -51,6 +61,8 @@ export function evaluate(
       t.loss += r.ceLoss * r.counted;
       t.correct += r.correct;
       t.counted += r.counted;
+      t.openCorrect += r.openCorrect;
+      t.openCounted += r.openCounted;
       t.exact += r.exact.reduce((a, b) => a + b, 0);
       if (r.halt) t.halted += (r.halt.dataSync() as Float32Array).filter((q) => q > 0).length;
       tf.dispose([...state, r.loss]);
@@ -64,6 +76,9 @@ export function evaluate(
     depth: i + 1,
     loss: t.loss / Math.max(1, t.counted),
     accuracy: t.correct / Math.max(1, t.counted),
+    ...(source.kind === 'cells'
+      ? { openAccuracy: t.openCorrect / Math.max(1, t.openCounted) }
+      : {}),
     exactMatch: t.exact / Math.max(1, all.batch),
     ...(tp.halt ? { haltRate: t.halted / Math.max(1, all.batch) } : {}),
   }));
@@ -73,6 +88,7 @@ export function evaluate(
     examples: all.batch,
     loss: last.loss,
     accuracy: last.accuracy,
+    ...(last.openAccuracy !== undefined ? { openAccuracy: last.openAccuracy } : {}),
     ...(source.exactMatch ? { exactMatch: last.exactMatch } : {}),
     ...(source.kind === 'lm' ? { perplexity: Math.exp(last.loss) } : {}),
     ...(tp.state.length > 0 ? { byDepth } : {}),

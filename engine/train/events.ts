@@ -50,6 +50,8 @@ export const DepthMetrics = z.strictObject({
   /** Supervision steps run (recursion depth = this × the per-step depth). */
   depth: z.number().int(),
   accuracy: z.number(),
+  /** Puzzles: accuracy on the cells the question leaves open (blank cells, the path). */
+  openAccuracy: z.number().optional(),
   exactMatch: z.number(),
   loss: z.number(),
   /** Share of examples whose halting logit is > 0 at this depth. */
@@ -62,6 +64,8 @@ export const EvalReport = z.strictObject({
   examples: z.number().int(),
   loss: z.number(),
   accuracy: z.number(),
+  /** Puzzles: accuracy on the cells the question leaves open (chance is 1/choices there). */
+  openAccuracy: z.number().optional(),
   exactMatch: z.number().optional(),
   perplexity: z.number().optional(),
   /** Deep-supervision models: metrics after each supervision step, all N_sup run. */

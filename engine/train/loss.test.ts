@@ -55,6 +55,37 @@ test('stable-max cross-entropy uses s(x) = 1/(1−x) for x<0, x+1 otherwise, and
   tf.dispose([logits, loss, g]);
 });
 
+test('stable-max CE and its whole gradient match a float64 reference on 200 rows of wide logits', () => {
+  const s = (x: number) => (x < 0 ? 1 / (1 - x) : x + 1);
+  const ds = (x: number) => (x < 0 ? 1 / (1 - x) ** 2 : 1);
+  // Deterministic logits in ±30 (stable-max's point: no overflow where exp would be huge).
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 60 - 30;
+  const rows = Array.from({ length: 200 }, () => Array.from({ length: 11 }, rand));
+  const targets = rows.map((_, i) => (i % 13 === 0 ? -1 : i % 11));
+  const counted = targets.filter((t) => t >= 0).length;
+  const logits = tf.tensor2d(rows);
+  const t = Int32Array.from(targets);
+  const loss = maskedCrossEntropy(logits, t, 'stablemax');
+  const expected = refCe(rows, targets, s);
+  assert.ok(Math.abs(loss.dataSync()[0]! - expected) < 1e-5 * Math.max(1, expected));
+  // d/dx_j of −log(s(x_t)/Σ s) = ds(x_j)/Σ s − [j = t]·ds(x_t)/s(x_t), averaged over counted rows.
+  const g = tf
+    .grad((x: tf.Tensor) => maskedCrossEntropy(x, t, 'stablemax'))(logits)
+    .dataSync();
+  let worst = 0;
+  rows.forEach((r, i) => {
+    const tgt = targets[i]!;
+    const z = r.reduce((a, x) => a + s(x), 0);
+    r.forEach((x, j) => {
+      const ref = tgt < 0 ? 0 : (ds(x) / z - (j === tgt ? ds(x) / s(x) : 0)) / counted;
+      worst = Math.max(worst, Math.abs(g[i * 11 + j]! - ref));
+    });
+  });
+  assert.ok(worst < 1e-6, `largest gradient error ${worst}`);
+  tf.dispose([logits, loss]);
+});
+
 test('a target outside the vocabulary is refused with a sentence', () => {
   const logits = tf.tensor2d(logitsRows);
   assert.throws(
@@ -92,5 +123,16 @@ test('correctness counts cells and whole examples, ignoring IGNORE', () => {
   assert.equal(c.correct, 2);
   assert.equal(c.counted, 3);
   assert.deepEqual(Array.from(c.exact), [1, 0]);
+  // Open cells: targets that differ from the input token (the question's blanks). Inputs
+  // 0 (a given clue, right), 9, 5 (blank, right), 5 (blank, wrong): 1 of 2 open cells right.
+  const open = correctness(
+    logits,
+    Int32Array.from([0, -1, 1, 2]),
+    2,
+    Int32Array.from([0, 9, 5, 5]),
+  );
+  assert.equal(open.openCounted, 2);
+  assert.equal(open.openCorrect, 1);
+  assert.equal(c.openCounted, 0, 'without inputs nothing is open');
   logits.dispose();
 });

@@ -82,9 +82,20 @@ export interface Correctness {
   counted: number;
   /** Per example: 1 when every non-ignored position is right, else 0. */
   exact: Float32Array;
+  /**
+   * With the inputs: positions whose target differs from their input token (a puzzle's blank
+   * cells, a maze's path) and how many of them are right. Copying the question scores 0 here.
+   */
+  openCorrect: number;
+  openCounted: number;
 }
 
-export function correctness(logits: tf.Tensor, targets: Int32Array, batch: number): Correctness {
+export function correctness(
+  logits: tf.Tensor,
+  targets: Int32Array,
+  batch: number,
+  inputs?: Int32Array,
+): Correctness {
   const predicted = tf.tidy(() => tf.argMax(tf.reshape(logits, [targets.length, -1]), -1));
   const pred = predicted.dataSync() as Int32Array;
   predicted.dispose();
@@ -92,16 +103,24 @@ export function correctness(logits: tf.Tensor, targets: Int32Array, batch: numbe
   const exact = new Float32Array(batch);
   let correct = 0;
   let counted = 0;
+  let openCorrect = 0;
+  let openCounted = 0;
+  const open = inputs && inputs.length === targets.length ? inputs : undefined;
   for (let b = 0; b < batch; b++) {
     let all = 1;
     for (let i = b * perRow; i < (b + 1) * perRow; i++) {
       const t = targets[i]!;
       if (t === IGNORE) continue;
       counted++;
-      if (pred[i] === t) correct++;
+      const right = pred[i] === t;
+      if (right) correct++;
       else all = 0;
+      if (open && open[i] !== t) {
+        openCounted++;
+        if (right) openCorrect++;
+      }
     }
     exact[b] = all;
   }
-  return { correct, counted, exact };
+  return { correct, counted, exact, openCorrect, openCounted };
 }

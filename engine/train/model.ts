@@ -112,6 +112,8 @@ export interface ForwardResult {
   correct: number;
   counted: number;
   exact: Float32Array;
+  openCorrect: number;
+  openCounted: number;
 }
 
 /**
@@ -141,7 +143,7 @@ export function forward(
   });
   const logits = tf.keep(out[tp.logits.name]!);
   const ce = maskedCrossEntropy(logits, batch.targets, opts.loss);
-  const c = correctness(logits, batch.targets, batch.batch);
+  const c = correctness(logits, batch.targets, batch.batch, batch.inputs);
   const result: ForwardResult = {
     loss: ce,
     ceLoss: ce.dataSync()[0]!,

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { AdamW } from './adamw.ts';
 import { clipByGlobalNorm } from './clip.ts';
 import { parseTrainConfig, TrainConfig } from './config.ts';
-import { Ema } from './ema.ts';
+import { Ema, emaRate } from './ema.ts';
 import { learningRate } from './schedule.ts';
 
 tf.env().set('PROD', true);
@@ -85,6 +85,43 @@ test('AdamW state round-trips through load()', () => {
   tf.dispose([g.w, ...params.values(), ...params2.values()]);
 });
 
+test('AdamATan2: step lr·atan2(m̂, √v̂) with decoupled decay, against a float64 hand computation', () => {
+  const w0 = [0.5, -1, 2];
+  const gs = [
+    [0.3, -0.2, 0],
+    [-0.1, 0.4, 1e-9],
+    [0.2, 0.2, -0.5],
+  ];
+  const params = new Map([['w', tf.variable(tf.tensor1d(w0))]]);
+  const opt = new AdamW(params, new Set(['w']), {
+    betas: [0.9, 0.95],
+    eps: 1e-8,
+    weightDecay: 0.1,
+    optimizer: 'adam-atan2',
+  });
+  const w = [...w0];
+  const m = [0, 0, 0];
+  const v = [0, 0, 0];
+  const lr = 0.01;
+  gs.forEach((g, t) => {
+    for (let i = 0; i < 3; i++) {
+      m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+      v[i] = 0.95 * v[i]! + 0.05 * g[i]! ** 2;
+      const mHat = m[i]! / (1 - 0.9 ** (t + 1));
+      const vRoot = Math.sqrt(v[i]! / (1 - 0.95 ** (t + 1)));
+      w[i] = w[i]! * (1 - lr * 0.1) - lr * Math.atan2(mHat, vRoot);
+    }
+    const grad = { w: tf.tensor1d(g) };
+    opt.apply(grad, lr);
+    grad.w.dispose();
+    close(params.get('w')!.dataSync(), w);
+  });
+  // The first step of a coordinate with a zero gradient is atan2(0, 0) = 0: no NaN, no ε.
+  assert.ok(params.get('w')!.dataSync().every(Number.isFinite));
+  opt.dispose();
+  tf.dispose([...params.values()]);
+});
+
 test('global-norm clipping matches a hand computation', () => {
   // ‖(3, 4)‖² + ‖(12)‖² = 25 + 144 = 169 → norm 13.
   const grads = { a: tf.tensor1d([3, 4]), b: tf.tensor1d([12]) };
@@ -131,13 +168,35 @@ test('learning-rate schedules: warmup, cosine, linear and constant values', () =
 test('EMA follows e ← rate·e + (1 − rate)·p and swaps weights in and out', async () => {
   const p = tf.variable(tf.tensor1d([0, 10]));
   const params = new Map([['p', p]]);
-  const ema = new Ema(params, 0.9);
+  const ema = new Ema(params, 0.9, false);
   p.assign(tf.tensor1d([1, 0]));
-  ema.update(); // 0.9·(0,10) + 0.1·(1,0) = (0.1, 9)
+  ema.update(0); // 0.9·(0,10) + 0.1·(1,0) = (0.1, 9)
   close(ema.shadow.get('p')!.dataSync(), [0.1, 9]);
   const seen = await ema.withAveraged(() => Array.from(p.dataSync()));
   close(seen, [0.1, 9]);
   close(p.dataSync(), [1, 0]);
+  ema.dispose();
+  p.dispose();
+});
+
+test('EMA warm-up: rate (1+k)/(10+k) capped at the rate; after 1,000 steps at 0.999 the average no longer holds the initial weights', () => {
+  assert.equal(emaRate(0.999, 0, true), 0.1);
+  assert.equal(emaRate(0.999, 8, true), 0.5);
+  assert.equal(emaRate(0.999, 100_000, true), 0.999);
+  assert.equal(emaRate(0.999, 0, false), 0.999);
+  // The initial weights' share of the average after 1,000 updates: Π r_k.
+  const share = (warm: boolean) => {
+    let s = 1;
+    for (let k = 0; k < 1000; k++) s *= emaRate(0.999, k, warm);
+    return s;
+  };
+  assert.ok(share(false) > 0.36, `plain 0.999 keeps ${share(false)}`);
+  assert.ok(share(true) < 1e-6, `warmed-up keeps ${share(true)}`);
+  const p = tf.variable(tf.tensor1d([0]));
+  const ema = new Ema(new Map([['p', p]]), 0.999);
+  p.assign(tf.tensor1d([1]));
+  ema.update(0); // r = 0.1: 0.1·0 + 0.9·1
+  close(ema.shadow.get('p')!.dataSync(), [0.9]);
   ema.dispose();
   p.dispose();
 });
@@ -150,4 +209,7 @@ test('TrainConfig: empty input gives documented defaults; bad fields are named',
   assert.equal(TrainConfig.shape.lr.description, 'Peak learning rate.');
   assert.throws(() => parseTrainConfig({ lr: -1 }), /field "lr" is invalid/);
   assert.throws(() => parseTrainConfig({ bogus: 1 }), /invalid/);
+  assert.equal(c.optimizer, 'adamw');
+  assert.equal(c.emaWarmup, true);
+  assert.equal(c.haltExplore, 0);
 });

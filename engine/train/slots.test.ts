@@ -20,6 +20,7 @@ import {
   firstPosition,
   nextPosition,
   positionFromBatch,
+  minimumSteps,
   slotsToRefill,
   SupervisionSlots,
   type RefillRule,
@@ -43,6 +44,40 @@ test('which slots refill: N_sup reached, or (haltEarly) their own halting logit 
   assert.deepEqual(slotsToRefill(counts, undefined, replace), [false, true, false, true]);
   // q = 0 is not a halt (the paper's rule is q > 0).
   assert.deepEqual(slotsToRefill([1, 1], [0, 1e-6], replace), [false, true]);
+});
+
+test('halting exploration: a share p of examples draws a minimum from 2..N_sup and cannot halt before it', () => {
+  const rule: RefillRule = { ...replace, supervisionSteps: 16, explore: 0.1, seed: 3 };
+  const mins = Array.from({ length: 20_000 }, (_, e) => minimumSteps(e, rule));
+  const drawn = mins.filter((m) => m > 1);
+  // 10% ± 5σ (σ = √(0.1·0.9/20000) ≈ 0.21%).
+  assert.ok(Math.abs(drawn.length / mins.length - 0.1) < 0.011, `${drawn.length} drew a minimum`);
+  assert.equal(Math.min(...drawn), 2);
+  assert.equal(Math.max(...drawn), 16);
+  // Uniform over 15 values: each about 1/15 of the draws.
+  for (let v = 2; v <= 16; v++) {
+    const share = drawn.filter((m) => m === v).length / drawn.length;
+    assert.ok(Math.abs(share - 1 / 15) < 0.03, `${v}: ${share}`);
+  }
+  // Deterministic in (seed, example); another seed draws others.
+  assert.deepEqual(
+    mins.slice(0, 50),
+    Array.from({ length: 50 }, (_, e) => minimumSteps(e, rule)),
+  );
+  assert.notDeepEqual(
+    mins.slice(0, 200),
+    Array.from({ length: 200 }, (_, e) => minimumSteps(e, { ...rule, seed: 4 })),
+  );
+  assert.equal(minimumSteps(5, { ...rule, explore: 0 }), 1);
+  // An example with a minimum of m halts at count m, not before; the others halt at once.
+  const e = mins.findIndex((m) => m >= 4);
+  const m = mins[e]!;
+  const free = mins.findIndex((x) => x === 1);
+  const halting = [1, 1];
+  assert.deepEqual(slotsToRefill([m - 1, 1], halting, rule, [e, free]), [false, true]);
+  assert.deepEqual(slotsToRefill([m, 1], halting, rule, [e, free]), [true, true]);
+  // Without the examples (or with exploration off) the minimum does not apply.
+  assert.deepEqual(slotsToRefill([m - 1, 1], halting, rule), [true, true]);
 });
 
 test("'batch' refills every slot or none: all at N_sup, or all halted", () => {

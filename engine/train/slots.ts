@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { emptyBatch, type Batch, type DataSource } from '../data/types.ts';
+import { mulberry32 } from '../graph/init.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import { batchTokens, initialState, type TrainableProgram } from './model.ts';
 
@@ -33,6 +34,31 @@ export interface RefillRule {
   mode: HaltingMode;
   supervisionSteps: number;
   haltEarly: boolean;
+  /** Halting exploration: the probability that an example draws a minimum step count. */
+  explore?: number;
+  /** Seed of those draws (the run's seed). */
+  seed?: number;
+}
+
+/**
+ * The fewest supervision steps example `example` of the stream must run before it may halt:
+ * with probability `rule.explore` a uniform draw from 2..N_sup, else 1 (no minimum). A pure
+ * function of the seed and the example's index, so a resumed run draws the same.
+ */
+export function minimumSteps(example: number, rule: RefillRule): number {
+  const p = rule.explore ?? 0;
+  if (p <= 0 || rule.supervisionSteps < 2) return 1;
+  const rand = mulberry32(hashSeed(rule.seed ?? 0, example));
+  if (rand() >= p) return 1;
+  return 2 + Math.floor(rand() * (rule.supervisionSteps - 1));
+}
+
+/** Mix two integers into a 32-bit seed (a splitmix-like finaliser). */
+function hashSeed(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x27d4eb2f, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Slots at the start of the stream: examples 0..B−1, none started. */
@@ -41,15 +67,19 @@ export function firstPosition(b: number): SlotPosition {
 }
 
 /**
- * The slots that are done after a step, given their counts after it and the halting logits
- * of that step (absent when the graph has no halting head).
+ * The slots that are done after a step, given their counts after it, the halting logits of
+ * that step (absent when the graph has no halting head) and the slots' examples (for halting
+ * exploration's minimum step counts).
  */
 export function slotsToRefill(
   counts: readonly number[],
   q: ArrayLike<number> | undefined,
   rule: RefillRule,
+  examples?: readonly number[],
 ): boolean[] {
-  const halts = (i: number) => rule.haltEarly && q !== undefined && q[i]! > 0;
+  const mayHalt = (i: number) =>
+    examples === undefined || counts[i]! >= minimumSteps(examples[i]!, rule);
+  const halts = (i: number) => rule.haltEarly && q !== undefined && q[i]! > 0 && mayHalt(i);
   const done = counts.map((c, i) => c >= rule.supervisionSteps || halts(i));
   switch (rule.mode) {
     case 'replace':
@@ -175,7 +205,7 @@ export class SupervisionSlots {
   advance(next: tf.Tensor[], q: ArrayLike<number> | undefined, rule: RefillRule): SlotStepReport {
     const before = this.position;
     const counts = before.counts.map((c) => c + 1);
-    const refill = slotsToRefill(counts, q, rule);
+    const refill = slotsToRefill(counts, q, rule, before.examples);
     const b = refill.length;
     const refilled = refill.filter(Boolean).length;
     const halted = refill.filter((r, i) => r && counts[i]! < rule.supervisionSteps).length;

@@ -38,7 +38,14 @@ function tinyTrm(haltBias?: number): Doc {
   const doc = template('trm-sudoku', { D: 16, H: 2, n: 1, T_rec: 2, N_sup: 3 });
   for (const c of Object.values(doc.components)) {
     for (const n of c.nodes) {
-      if (n.kind === 'halting-head' && haltBias !== undefined) n.params.initBias = haltBias;
+      if (haltBias === undefined) continue;
+      // GPT-2's small initialisation and a random halting weight: the examples' halting logits
+      // then straddle the bias, so some halt early and others do not.
+      if (n.kind === 'halting-head')
+        Object.assign(n.params, { initBias: haltBias, initWeight: 'normal' });
+      if (n.params.init === 'lecun') n.params.init = 'normal';
+      if (n.kind === 'token-embedding') n.params.truncated = false;
+      if (n.kind === 'latent-init') n.params.corrected = false;
     }
   }
   return doc;

@@ -190,7 +190,8 @@ class Run {
       [...tp.program.params.values()].filter((p) => p.decay).map((p) => p.name),
     );
     this.optimizer = new AdamW(this.weights.params, decayed, config);
-    this.ema = config.ema > 0 ? new Ema(this.weights.params, config.ema) : undefined;
+    this.ema =
+      config.ema > 0 ? new Ema(this.weights.params, config.ema, config.emaWarmup) : undefined;
   }
 
   restore(c: LoadedCheckpoint): void {
@@ -368,7 +369,7 @@ class Run {
     }
     this.optimizer.apply(clipped.grads, lr);
     tf.dispose(Object.values(clipped.grads));
-    this.ema?.update();
+    this.ema?.update(this.step);
 
     const slots = this.advance(fr);
     this.step = number;
@@ -412,6 +413,8 @@ class Run {
       mode: this.config.halting,
       supervisionSteps: this.tp.supervisionSteps,
       haltEarly: this.config.haltEarly,
+      explore: this.config.haltExplore,
+      seed: this.config.seed,
     });
   }
 

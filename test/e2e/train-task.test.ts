@@ -23,6 +23,13 @@ describe('the Train panel follows the open document', { skip: SKIP_REASON }, () 
       'true',
     );
     assert.equal(await page.getByLabel('Task', { exact: true }).inputValue(), 'sudoku');
+    // The trainer's fields show the template's own recipe, which is what a run uses.
+    assert.equal(await page.locator('#train-steps').getAttribute('placeholder'), '300');
+    assert.equal(await page.locator('#train-batch').getAttribute('placeholder'), '64');
+    assert.equal(await page.locator('#train-lr').getAttribute('placeholder'), '0.003');
+    assert.equal(await page.locator('#train-loss').inputValue(), 'stablemax');
+    assert.equal(await page.locator('#train-schedule').inputValue(), 'constant');
+    assert.equal(await page.locator('#train-haltExplore').getAttribute('placeholder'), '0.1');
     await page.screenshot({ path: 'test-results/screenshots/train-task-sudoku.png' });
     assert.deepEqual(s.pageErrors, []);
   });
@@ -38,5 +45,10 @@ describe('the Train panel follows the open document', { skip: SKIP_REASON }, () 
       'true',
     );
     assert.equal(await page.getByLabel('Corpus').inputValue(), 'brown');
+    // A graph without recursion: the trainer's own defaults, and no deep-supervision fields.
+    assert.equal(await page.locator('#train-steps').getAttribute('placeholder'), '1000');
+    assert.equal(await page.locator('#train-loss').inputValue(), 'ce');
+    assert.equal(await page.locator('#train-haltExplore').count(), 0);
+    assert.equal(await page.locator('#train-supervisionSteps').count(), 0);
   });
 });

@@ -12,6 +12,7 @@ import { exportModel, heldOutFeeds } from '../../engine/onnx-runtime/export-mode
 import { selectBackend } from '../../engine/runtime/backend.ts';
 import { runProgram } from '../../engine/runtime/executor.ts';
 import { createWeights } from '../../engine/runtime/weights.ts';
+import { withSmallInit } from '../support/init.ts';
 
 // Every template exports at every precision and passes its own verification (tfjs vs
 // onnxruntime on held-out inputs), full and step; the file does not grow with recursion steps.
@@ -71,7 +72,8 @@ describe('templates export at every precision and pass verification', () => {
   });
   const files = readdirSync('templates').filter((f) => f.endsWith('.json'));
   for (const file of files) {
-    const doc = load(file);
+    // Untrained weights: the contractive start (see test/support/init.ts).
+    const doc = withSmallInit(load(file));
     const modes = (['full', 'step'] as const).filter((mode) => {
       const p = compile(doc, { mode }).program;
       return p && (mode === 'full' || p.supervision);

@@ -62,7 +62,7 @@ test('trm train prints plain progress lines off a terminal, checkpoints, and res
   );
   assert.match(
     c.lines[0]!,
-    /^eval @ step 6: 8 held-out examples, loss [\d.]+, accuracy [\d.]+%, exact match [\d.]+%$/,
+    /^eval @ step 6: 8 held-out examples, loss [\d.]+, accuracy [\d.]+%(, open cells [\d.]+%)?, exact match [\d.]+%$/,
   );
 });
 

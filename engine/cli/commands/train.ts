@@ -11,7 +11,7 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
   --data SPEC          sudoku4, sudoku9, maze, copy, reverse, sort, addition, brown,
                        brown-bpe (fields: copy:length=8), a text file, or a JSON data spec;
                        default: the document's meta.task
-  --steps N            optimizer steps (default 1000)
+  --steps N            optimizer steps (default: the document's, else 1000)
   --batch N            examples per step
   --lr X               peak learning rate
   --config JSON        any other training setting, e.g. '{"ema":0.999,"schedule":"constant"}'
@@ -20,7 +20,9 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
   --out DIR            run folder for checkpoints (latest.json + step-NNNNNN/)
   --resume DIR         continue a run folder or checkpoint exactly where it stopped
   --preset NAME        apply one of the document's presets first
-  --backend NAME       tensorflow-gpu, tensorflow, native, wasm or cpu (default: first that loads)`;
+  --backend NAME       tensorflow-gpu, tensorflow, native, wasm or cpu (default: first that loads)
+The document's own training settings (meta.training: a template's recipe) apply unless a flag
+or --config sets them; a field the trainer does not know is refused.`;
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -53,6 +55,7 @@ export function evalLines(r: EvalReport): string[] {
     `eval @ step ${r.step}${r.ema ? ' (EMA weights)' : ''}: ${r.examples} held-out examples`,
     `loss ${r.loss.toFixed(4)}`,
     `accuracy ${pct(r.accuracy)}`,
+    ...(r.openAccuracy !== undefined ? [`open cells ${pct(r.openAccuracy)}`] : []),
     ...(r.exactMatch !== undefined ? [`exact match ${pct(r.exactMatch)}`] : []),
     ...(r.perplexity !== undefined ? [`perplexity ${r.perplexity.toFixed(2)}`] : []),
   ].join(', ');

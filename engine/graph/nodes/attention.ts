@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
 import { defineKind, type WeightSpec } from '../node-kind.ts';
-import { expectActivations, prob, size, value } from './common.ts';
+import { expectActivations, matrixInit, prob, size, value, weightInit } from './common.ts';
 
 export const AttentionParams = z.strictObject({
   width: size('Model width D (input and output).'),
@@ -23,6 +23,8 @@ export const AttentionParams = z.strictObject({
   bias: z.boolean().default(false).describe('Biases on the q, k, v and output projections.'),
   /** @default 0 */
   dropout: prob('Dropout on the output projection while training.').default(0),
+  /** @default 'normal' */
+  init: weightInit(),
 });
 type AttentionParams = z.infer<typeof AttentionParams>;
 
@@ -34,12 +36,12 @@ export function attentionDims(p: AttentionParams) {
 
 function weights(p: AttentionParams): WeightSpec[] {
   const { q, kv } = attentionDims(p);
-  const std = 0.02;
+  const input = matrixInit(p.init, p.width);
   const mats: WeightSpec[] = [
-    { local: 'wq', shape: [p.width, q], init: { kind: 'normal', std }, decay: true },
-    { local: 'wk', shape: [p.width, kv], init: { kind: 'normal', std }, decay: true },
-    { local: 'wv', shape: [p.width, kv], init: { kind: 'normal', std }, decay: true },
-    { local: 'wo', shape: [q, p.width], init: { kind: 'normal', std }, decay: true },
+    { local: 'wq', shape: [p.width, q], init: input, decay: true },
+    { local: 'wk', shape: [p.width, kv], init: input, decay: true },
+    { local: 'wv', shape: [p.width, kv], init: input, decay: true },
+    { local: 'wo', shape: [q, p.width], init: matrixInit(p.init, q), decay: true },
   ];
   if (!p.bias) return mats;
   return [

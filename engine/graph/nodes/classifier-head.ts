@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
 import { defineKind, type TensorType } from '../node-kind.ts';
-import { expectActivations, size } from './common.ts';
+import { expectActivations, matrixInit, size, weightInit } from './common.ts';
 
 export const ClassifierHeadParams = z.strictObject({
   width: size('Input width D.'),
@@ -13,6 +13,8 @@ export const ClassifierHeadParams = z.strictObject({
     .describe('Per position, or pool the sequence first.'),
   /** @default false (TRM uses none) */
   bias: z.boolean().default(false).describe('Learned output bias.'),
+  /** @default 'normal' */
+  init: weightInit(),
 });
 type ClassifierHeadParams = z.infer<typeof ClassifierHeadParams>;
 
@@ -46,7 +48,7 @@ export const classifierHead = defineKind({
     {
       local: 'weight',
       shape: [p.width, p.classes],
-      init: { kind: 'normal', std: 0.02 },
+      init: matrixInit(p.init, p.width),
       decay: true,
     },
     ...(p.bias

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
 import type { Dim } from '../dims.ts';
+import type { Init } from '../ir.ts';
 import type { KindContext, TensorType, TensorValue } from '../node-kind.ts';
 
 /** A positive size; in documents it may also name one of the dims (`"D"`). */
@@ -11,6 +12,26 @@ export const size = (doc: string) =>
     .positive()
     .max(1 << 24)
     .describe(doc);
+
+/**
+ * How a weight matrix starts: 'normal' is N(0, 0.02) (GPT-2's habit); 'lecun' is the TRM code's
+ * truncated LeCun normal, std 1/√fan-in after correcting for the truncation at ±2σ. At D = 512 a
+ * LeCun matrix starts 2.2× wider than 0.02; at D = 64, 6×.
+ */
+export const WeightInit = z.enum(['normal', 'lecun']);
+export type WeightInit = z.infer<typeof WeightInit>;
+
+export const weightInit = () =>
+  WeightInit.default('normal').describe(
+    "Initial weights: N(0, 0.02) (GPT-2's), or truncated LeCun normal with std 1/√fan-in (the TRM code's).",
+  );
+
+/** The Init of a matrix whose rows number `fanIn` (its input width). */
+export function matrixInit(kind: WeightInit, fanIn: number): Init {
+  return kind === 'lecun'
+    ? { kind: 'truncated-normal', std: 1 / Math.sqrt(fanIn), corrected: true }
+    : { kind: 'normal', std: 0.02 };
+}
 
 export const prob = (doc: string) => z.number().min(0).max(0.99).describe(doc);
 

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { defineKind, type LowerContext, type WeightSpec } from '../node-kind.ts';
-import { expectActivations, prob, roundUp, size, value } from './common.ts';
+import {
+  expectActivations,
+  matrixInit,
+  prob,
+  roundUp,
+  size,
+  value,
+  weightInit,
+  type WeightInit,
+} from './common.ts';
 
 export const Activation = z.enum(['relu', 'gelu', 'swiglu']);
 
@@ -18,6 +27,8 @@ export const FfnParams = z.strictObject({
   bias: z.boolean().default(false).describe('Biases on the projections.'),
   /** @default 0 */
   dropout: prob('Dropout on the output while training.').default(0),
+  /** @default 'normal' */
+  init: weightInit(),
 });
 type FfnParams = z.infer<typeof FfnParams>;
 
@@ -37,14 +48,14 @@ export function mlpWeights(
   hidden: number,
   gated: boolean,
   bias: boolean,
+  init: WeightInit = 'normal',
 ): WeightSpec[] {
-  const std = 0.02;
+  const up = matrixInit(init, inWidth);
   const w: WeightSpec[] = [
-    { local: 'w1', shape: [inWidth, hidden], init: { kind: 'normal', std }, decay: true },
-    { local: 'w2', shape: [hidden, inWidth], init: { kind: 'normal', std }, decay: true },
+    { local: 'w1', shape: [inWidth, hidden], init: up, decay: true },
+    { local: 'w2', shape: [hidden, inWidth], init: matrixInit(init, hidden), decay: true },
   ];
-  if (gated)
-    w.push({ local: 'w3', shape: [inWidth, hidden], init: { kind: 'normal', std }, decay: true });
+  if (gated) w.push({ local: 'w3', shape: [inWidth, hidden], init: up, decay: true });
   if (bias) {
     w.push({ local: 'b1', shape: [hidden], init: { kind: 'zeros' }, decay: false });
     w.push({ local: 'b2', shape: [inWidth], init: { kind: 'zeros' }, decay: false });
@@ -90,7 +101,7 @@ export const ffn = defineKind({
   infer: (p, inputs, ctx) =>
     expectActivations(ctx, 'x', inputs.x, p.width) ? { out: inputs.x } : undefined,
   weights: (p: FfnParams) =>
-    mlpWeights(p.width, ffnHidden(p, p.width), p.activation === 'swiglu', p.bias),
+    mlpWeights(p.width, ffnHidden(p, p.width), p.activation === 'swiglu', p.bias, p.init),
   flopsPerToken: (p) => 2 * p.width * ffnHidden(p, p.width) * (p.activation === 'swiglu' ? 3 : 2),
   lower: (p, inputs, ctx, w) => {
     const x = inputs.x;

@@ -6,6 +6,13 @@ export const HaltingHeadParams = z.strictObject({
   width: size('Input width D.'),
   /** @default -5 — TRM starts by almost never halting. */
   initBias: z.number().min(-50).max(50).default(-5).describe('Initial bias of the halting logit.'),
+  /** @default 'normal' — N(0, 0.02); TRM's code starts the weight at zero. */
+  initWeight: z
+    .enum(['normal', 'zeros'])
+    .default('normal')
+    .describe(
+      "Initial weight: N(0, 0.02), or zeros (the TRM code's: every example starts at the bias).",
+    ),
 });
 
 export const haltingHead = defineKind({
@@ -23,7 +30,12 @@ export const haltingHead = defineKind({
       ? { halt: { shape: [inputs.x.shape[0] ?? 'B'], dtype: 'float32' } }
       : undefined,
   weights: (p) => [
-    { local: 'weight', shape: [p.width, 1], init: { kind: 'normal', std: 0.02 }, decay: true },
+    {
+      local: 'weight',
+      shape: [p.width, 1],
+      init: p.initWeight === 'zeros' ? { kind: 'zeros' } : { kind: 'normal', std: 0.02 },
+      decay: true,
+    },
     { local: 'bias', shape: [1], init: { kind: 'constant', value: p.initBias }, decay: false },
   ],
   flopsPerToken: (p) => 2 * p.width,

@@ -8,6 +8,16 @@ export const LatentInitParams = z.strictObject({
   std: z.number().positive().max(100).default(1).describe('Std of the fixed random vector.'),
   /** @default 0 — change it to give two states different vectors. */
   seed: z.number().int().min(0).default(0).describe('Seed of the fixed random vector.'),
+  /**
+   * @default false — the normal is truncated at ±2σ, which leaves a std of 0.88·std; the TRM
+   * code corrects for that so the vector's std is `std`.
+   */
+  corrected: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Correct for the truncation at ±2σ so the vector's std is exactly std (the TRM code's).",
+    ),
 });
 
 export const latentInit = defineKind({
@@ -29,7 +39,11 @@ export const latentInit = defineKind({
   lower: (p, inputs, ctx) => {
     const like = inputs.like;
     if (!like) return undefined;
-    const vec = ctx.buffer(`init${p.seed}`, [p.width], { kind: 'truncated-normal', std: p.std });
+    const vec = ctx.buffer(`init${p.seed}${p.corrected ? 'c' : ''}`, [p.width], {
+      kind: 'truncated-normal',
+      std: p.std,
+      ...(p.corrected ? { corrected: true } : {}),
+    });
     return { out: value(ctx.op({ op: 'BroadcastLike', x: vec, like: like.value }), like) };
   },
 });

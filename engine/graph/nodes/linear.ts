@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
 import { defineKind } from '../node-kind.ts';
-import { size, withLast } from './common.ts';
+import { matrixInit, size, weightInit, withLast } from './common.ts';
 
 export const LinearParams = z.strictObject({
   inFeatures: size('Input width (last axis of the input).'),
   outFeatures: size('Output width.'),
   /** @default false */
   bias: z.boolean().default(false).describe('Add a learned bias.'),
+  /** @default 'normal' */
+  init: weightInit(),
 });
 
 export const linear = defineKind({
@@ -37,7 +39,7 @@ export const linear = defineKind({
     {
       local: 'weight',
       shape: [p.inFeatures, p.outFeatures],
-      init: { kind: 'normal', std: 0.02 },
+      init: matrixInit(p.init, p.inFeatures),
       decay: true,
     },
     ...(p.bias

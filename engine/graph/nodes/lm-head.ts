@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
 import { defineKind } from '../node-kind.ts';
-import { expectActivations, size, withLast } from './common.ts';
+import { expectActivations, matrixInit, size, weightInit, withLast } from './common.ts';
 
 export const LmHeadParams = z.strictObject({
   width: size('Input width D.'),
@@ -14,6 +14,8 @@ export const LmHeadParams = z.strictObject({
     .describe('Token-embedding node whose table this head reuses.'),
   /** @default false */
   bias: z.boolean().default(false).describe('Learned output bias.'),
+  /** @default 'normal' */
+  init: weightInit(),
 });
 
 export const lmHead = defineKind({
@@ -61,7 +63,7 @@ export const lmHead = defineKind({
           {
             local: 'weight',
             shape: [p.width, p.vocab],
-            init: { kind: 'normal' as const, std: 0.02 },
+            init: matrixInit(p.init, p.width),
             decay: true,
           },
         ]

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
 import { defineKind } from '../node-kind.ts';
-import { expectActivations, size, value } from './common.ts';
+import { expectActivations, size, value, weightInit } from './common.ts';
 import { Activation, lowerMlp, mlpWeights } from './ffn.ts';
 
 export const SequenceMlpParams = z.strictObject({
@@ -11,6 +11,8 @@ export const SequenceMlpParams = z.strictObject({
   activation: Activation.default('swiglu').describe('ReLU, GELU or SwiGLU.'),
   /** @default false */
   bias: z.boolean().default(false).describe('Biases on the projections.'),
+  /** @default 'normal' */
+  init: weightInit(),
 });
 
 export const sequenceMlp = defineKind({
@@ -32,7 +34,7 @@ export const sequenceMlp = defineKind({
     }
     return { out: x };
   },
-  weights: (p) => mlpWeights(p.length, p.hidden, p.activation === 'swiglu', p.bias),
+  weights: (p) => mlpWeights(p.length, p.hidden, p.activation === 'swiglu', p.bias, p.init),
   flopsPerToken: (p, inputs) => {
     const d = inputs.x?.shape[2];
     // Per token: its share of mixing each of the D channels' L-long vectors.

@@ -17,6 +17,13 @@ export const TokenEmbeddingParams = z.strictObject({
     .max(10)
     .default(0.02)
     .describe('Std of the initial table (1/√D when scaled).'),
+  /** @default false — the TRM code truncates at ±2σ and corrects the std. */
+  truncated: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Draw the initial table from a normal truncated at ±2σ with the std corrected (the TRM code's).",
+    ),
 });
 
 export const tokenEmbedding = defineKind({
@@ -37,7 +44,11 @@ export const tokenEmbedding = defineKind({
     {
       local: 'table',
       shape: [p.vocab, p.width],
-      init: { kind: 'normal', std: p.scale === 'sqrt-width' ? 1 / Math.sqrt(p.width) : p.initStd },
+      init: {
+        kind: p.truncated ? 'truncated-normal' : 'normal',
+        std: p.scale === 'sqrt-width' ? 1 / Math.sqrt(p.width) : p.initStd,
+        ...(p.truncated ? { corrected: true } : {}),
+      },
       decay: true,
     },
   ],

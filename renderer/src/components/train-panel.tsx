@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { dataForTask } from '../task-data.ts';
 import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
+import { documentTraining } from '../../../engine/graph/training-meta.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { DataFile, Result, RunSummary, TrainEvent } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
@@ -48,6 +49,36 @@ function fieldsOf(schema: Record<string, unknown> | undefined): Field[] {
     default: p.default,
     options: p.enum?.map(String),
   }));
+}
+
+/** Settings that only mean something for a graph with deep supervision and a halting head. */
+const RECURSIVE_ONLY = new Set([
+  'haltWeight',
+  'haltEarly',
+  'halting',
+  'haltExplore',
+  'supervisionSteps',
+]);
+
+/**
+ * The trainer's fields as this document will run them: its own `meta.training` values replace
+ * the trainer's defaults (a blank field means "the document's value"), and the deep-supervision
+ * fields are left out for graphs without recursion.
+ */
+function documentFields(fields: Field[], doc: GraphDocument, recursive: boolean): Field[] {
+  let own: Record<string, unknown> = {};
+  try {
+    own = documentTraining(doc);
+  } catch {
+    // A malformed meta.training is reported by the document's validation; show the defaults.
+  }
+  return fields
+    .filter((f) => recursive || !RECURSIVE_ONLY.has(f.key))
+    .map((f) =>
+      Object.hasOwn(own, f.key)
+        ? { ...f, default: own[f.key], help: `${f.help} This document sets it.`.trim() }
+        : f,
+    );
 }
 
 /** Typed form values → the object the engine validates (blank means "use the default"). */
@@ -212,7 +243,10 @@ export function TrainPanel({
   const runId = useRef<string | null>(null);
 
   const recursive = useMemo(() => recursionDepth(doc).kind !== 'none', [doc]);
-  const configFields = useMemo(() => fieldsOf(options?.config), [options]);
+  const configFields = useMemo(
+    () => documentFields(fieldsOf(options?.config), doc, recursive),
+    [options, doc, recursive],
+  );
   const taskFields = useMemo(() => fieldsOf(options?.tasks[task]), [options, task]);
 
   useEffect(() => onRun(run), [run, onRun]);
