@@ -70,6 +70,46 @@ export const MazeSpec = z.strictObject({
   validationSize: ValidationSize.default(1000),
 });
 
+/** Puzzles read from a user's file: the first `limit`, a seeded held-out share of them. */
+const PuzzleFileFields = {
+  /** Read only the first this many puzzles (rows after the header, or task files by name); all when absent. */
+  limit: z.number().int().min(1).optional(),
+  /** Held-out puzzles (chosen with the seed, never trained on, never augmented); default: a tenth of the rows, 1 to 1000. */
+  validationSize: ValidationSize.optional(),
+};
+
+export const SudokuCsvSpec = z.strictObject({
+  type: z.literal('sudoku-csv'),
+  /** A CSV in the Sudoku-Extreme layout: `source,question,answer,rating`, 81 (9×9) or 16 (4×4) characters, `.` or `0` blank. */
+  path: filePath({ access: 'read', what: 'Sudoku CSV file' }),
+  /** Training rows get a random digit relabelling, transpose and band/stack/row/column shuffle. @default true */
+  augment: z.boolean().default(true),
+  ...PuzzleFileFields,
+});
+
+export const MazeCsvSpec = z.strictObject({
+  type: z.literal('maze-csv'),
+  /** A CSV in the Maze-Hard layout: `source,question,answer,rating`, a square grid of `#`, space, `S`, `G` (answer: path `o`). */
+  path: filePath({ access: 'read', what: 'maze CSV file' }),
+  /** Training rows get one of the 8 symmetries of the square. @default true */
+  augment: z.boolean().default(true),
+  ...PuzzleFileFields,
+});
+
+export const ArcSpec = z.strictObject({
+  type: z.literal('arc'),
+  /** A folder of ARC-AGI task files, one `{"train": [...], "test": [...]}` JSON per task. */
+  path: filePath({ access: 'read-folder', what: 'ARC task folder' }),
+  /** Training pairs use fixed per-task variants: a square symmetry and colours 1–9 permuted. @default true */
+  augment: z.boolean().default(true),
+  /** Variants per task besides the task as written (each its own puzzle id; the paper uses 1000). @default 1000 */
+  augmentations: z.number().int().min(1).max(10000).default(1000),
+  /** Read only the first this many task files (by file name); all when absent. */
+  limit: z.number().int().min(1).optional(),
+  /** Held-out pairs: the tasks' test pairs, all of them or a seeded choice of this many. */
+  validationSize: ValidationSize.optional(),
+});
+
 export const SequenceTaskSpec = z.strictObject({
   type: z.enum(['copy', 'reverse', 'sort']),
   /** Items in the question; the batch length is 2 · length + 1. @default 8 */
@@ -101,6 +141,9 @@ export const DataSpec = z.discriminatedUnion('type', [
   CorpusSpec,
   SudokuSpec,
   MazeSpec,
+  SudokuCsvSpec,
+  MazeCsvSpec,
+  ArcSpec,
   SequenceTaskSpec,
   AdditionSpec,
   MlmSpec,
@@ -111,6 +154,9 @@ export type TextSpec = z.output<typeof TextSpec>;
 export type CorpusSpec = z.output<typeof CorpusSpec>;
 export type SudokuSpec = z.output<typeof SudokuSpec>;
 export type MazeSpec = z.output<typeof MazeSpec>;
+export type SudokuCsvSpec = z.output<typeof SudokuCsvSpec>;
+export type MazeCsvSpec = z.output<typeof MazeCsvSpec>;
+export type ArcSpec = z.output<typeof ArcSpec>;
 export type SequenceTaskSpec = z.output<typeof SequenceTaskSpec>;
 export type AdditionSpec = z.output<typeof AdditionSpec>;
 export type MlmSpec = z.output<typeof MlmSpec>;
