@@ -12,6 +12,8 @@ export interface CellsExample {
   input: ArrayLike<number>;
   /** [length] answer ids, IGNORE where nothing is asked. */
   target: ArrayLike<number>;
+  /** Puzzle id in [0, task.puzzleIds), for tasks that declare `puzzleIds`. */
+  puzzle?: number;
 }
 
 export interface CellsTask {
@@ -27,7 +29,12 @@ export interface CellsTask {
   train(rng: Rng): CellsExample;
   /** A fresh held-out example drawn with `rng`. */
   heldOut(rng: Rng): CellsExample;
+  /** Distinct puzzle ids examples carry (see `DataSource.puzzleIds`); none when absent. */
+  puzzleIds?: number;
 }
+
+/** A task whose held-out examples are given, not drawn (rows of a user's file). */
+export type FixedCellsTask = Omit<CellsTask, 'heldOut'>;
 
 const MAX_REDRAWS = 200;
 
@@ -56,11 +63,29 @@ export function createCellsSource(
   if (heldOut.length < validationSize) {
     throw dataErrors.taskSpaceTooSmall(task.name, validationSize, heldOut.length);
   }
-  const { length } = task;
+  return cellsSourceWith(task, seed, heldOut);
+}
+
+/**
+ * A cells source over a given held-out set: training draws equal to a held-out input are
+ * redrawn, as in `createCellsSource`.
+ */
+export function cellsSourceWith(
+  task: FixedCellsTask,
+  seed: number,
+  heldOut: readonly CellsExample[],
+): DataSource {
+  const heldOutKeys = new Set(heldOut.map((example) => keyOf(example.input)));
+  const { length, puzzleIds } = task;
+  const allocate = (rows: number): Batch => {
+    const batch = emptyBatch(rows, length);
+    return puzzleIds === undefined ? batch : { ...batch, puzzle: new Int32Array(rows) };
+  };
 
   const write = (batch: Batch, row: number, example: CellsExample): void => {
     batch.inputs.set(example.input, row * length);
     batch.targets.set(example.target, row * length);
+    if (batch.puzzle) batch.puzzle[row] = example.puzzle ?? 0;
   };
 
   return {
@@ -68,9 +93,10 @@ export function createCellsSource(
     kind: 'cells',
     vocabSize: task.vocab.length,
     length,
+    ...(puzzleIds === undefined ? {} : { puzzleIds }),
     exactMatch: true,
     trainBatch(index, batchSize) {
-      const batch = emptyBatch(batchSize, length);
+      const batch = allocate(batchSize);
       for (let row = 0; row < batchSize; row++) {
         const rng = Rng.of(seed, Stream.train, index, row);
         let example: CellsExample | undefined;
@@ -85,7 +111,7 @@ export function createCellsSource(
     },
     validation(count) {
       const rows = Math.min(count, heldOut.length);
-      const batch = emptyBatch(rows, length);
+      const batch = allocate(rows);
       for (let row = 0; row < rows; row++) write(batch, row, heldOut[row] as CellsExample);
       return batch;
     },

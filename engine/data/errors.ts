@@ -90,4 +90,44 @@ export const dataErrors = {
       'training-space-exhausted',
       `${task}: could not draw a training example outside the held-out set. Make the task larger or lower validationSize.`,
     ),
+  puzzleRow: (path: string, line: number, problem: string) =>
+    new DataError(
+      'puzzle-row',
+      `"${path}" line ${line} (the header is line 1): ${problem}. Fix or remove that row; nothing was loaded.`,
+    ),
+  puzzleHeader: (path: string, header: string) =>
+    new DataError(
+      'puzzle-header',
+      `"${path}" line 1 is ${JSON.stringify(header.slice(0, 80))}, not a header naming the question and answer columns. Puzzle CSV files start with the line source,question,answer,rating.`,
+    ),
+  puzzleFileEmpty: (path: string) =>
+    new DataError(
+      'puzzle-file-empty',
+      `"${path}" holds no puzzle rows after its header. Pick a file with puzzles in it.`,
+    ),
+  puzzleSplitTooSmall: (source: string, rows: number, heldOut: number) =>
+    new DataError(
+      'puzzle-split-too-small',
+      `${source} has ${rows} puzzles; holding out ${heldOut} leaves none to train on. Lower validationSize or use a larger file (or a larger limit).`,
+    ),
+  folderMissing: (path: string) =>
+    new DataError(
+      'folder-missing',
+      `Cannot read the folder "${path}": it does not exist. Check the path.`,
+    ),
+  notAFolder: (path: string) =>
+    new DataError(
+      'not-a-folder',
+      `"${path}" is a file, not a folder. Name the folder that holds the task JSON files.`,
+    ),
+  arcFolderEmpty: (path: string) =>
+    new DataError(
+      'arc-folder-empty',
+      `The folder "${path}" holds no .json task files. Name a folder of ARC tasks (one {"train": [...], "test": [...]} file per task).`,
+    ),
+  arcTask: (path: string, problem: string) =>
+    new DataError(
+      'arc-task',
+      `"${path}": ${problem}. Fix the file or move it out of the folder; nothing was loaded.`,
+    ),
 } as const;

@@ -6,15 +6,18 @@ import { z } from 'zod';
  * checkpoint) with one policy, whatever the field is called.
  */
 export interface FileFieldMeta {
-  /** `read`: must exist; `read-or-create`: read when it exists, else written there. */
-  access: 'read' | 'read-or-create';
-  /** What the file is, for sentences: "data file", "tokenizer file". */
+  /**
+   * `read`: a file that must exist; `read-or-create`: read when it exists, else written there;
+   * `read-folder`: a folder that must exist (its files are read).
+   */
+  access: 'read' | 'read-or-create' | 'read-folder';
+  /** What the file is, for sentences: "data file", "tokenizer file", "ARC task folder". */
   what: string;
 }
 
 export const fileFields = z.registry<FileFieldMeta>();
 
-/** A string field naming a file, registered in `fileFields`. */
+/** A string field naming a file (or folder), registered in `fileFields`. */
 export function filePath(meta: FileFieldMeta) {
   return z.string().min(1).max(4096).register(fileFields, meta);
 }

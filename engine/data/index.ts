@@ -87,6 +87,12 @@ export async function createDataSource(spec: DataSpec, seed: number): Promise<Da
       return createCellsSource(sudokuTask(resolved, seed), seed, resolved.validationSize);
     case 'maze':
       return createCellsSource(mazeTask(resolved), seed, resolved.validationSize);
+    case 'sudoku-csv':
+    case 'maze-csv':
+    case 'arc': {
+      const { loadPuzzleFile } = await import('./puzzle-file.ts');
+      return loadPuzzleFile(resolved, seed);
+    }
     case 'copy':
     case 'reverse':
     case 'sort':

@@ -70,6 +70,77 @@ export const MazeSpec = z.strictObject({
   validationSize: ValidationSize.default(1000),
 });
 
+/** Puzzles read from a user's file: the first `limit`, a seeded held-out share of them. */
+const PuzzleFileFields = {
+  /** Read only the first this many puzzles (rows after the header, or task files by name); all when absent. */
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Read only the first this many puzzles; all when blank.'),
+  /** Held-out puzzles (chosen with the seed, never trained on, never augmented); default: a tenth of the rows, 1 to 1000. */
+  validationSize: ValidationSize.optional().describe(
+    'Held-out puzzles, chosen with the seed and never trained on; blank: a tenth of the rows, 1 to 1000.',
+  ),
+};
+
+export const SudokuCsvSpec = z.strictObject({
+  type: z.literal('sudoku-csv'),
+  /** A CSV in the Sudoku-Extreme layout: `source,question,answer,rating`, 81 (9×9) or 16 (4×4) characters, `.` or `0` blank. */
+  path: filePath({ access: 'read', what: 'Sudoku CSV file' }),
+  /** Training rows get a random digit relabelling, transpose and band/stack/row/column shuffle. @default true */
+  augment: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Relabel digits, transpose and shuffle bands, stacks, rows and columns of training rows.',
+    ),
+  ...PuzzleFileFields,
+});
+
+export const MazeCsvSpec = z.strictObject({
+  type: z.literal('maze-csv'),
+  /** A CSV in the Maze-Hard layout: `source,question,answer,rating`, a square grid of `#`, space, `S`, `G` (answer: path `o`). */
+  path: filePath({ access: 'read', what: 'maze CSV file' }),
+  /** Training rows get one of the 8 symmetries of the square. @default true */
+  augment: z
+    .boolean()
+    .default(true)
+    .describe('Rotate or reflect training mazes (the 8 symmetries of the square).'),
+  ...PuzzleFileFields,
+});
+
+export const ArcSpec = z.strictObject({
+  type: z.literal('arc'),
+  /** A folder of ARC-AGI task files, one `{"train": [...], "test": [...]}` JSON per task. */
+  path: filePath({ access: 'read-folder', what: 'ARC task folder' }),
+  /** Training pairs use fixed per-task variants: a square symmetry and colours 1–9 permuted. @default true */
+  augment: z
+    .boolean()
+    .default(true)
+    .describe('Train on rotated/reflected variants with colours 1–9 permuted (0 kept).'),
+  /** Variants per task besides the task as written (each its own puzzle id; the paper uses 1000). @default 1000 */
+  augmentations: z
+    .number()
+    .int()
+    .min(1)
+    .max(10000)
+    .default(1000)
+    .describe('Variants per task, each with its own puzzle id (the paper uses 1000).'),
+  /** Read only the first this many task files (by file name); all when absent. */
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Read only the first this many task files (by name); all when blank.'),
+  /** Held-out pairs: the tasks' test pairs, all of them or a seeded choice of this many. */
+  validationSize: ValidationSize.optional().describe(
+    "Held-out pairs: the tasks' test pairs, all when blank or a seeded choice of this many.",
+  ),
+});
+
 export const SequenceTaskSpec = z.strictObject({
   type: z.enum(['copy', 'reverse', 'sort']),
   /** Items in the question; the batch length is 2 · length + 1. @default 8 */
@@ -101,6 +172,9 @@ export const DataSpec = z.discriminatedUnion('type', [
   CorpusSpec,
   SudokuSpec,
   MazeSpec,
+  SudokuCsvSpec,
+  MazeCsvSpec,
+  ArcSpec,
   SequenceTaskSpec,
   AdditionSpec,
   MlmSpec,
@@ -111,6 +185,9 @@ export type TextSpec = z.output<typeof TextSpec>;
 export type CorpusSpec = z.output<typeof CorpusSpec>;
 export type SudokuSpec = z.output<typeof SudokuSpec>;
 export type MazeSpec = z.output<typeof MazeSpec>;
+export type SudokuCsvSpec = z.output<typeof SudokuCsvSpec>;
+export type MazeCsvSpec = z.output<typeof MazeCsvSpec>;
+export type ArcSpec = z.output<typeof ArcSpec>;
 export type SequenceTaskSpec = z.output<typeof SequenceTaskSpec>;
 export type AdditionSpec = z.output<typeof AdditionSpec>;
 export type MlmSpec = z.output<typeof MlmSpec>;

@@ -13,6 +13,13 @@ export interface Batch {
   targets: Int32Array;
   batch: number;
   length: number;
+  /**
+   * [batch] puzzle id per row, for a per-puzzle embedding (the paper's puzzle identifiers; 0 =
+   * blank). Only sources with `puzzleIds` set it, and only their own batches and `sliceBatch`
+   * carry it: the trainer's slot gathering (engine/train/slots.ts) copies inputs and targets
+   * only, so a consumer of ids must carry them there too.
+   */
+  puzzle?: Int32Array;
 }
 
 export interface DataSource {
@@ -35,6 +42,11 @@ export interface DataSource {
    */
   validation(count: number): Batch;
   decode(ids: ArrayLike<number>): string;
+  /**
+   * Rows of a per-puzzle embedding table when examples carry puzzle ids (`Batch.puzzle` holds
+   * ids in [0, puzzleIds), 0 = blank); absent otherwise.
+   */
+  puzzleIds?: number;
   /** Exact match of whole sequences is the task metric (puzzles, copy/sort...). */
   exactMatch: boolean;
   /** For document metadata and export: vocabulary / tokenizer description. */
@@ -48,6 +60,7 @@ export function sliceBatch(b: Batch, from: number, to: number): Batch {
     targets: b.targets.subarray(from * b.length, to * b.length),
     batch: to - from,
     length: b.length,
+    ...(b.puzzle ? { puzzle: b.puzzle.subarray(from, to) } : {}),
   };
 }
 

@@ -605,6 +605,18 @@ export const methods = {
       config: z.record(z.string(), z.unknown()),
       /** Generated tasks: shorthand name → JSON Schema of its options. */
       tasks: z.record(z.string(), z.record(z.string(), z.unknown())),
+      /**
+       * Puzzle files a person holds (`sudoku-csv`, `maze-csv`, `arc`): the spec type, a label,
+       * whether the path names a folder, and the JSON Schema of the other options.
+       */
+      puzzleFiles: z.array(
+        z.strictObject({
+          type: z.string(),
+          label: z.string(),
+          folder: z.boolean(),
+          options: z.record(z.string(), z.unknown()),
+        }),
+      ),
       /** Built-in corpora as data shorthands. */
       corpora: z.array(
         z.strictObject({

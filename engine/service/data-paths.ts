@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fileFieldsIn } from '../data/file-fields.ts';
+import { fileFieldsIn, type FileFieldMeta } from '../data/file-fields.ts';
 import { DataSpec } from '../data/spec.ts';
 import { confineTo } from '../io/confine.ts';
 import { ServiceError } from './errors.ts';
@@ -35,15 +35,27 @@ export async function confineDataSpec(
   }
 }
 
-/** A file to read must be a regular file; one to create needs an existing folder. */
+/**
+ * A file to read must be a regular file; one to create needs an existing folder; a folder to
+ * read must be a folder.
+ */
 async function checkKind(
   what: string,
-  access: 'read' | 'read-or-create',
+  access: FileFieldMeta['access'],
   name: string,
   full: string,
   workspace: string,
 ): Promise<void> {
   const info = await stat(full).catch(() => null);
+  if (access === 'read-folder') {
+    if (info?.isDirectory()) return;
+    throw new ServiceError(
+      info ? 'not-a-folder' : 'no-data-file',
+      info
+        ? `The ${what} "${name}" is a file, not a folder; name the folder that holds the files.`
+        : `The ${what} "${name}" does not exist in the workspace (${workspace}); put the folder there and type its name.`,
+    );
+  }
   if (info?.isFile()) return;
   if (info?.isDirectory()) {
     throw new ServiceError(

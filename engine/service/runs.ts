@@ -6,9 +6,12 @@ import { configFromDocument, parseDataArg } from '../train/data-arg.ts';
 import { z } from 'zod';
 import {
   AdditionSpec,
+  ArcSpec,
+  MazeCsvSpec,
   MazeSpec,
   parseDataSpec,
   SequenceTaskSpec,
+  SudokuCsvSpec,
   SudokuSpec,
 } from '../data/spec.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
@@ -75,6 +78,19 @@ export function trainOptions() {
       sudoku: optionsOf(SudokuSpec),
       maze: optionsOf(MazeSpec),
     },
+    puzzleFiles: [
+      {
+        type: 'sudoku-csv',
+        label: 'Sudoku CSV (Sudoku-Extreme)',
+        folder: false,
+        schema: SudokuCsvSpec,
+      },
+      { type: 'maze-csv', label: 'Maze CSV (Maze-Hard)', folder: false, schema: MazeCsvSpec },
+      { type: 'arc', label: 'ARC-AGI task folder', folder: true, schema: ArcSpec },
+    ].map(({ schema, ...layout }) => ({
+      ...layout,
+      options: json((schema as z.ZodObject).omit({ type: true, path: true } as never)),
+    })),
     corpora: [
       // Plain text takes the Train panel's tokenizer choice (characters or BPE); the masked-LM
       // corpus has its own. `brown-bpe` stays a CLI shorthand.

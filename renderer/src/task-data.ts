@@ -1,6 +1,7 @@
 /**
  * The data a document declares it is for (`meta.task`), as the Train panel's data choice: a
- * Sudoku template opens on Sudoku of its size, a language model on the built-in corpus. Pure.
+ * Sudoku template opens on Sudoku of its size, a language model on the built-in corpus; and the
+ * spec for a puzzle file. Pure.
  */
 export type DataChoice =
   | { source: 'corpus'; corpus: string }
@@ -19,4 +20,18 @@ export function dataForTask(task: unknown): DataChoice | null {
   }
   if (SEQUENCE_TASKS.has(task)) return { source: 'task', task, values: {} };
   return null;
+}
+
+/** The spec `train.start` takes for a puzzle file (a path is not a shorthand). */
+export function puzzleFileSpec(
+  layout: string,
+  path: string,
+  options: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!path.trim()) {
+    throw new Error(
+      'Name the puzzle file (or ARC folder) in the workspace: drop a CSV here, choose one, or type its path.',
+    );
+  }
+  return { type: layout, path: path.trim(), ...options };
 }

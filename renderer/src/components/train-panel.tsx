@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { dataForTask } from '../task-data.ts';
+import { dataForTask, puzzleFileSpec } from '../task-data.ts';
 import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
 import { documentTraining } from '../../../engine/graph/training-meta.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
@@ -15,6 +15,7 @@ import {
   VocabHint,
   type TextDataChoice,
 } from './data-picker.tsx';
+import { PuzzleFileInput } from './puzzle-file-input.tsx';
 
 type Options = Result<'train.options'>;
 
@@ -222,11 +223,14 @@ export function TrainPanel({
   onActive: () => void;
 }) {
   const [options, setOptions] = useState<Options | null>(null);
-  const [source, setSource] = useState<'corpus' | 'task' | 'file'>('corpus');
+  const [source, setSource] = useState<'corpus' | 'task' | 'file' | 'puzzle'>('corpus');
   const [corpus, setCorpus] = useState('brown');
   const [task, setTask] = useState('copy');
   const [taskValues, setTaskValues] = useState<Record<string, string>>({});
   const [file, setFile] = useState('');
+  const [layout, setLayout] = useState('sudoku-csv');
+  const [puzzlePath, setPuzzlePath] = useState('');
+  const [puzzleValues, setPuzzleValues] = useState<Record<string, string>>({});
   const [fileInfo, setFileInfo] = useState<DataFile | null>(null);
   const [textChoice, setTextChoice] = useState<TextDataChoice>({
     tokenizer: 'char',
@@ -248,6 +252,10 @@ export function TrainPanel({
     [options, doc, recursive],
   );
   const taskFields = useMemo(() => fieldsOf(options?.tasks[task]), [options, task]);
+  const puzzleFields = useMemo(
+    () => fieldsOf(options?.puzzleFiles.find((l) => l.type === layout)?.options),
+    [options, layout],
+  );
 
   useEffect(() => onRun(run), [run, onRun]);
 
@@ -348,6 +356,8 @@ export function TrainPanel({
         if (!file.trim())
           throw new Error('Drop a text file here, choose one, or type its path in the workspace.');
         data = textFileSpec(file.trim(), textChoice);
+      } else if (source === 'puzzle') {
+        data = puzzleFileSpec(layout, puzzlePath, valuesOf(puzzleFields, puzzleValues));
       } else {
         const v = valuesOf(taskFields, taskValues);
         const pairs = Object.entries(v).map(([k, x]) => `${k}=${String(x)}`);
@@ -412,6 +422,7 @@ export function TrainPanel({
               ['corpus', 'Built-in corpus'],
               ['task', 'Generated task'],
               ['file', 'Text file'],
+              ['puzzle', 'Puzzle files'],
             ] as const
           ).map(([k, label]) => (
             <button
@@ -469,6 +480,32 @@ export function TrainPanel({
             onError={setError}
             disabled={active}
           />
+        ) : null}
+        {source === 'puzzle' ? (
+          <PuzzleFileInput
+            client={client}
+            nativeDialogs={nativeDialogs}
+            layouts={options?.puzzleFiles ?? []}
+            layout={layout}
+            path={puzzlePath}
+            onLayout={(l) => {
+              setLayout(l);
+              setPuzzleValues({});
+            }}
+            onPath={setPuzzlePath}
+            onError={setError}
+            disabled={active}
+          >
+            {puzzleFields.map((f) => (
+              <FieldInput
+                key={f.key}
+                field={f}
+                prefix="puzzle"
+                value={puzzleValues[f.key]}
+                onChange={(v) => setPuzzleValues((x) => ({ ...x, [f.key]: v }))}
+              />
+            ))}
+          </PuzzleFileInput>
         ) : null}
         {textData ? (
           <>
