@@ -32,8 +32,8 @@ import { autoLayout, layoutCrowded } from './layout.ts';
 import { groupCommand } from './state/group-command.ts';
 import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
 import { readClipboard, writeClipboard } from './state/clipboard.ts';
+import { cloneItems } from './state/clone-items.ts';
 import {
-  cloneItems,
   currentGraph,
   emptyDocument,
   graphOf,
