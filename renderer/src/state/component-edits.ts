@@ -42,8 +42,8 @@ export function componentNameProblem(doc: GraphDocument, name: string): string |
 }
 
 /**
- * A new component with one input port `x` wired straight to one output port `out`: its
- * instances compute the identity until nodes are drawn between the two ports.
+ * A new component with one input port `x` and one output port `out`, unwired: its instances
+ * have ports to wire at once, and the body waits for nodes to be drawn between the two.
  */
 export function createComponent(doc: GraphDocument, name: string): GraphDocument {
   if (componentNameProblem(doc, name)) return doc;
@@ -52,7 +52,7 @@ export function createComponent(doc: GraphDocument, name: string): GraphDocument
       { id: 'in_x', kind: 'component-input', params: { name: 'x' }, position: { x: 0, y: 0 } },
       { id: 'out', kind: 'component-output', params: { name: 'out' }, position: { x: 0, y: 240 } },
     ],
-    edges: [{ from: { node: 'in_x', port: 'out' }, to: { node: 'out', port: 'value' } }],
+    edges: [],
   };
   return { ...doc, components: { ...doc.components, [name]: body } };
 }

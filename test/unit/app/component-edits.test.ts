@@ -30,7 +30,7 @@ const edit = (e: Extract<Action, { type: 'edit' }>['edit']): Action => ({ type: 
 const weightNames = (doc: GraphDocument) => [...(compile(doc).program?.params.keys() ?? [])].sort();
 
 describe('component edits', () => {
-  it('creates an empty component whose instance passes its input through, undone in one step', () => {
+  it('creates an empty component with an input and an output port, undone in one step', () => {
     const s0 = open('tiny-gpt.json');
     const s1 = run(s0, edit({ type: 'createComponent', name: 'net' }));
     const body = s1.doc.components.net;
