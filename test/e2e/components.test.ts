@@ -210,6 +210,32 @@ describe(
       await row('core_copy').waitFor();
       await page.keyboard.press('Control+z');
       await row('core_copy').waitFor({ state: 'detached' });
+    });
+
+    it('drops a Recursion node that starts on a component, its carry filled in', async () => {
+      const { page } = s;
+      const pane = page.locator('.react-flow__pane');
+      const box = await pane.boundingBox();
+      assert.ok(box);
+      await page
+        .locator('.palette-item[data-kind="recursion"]')
+        .dragTo(pane, { targetPosition: { x: box.width - 330, y: 140 } });
+      await node(page, 'recursion').waitFor();
+      const component = page.locator('#param-component');
+      assert.equal(await component.inputValue(), 'core');
+      assert.deepEqual(
+        await component.locator('option').evaluateAll((os) => os.map((o) => o.textContent)),
+        ['core'],
+      );
+      const table = page.getByTestId('carry-table');
+      assert.equal(await table.getByLabel('Carry 1 output').inputValue(), 'out');
+      assert.equal(await table.getByLabel('Carry 1 input').inputValue(), 'x');
+      // Only the unwired input is left to fix: no parameter of the drop is missing.
+      const diagnostics = await page.getByTestId('inspector-diagnostic').allTextContents();
+      assert.deepEqual(diagnostics, [
+        'Input "x" of node "recursion" is not connected. Connect it to an output.',
+      ]);
+      await shot('dropped-recursion');
       assert.deepEqual(s.pageErrors, []);
     });
   },

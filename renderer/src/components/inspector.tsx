@@ -6,6 +6,7 @@ import { formatCount } from '../format.ts';
 import { CarryTable } from './carry-table.tsx';
 import { DimsPanel } from './dims-panel.tsx';
 import { paramFields, type ParamField } from '../kinds.ts';
+import { usableComponents } from '../state/component-edits.ts';
 import type { Action } from '../state/reducer.ts';
 
 /** Text the person typed → the stored parameter (numbers may name a dim). */
@@ -79,9 +80,10 @@ function Field(props: {
   value: unknown;
   node: GraphNode;
   doc: GraphDocument;
+  graphName: string;
   commit: (v: unknown) => void;
 }) {
-  const { field, value, node, doc, commit } = props;
+  const { field, value, node, doc, graphName, commit } = props;
   if (node.kind === 'recursion' && field.key === 'carry')
     return (
       <CarryTable
@@ -104,7 +106,11 @@ function Field(props: {
       />
     );
   } else if (field.type === 'enum' || (field.key === 'component' && field.type === 'string')) {
-    const options = field.options ?? Object.keys(doc.components);
+    // Components that contain this graph are left out: an instance of one would nest forever.
+    const usable = usableComponents(doc, graphName);
+    const options =
+      field.options ??
+      (typeof value === 'string' && !usable.includes(value) ? [value, ...usable] : usable);
     control = (
       <select
         id={`param-${field.key}`}
@@ -221,6 +227,7 @@ export function Inspector({
             value={node.params[f.key]}
             node={node}
             doc={doc}
+            graphName={graphName}
             commit={commit(f.key)}
           />
         ))}

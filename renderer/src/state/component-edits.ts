@@ -32,6 +32,31 @@ export function componentUsers(doc: GraphDocument, name: string): string[] {
   );
 }
 
+/**
+ * Components a node of graph `graphName` may instantiate: every one but those that contain
+ * that graph, directly or through other components (and the graph itself), which would nest
+ * without end.
+ */
+export function usableComponents(doc: GraphDocument, graphName: string): string[] {
+  const uses = new Map(
+    Object.entries(doc.components).map(([name, g]) => [
+      name,
+      g.nodes.flatMap((n) =>
+        USES_COMPONENT.has(n.kind) && typeof n.params.component === 'string'
+          ? [n.params.component]
+          : [],
+      ),
+    ]),
+  );
+  const reaches = (from: string, seen = new Set<string>()): boolean => {
+    if (from === graphName) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return (uses.get(from) ?? []).some((c) => reaches(c, seen));
+  };
+  return Object.keys(doc.components).filter((c) => !reaches(c));
+}
+
 /** Why `name` cannot name a new component (or a renamed one), as a sentence; else null. */
 export function componentNameProblem(doc: GraphDocument, name: string): string | null {
   if (!COMPONENT_NAME.test(name) || name === 'main' || name.length > 128)
