@@ -144,6 +144,34 @@ describe('component edits', () => {
   });
 });
 
+describe('component edits over every template', () => {
+  const files = [
+    'tiny-gpt.json',
+    'trm-sudoku.json',
+    'trm-mlp-sudoku.json',
+    'recursive-lm.json',
+    'tiny-bert.json',
+  ];
+  it('rename then rename back, and duplicate then delete the copy, are the original', () => {
+    for (const file of files) {
+      const s0 = open(file);
+      const total = compile(s0.doc).totalParams;
+      for (const name of Object.keys(s0.doc.components)) {
+        const renamed = run(s0, edit({ type: 'renameComponent', from: name, to: `${name}_r` }));
+        assert.notEqual(renamed.doc, s0.doc, `${file}: ${name} renamed`);
+        assert.equal(compile(renamed.doc).totalParams, total, `${file}: ${name} keeps its weights`);
+        assert.deepEqual(componentUsers(renamed.doc, name), [], `${file}: no use of ${name} left`);
+        const back = run(renamed, edit({ type: 'renameComponent', from: `${name}_r`, to: name }));
+        assert.deepEqual(back.doc, s0.doc, `${file}: ${name} renamed back`);
+        const copied = run(s0, edit({ type: 'duplicateComponent', name, copy: `${name}_c` }));
+        const gone = run(copied, edit({ type: 'deleteComponent', name: `${name}_c` }));
+        assert.deepEqual(gone.doc, s0.doc, `${file}: ${name} duplicated and deleted`);
+        assert.equal(run(copied, { type: 'undo' }).doc, s0.doc);
+      }
+    }
+  });
+});
+
 describe('wrap in recursion', () => {
   it('replaces an instance by a recursion over its component, wired alike, in one undo step', () => {
     const s0 = open('tiny-gpt.json');
