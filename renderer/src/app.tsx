@@ -10,6 +10,7 @@ import type {
   TemplateCard,
 } from '../../engine/service/api.ts';
 import { ApiCallError, type ApiClient } from './api-client.ts';
+import { ComponentsPanel } from './components/components-panel.tsx';
 import { ConflictDialog, type WriteConflict } from './components/conflict-dialog.tsx';
 import {
   HelpOverlay,
@@ -30,10 +31,11 @@ import { TrainPanel } from './components/train-panel.tsx';
 import { useToast, useUnsavedWorkGuard } from './hooks.ts';
 import { autoLayout, layoutCrowded } from './layout.ts';
 import { groupCommand } from './state/group-command.ts';
+import { toggleShared } from './state/shared-toggle.ts';
 import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
 import { readClipboard, writeClipboard } from './state/clipboard.ts';
+import { cloneItems } from './state/clone-items.ts';
 import {
-  cloneItems,
   currentGraph,
   emptyDocument,
   graphOf,
@@ -156,6 +158,24 @@ export function App({ client }: { client: ApiClient }) {
     [reopen, mayDiscard],
   );
 
+  const toggleInstance = useCallback(
+    (id: string) => {
+      const s = stateRef.current;
+      const r = toggleShared(s, currentGraph(s), id);
+      if (!r) return;
+      dispatch({ type: 'edit', edit: r.edit });
+      say(r.note, 'info');
+    },
+    [say],
+  );
+
+  /** Open component `name` from the top level, whatever is open now. */
+  const openComponent = useCallback((name: string) => {
+    if (currentGraph(stateRef.current) === name) return;
+    dispatch({ type: 'closeGraphs', depth: 1 });
+    dispatch({ type: 'openGraph', name });
+  }, []);
+
   const layout = useCallback(async () => {
     const s = stateRef.current;
     const g = graphOf(s.doc, currentGraph(s));
@@ -234,8 +254,15 @@ export function App({ client }: { client: ApiClient }) {
             });
           }
           return;
+        case 'enter': {
+          const [one] = picked;
+          const name = one?.params.component;
+          if (picked.length !== 1 || typeof name !== 'string' || !graphOf(s.doc, name)) return;
+          return dispatch({ type: 'openGraph', name });
+        }
         case 'group':
-        case 'ungroup': {
+        case 'ungroup':
+        case 'wrapRecursion': {
           const r = groupCommand(command, s);
           if ('error' in r) return say(r.error);
           return dispatch({ type: 'edit', edit: r.edit });
@@ -331,10 +358,15 @@ export function App({ client }: { client: ApiClient }) {
         />
       ) : null}
       <main className="workspace">
-        <Palette
-          components={Object.keys(state.doc.components)}
-          insideComponent={graphName !== 'main'}
-        />
+        <div className="sidebar">
+          <ComponentsPanel
+            doc={state.doc}
+            current={graphName}
+            dispatch={dispatch}
+            onOpen={openComponent}
+          />
+          <Palette insideComponent={graphName !== 'main'} />
+        </div>
         <section className="canvas" aria-label="Graph canvas">
           <nav className="breadcrumb" aria-label="Open graphs">
             {state.view.map((name, i) => (
@@ -362,6 +394,7 @@ export function App({ client }: { client: ApiClient }) {
             dispatch={dispatch}
             onRefused={say}
             onCommand={run}
+            onToggleShared={toggleInstance}
           />
           {graph.nodes.length === 0 ? (
             <div className="empty-hint">

@@ -80,7 +80,11 @@ const SUGGESTED_DIMS: Record<string, string[]> = {
   width: ['D'],
   heads: ['H'],
   vocab: ['V'],
+  classes: ['V', 'C'],
   maxLength: ['T', 'L'],
+  length: ['L', 'T'],
+  inFeatures: ['D'],
+  outFeatures: ['D'],
 };
 
 /** Parameters of a freshly dropped node: required sizes bound to the document's dims. */

@@ -2,7 +2,8 @@ import { useEffect } from 'react';
 import type { MenuCommand } from '../../engine/service/api.ts';
 
 /** What a key or menu item can ask the app to do. */
-export type Command = MenuCommand | 'copy' | 'cut' | 'paste' | 'back' | 'group' | 'ungroup';
+export type Command =
+  MenuCommand | 'copy' | 'cut' | 'paste' | 'back' | 'group' | 'ungroup' | 'enter' | 'wrapRecursion';
 
 interface Binding {
   key: string;
@@ -15,6 +16,8 @@ interface Binding {
    * (roles copy/cut/paste) and the keyboard both reach it.
    */
   clipboard?: boolean;
+  /** Only while the canvas (or nothing) has focus: elsewhere the key keeps its own meaning. */
+  canvas?: boolean;
   command: Command;
 }
 
@@ -43,6 +46,8 @@ export const BINDINGS: Binding[] = [
   { key: 'i', command: 'insight' },
   { key: '?', command: 'help' },
   { key: 'escape', command: 'back' },
+  { key: 'tab', canvas: true, command: 'enter' },
+  { key: 'tab', shift: true, canvas: true, command: 'back' },
 ];
 
 const WHAT: Record<Command, string> = {
@@ -55,6 +60,8 @@ const WHAT: Record<Command, string> = {
   selectAll: 'Select all',
   group: 'Group the selection into a component',
   ungroup: 'Ungroup the selected component instance',
+  enter: 'Open the selected component instance or recursion',
+  wrapRecursion: 'Wrap the selected component instance in a recursion',
   new: 'New document',
   save: 'Save',
   saveAs: 'Save as',
@@ -72,7 +79,7 @@ const WHAT: Record<Command, string> = {
 };
 
 function label(b: Binding): string {
-  const key = b.key === 'escape' ? 'Escape' : b.key.toUpperCase();
+  const key = b.key === 'escape' ? 'Escape' : b.key === 'tab' ? 'Tab' : b.key.toUpperCase();
   return `${b.mod ? 'Ctrl+' : ''}${b.shift ? 'Shift+' : ''}${key}`;
 }
 
@@ -86,7 +93,8 @@ export function shortcutRows(): [string, string][] {
     ['Delete / Backspace', 'Delete the selection'],
     ['Shift+click, Shift+drag', 'Select several nodes'],
     ['Double-click', 'Open a component or recursion body'],
-    ['Right-click a node or selection', 'Group into a component, or ungroup'],
+    ['Right-click a node or selection', 'Group, ungroup, or wrap in a recursion'],
+    ['Drag a row of the Components list', 'Add an instance of that component'],
   ];
 }
 
@@ -101,6 +109,12 @@ export function isTyping(target: EventTarget | null): boolean {
   );
 }
 
+/** Focus on the canvas, or on nothing in particular (the page itself). */
+function onCanvas(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !el || el === document.body || !!el.closest('.react-flow');
+}
+
 /** Global keyboard shortcuts; quiet while a dialog is open or (mostly) while typing. */
 export function useShortcuts(run: (c: Command) => void, paused: boolean): void {
   useEffect(() => {
@@ -111,6 +125,7 @@ export function useShortcuts(run: (c: Command) => void, paused: boolean): void {
         (x) => x.key === key && !!x.mod === mod && (x.key === '?' || !!x.shift === e.shiftKey),
       );
       if (!b || b.clipboard || (!b.always && (paused || isTyping(e.target)))) return;
+      if (b.canvas && !onCanvas(e.target)) return;
       e.preventDefault();
       run(b.command);
     };

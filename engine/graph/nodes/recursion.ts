@@ -12,7 +12,12 @@ export const CarryPair = z.strictObject({
 
 export const RecursionParams = z.strictObject({
   component: z.string().min(1).describe('Component applied at every step.'),
-  steps: z.number().int().min(1).max(4096).describe('How many times the component runs.'),
+  steps: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .describe('How many times the component runs: a number, or a dim such as n.'),
   carry: z.array(CarryPair).max(64).describe('Outputs fed back into inputs (the carried state).'),
   /** @default 'shared' — one set of weights for every step (TRM). */
   weights: z
@@ -25,12 +30,14 @@ export const RecursionParams = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .describe('Only the last N steps keep gradients (default: all).'),
+    .describe('Only the last N steps keep gradients (empty: all); TRM uses 1.'),
   /** @default false — each step supervised, state detached between steps (TRM's N_sup loop). */
   deepSupervision: z
     .boolean()
     .default(false)
-    .describe('Supervise every step; detach the state between steps.'),
+    .describe(
+      'Supervise every step and detach the state between steps (TRM’s outer loop); needs shared weights.',
+    ),
 });
 type RecursionParams = z.infer<typeof RecursionParams>;
 

@@ -1,14 +1,20 @@
 import type { XY } from '../state/reducer.ts';
 
-export type CanvasMenuCommand = 'group' | 'ungroup';
+export type CanvasMenuCommand = 'group' | 'ungroup' | 'wrapRecursion' | 'enter';
 
-/** The canvas's right-click menu: what can be done with the selection. */
+/**
+ * The canvas's right-click menu: what can be done with the selection. A component instance
+ * also offers to open it and to wrap it in a recursion.
+ */
 export function CanvasMenu({
   at,
+  instance,
   onCommand,
   onClose,
 }: {
   at: XY;
+  /** The one selected node is a component instance. */
+  instance: boolean;
   onCommand: (c: CanvasMenuCommand) => void;
   onClose: () => void;
 }) {
@@ -34,6 +40,8 @@ export function CanvasMenu({
     >
       {item('group', 'Group into component', 'Ctrl+G')}
       {item('ungroup', 'Ungroup', 'Ctrl+Shift+G')}
+      {instance ? item('wrapRecursion', 'Wrap in recursion…', '') : null}
+      {instance ? item('enter', 'Open component', 'Tab') : null}
     </div>
   );
 }

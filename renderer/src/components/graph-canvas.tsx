@@ -17,12 +17,12 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
 import type { GraphInfo } from '../../../engine/service/api.ts';
-import { initialParams } from '../kinds.ts';
 import { connectionProblem, type Wire } from '../state/connections.ts';
+import { dropParams } from '../state/drop-params.ts';
 import { freshId, type Action, type XY } from '../state/reducer.ts';
 import { CanvasMenu, type CanvasMenuCommand } from './canvas-menu.tsx';
 import { CATEGORY_COLORS, flowEdges, flowNodes } from './flow-items.ts';
-import { TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
+import { NodeActions, TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
 
 const nodeTypes = { trm: TrmNode };
 const GRID: [number, number] = [20, 20];
@@ -42,6 +42,8 @@ export interface GraphCanvasProps {
   dispatch: (a: Action) => void;
   onRefused: (reason: string) => void;
   onCommand: (c: CanvasMenuCommand) => void;
+  /** A component instance's shared/own weights switch was clicked. */
+  onToggleShared: (id: string) => void;
 }
 
 export function GraphCanvas({
@@ -53,10 +55,14 @@ export function GraphCanvas({
   dispatch,
   onRefused,
   onCommand,
+  onToggleShared,
 }: GraphCanvasProps) {
   const rf = useReactFlow<TrmFlowNode>();
   const [nodes, setNodes] = useState<TrmFlowNode[]>([]);
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
+  // Fit a graph that has nodes when it opens; an empty one keeps its view, or the first
+  // node dropped on it would jump to the middle, zoomed, away from where it was dropped.
+  const [fitOnOpen] = useState(() => graph.nodes.length > 0);
 
   useEffect(() => {
     setNodes((prev) => flowNodes(prev, graph, info, doc.dims, selection));
@@ -170,12 +176,12 @@ export function GraphCanvas({
       const node: GraphNode = {
         id: freshId(graph, base),
         kind: payload.kind,
-        params: initialParams(payload.kind, doc.dims, payload.params),
+        params: dropParams(payload.kind, doc, graphName, payload.params),
         position,
       };
       dispatch({ type: 'edit', edit: { type: 'addNode', graph: graphName, node } });
     },
-    [rf, graph, graphName, doc.dims, dispatch],
+    [rf, graph, graphName, doc, dispatch],
   );
 
   const onNodeDoubleClick = useCallback(
@@ -202,8 +208,10 @@ export function GraphCanvas({
     [selection, dispatch, openMenu],
   );
 
+  const actions = useMemo(() => ({ toggleShared: onToggleShared }), [onToggleShared]);
+
   return (
-    <>
+    <NodeActions.Provider value={actions}>
       <ReactFlow<TrmFlowNode>
         nodes={nodes}
         edges={edges}
@@ -231,7 +239,7 @@ export function GraphCanvas({
         snapToGrid
         snapGrid={GRID}
         onlyRenderVisibleElements={graph.nodes.length > 200}
-        fitView
+        fitView={fitOnOpen}
         fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
         minZoom={0.1}
         maxZoom={2}
@@ -248,7 +256,17 @@ export function GraphCanvas({
         />
         <Controls showInteractive={false} />
       </ReactFlow>
-      {menu ? <CanvasMenu at={menu} onCommand={onCommand} onClose={() => setMenu(null)} /> : null}
-    </>
+      {menu ? (
+        <CanvasMenu
+          at={menu}
+          instance={
+            selection.length === 1 &&
+            graph.nodes.some((n) => n.id === selection[0] && n.kind === 'component')
+          }
+          onCommand={onCommand}
+          onClose={() => setMenu(null)}
+        />
+      ) : null}
+    </NodeActions.Provider>
   );
 }

@@ -3,8 +3,10 @@ import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
 import type { Analysis, NodeInfo } from '../../../engine/service/api.ts';
 import { formatCount } from '../format.ts';
+import { CarryTable } from './carry-table.tsx';
 import { DimsPanel } from './dims-panel.tsx';
 import { paramFields, type ParamField } from '../kinds.ts';
+import { usableComponents } from '../state/component-edits.ts';
 import type { Action } from '../state/reducer.ts';
 
 /** Text the person typed → the stored parameter (numbers may name a dim). */
@@ -76,10 +78,22 @@ function TextField(props: { field: ParamField; value: unknown; commit: (v: unkno
 function Field(props: {
   field: ParamField;
   value: unknown;
+  node: GraphNode;
   doc: GraphDocument;
+  graphName: string;
   commit: (v: unknown) => void;
 }) {
-  const { field, value, doc, commit } = props;
+  const { field, value, node, doc, graphName, commit } = props;
+  if (node.kind === 'recursion' && field.key === 'carry')
+    return (
+      <CarryTable
+        doc={doc}
+        component={node.params.component}
+        value={value}
+        help={field.help}
+        commit={commit}
+      />
+    );
   let control;
   if (field.type === 'boolean') {
     const checked = (value ?? field.default ?? false) as boolean;
@@ -92,7 +106,11 @@ function Field(props: {
       />
     );
   } else if (field.type === 'enum' || (field.key === 'component' && field.type === 'string')) {
-    const options = field.options ?? Object.keys(doc.components);
+    // Components that contain this graph are left out: an instance of one would nest forever.
+    const usable = usableComponents(doc, graphName);
+    const options =
+      field.options ??
+      (typeof value === 'string' && !usable.includes(value) ? [value, ...usable] : usable);
     control = (
       <select
         id={`param-${field.key}`}
@@ -164,12 +182,29 @@ export function Inspector({
       {(node.kind === 'component' || node.kind === 'recursion') &&
       typeof node.params.component === 'string' &&
       Object.hasOwn(doc.components, node.params.component) ? (
-        <button
-          className="open-body"
-          onClick={() => dispatch({ type: 'openGraph', name: node.params.component as string })}
-        >
-          Open “{node.params.component}” ›
-        </button>
+        <div className="body-actions">
+          <button
+            className="open-body"
+            title="Open the component (Tab); Escape or Shift+Tab comes back"
+            onClick={() => dispatch({ type: 'openGraph', name: node.params.component as string })}
+          >
+            Open “{node.params.component}” ›
+          </button>
+          {node.kind === 'component' ? (
+            <button
+              className="wrap-body"
+              title="Replace this instance by a recursion over the same component"
+              onClick={() =>
+                dispatch({
+                  type: 'edit',
+                  edit: { type: 'wrapRecursion', graph: graphName, node: node.id },
+                })
+              }
+            >
+              Wrap in recursion…
+            </button>
+          ) : null}
+        </div>
       ) : null}
       <div className="facts">
         <span>{formatCount(info?.params ?? 0)} params</span>
@@ -190,7 +225,9 @@ export function Inspector({
             key={`${node.id}.${f.key}`}
             field={f}
             value={node.params[f.key]}
+            node={node}
             doc={doc}
+            graphName={graphName}
             commit={commit(f.key)}
           />
         ))}

@@ -1,6 +1,5 @@
 import { useState, type DragEvent } from 'react';
 import { CATEGORIES, kindCards } from '../kinds.ts';
-import { componentColor } from '../format.ts';
 import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
 
 interface Item {
@@ -8,7 +7,6 @@ interface Item {
   title: string;
   doc: string;
   payload: DragPayload;
-  color?: string;
 }
 
 function startDrag(event: DragEvent, payload: DragPayload) {
@@ -16,14 +14,8 @@ function startDrag(event: DragEvent, payload: DragPayload) {
   event.dataTransfer.effectAllowed = 'copy';
 }
 
-/** Node kinds grouped by purpose, plus this document's components; drag one onto the canvas. */
-export function Palette({
-  components,
-  insideComponent,
-}: {
-  components: string[];
-  insideComponent: boolean;
-}) {
+/** Node kinds grouped by purpose; drag one onto the canvas (components have their own list). */
+export function Palette({ insideComponent }: { insideComponent: boolean }) {
   const [query, setQuery] = useState('');
   const q = query.trim().toLowerCase();
   const matches = (i: Item) =>
@@ -38,19 +30,6 @@ export function Palette({
       .map((k): Item => ({ key: k.kind, title: k.title, doc: k.doc, payload: { kind: k.kind } }))
       .filter(matches),
   }));
-  const instances: Item[] = components
-    .map((name) => ({
-      key: `component:${name}`,
-      title: name,
-      doc: `An instance of component "${name}" (shares its weights).`,
-      payload: { kind: 'component', params: { component: name } },
-      color: componentColor(name),
-    }))
-    .filter(matches);
-  const all = [
-    ...groups,
-    { id: 'components', label: 'This document’s components', items: instances },
-  ];
   return (
     <aside className="palette" aria-label="Node palette">
       <input
@@ -62,7 +41,7 @@ export function Palette({
         aria-label="Search nodes"
       />
       <div className="palette-groups">
-        {all
+        {groups
           .filter((g) => g.items.length)
           .map((g) => (
             <section key={g.id} className={`palette-group cat-${g.id}`}>
@@ -76,17 +55,14 @@ export function Palette({
                   title={item.doc}
                   data-kind={item.key}
                 >
-                  <span
-                    className="palette-dot"
-                    style={item.color ? { background: item.color } : undefined}
-                  />
+                  <span className="palette-dot" />
                   <span className="palette-title">{item.title}</span>
                   <span className="palette-doc">{item.doc}</span>
                 </div>
               ))}
             </section>
           ))}
-        {all.every((g) => !g.items.length) ? (
+        {groups.every((g) => !g.items.length) ? (
           <p className="muted">No node matches “{query}”.</p>
         ) : null}
       </div>

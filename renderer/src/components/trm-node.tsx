@@ -1,5 +1,5 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { createContext, memo, useContext } from 'react';
 import type { Diagnostic, PortInfo } from '../../../engine/service/api.ts';
 import { formatCount } from '../format.ts';
 
@@ -21,6 +21,11 @@ export interface TrmNodeData extends Record<string, unknown> {
 }
 
 export type TrmFlowNode = Node<TrmNodeData, 'trm'>;
+
+/** What a node's own controls can do; the canvas provides it (nodes are memoised by data). */
+export const NodeActions = createContext<{ toggleShared: (id: string) => void }>({
+  toggleShared: () => undefined,
+});
 
 function spread(i: number, n: number): string {
   return `${((i + 1) / (n + 1)) * 100}%`;
@@ -70,6 +75,7 @@ function LinkIcon() {
 }
 
 function TrmNodeView({ id, data, selected }: NodeProps<TrmFlowNode>) {
+  const { toggleShared } = useContext(NodeActions);
   const errors = data.diagnostics.filter((d) => d.severity === 'error');
   const warnings = data.diagnostics.filter((d) => d.severity === 'warning');
   const state = errors.length ? ' has-error' : warnings.length ? ' has-warning' : '';
@@ -97,7 +103,23 @@ function TrmNodeView({ id, data, selected }: NodeProps<TrmFlowNode>) {
           <span className="link-chip" style={{ borderColor: data.link.color }}>
             <LinkIcon /> {data.link.component}
           </span>
-          <span className="link-note">{data.link.note}</span>
+          {/* A switch only once selected: a click that selects the node never flips its weights. */}
+          {data.kind === 'component' && selected ? (
+            <button
+              className="link-note link-toggle nodrag"
+              data-testid="shared-toggle"
+              aria-pressed={data.link.note === 'shared weights'}
+              title="Click to switch between weights shared with the component's other instances and weights of its own"
+              onClick={(e) => {
+                e.stopPropagation();
+                toggleShared(id);
+              }}
+            >
+              {data.link.note} ⇄
+            </button>
+          ) : (
+            <span className="link-note">{data.link.note}</span>
+          )}
         </div>
       ) : null}
       {data.detail ? <div className="trm-node-detail">{data.detail}</div> : null}

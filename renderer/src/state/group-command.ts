@@ -1,5 +1,6 @@
 import { graphOf } from '../../../engine/graph/schema.ts';
 import { freshComponentName, groupProblem, ungroupProblem } from './grouping.ts';
+import { wrapProblem } from './recursion-edits.ts';
 import { currentGraph, type Edit, type EditorState } from './reducer.ts';
 
 /**
@@ -7,7 +8,7 @@ import { currentGraph, type Edit, type EditorState } from './reducer.ts';
  * the sentence that says why there is none.
  */
 export function groupCommand(
-  command: 'group' | 'ungroup',
+  command: 'group' | 'ungroup' | 'wrapRecursion',
   s: EditorState,
 ): { edit: Edit } | { error: string } {
   const graph = currentGraph(s);
@@ -25,6 +26,16 @@ export function groupCommand(
           ? ungroupProblem(s.doc, graph, node)
           : 'Select one component instance to ungroup.';
       return error || !node ? { error: error ?? '' } : { edit: { type: 'ungroup', graph, node } };
+    }
+    case 'wrapRecursion': {
+      const [node] = s.selection;
+      const error =
+        s.selection.length === 1 && node
+          ? wrapProblem(s.doc, graph, node)
+          : 'Select one component instance to wrap in a recursion.';
+      return error || !node
+        ? { error: error ?? '' }
+        : { edit: { type: 'wrapRecursion', graph, node } };
     }
   }
 }

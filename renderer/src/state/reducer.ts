@@ -6,8 +6,16 @@ import {
   type GraphNode,
 } from '../../../engine/graph/schema.ts';
 import { applyPreset } from '../../../engine/graph/presets.ts';
+import {
+  createComponent,
+  deleteComponent,
+  duplicateComponent,
+  renameComponent,
+  viewAfterRename,
+} from './component-edits.ts';
 import { deleteDimProblem, renameDim } from './dim-edits.ts';
 import { groupNodes, ungroupNode } from './grouping.ts';
+import { wrapInRecursion } from './recursion-edits.ts';
 import { selectionAfter } from './selection-after.ts';
 
 /**
@@ -30,6 +38,11 @@ export type Edit =
   | { type: 'applyPreset'; name: string }
   | { type: 'group'; graph: string; nodes: string[]; component: string }
   | { type: 'ungroup'; graph: string; node: string }
+  | { type: 'createComponent'; name: string }
+  | { type: 'renameComponent'; from: string; to: string }
+  | { type: 'duplicateComponent'; name: string; copy: string }
+  | { type: 'deleteComponent'; name: string }
+  | { type: 'wrapRecursion'; graph: string; node: string }
   | { type: 'rename'; name: string };
 
 export type Action =
@@ -194,6 +207,16 @@ export function applyEdit(doc: GraphDocument, edit: Edit): GraphDocument {
       const r = ungroupNode(doc, edit.graph, edit.node);
       return 'doc' in r ? r.doc : doc;
     }
+    case 'createComponent':
+      return createComponent(doc, edit.name);
+    case 'renameComponent':
+      return renameComponent(doc, edit.from, edit.to);
+    case 'duplicateComponent':
+      return duplicateComponent(doc, edit.name, edit.copy);
+    case 'deleteComponent':
+      return deleteComponent(doc, edit.name);
+    case 'wrapRecursion':
+      return wrapInRecursion(doc, edit.graph, edit.node);
     case 'rename':
       return { ...doc, name: edit.name };
   }
@@ -219,6 +242,10 @@ export function reducer(s: EditorState, a: Action): EditorState {
         past: [...s.past, s.doc].slice(-HISTORY),
         future: [],
         selection: selectionAfter(s, edit, doc),
+        view:
+          edit.type === 'renameComponent'
+            ? viewAfterRename(s.view, edit.from, edit.to)
+            : validView(doc, s.view),
       };
     }
     case 'undo': {
@@ -261,34 +288,4 @@ function sameIds(a: string[], b: string[]): boolean {
 function validView(doc: GraphDocument, view: string[]): string[] {
   const i = view.findIndex((name) => !graphOf(doc, name));
   return i < 0 ? view : view.slice(0, Math.max(1, i));
-}
-
-/** Copies of nodes (fresh ids, offset) with the edges among them, for paste and duplicate. */
-export function cloneItems(
-  graph: Graph,
-  nodes: GraphNode[],
-  edges: GraphEdge[],
-  offset: XY,
-): { nodes: GraphNode[]; edges: GraphEdge[] } {
-  const taken = new Set<string>();
-  const ids = new Map<string, string>();
-  const copies = nodes.map((n) => {
-    const id = freshId(graph, n.id, taken);
-    taken.add(id);
-    ids.set(n.id, id);
-    const p = n.position ?? { x: 0, y: 0 };
-    return {
-      ...n,
-      id,
-      params: structuredClone(n.params),
-      position: { x: p.x + offset.x, y: p.y + offset.y },
-    };
-  });
-  const wires = edges
-    .filter((e) => ids.has(e.from.node) && ids.has(e.to.node))
-    .map((e) => ({
-      from: { node: ids.get(e.from.node) as string, port: e.from.port },
-      to: { node: ids.get(e.to.node) as string, port: e.to.port },
-    }));
-  return { nodes: copies, edges: wires };
 }

@@ -18,6 +18,12 @@ export function selectionAfter(s: EditorState, edit: Edit, doc: GraphDocument): 
         .map((n) => n.id)
         .filter((id) => !before.has(id));
     }
+    case 'wrapRecursion': {
+      const added = graphOf(doc, edit.graph)?.nodes.find(
+        (n, i) => n.id !== graphOf(s.doc, edit.graph)?.nodes[i]?.id,
+      );
+      return added ? [added.id] : s.selection;
+    }
     case 'moveNodes':
     case 'connect':
     case 'setParam':
@@ -25,6 +31,10 @@ export function selectionAfter(s: EditorState, edit: Edit, doc: GraphDocument): 
     case 'renameDim':
     case 'applyPreset':
     case 'rename':
+    case 'createComponent':
+    case 'renameComponent':
+    case 'duplicateComponent':
+    case 'deleteComponent':
       return s.selection;
   }
 }

@@ -5,8 +5,8 @@ import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { analyzeDocument } from '../../../engine/service/analyze.ts';
 import { connectionProblem } from '../../../renderer/src/state/connections.ts';
+import { cloneItems } from '../../../renderer/src/state/clone-items.ts';
 import {
-  cloneItems,
   initialState,
   isDirty,
   reducer,
