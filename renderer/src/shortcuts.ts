@@ -92,7 +92,9 @@ export function shortcutRows(): [string, string][] {
     ...[...byCommand].map(([c, keys]): [string, string] => [keys.join(' / '), WHAT[c]]),
     ['Delete / Backspace', 'Delete the selection'],
     ['Shift+click, Shift+drag', 'Select several nodes'],
-    ['Double-click', 'Open a component or recursion body'],
+    ['Double-click a node', 'Open a component or recursion body'],
+    ['Double-click empty canvas', 'Add a node there: type to search, arrows, Enter'],
+    ['Let a wire go on empty canvas', 'Add a node that plugs into it'],
     ['Right-click a node or selection', 'Group, ungroup, or wrap in a recursion'],
     ['Drag a row of the Components list', 'Add an instance of that component'],
   ];

@@ -22,6 +22,7 @@ import { dropParams } from '../state/drop-params.ts';
 import { freshId, type Action, type XY } from '../state/reducer.ts';
 import { CanvasMenu, type CanvasMenuCommand } from './canvas-menu.tsx';
 import { CATEGORY_COLORS, flowEdges, flowNodes } from './flow-items.ts';
+import { useQuickAdd } from './use-quick-add.tsx';
 import { NodeActions, TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
 
 const nodeTypes = { trm: TrmNode };
@@ -114,8 +115,12 @@ export function GraphCanvas({
     [dispatch, graphName, problem],
   );
 
+  const quick = useQuickAdd(doc, graph, graphName, info, dispatch);
+  const { onLooseWire } = quick;
+
   const onConnectEnd = useCallback(
-    (_: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (onLooseWire(event, state)) return;
       if (state.isValid !== false || !state.fromNode || !state.toNode || !state.toHandle) return;
       const fromIsSource = state.fromHandle?.type === 'source';
       const w: Wire = fromIsSource
@@ -134,7 +139,7 @@ export function GraphCanvas({
       const why = problem(w);
       if (why) onRefused(why);
     },
-    [problem, onRefused],
+    [problem, onRefused, onLooseWire],
   );
 
   const onNodeDragStop = useCallback(
@@ -234,6 +239,8 @@ export function GraphCanvas({
         onSelectionContextMenu={openMenu}
         onPaneClick={() => setMenu(null)}
         onMoveStart={() => setMenu(null)}
+        onDoubleClick={quick.onDoubleClick}
+        zoomOnDoubleClick={false}
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         snapToGrid
@@ -267,6 +274,7 @@ export function GraphCanvas({
           onClose={() => setMenu(null)}
         />
       ) : null}
+      {quick.menu}
     </NodeActions.Provider>
   );
 }

@@ -27,7 +27,8 @@ import { selectionAfter } from './selection-after.ts';
 export type XY = { x: number; y: number };
 
 export type Edit =
-  | { type: 'addNode'; graph: string; node: GraphNode }
+  /** `edge`, when given, wires the new node in the same step (a wire dropped on empty canvas). */
+  | { type: 'addNode'; graph: string; node: GraphNode; edge?: GraphEdge }
   | { type: 'removeItems'; graph: string; nodes: string[]; edges: GraphEdge[] }
   | { type: 'moveNodes'; graph: string; positions: Record<string, XY> }
   | { type: 'connect'; graph: string; edge: GraphEdge }
@@ -134,13 +135,23 @@ export function freshId(graph: Graph, base: string, taken: Set<string> = new Set
   for (let i = 2; ; i++) if (!used.has(`${stem}_${i}`)) return `${stem}_${i}`;
 }
 
+/** `g` with wire `edge`; an input takes one wire, so one into a taken input replaces the old. */
+function withEdge(g: Graph, edge: GraphEdge): Graph {
+  const key = edgeKey(edge);
+  if (g.edges.some((e) => edgeKey(e) === key)) return g;
+  const edges = g.edges.filter((e) => !(e.to.node === edge.to.node && e.to.port === edge.to.port));
+  return { ...g, edges: [...edges, edge] };
+}
+
 /** Apply one edit; returns the same document when the edit changes nothing. */
 export function applyEdit(doc: GraphDocument, edit: Edit): GraphDocument {
   switch (edit.type) {
     case 'addNode':
-      return withGraph(doc, edit.graph, (g) =>
-        g.nodes.some((n) => n.id === edit.node.id) ? g : { ...g, nodes: [...g.nodes, edit.node] },
-      );
+      return withGraph(doc, edit.graph, (g) => {
+        if (g.nodes.some((n) => n.id === edit.node.id)) return g;
+        const added = { ...g, nodes: [...g.nodes, edit.node] };
+        return edit.edge ? withEdge(added, edit.edge) : added;
+      });
     case 'removeItems': {
       const gone = new Set(edit.nodes);
       const cut = new Set(edit.edges.map(edgeKey));
@@ -160,15 +171,7 @@ export function applyEdit(doc: GraphDocument, edit: Edit): GraphDocument {
         }),
       }));
     case 'connect':
-      return withGraph(doc, edit.graph, (g) => {
-        const key = edgeKey(edit.edge);
-        if (g.edges.some((e) => edgeKey(e) === key)) return g;
-        // An input takes one wire: a new wire into a taken input replaces the old one.
-        const edges = g.edges.filter(
-          (e) => !(e.to.node === edit.edge.to.node && e.to.port === edit.edge.to.port),
-        );
-        return { ...g, edges: [...edges, edit.edge] };
-      });
+      return withGraph(doc, edit.graph, (g) => withEdge(g, edit.edge));
     case 'setParam':
       return withGraph(doc, edit.graph, (g) => ({
         ...g,
