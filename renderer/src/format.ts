@@ -19,3 +19,15 @@ export function componentColor(name: string): string {
   for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) % 360;
   return `hsl(${h}, 70%, 65%)`;
 }
+
+/**
+ * The app's one date format: local time, year first, 24-hour, to the minute —
+ * `2026-12-04 18:45`. Sorts as text, reads the same in every locale. An unreadable date
+ * is shown as given.
+ */
+export function formatDate(at: string | number | Date): string {
+  const d = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import type { Recovery, Result, TemplateCard } from '../../../engine/service/api.ts';
-import { formatCount } from '../format.ts';
+import { formatCount, formatDate } from '../format.ts';
 import { shortcutRows } from '../shortcuts.ts';
 import { useEscape } from '../use-escape.ts';
 
@@ -81,7 +81,7 @@ export function OpenDialog(props: {
         {files.map((f) => (
           <li key={f.path}>
             <button onClick={() => props.onOpen(f.path)} data-file={f.name}>
-              {f.name} <span className="muted">{new Date(f.modified).toLocaleString()}</span>
+              {f.name} <span className="muted">{formatDate(f.modified)}</span>
             </button>
           </li>
         ))}
@@ -158,8 +158,8 @@ export function RecoveryBanner(props: {
 }) {
   return (
     <div className="banner" role="alert" data-testid="recovery">
-      Unsaved work on “{props.recovery.doc.name}” from{' '}
-      {new Date(props.recovery.savedAt).toLocaleString()} was kept after the app closed.
+      Unsaved work on “{props.recovery.doc.name}” from {formatDate(props.recovery.savedAt)} was kept
+      after the app closed.
       <button onClick={props.onRestore}>Restore</button>
       <button className="ghost" onClick={props.onDiscard}>
         Discard

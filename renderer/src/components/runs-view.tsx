@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
-import { formatCount } from '../format.ts';
+import { formatCount, formatDate } from '../format.ts';
 import { RUN_COLORS, RunCharts, RunDiff } from './runs-compare.tsx';
 
 /**
@@ -30,7 +30,7 @@ const COLUMNS: Column[] = [
     key: 'started',
     label: 'Started',
     value: (r) => r.startedAt,
-    show: (r) => new Date(r.startedAt).toLocaleString('en-GB', { hour12: false }),
+    show: (r) => formatDate(r.startedAt),
   },
   {
     key: 'steps',
