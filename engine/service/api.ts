@@ -172,6 +172,11 @@ export const RunSummary = z.strictObject({
   runId: RunId,
   /** The graph's name when the run started. */
   name: z.string(),
+  /**
+   * `graphDigest` of the graph when the run started: what it computes, positions and name
+   * aside. Absent in runs recorded before it was kept (the name alone matches those).
+   */
+  graphDigest: z.string().optional(),
   status: RunStatus,
   startedAt: z.string(),
   step: z.number().int(),

@@ -15,6 +15,7 @@ import {
   SudokuSpec,
 } from '../data/spec.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
+import { graphDigest } from '../graph/digest.ts';
 import { analyzeDocument } from './analyze.ts';
 import { parseTrainConfig, TrainConfig } from '../train/config.ts';
 import type { TrainEvent } from '../train/events.ts';
@@ -250,6 +251,7 @@ export class RunManager {
     const summary: RunSummary = {
       runId,
       name: document.name,
+      graphDigest: graphDigest(document),
       status: 'starting',
       startedAt: new Date().toISOString(),
       step: 0,

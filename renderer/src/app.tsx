@@ -448,7 +448,12 @@ export function App({ client }: { client: ApiClient }) {
         />
       ) : null}
       {dialog?.type === 'insight' ? (
-        <InsightView client={client} run={trainRun} onClose={() => setDialog(null)} />
+        <InsightView
+          client={client}
+          doc={state.doc}
+          run={trainRun}
+          onClose={() => setDialog(null)}
+        />
       ) : null}
       {dialog?.type === 'templates' ? (
         <TemplateGallery

@@ -35,3 +35,46 @@ export function puzzleFileSpec(
   }
   return { type: layout, path: path.trim(), ...options };
 }
+
+/**
+ * What to do when the chosen text needs a larger vocabulary than the graph's V: a document
+ * made for a generated task (`meta.task`: a Sudoku template) should train on that task, not
+ * grow V to fit text it was never meant for; a language model grows V. Null when V fits.
+ */
+export type VocabFix =
+  | { fix: 'task'; task: string; v: number; needed: number }
+  | { fix: 'dim'; v: number; needed: number };
+
+export function vocabFix(
+  task: unknown,
+  v: unknown,
+  needed: number | null,
+  exact: boolean,
+): VocabFix | null {
+  if (needed === null || typeof v !== 'number') return null;
+  if (exact ? v === needed : v >= needed) return null;
+  const declared = dataForTask(task);
+  if (declared?.source === 'task' && typeof task === 'string') {
+    return { fix: 'task', task, v, needed };
+  }
+  return { fix: 'dim', v, needed };
+}
+
+/**
+ * A training failure that says to resize the graph to the data ("…; set the graph's V to
+ * 86."), rewritten for a document made for a generated task while other data is chosen: the
+ * fix is that task, not a graph grown to fit data it was never meant for. Null when the
+ * message is another failure, or the document declares no task, or its task is chosen.
+ */
+export function declaredTaskFix(
+  message: string,
+  task: unknown,
+  onDeclaredData: boolean,
+): { text: string; task: string } | null {
+  const m = /^([\s\S]*?);? set the graph's (?:V|sequence length) to \d+\.$/.exec(message.trim());
+  if (!m || onDeclaredData || typeof task !== 'string' || !dataForTask(task)) return null;
+  return {
+    text: `${m[1]}. This model is made for ${task} (its meta.task): train it on that, not on other data.`,
+    task,
+  };
+}

@@ -115,10 +115,28 @@ describe('recursion insight (browser mode)', { skip: SKIP_REASON, timeout: 180_0
     await until(async () => (await dialog.getByLabel('Run').inputValue()) !== '', true, 5000);
     assert.match(
       (await dialog.getByLabel('Run').locator('option:checked').textContent()) ?? '',
-      /TRM-MLP .* step 40$/,
+      /TRM-MLP .* step 40 · \d{4}-\d\d-\d\d \d\d:\d\d$/,
     );
+    // Listed as this document's run, first.
+    assert.equal(await dialog.locator('optgroup[label="This document"] option').count(), 1);
     // Escape closes it (no sweep is running), like every other dialog.
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+  });
+
+  it("another document's Export lists the run under other documents and starts untrained", async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Templates' }).click();
+    await loadTemplate(page, 'tiny-gpt');
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
+    await dialog.waitFor();
+    const others = dialog.locator('optgroup[label="Other documents"] option');
+    assert.equal(await until(() => others.count(), 1), 1);
+    assert.equal(await dialog.locator('optgroup[label="This document"]').count(), 0);
+    assert.equal(await dialog.getByLabel('Run').inputValue(), '');
+    assert.match((await dialog.textContent()) ?? '', /Initial weights/);
+    await page.keyboard.press('Escape');
+    assert.deepEqual(s.pageErrors, []);
   });
 });

@@ -34,6 +34,26 @@ describe('the Train panel follows the open document', { skip: SKIP_REASON }, () 
     assert.deepEqual(s.pageErrors, []);
   });
 
+  it('on text, a Sudoku model is sent back to its task, not told to grow V', async () => {
+    const { page } = s;
+    const source = page.getByRole('radiogroup', { name: 'Data source' });
+    await source.getByRole('radio', { name: 'Built-in corpus' }).click();
+    await page.getByLabel('Corpus').selectOption('brown');
+    await page.locator('#train-steps').fill('2');
+    await page.getByRole('button', { name: /Start training/ }).click();
+    const error = page.getByTestId('train-error');
+    await error.waitFor({ timeout: 30_000 });
+    const text = (await error.textContent()) ?? '';
+    assert.match(text, /This model is made for sudoku-4x4 \(its meta\.task\): train it on that/);
+    assert.doesNotMatch(text, /set the graph's V/);
+    await page.screenshot({ path: 'test-results/screenshots/train-task-vocab-fix.png' });
+    await page.getByTestId('use-declared-task').click();
+    await source.getByRole('radio', { name: 'Generated task', checked: true }).waitFor();
+    assert.equal(await page.getByLabel('Task', { exact: true }).inputValue(), 'sudoku');
+    assert.equal(await error.count(), 0);
+    await page.locator('#train-steps').fill('');
+  });
+
   it('a language model opens it on the built-in corpus', async () => {
     const { page } = s;
     await page.getByRole('button', { name: 'Templates' }).click();

@@ -2,6 +2,7 @@ import { useRef, useState, type DragEvent } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { DataFile } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import { vocabFix } from '../task-data.ts';
 import { uploadText } from '../upload-text.ts';
 
 /**
@@ -82,29 +83,48 @@ export function TokenizerFields({
   );
 }
 
-/** "The graph's V is 96; this data needs 1024" with a button that sets it. */
+/**
+ * When the text needs a larger vocabulary than the graph's V, the fix that fits the case: a
+ * document made for a generated task (a Sudoku template) goes back to that task with one
+ * click; a language model gets "Set V to N".
+ */
 export function VocabHint({
   doc,
   needed,
   exact,
   onSetDim,
+  onUseTask,
 }: {
   doc: GraphDocument;
   needed: number | null;
   /** BPE needs V equal to its size; characters need at least as many. */
   exact: boolean;
   onSetDim?: ((name: string, value: number) => void) | undefined;
+  /** Switch the data to the task the document declares (`meta.task`). */
+  onUseTask?: (() => void) | undefined;
 }) {
-  const v = doc.dims?.V;
-  if (needed === null || typeof v !== 'number') return null;
-  if (exact ? v === needed : v >= needed) return null;
+  const fix = vocabFix(doc.meta?.task, doc.dims?.V, needed, exact);
+  if (!fix) return null;
+  const need = `${exact ? '' : 'at least '}${fix.needed}`;
+  if (fix.fix === 'task') {
+    return (
+      <div className="vocab-hint" role="status" data-testid="vocab-hint">
+        This model is made for the task {fix.task} (its V is {fix.v}); this text needs {need}. Train
+        it on {fix.task}, the task it declares.
+        {onUseTask ? (
+          <button onClick={onUseTask} data-testid="use-declared-task">
+            Use {fix.task}
+          </button>
+        ) : null}
+      </div>
+    );
+  }
   return (
     <div className="vocab-hint" role="status" data-testid="vocab-hint">
-      The graph&apos;s vocabulary V is {v}; this data needs {exact ? '' : 'at least '}
-      {needed}.
+      The graph&apos;s vocabulary V is {fix.v}; this data needs {need}.
       {onSetDim ? (
-        <button onClick={() => onSetDim('V', needed)} data-testid="set-vocab">
-          Set V to {needed}
+        <button onClick={() => onSetDim('V', fix.needed)} data-testid="set-vocab">
+          Set V to {fix.needed}
         </button>
       ) : null}
     </div>

@@ -3,6 +3,10 @@ import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { formatBytes } from '../format.ts';
+import { documentRuns, preferredRun } from '../state/document-runs.ts';
+import { RunSelect, useCheckpointRuns, type SplitRuns } from './run-select.tsx';
+
+const NO_RUNS: SplitRuns = { ours: [], others: [] };
 import { snippets, taskCells } from './export-snippets.ts';
 import { useEscape } from '../use-escape.ts';
 
@@ -48,7 +52,18 @@ export function ExportDialog({
   const [revealed, setRevealed] = useState<{ path: string; folder: string; shown: boolean } | null>(
     null,
   );
-  const trained = run !== null && run.lastCheckpoint !== null;
+  /** Runs with a checkpoint, the open document's first; '' picks the initial weights. */
+  const runs = useCheckpointRuns(client, doc, setError) ?? NO_RUNS;
+  // The Train panel's run when it has weights and trained this document (another document's
+  // run is listed, never picked for it).
+  const current = run?.lastCheckpoint && documentRuns([run], doc).ours.length ? run : null;
+  const [chosen, setRunId] = useState<string | null>(null);
+  // Until the person picks: the Train panel's run, else the open document's newest, never
+  // another document's.
+  const runId = chosen ?? current?.runId ?? preferredRun(runs, undefined, false)?.runId ?? '';
+  const listed = [...runs.ours, ...runs.others].find((r) => r.runId === runId);
+  // The Train panel's copy is the freshest (its step moves while the dialog is open).
+  const picked = current?.runId === runId ? current : (listed ?? null);
   const latest = results.at(-1);
 
   const go = async () => {
@@ -58,7 +73,7 @@ export function ExportDialog({
       onResult(
         await client.call(
           'export.run',
-          trained ? { runId: run.runId, precision } : { document: doc, precision },
+          picked ? { runId: picked.runId, precision } : { document: doc, precision },
         ),
       );
     } catch (e) {
@@ -105,11 +120,26 @@ export function ExportDialog({
           </button>
         </header>
         <p className="muted">
-          {trained
-            ? `Trained weights of run ${run.runId} (step ${run.step}).`
+          {picked
+            ? `Trained weights of run ${picked.runId} (step ${picked.step}).`
             : 'Initial weights (no trained run yet): the check still proves the graph exports faithfully.'}{' '}
           Every export is checked against the tfjs reference on held-out inputs.
         </p>
+        {runs.ours.length + runs.others.length > 0 || current ? (
+          <label className="export-run">
+            Weights{' '}
+            <RunSelect
+              ours={
+                current && !listed && current.runId === runId ? [current, ...runs.ours] : runs.ours
+              }
+              others={runs.others}
+              value={runId}
+              onChange={setRunId}
+              disabled={busy}
+              none="Initial weights (untrained)"
+            />
+          </label>
+        ) : null}
         <div className="precisions" role="radiogroup" aria-label="Precision">
           {PRECISIONS.map((p) => (
             <label key={p.id} className={precision === p.id ? 'precision on' : 'precision'}>

@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { DepthSweep, ExampleTrace, RunSummary } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import { preferredRun } from '../state/document-runs.ts';
+import { RunSelect, useCheckpointRuns } from './run-select.tsx';
 import { LiveChart } from './chart.tsx';
 import { CellsStepView, TextStepsView } from './insight-steps.tsx';
 import './insight-view.css';
@@ -103,10 +106,13 @@ function DepthTable({ sweep }: { sweep: DepthSweep }) {
  */
 export function InsightView({
   client,
+  doc,
   run,
   onClose,
 }: {
   client: ApiClient;
+  /** The open document: its runs are listed first. */
+  doc: GraphDocument;
   /** The run the Train panel shows, picked first when it has a checkpoint. */
   run: RunSummary | null;
   onClose: () => void;
@@ -114,8 +120,10 @@ export function InsightView({
   // The run's id, not the run: the Train panel sends a new run object every step, and the
   // list must not be refetched (nor the user's pick reset) on each one.
   const preferRunId = run?.runId;
-  const [runs, setRuns] = useState<RunSummary[] | null>(null);
-  const [runId, setRunId] = useState<string>('');
+  const [error, setError] = useState<string | null>(null);
+  const runs = useCheckpointRuns(client, doc, setError);
+  const [chosen, setRunId] = useState<string | null>(null);
+  const runId = chosen ?? (runs ? (preferredRun(runs, preferRunId, true)?.runId ?? '') : '');
   const [maxDepth, setMaxDepth] = useState('');
   const [sweep, setSweep] = useState<DepthSweep | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
@@ -123,21 +131,8 @@ export function InsightView({
   const [input, setInput] = useState('');
   const [trace, setTrace] = useState<ExampleTrace | null>(null);
   const [depth, setDepth] = useState(1);
-  const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
   const job = useRef<string | null>(null);
-
-  useEffect(() => {
-    void client.call('runs.list', {}).then(
-      (list) => {
-        const usable = list.filter((r) => r.lastCheckpoint !== null);
-        setRuns(usable);
-        const preferred = usable.find((r) => r.runId === preferRunId) ?? usable[0];
-        if (preferred) setRunId(preferred.runId);
-      },
-      (e: Error) => setError(e.message),
-    );
-  }, [client, preferRunId]);
 
   useEffect(
     () =>
@@ -221,7 +216,7 @@ export function InsightView({
             ×
           </button>
         </header>
-        {runs !== null && runs.length === 0 ? (
+        {runs !== null && runs.ours.length + runs.others.length === 0 ? (
           <p className="muted" data-testid="insight-no-runs">
             No run has a checkpoint yet. Train a recursive model (a TRM or a recursive LM) in the
             Train panel, then come back.
@@ -230,18 +225,13 @@ export function InsightView({
         <div className="insight-controls">
           <label>
             Run{' '}
-            <select
-              aria-label="Run"
+            <RunSelect
+              ours={runs?.ours ?? []}
+              others={runs?.others ?? []}
               value={runId}
-              onChange={(e) => setRunId(e.target.value)}
+              onChange={setRunId}
               disabled={busy}
-            >
-              {(runs ?? []).map((r) => (
-                <option key={r.runId} value={r.runId}>
-                  {r.name} · {r.runId} · step {r.step}
-                </option>
-              ))}
-            </select>
+            />
           </label>
           <label title="Blank: the depth the model was trained at. Deeper runs past it (up to 64).">
             Depth{' '}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { dataForTask, puzzleFileSpec } from '../task-data.ts';
+import { dataForTask, declaredTaskFix, puzzleFileSpec } from '../task-data.ts';
 import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
 import { documentTraining } from '../../../engine/graph/training-meta.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
@@ -262,9 +262,10 @@ export function TrainPanel({
   // The data the document declares (`meta.task`) is where the panel starts, and where it goes
   // when another document is opened: a Sudoku template trains on Sudoku of its size.
   const declared = doc.meta?.task;
-  useEffect(() => {
+  const pickDeclared = useCallback(() => {
     const choice = dataForTask(declared);
     if (!choice) return;
+    setError(null);
     setSource(choice.source);
     if (choice.source === 'corpus') setCorpus(choice.corpus);
     else {
@@ -272,6 +273,7 @@ export function TrainPanel({
       setTaskValues(choice.values);
     }
   }, [declared]);
+  useEffect(pickDeclared, [pickDeclared]);
 
   const apply = useCallback((e: TrainEvent) => {
     if (curves.current.add(e)) setVersion((v) => v + 1);
@@ -400,6 +402,11 @@ export function TrainPanel({
     }
   };
 
+  const chosen = dataForTask(declared);
+  const onDeclaredData =
+    chosen?.source === source &&
+    (chosen.source === 'corpus' ? chosen.corpus === corpus : chosen.task === task);
+  const declaredFix = error ? declaredTaskFix(error, declared, onDeclaredData) : null;
   const c = curves.current;
   /** Corpora of plain text take a tokenizer choice (the masked-LM one has its own). */
   const textCorpus = options?.corpora.find((o) => o.id === corpus)?.tokenizer ?? false;
@@ -518,6 +525,7 @@ export function TrainPanel({
               )}
               exact={textChoice.tokenizer === 'bpe'}
               onSetDim={active ? undefined : onSetDim}
+              onUseTask={active ? undefined : pickDeclared}
             />
           </>
         ) : null}
@@ -607,7 +615,12 @@ export function TrainPanel({
         </div>
         {error ? (
           <div className="train-error" role="alert" data-testid="train-error">
-            {error}
+            {declaredFix ? declaredFix.text : error}
+            {declaredFix && !active ? (
+              <button onClick={pickDeclared} data-testid="use-declared-task">
+                Use {declaredFix.task}
+              </button>
+            ) : null}
           </div>
         ) : null}
         {notice ? (

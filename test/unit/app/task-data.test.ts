@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { trainOptions } from '../../../engine/service/runs.ts';
-import { dataForTask } from '../../../renderer/src/task-data.ts';
+import { dataForTask, declaredTaskFix, vocabFix } from '../../../renderer/src/task-data.ts';
 
 const TEMPLATES = join(import.meta.dirname, '../../../templates');
 
@@ -41,5 +41,37 @@ describe("the Train panel's data follows the document's task", () => {
         else assert.ok(Object.hasOwn(options.tasks, choice.task), `${file}: ${choice.task}`);
       }
     }
+  });
+});
+
+describe('the vocabulary hint names the fix for the case', () => {
+  it('sends a task model back to its task, and grows V for a language model', () => {
+    assert.equal(vocabFix('sudoku-4x4', 6, 5, false), null, 'V fits');
+    assert.deepEqual(vocabFix('sudoku-4x4', 6, 86, false), {
+      fix: 'task',
+      task: 'sudoku-4x4',
+      v: 6,
+      needed: 86,
+    });
+    assert.deepEqual(vocabFix('causal-lm', 64, 86, false), { fix: 'dim', v: 64, needed: 86 });
+    assert.deepEqual(vocabFix(undefined, 96, 300, true), { fix: 'dim', v: 96, needed: 300 });
+    assert.equal(vocabFix(undefined, 300, 300, true), null);
+    assert.equal(vocabFix('sudoku-4x4', 'V', 86, false), null, 'no number, no hint');
+  });
+});
+
+describe('a resize-the-graph failure on a task model names its task instead', () => {
+  const failure =
+    'The head main/supervise/answer predicts 6 classes but the data "brown" has a vocabulary of 86; set the graph\'s V to 86.';
+  it('rewrites the advice while other data is chosen', () => {
+    assert.deepEqual(declaredTaskFix(failure, 'sudoku-4x4', false), {
+      text: 'The head main/supervise/answer predicts 6 classes but the data "brown" has a vocabulary of 86. This model is made for sudoku-4x4 (its meta.task): train it on that, not on other data.',
+      task: 'sudoku-4x4',
+    });
+  });
+  it('keeps the engine’s advice on the declared data, without a task, or for other failures', () => {
+    assert.equal(declaredTaskFix(failure, 'sudoku-4x4', true), null);
+    assert.equal(declaredTaskFix(failure, undefined, false), null);
+    assert.equal(declaredTaskFix('Loss became NaN at step 3.', 'sudoku-4x4', false), null);
   });
 });
