@@ -353,7 +353,10 @@ export function App({ client }: { client: ApiClient }) {
           onDiscard={() => {
             setRecovery(null);
             void client.call('document.discardRecovery', {});
-            setDialog({ type: 'templates' });
+            // The chooser only over the untouched empty canvas the app opened on: a document
+            // loaded (or drawn) while the banner showed stays in front.
+            const s = stateRef.current;
+            if (s.generation === 0 && s.past.length === 0) setDialog({ type: 'templates' });
           }}
         />
       ) : null}

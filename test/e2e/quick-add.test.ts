@@ -39,6 +39,10 @@ describe(
       const pan = await pane.boundingBox();
       assert.ok(placed && pan);
       assert.ok(Math.abs(placed.x + placed.width / 2 - (pan.x + 300)) < 40, 'centred on the click');
+      // No dims yet: its error sentence shows whole, wrapped, never cut off.
+      const diag = node(page, 'token_input').getByTestId('node-diagnostic');
+      assert.match((await diag.textContent()) ?? '', /Enter a value for it\./);
+      assert.ok(await diag.evaluate((el) => el.scrollHeight <= el.clientHeight + 1));
 
       // Escape closes it without adding anything; arrows move the highlight.
       await pane.dblclick({ position: { x: 700, y: 400 } });
