@@ -9,6 +9,19 @@ export type DataChoice =
 
 const SEQUENCE_TASKS = new Set(['copy', 'reverse', 'sort', 'addition']);
 
+/** Tasks a document may declare (the document panel's Task choice), grids by size. */
+export const DOCUMENT_TASKS: { id: string; label: string }[] = [
+  { id: 'sudoku-4x4', label: 'Sudoku 4×4' },
+  { id: 'sudoku-9x9', label: 'Sudoku 9×9' },
+  { id: 'maze-30x30', label: 'Maze 30×30' },
+  { id: 'copy', label: 'Copy a sequence' },
+  { id: 'reverse', label: 'Reverse a sequence' },
+  { id: 'sort', label: 'Sort a sequence' },
+  { id: 'addition', label: 'Addition' },
+  { id: 'causal-lm', label: 'Language model (next token)' },
+  { id: 'masked-lm', label: 'Masked language model' },
+];
+
 export function dataForTask(task: unknown): DataChoice | null {
   if (typeof task !== 'string') return null;
   if (task === 'causal-lm') return { source: 'corpus', corpus: 'brown' };

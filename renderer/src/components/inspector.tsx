@@ -7,6 +7,7 @@ import { CarryTable } from './carry-table.tsx';
 import { DimsPanel } from './dims-panel.tsx';
 import { paramFields, type ParamField } from '../kinds.ts';
 import { usableComponents } from '../state/component-edits.ts';
+import { TaskSelect } from './task-select.tsx';
 import type { Action } from '../state/reducer.ts';
 
 /** Text the person typed → the stored parameter (numbers may name a dim). */
@@ -267,6 +268,7 @@ function DocumentPanel({
         />
       </header>
       {doc.description ? <p className="kind-doc">{doc.description}</p> : null}
+      <TaskSelect doc={doc} dispatch={dispatch} />
       <DimsPanel doc={doc} dispatch={dispatch} />
       <h3>
         Problems{' '}

@@ -44,7 +44,9 @@ export type Edit =
   | { type: 'duplicateComponent'; name: string; copy: string }
   | { type: 'deleteComponent'; name: string }
   | { type: 'wrapRecursion'; graph: string; node: string }
-  | { type: 'rename'; name: string };
+  | { type: 'rename'; name: string }
+  /** The data the document is for (`meta.task`); undefined removes it. */
+  | { type: 'setTask'; task: string | undefined };
 
 export type Action =
   | {
@@ -222,6 +224,12 @@ export function applyEdit(doc: GraphDocument, edit: Edit): GraphDocument {
       return wrapInRecursion(doc, edit.graph, edit.node);
     case 'rename':
       return { ...doc, name: edit.name };
+    case 'setTask': {
+      const meta = { ...doc.meta };
+      if (edit.task === undefined) delete meta.task;
+      else meta.task = edit.task;
+      return { ...doc, meta };
+    }
   }
 }
 

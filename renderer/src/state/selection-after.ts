@@ -31,6 +31,7 @@ export function selectionAfter(s: EditorState, edit: Edit, doc: GraphDocument): 
     case 'renameDim':
     case 'applyPreset':
     case 'rename':
+    case 'setTask':
     case 'createComponent':
     case 'renameComponent':
     case 'duplicateComponent':

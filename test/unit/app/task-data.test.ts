@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { trainOptions } from '../../../engine/service/runs.ts';
-import { dataForTask, declaredTaskFix, vocabFix } from '../../../renderer/src/task-data.ts';
+import { emptyDocument, initialState, reducer } from '../../../renderer/src/state/reducer.ts';
+import {
+  DOCUMENT_TASKS,
+  dataForTask,
+  declaredTaskFix,
+  vocabFix,
+} from '../../../renderer/src/task-data.ts';
 
 const TEMPLATES = join(import.meta.dirname, '../../../templates');
 
@@ -73,5 +79,27 @@ describe('a resize-the-graph failure on a task model names its task instead', ()
     assert.equal(declaredTaskFix(failure, 'sudoku-4x4', true), null);
     assert.equal(declaredTaskFix(failure, undefined, false), null);
     assert.equal(declaredTaskFix('Loss became NaN at step 3.', 'sudoku-4x4', false), null);
+  });
+});
+
+describe('the document panel’s Task choice', () => {
+  it('offers only tasks the Train panel can open on', () => {
+    const options = trainOptions();
+    for (const { id } of DOCUMENT_TASKS) {
+      const choice = dataForTask(id);
+      assert.ok(choice, id);
+      if (choice.source === 'task') assert.ok(Object.hasOwn(options.tasks, choice.task), id);
+    }
+  });
+  it('sets and clears meta.task as one undoable edit', () => {
+    let s = initialState(emptyDocument());
+    s = reducer(s, { type: 'edit', edit: { type: 'setTask', task: 'sudoku-4x4' } });
+    assert.equal(s.doc.meta?.task, 'sudoku-4x4');
+    s = reducer(s, { type: 'edit', edit: { type: 'setTask', task: undefined } });
+    assert.equal(s.doc.meta?.task, undefined);
+    s = reducer(s, { type: 'undo' });
+    assert.equal(s.doc.meta?.task, 'sudoku-4x4');
+    s = reducer(s, { type: 'undo' });
+    assert.equal(s.doc.meta, undefined);
   });
 });
