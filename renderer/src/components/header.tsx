@@ -88,7 +88,7 @@ export function Header({
       <div className="budget" data-testid="budget-meter">
         <div
           className="stat stat-params"
-          title={`Parameters against the ${formatCount(t.budget)} budget`}
+          title={`${t.params.toLocaleString('en-US')} parameters against the ${formatCount(t.budget)} budget`}
         >
           <span className="stat-label">Params</span>
           <span className="stat-value">
