@@ -129,7 +129,7 @@ describe(
       }
       assert.equal(await page.getByLabel('Value of dim F_seq', { exact: true }).inputValue(), '64');
       count.clicks += 2;
-      await page.getByLabel('Task the model is for').selectOption('sudoku-4x4');
+      await page.getByLabel('What the model is for').selectOption('sudoku-4x4');
       await shot('dims');
     });
 

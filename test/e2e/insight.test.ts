@@ -136,6 +136,7 @@ describe('recursion insight (browser mode)', { skip: SKIP_REASON, timeout: 180_0
     assert.equal(await dialog.locator('optgroup[label="This document"]').count(), 0);
     assert.equal(await dialog.getByLabel('Run').inputValue(), '');
     assert.match((await dialog.textContent()) ?? '', /Initial weights/);
+    await page.screenshot({ path: 'test-results/screenshots/export-other-document.png' });
     await page.keyboard.press('Escape');
     assert.deepEqual(s.pageErrors, []);
   });

@@ -122,7 +122,7 @@ export function ExportDialog({
         <p className="muted">
           {picked
             ? `Trained weights of run ${picked.runId} (step ${picked.step}).`
-            : 'Initial weights (no trained run yet): the check still proves the graph exports faithfully.'}{' '}
+            : `Initial weights (${runs.ours.length + runs.others.length ? 'untrained' : 'no trained run yet'}): the check still proves the graph exports faithfully.`}{' '}
           Every export is checked against the tfjs reference on held-out inputs.
         </p>
         {runs.ours.length + runs.others.length > 0 || current ? (

@@ -15,9 +15,9 @@ export function TaskSelect({
 }) {
   return (
     <label className="doc-task" title="The data this model is for: the Train panel opens on it.">
-      Task{' '}
+      Made for{' '}
       <select
-        aria-label="Task the model is for"
+        aria-label="What the model is for"
         value={typeof doc.meta?.task === 'string' ? doc.meta.task : ''}
         onChange={(e) =>
           dispatch({
