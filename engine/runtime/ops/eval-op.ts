@@ -65,13 +65,7 @@ export function opInputs(op: IrOp): string[] {
   }
 }
 
-function sliceAxis(
-  x: tf.Tensor,
-  axis: number,
-  length: number,
-  what: string,
-  start = 0,
-): tf.Tensor {
+function sliceAxis(x: tf.Tensor, axis: number, length: number, what: string, start = 0): tf.Tensor {
   const ax = axis < 0 ? axis + x.rank : axis;
   const have = x.shape[ax] as number;
   if (start + length > have) {
