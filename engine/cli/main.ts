@@ -158,7 +158,10 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
         );
       }
       out.log(
-        `total parameters: ${summary.totalParams.toLocaleString('en-US')} (${formatCount(summary.totalParams)})`,
+        `total parameters: ${summary.totalParams.toLocaleString('en-US')} (${formatCount(summary.totalParams)})` +
+          (summary.uncountedParams > 0
+            ? `, plus ${summary.uncountedParams.toLocaleString('en-US')} puzzle-embedding values not counted (as the paper counts)`
+            : ''),
       );
       out.log(`forward FLOPs per token: ${formatCount(summary.totalFlopsPerToken)}`);
       return hasErrors(result.diagnostics) ? 1 : 0;

@@ -33,7 +33,10 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   /** Keyed `graph/node`. */
   nodes: Map<string, NodeReport>;
+  /** Trained values in the total, as papers count them. */
   totalParams: number;
+  /** Trained values left out of the total (a TRM's per-puzzle embedding). */
+  uncountedParams: number;
 }
 
 export interface CompileOptions {
@@ -290,10 +293,16 @@ class Compiler {
       const name = `${scope.prefix}${node.id}/${spec.local}`;
       w[spec.local] = name;
       if (!this.params.has(name)) {
-        this.params.set(name, { name, shape: spec.shape, init: spec.init, decay: spec.decay });
+        this.params.set(name, {
+          name,
+          shape: spec.shape,
+          init: spec.init,
+          decay: spec.decay,
+          ...(spec.counted === false ? { counted: false as const } : {}),
+        });
         this.paramOwner.set(name, this.topNode);
         const top = this.nodes.get(`main/${this.topNode}`);
-        if (top) top.params += numel(spec.shape);
+        if (top && spec.counted !== false) top.params += numel(spec.shape);
       }
     }
     const top = this.nodes.get(`main/${this.topNode}`);
@@ -456,12 +465,17 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
   }
   const errors = compiler.diagnostics.some((d) => d.severity === 'error');
   let totalParams = 0;
-  for (const p of compiler.params.values()) totalParams += numel(p.shape);
+  let uncountedParams = 0;
+  for (const p of compiler.params.values()) {
+    if (p.counted === false) uncountedParams += numel(p.shape);
+    else totalParams += numel(p.shape);
+  }
   return {
     program: errors ? undefined : program,
     diagnostics: compiler.diagnostics,
     nodes: compiler.nodes,
     totalParams,
+    uncountedParams,
   };
 }
 

@@ -32,6 +32,8 @@ export interface IrParam {
   init: Init;
   /** Whether weight decay applies (matrices yes; norms, biases and halting bias no). */
   decay: boolean;
+  /** false: left out of the parameter total (TRM's puzzle embedding, as the paper counts it). */
+  counted?: false;
 }
 
 /** A fixed tensor that is part of the model but not trained (TRM's initial y and z). */
@@ -89,7 +91,8 @@ export type IrOp = OpBase &
       }
     /** Concatenation along `axis` (a KV cache's past and new keys/values). */
     | { op: 'Concat'; inputs: string[]; axis: number }
-    | { op: 'SlicePrefix'; x: string; axis: number; length: number }
+    /** Positions start..start+length−1 of `axis` (start 0 when absent: the prefix). */
+    | { op: 'SlicePrefix'; x: string; axis: number; length: number; start?: number }
     /** Slice `x` along `axis` to the size of `like` along `likeAxis` (positions up to T). */
     | {
         op: 'SliceLike';

@@ -33,6 +33,8 @@ export interface WeightSpec {
   shape: number[];
   init: Init;
   decay: boolean;
+  /** false: trained, but left out of the parameter total (TRM's puzzle embedding, as the paper counts). */
+  counted?: false;
 }
 
 /** Distributive `Omit` so each IR op keeps its own fields. */

@@ -13,6 +13,8 @@ export interface SummaryRow {
 export interface Summary {
   rows: SummaryRow[];
   totalParams: number;
+  /** Trained values left out of the total, as papers count them (a TRM's puzzle embedding). */
+  uncountedParams: number;
   totalFlopsPerToken: number;
 }
 
@@ -35,6 +37,7 @@ export function summarize(doc: GraphDocument, result: CompileResult): Summary {
   return {
     rows,
     totalParams: result.totalParams,
+    uncountedParams: result.uncountedParams,
     totalFlopsPerToken: rows.reduce((s, r) => s + r.flopsPerToken, 0),
   };
 }

@@ -70,7 +70,17 @@ export function emitOp(ctx: EmitContext, op: IrOp): void {
     case 'RotaryEmbedding':
       return fused && !op.offsetLike ? rotary23(ctx, op) : rotary17(ctx, op);
     case 'SlicePrefix':
-      b.op('Slice', [op.x, b.int64s([0]), b.int64s([op.length]), b.int64s([op.axis])], {}, op.out);
+      b.op(
+        'Slice',
+        [
+          op.x,
+          b.int64s([op.start ?? 0]),
+          b.int64s([(op.start ?? 0) + op.length]),
+          b.int64s([op.axis]),
+        ],
+        {},
+        op.out,
+      );
       return;
     case 'SliceLike': {
       // Slice x along `axis` to the run-time size of `like` along `likeAxis`.

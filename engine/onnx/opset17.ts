@@ -7,9 +7,14 @@ import { ropeTables } from './rope.ts';
  * written with operators every runtime since onnxruntime 1.12 and ONNX 1.12's checker know.
  */
 
-/** RoPE cos and sin tables [P, Dh/2] as initializers, shared by every use with the same θ. */
-export function ropeTableInits(ctx: EmitContext, headDim: number, theta: number) {
-  const P = ctx.maxPositions;
+/**
+ * RoPE cos and sin tables [P, Dh/2] as initializers, shared by every use with the same θ. P is
+ * the export's position budget, or more when `x` has a longer fixed length (a TRM's puzzle
+ * prefix puts positions in front of the tokens).
+ */
+export function ropeTableInits(ctx: EmitContext, headDim: number, theta: number, x: string) {
+  const fixed = ctx.shapes.get(x)?.[1];
+  const P = typeof fixed === 'number' ? Math.max(ctx.maxPositions, fixed) : ctx.maxPositions;
   const key = `rope:${P}:${headDim}:${theta}`;
   let tables: ReturnType<typeof ropeTables> | undefined;
   const get = () => (tables ??= ropeTables(P, headDim, theta));
@@ -24,7 +29,7 @@ export function rotary17(ctx: EmitContext, op: OpOf<'RotaryEmbedding'>): void {
   const width = lastDimOf(ctx, op.x);
   const dh = width / op.heads;
   const half = dh / 2;
-  const { cos, sin } = ropeTableInits(ctx, dh, op.theta);
+  const { cos, sin } = ropeTableInits(ctx, dh, op.theta, op.x);
   // [P, Dh/2] -> [T, Dh/2] -> [T, 1, Dh/2], broadcast over batch and heads.
   const t = b.op('Shape', [op.x], { start: int(1), end: int(2) });
   // Positions 0..T−1, or P..P+T−1 after a KV cache of length P.

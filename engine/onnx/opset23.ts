@@ -13,7 +13,7 @@ export function onesScale(ctx: EmitContext, x: string): string {
 export function rotary23(ctx: EmitContext, op: OpOf<'RotaryEmbedding'>): void {
   const { b } = ctx;
   const dh = lastDimOf(ctx, op.x) / op.heads;
-  const { cos, sin } = ropeTableInits(ctx, dh, op.theta);
+  const { cos, sin } = ropeTableInits(ctx, dh, op.theta, op.x);
   // position_ids [B, T] = 0..T-1 for every row, so the [P, Dh/2] tables are read directly.
   const t = b.op('Gather', [b.op('Shape', [op.x]), b.int64s([1], [])], { axis: int(0) });
   const positions = b.op('Unsqueeze', [

@@ -102,11 +102,12 @@ describe('executor on wasm', () => {
     );
     const feeds: Record<string, tf.Tensor> = { puzzle };
     for (const s of sup.state) {
-      assert.deepEqual(init[s.init]?.shape, [2, 16, 64]);
+      // The state spans the puzzle-prefix position and the 16 cells; the answer only the cells.
+      assert.deepEqual(init[s.init]?.shape, [2, 17, 64]);
       feeds[s.input] = init[s.init] as tf.Tensor;
     }
     const next = runProgram(p, w, feeds, [...sup.state.map((s) => s.output), 'answer', 'halt']);
-    for (const s of sup.state) assert.deepEqual(next[s.output]?.shape, [2, 16, 64]);
+    for (const s of sup.state) assert.deepEqual(next[s.output]?.shape, [2, 17, 64]);
     assert.deepEqual(next.answer?.shape, [2, 16, 6]);
     // The state moved.
     const s0 = sup.state[0];
@@ -118,7 +119,7 @@ describe('executor on wasm', () => {
     // The answer needs the state: without it, a clear error.
     assert.throws(
       () => runProgram(p, w, { puzzle }, ['answer']),
-      /Missing feed "supervise\.y": pass float32 state of shape \[B, 16, 64\]/,
+      /Missing feed "supervise\.y": pass float32 state of shape \[B, 17, 64\]/,
     );
     checkTemplate(p, feeds);
     tf.dispose([init, next]);
@@ -271,7 +272,7 @@ describe('executor feeds and fetches', () => {
         runProgram(
           p,
           w,
-          { puzzle, 'supervise.y': tf.zeros([3, 16, 64]), 'supervise.z': tf.zeros([3, 16, 64]) },
+          { puzzle, 'supervise.y': tf.zeros([3, 17, 64]), 'supervise.z': tf.zeros([3, 17, 64]) },
           ['answer'],
         ),
       /Feed "supervise\.y" has B = 3, but feed "puzzle" has B = 2/,

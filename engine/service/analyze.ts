@@ -187,7 +187,7 @@ class ParamCounter {
     }
     try {
       const specs = kind.weights(params as never, inputs, stubContext(this.doc, raw.id));
-      return specs.reduce((s, w) => s + numel(w.shape), 0);
+      return specs.reduce((s, w) => s + (w.counted === false ? 0 : numel(w.shape)), 0);
     } catch {
       return 0;
     }

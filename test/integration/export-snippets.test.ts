@@ -35,7 +35,7 @@ describe('export snippets', () => {
       'trm-mlp-sudoku',
       { D: 16, F_seq: 16 },
       'step',
-      ['answer [ 1, 16, 6 ]', 'halt [ 1 ]', 'supervise.y.next [ 1, 16, 16 ]'],
+      ['answer [ 1, 16, 6 ]', 'halt [ 1 ]', 'supervise.y.next [ 1, 17, 16 ]'],
     ],
   ] as const) {
     it(`${name} (${mode}): the Node snippet runs the model; the Python one names its tensors`, async () => {

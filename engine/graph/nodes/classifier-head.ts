@@ -15,12 +15,21 @@ export const ClassifierHeadParams = z.strictObject({
   bias: z.boolean().default(false).describe('Learned output bias.'),
   /** @default 'normal' */
   init: weightInit(),
+  /** @default 0 — a TRM with a puzzle prefix answers for the cells after its P positions. */
+  skip: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 16)
+    .default(0)
+    .describe('Leading positions left out of the answer (a puzzle prefix; per-position only).'),
 });
 type ClassifierHeadParams = z.infer<typeof ClassifierHeadParams>;
 
 function outType(p: ClassifierHeadParams, x: TensorType): TensorType {
   const [b = 'B', t = 'T'] = x.shape;
-  return { shape: p.pool === 'none' ? [b, t, p.classes] : [b, p.classes], dtype: 'float32' };
+  const kept = p.skip > 0 && typeof t === 'number' ? t - p.skip : t;
+  return { shape: p.pool === 'none' ? [b, kept, p.classes] : [b, p.classes], dtype: 'float32' };
 }
 
 export const classifierHead = defineKind({
@@ -41,6 +50,21 @@ export const classifierHead = defineKind({
         port: 'x',
       });
       return undefined;
+    }
+    if (p.skip > 0) {
+      const t = inputs.x.shape[1];
+      const why =
+        p.pool !== 'none'
+          ? 'skip leaves out leading positions of a per-position head; set pool to none or skip to 0'
+          : typeof t !== 'number'
+            ? `skip needs a fixed sequence length, but it is ${t ?? '?'}; give the token input a fixed length`
+            : t <= p.skip
+              ? `skip ${p.skip} leaves no position of the ${t} it receives`
+              : undefined;
+      if (why) {
+        ctx.report({ ...messages.other(ctx.nodeId, `${why}.`), port: 'x' });
+        return undefined;
+      }
     }
     return { logits: outType(p, inputs.x) };
   },
@@ -69,6 +93,9 @@ export const classifierHead = defineKind({
       });
     } else if (p.pool === 'mean') {
       h = ctx.op({ op: 'ReduceMean', x: h, axis: 1 });
+    } else if (p.skip > 0 && typeof x.shape[1] === 'number') {
+      // [B, P+L, D] -> [B, L, D]: the cells after the prefix.
+      h = ctx.op({ op: 'SlicePrefix', x: h, axis: 1, start: p.skip, length: x.shape[1] - p.skip });
     }
     let logits = ctx.op({ op: 'MatMul', a: h, b: w.weight as string });
     if (w.bias) logits = ctx.op({ op: 'Add', a: logits, b: w.bias });

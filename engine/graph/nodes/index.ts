@@ -11,6 +11,7 @@ import { layerNorm } from './layer-norm.ts';
 import { linear } from './linear.ts';
 import { lmHead } from './lm-head.ts';
 import { positionEmbedding } from './position-embedding.ts';
+import { puzzlePrefix } from './puzzle-prefix.ts';
 import { recursion } from './recursion.ts';
 import { residualAdd } from './residual-add.ts';
 import { rmsNorm } from './rms-norm.ts';
@@ -23,6 +24,7 @@ export const nodeKinds = [
   tokenInput,
   tokenEmbedding,
   positionEmbedding,
+  puzzlePrefix,
   attention,
   ffn,
   sequenceMlp,

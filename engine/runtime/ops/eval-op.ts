@@ -65,17 +65,18 @@ export function opInputs(op: IrOp): string[] {
   }
 }
 
-function sliceAxis(x: tf.Tensor, axis: number, length: number, what: string): tf.Tensor {
+function sliceAxis(x: tf.Tensor, axis: number, length: number, what: string, start = 0): tf.Tensor {
   const ax = axis < 0 ? axis + x.rank : axis;
   const have = x.shape[ax] as number;
-  if (length > have) {
+  if (start + length > have) {
     throw new Error(
-      `${what} needs ${length} entries along axis ${ax}, but the tensor has ${have}: feed sequences of at most ${have} tokens, or raise the node's maxLength.`,
+      `${what} needs ${start + length} entries along axis ${ax}, but the tensor has ${have}: feed sequences of at most ${have} tokens, or raise the node's maxLength.`,
     );
   }
-  if (length === have) return x;
+  if (start === 0 && length === have) return x;
   const size = x.shape.map((d, i) => (i === ax ? length : d));
-  return tf.slice(x, new Array<number>(x.rank).fill(0), size);
+  const begin = x.shape.map((_, i) => (i === ax ? start : 0));
+  return tf.slice(x, begin, size);
 }
 
 /** Out-of-range ids would read garbage on wasm and throw a bare error on cpu: name them. */
@@ -188,7 +189,7 @@ export function evalOp(op: IrOp, get: (name: string) => tf.Tensor, opts: EvalOpt
     case 'Concat':
       return tf.concat(op.inputs.map(get), op.axis);
     case 'SlicePrefix':
-      return sliceAxis(get(op.x), op.axis, op.length, 'SlicePrefix');
+      return sliceAxis(get(op.x), op.axis, op.length, 'SlicePrefix', op.start ?? 0);
     case 'SliceLike': {
       const like = get(op.like);
       const ax = op.likeAxis < 0 ? op.likeAxis + like.rank : op.likeAxis;

@@ -59,6 +59,7 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
       'token-input',
       'token-embedding',
       'position-embedding',
+      'puzzle-prefix',
       'attention',
       'ffn',
       'sequence-mlp',
@@ -135,6 +136,64 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
       diagnostics[0]!.message,
       /sequences of 16 exceed its 8 positions.*maxLength to at least 16/,
     );
+  });
+
+  it('puzzle-prefix: [B, P+L, D] on a fixed length; its D-wide puzzle vector is trained but not counted', () => {
+    const { r, n } = compileAround('puzzle-prefix', { width: D, positions: 4 }, { fixed: true });
+    assert.deepEqual(n.outputs.out?.shape, ['B', L + 4, D]);
+    assert.equal(n.params, 0);
+    assert.equal(r.totalParams, aroundParams());
+    assert.equal(r.uncountedParams, D);
+    const vector = r.program?.params.get('n/puzzle');
+    assert.deepEqual(vector?.shape, [1, D]);
+    assert.equal(vector?.counted, false);
+    assert.deepEqual(vector?.init, { kind: 'zeros' });
+    // A free length has no place for positions counted from its end.
+    const { diagnostics } = check(rawDoc(mainAround(['n', 'puzzle-prefix', { width: D }])));
+    assert.deepEqual(errorCodes(diagnostics), ['sequence-length']);
+  });
+
+  it('classifier-head skip: answers for the positions after the prefix; refused where it cannot', () => {
+    const doc = rawDoc({
+      nodes: [
+        ['tok', 'token-input', { vocab: V, maxLength: L, fixedLength: true }],
+        ['emb', 'token-embedding', { vocab: V, width: D }],
+        ['pre', 'puzzle-prefix', { width: D, positions: 16 }],
+        ['n', 'classifier-head', { width: D, classes: 7, skip: 16 }],
+      ],
+      edges: ['tok.tokens -> emb.tokens', 'emb.out -> pre.x', 'pre.out -> n.x'],
+    });
+    assert.deepEqual(report(ok(doc), 'n').outputs.logits?.shape, ['B', L, 7]);
+    const pooled = check(
+      rawDoc(
+        mainAround(['n', 'classifier-head', { width: D, classes: 7, skip: 2, pool: 'mean' }], {
+          headWidth: null,
+        }),
+      ),
+    );
+    assert.match(pooled.diagnostics[0]!.message, /set pool to none or skip to 0/);
+    const free = check(
+      rawDoc(
+        mainAround(['n', 'classifier-head', { width: D, classes: 7, skip: 2 }], {
+          headWidth: null,
+        }),
+      ),
+    );
+    assert.match(free.diagnostics[0]!.message, /skip needs a fixed sequence length/);
+  });
+
+  it('rms-norm over the sequence: no scale, refused with one', () => {
+    const { n } = compileAround(
+      'rms-norm',
+      { width: D, over: 'sequence', learnedScale: false },
+      { fixed: true },
+    );
+    assert.deepEqual(n.outputs.out?.shape, ['B', L, D]);
+    assert.equal(n.params, 0);
+    const { diagnostics } = check(
+      rawDoc(mainAround(['n', 'rms-norm', { width: D, over: 'sequence' }], { fixed: true })),
+    );
+    assert.match(diagnostics[0]!.message, /Turn learnedScale off or normalise over the width/);
   });
 
   describe('attention', () => {
