@@ -3,7 +3,7 @@ import type onnxProto from 'onnx-proto';
 import { compile } from '../graph/compile.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
-import { writeFileAtomic } from '../io/durable-write.ts';
+import { WriteError, writeFileAtomic } from '../io/durable-write.ts';
 import { mulberry32 } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
@@ -14,7 +14,14 @@ import { checkExportFits } from '../train/preflight.ts';
 import { tfjsRunner } from './reference.ts';
 import { taskProbe, type TaskOptions } from './task-metric.ts';
 import type { VerifyThresholds } from './verdict.ts';
-import { verifyExport, type HostTensor, type VerifyOptions, type VerifyReport } from './verify.ts';
+import {
+  unverifiedReport,
+  verifyExport,
+  verifyPath,
+  type HostTensor,
+  type VerifyOptions,
+  type VerifyReport,
+} from './verify.ts';
 
 export interface ExportRequest {
   doc: GraphDocument;
@@ -75,8 +82,11 @@ export interface ExportResult {
   bytes: Uint8Array;
   report: VerifyReport;
   program: IrProgram;
-  /** What the export was verified with: verify other bytes (an edited file) the same way. */
-  verify: VerifyOptions;
+  /**
+   * What the export was verified with: verify other bytes (an edited file) the same way.
+   * Absent when the tfjs reference could not be computed (`report.judgedBy` is `unverified`).
+   */
+  verify?: VerifyOptions;
 }
 
 function tokenInputs(doc: GraphDocument): Map<string, { vocab: number; maxLength: number }> {
@@ -195,13 +205,30 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       ...req.metadata,
     },
   });
+  // Written before the check: an export whose check cannot run is still the user's file.
+  if (req.out) await writeFileAtomic(req.out, bytes, 'the ONNX model');
   const feeds = heldOutFeeds(program, req.doc, { decode: mode === 'decode', ...req.heldOut });
   const values = new Map([...weights, ...initial.buffers]);
+  const unverified = async (what: string, e: unknown): Promise<ExportResult> => {
+    if (e instanceof WriteError) throw e;
+    const report = unverifiedReport(bytes, req.precision, what, e);
+    if (req.out)
+      await writeFileAtomic(
+        verifyPath(req.out),
+        JSON.stringify(report, null, 2),
+        'the verification report',
+      );
+    return { bytes, report, program };
+  };
   const tfjs = tfjsRunner(program, values);
   let reference: Record<string, Float32Array>;
   let task: VerifyOptions['task'];
   try {
-    reference = tfjs.run(feeds);
+    try {
+      reference = tfjs.run(feeds);
+    } catch (e) {
+      return await unverified('the tfjs reference run on the held-out inputs', e);
+    }
     task =
       req.task === false
         ? { skipped: 'The task check was turned off for this export.' }
@@ -210,7 +237,9 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
             mode,
             modelKey: modelDigest(req.doc, values),
             maxLength: Math.max(...[...tokens.values()].map((t) => t.maxLength), 1),
-          });
+          }).catch((e: unknown) => ({
+            skipped: `The task check could not run (${(e as Error).message.replace(/\.$/, '')}); the outputs were checked on random inputs only.`,
+          }));
   } finally {
     tfjs.dispose();
   }
@@ -222,7 +251,6 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const onnxNames: Record<string, string> = {};
   for (const n of [...Object.keys(feeds), ...Object.keys(reference)])
     onnxNames[n] = sanitizeName(n);
-  if (req.out) await writeFileAtomic(req.out, bytes, 'the ONNX model');
   const verify: VerifyOptions = {
     precision: req.precision,
     trained: req.weights !== undefined,
@@ -235,9 +263,14 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     ...(req.thresholds ? { thresholds: req.thresholds } : {}),
     ...(req.latencyRuns !== undefined ? { latencyRuns: req.latencyRuns } : {}),
   };
-  const report = await verifyExport(bytes, {
-    ...verify,
-    ...(req.out ? { modelPath: req.out } : {}),
-  });
+  let report: VerifyReport;
+  try {
+    report = await verifyExport(bytes, {
+      ...verify,
+      ...(req.out ? { modelPath: req.out } : {}),
+    });
+  } catch (e) {
+    return { ...(await unverified('running the export in onnxruntime', e)), verify };
+  }
   return { bytes, report, program, verify };
 }

@@ -64,8 +64,11 @@ export interface VerifyReport {
   top1On?: 'random';
   /** The thresholds in force: the precision's defaults with the overrides. */
   thresholds: Required<VerifyThresholds>;
-  /** What decided the verdict, and why when that needs saying (engine/onnx-runtime/verdict.ts). */
-  judgedBy: Verdict['judgedBy'];
+  /**
+   * What decided the verdict, and why when that needs saying (engine/onnx-runtime/verdict.ts);
+   * `unverified`: the check could not run, and `failures` says what was not checked and why.
+   */
+  judgedBy: Verdict['judgedBy'] | 'unverified';
   criteria: string[];
   note: string | null;
   /** Median milliseconds per run at batch 1 and 64 (the held-out first example, repeated). */
@@ -143,6 +146,36 @@ async function medianMs(run: () => Promise<unknown>, runs: number): Promise<numb
 
 export function verifyPath(modelPath: string): string {
   return `${modelPath.replace(/\.onnx$/i, '')}.verify.json`;
+}
+
+/**
+ * The report of an export whose check could not run (the file is written all the same): `what`
+ * names the step that failed, `error` why. Nothing is claimed about the outputs.
+ */
+export function unverifiedReport(
+  bytes: Uint8Array,
+  precision: Precision,
+  what: string,
+  error: unknown,
+): VerifyReport {
+  const why = (error as Error).message?.replace(/\.$/, '') || String(error);
+  return {
+    ok: false,
+    precision,
+    fileBytes: bytes.length,
+    outputs: [],
+    maxAbsError: NaN,
+    relativeError: NaN,
+    thresholds: { ...DEFAULT_THRESHOLDS[precision] },
+    judgedBy: 'unverified',
+    criteria: [],
+    note: null,
+    task: null,
+    taskSkipped: `Not checked: ${what} could not run.`,
+    failures: [
+      `The export could not be verified: ${what} failed (${why}), so neither its outputs nor its task accuracy were checked against the tfjs model. Check it with a smaller held-out batch or fewer supervision steps, or in step mode.`,
+    ],
+  };
 }
 
 export function createSession(bytes: Uint8Array): Promise<ort.InferenceSession> {

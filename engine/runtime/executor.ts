@@ -2,13 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dim } from '../graph/dims.ts';
 import type { IrInput, IrOp, IrProgram } from '../graph/ir.ts';
 import { evalOp, opInputs } from './ops/eval-op.ts';
+import { detachedFrontier, lastReads, planFetch, producerMap } from './plan.ts';
+import { tapeIsOn, untaped } from './untaped.ts';
 import type { WeightStore } from './weights.ts';
 
 export { opInputs } from './ops/eval-op.ts';
 
 /**
  * The tfjs executor: evaluates an IrProgram with differentiable tfjs ops, so the same call
- * serves inference and, inside tf.variableGrads, training.
+ * serves inference and, inside tf.variableGrads, training. Memory follows the live values,
+ * not the program's length: each value is freed after its last reader, and on a gradient
+ * tape the detached part (behind StopGradient) runs off the tape, so a deep recursion with
+ * one differentiated pass holds that pass's activations and nothing of the others.
  */
 
 export interface RunOptions {
@@ -19,18 +24,6 @@ export interface RunOptions {
    * per training step, or every step drops the same units.
    */
   seed?: number;
-}
-
-/** Producer of each value, per program (programs are not mutated after compile). */
-const producers = new WeakMap<IrProgram, Map<string, IrOp>>();
-
-function producerMap(program: IrProgram): Map<string, IrOp> {
-  let map = producers.get(program);
-  if (!map) {
-    map = new Map(program.ops.map((op) => [op.out, op]));
-    producers.set(program, map);
-  }
-  return map;
 }
 
 /** A fetch name is a program output's name, or any raw IR value name. */
@@ -47,27 +40,6 @@ function resolveFetch(program: IrProgram, name: string, weights: WeightStore): s
   throw new Error(
     `Cannot fetch "${name}": it is neither a program output (${outputs}) nor a value of the program.`,
   );
-}
-
-/** The ops (in program order) needed for `values`, and the program inputs they read. */
-function plan(program: IrProgram, values: string[]): { ops: IrOp[]; inputs: Set<string> } {
-  const byOut = producerMap(program);
-  const inputNames = new Set(program.inputs.map((i) => i.name));
-  const needed = new Set<IrOp>();
-  const inputs = new Set<string>();
-  const stack = [...values];
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const v = stack.pop() as string;
-    if (seen.has(v)) continue;
-    seen.add(v);
-    if (inputNames.has(v)) inputs.add(v);
-    const op = byOut.get(v);
-    if (!op) continue;
-    needed.add(op);
-    stack.push(...opInputs(op));
-  }
-  return { ops: program.ops.filter((op) => needed.has(op)), inputs };
 }
 
 function describe(input: IrInput): string {
@@ -122,10 +94,91 @@ function validateFeeds(
   }
 }
 
+/** Where a run's tensors come from, and what it must not free. */
+interface Scope {
+  /** Feeds, weights and buffers: the caller's tensors. */
+  external: (name: string) => tf.Tensor | undefined;
+  /** Values that must outlive the run: the fetched ones. */
+  keep: ReadonlySet<string>;
+  opts: RunOptions;
+}
+
+/**
+ * Runs `ops` in order into `env` (which may hold values computed before), freeing every
+ * computed value right after its last reader unless the scope keeps it. On a gradient tape
+ * that frees only what no gradient saved; off the tape it keeps the working set to the
+ * values still to be read, however long the unrolled program.
+ */
+function evaluate(ops: readonly IrOp[], env: Map<string, tf.Tensor>, scope: Scope): void {
+  const last = lastReads(ops);
+  let current: IrOp | undefined;
+  const get = (name: string): tf.Tensor => {
+    const t = env.get(name) ?? scope.external(name);
+    if (!t) {
+      const where = current ? ` (read by ${current.op} of ${current.source})` : '';
+      throw new Error(`The program has no value "${name}"${where}; recompile the graph.`);
+    }
+    return t;
+  };
+  ops.forEach((op, i) => {
+    current = op;
+    const reads = opInputs(op);
+    let out: tf.Tensor;
+    try {
+      // Its own scope: the temporaries of a composite op go when it returns.
+      out = tf.tidy(() => evalOp(op, get, scope.opts));
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(`${op.op} of ${op.source} failed: ${msg}`, { cause: e });
+    }
+    // An op may hand back its operand itself (a slice to full length): own a separate handle,
+    // so freeing the operand does not free the result.
+    if (reads.some((name) => env.get(name) === out || scope.external(name) === out)) {
+      out = tf.clone(out);
+    }
+    env.set(op.out, out);
+    for (const name of reads) {
+      if (last.get(name) !== i || scope.keep.has(name)) continue;
+      env.get(name)?.dispose();
+      env.delete(name);
+    }
+  });
+}
+
+/**
+ * On a gradient tape: the values behind the StopGradient frontier of `values`, computed with
+ * the tape paused (nothing recorded, every intermediate freed as it goes). They are the same
+ * values the taped run would compute, and constants to the gradient either way.
+ */
+function detachedValues(
+  program: IrProgram,
+  values: readonly string[],
+  scope: Scope,
+): Map<string, tf.Tensor> {
+  const frontier = detachedFrontier(program, values);
+  if (frontier.length === 0) return new Map();
+  const { ops } = planFetch(program, frontier);
+  const computed = untaped(() => {
+    const env = new Map<string, tf.Tensor>();
+    evaluate(ops, env, { ...scope, keep: new Set(frontier) });
+    return frontier.map((name) => env.get(name) ?? tf.clone(scope.external(name)!));
+  });
+  // Plain handles in the run's scope, so they are freed like any other value.
+  return new Map(
+    frontier.map((name, i) => {
+      const kept = computed[i]!;
+      const plain = tf.clone(kept);
+      kept.dispose();
+      return [name, plain];
+    }),
+  );
+}
+
 /**
  * Evaluate only what the fetched names need (program output names or raw IR value names).
- * Feeds are keyed by program input names. Intermediate tensors are disposed before
- * returning; the returned tensors belong to the caller. Works inside tf.variableGrads.
+ * Feeds are keyed by program input names. Intermediate tensors are freed as soon as nothing
+ * reads them; the returned tensors belong to the caller. Works inside tf.variableGrads, where
+ * the detached part of the program runs off the tape.
  */
 export function runProgram(
   program: IrProgram,
@@ -135,34 +188,16 @@ export function runProgram(
   opts: RunOptions = {},
 ): Record<string, tf.Tensor> {
   const targets = fetch.map((name) => ({ name, value: resolveFetch(program, name, weights) }));
-  const { ops, inputs } = plan(
-    program,
-    targets.map((t) => t.value),
-  );
-  validateFeeds(program, feeds, inputs);
+  const values = targets.map((t) => t.value);
+  validateFeeds(program, feeds, planFetch(program, values).inputs);
+  const scope: Scope = {
+    external: (name) => feeds[name] ?? weights.params.get(name) ?? weights.buffers.get(name),
+    keep: new Set(values),
+    opts,
+  };
   return tf.tidy(() => {
-    const env = new Map<string, tf.Tensor>();
-    const external = (name: string) =>
-      feeds[name] ?? weights.params.get(name) ?? weights.buffers.get(name);
-    let current: IrOp | undefined;
-    const get = (name: string): tf.Tensor => {
-      const t = env.get(name) ?? external(name);
-      if (!t) {
-        const where = current ? ` (read by ${current.op} of ${current.source})` : '';
-        throw new Error(`The program has no value "${name}"${where}; recompile the graph.`);
-      }
-      return t;
-    };
-    for (const op of ops) {
-      current = op;
-      try {
-        env.set(op.out, evalOp(op, get, opts));
-      } catch (e) {
-        const msg = (e as Error).message;
-        throw new Error(`${op.op} of ${op.source} failed: ${msg}`, { cause: e });
-      }
-    }
-    current = undefined;
+    const env = tapeIsOn() ? detachedValues(program, values, scope) : new Map<string, tf.Tensor>();
+    evaluate(planFetch(program, values, new Set(env.keys())).ops, env, scope);
     const outside = new Set(
       [...Object.values(feeds), ...weights.params.values(), ...weights.buffers.values()].map(
         (t) => t.id,
@@ -170,7 +205,8 @@ export function runProgram(
     );
     const result: Record<string, tf.Tensor> = {};
     for (const t of targets) {
-      const v = get(t.value);
+      const v = env.get(t.value) ?? scope.external(t.value);
+      if (!v) throw new Error(`The program has no value "${t.value}"; recompile the graph.`);
       // Never hand out a feed or weight itself: the caller may dispose what it gets.
       result[t.name] = outside.has(v.id) ? tf.clone(v) : v;
     }

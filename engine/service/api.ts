@@ -252,8 +252,11 @@ export const ExportReport = z.strictObject({
   top1On: z.enum(['held-out', 'random']).nullable().default(null),
   latencyMs: z.strictObject({ batch1: z.number(), batch64: z.number() }).nullable(),
   failures: z.array(z.string()),
-  /** What decided the verdict: the task metric, output error and top-1, or closeness alone. */
-  judgedBy: z.enum(['task', 'outputs', 'closeness']).nullable().default(null),
+  /**
+   * What decided the verdict: the task metric, output error and top-1, or closeness alone;
+   * `unverified` when the check could not run (the file is written; `failures` says why).
+   */
+  judgedBy: z.enum(['task', 'outputs', 'closeness', 'unverified']).nullable().default(null),
   /** Why the verdict judged what it did, when that needs saying (untrained weights). */
   note: z.string().nullable().default(null),
   /** The tfjs backend that computed the reference outputs. */

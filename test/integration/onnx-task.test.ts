@@ -116,7 +116,10 @@ describe('export task check', () => {
     const saved = JSON.parse(readFileSync(join(dir, 'gpt.verify.json'), 'utf8'));
     assert.deepEqual(saved.task, JSON.parse(JSON.stringify(task)));
 
-    const broken = await verifyExport(corrupt(bytes, 'embed/table'), { ...verify, latencyRuns: 0 });
+    const broken = await verifyExport(corrupt(bytes, 'embed/table'), {
+      ...verify!,
+      latencyRuns: 0,
+    });
     assert.equal(broken.ok, false);
     assert.ok(
       broken.task && broken.task.onnx > 1.5 * broken.task.reference,
@@ -175,7 +178,7 @@ describe('export task check', () => {
     );
 
     const broken = await verifyExport(corrupt(step.bytes, 'embed/table'), {
-      ...step.verify,
+      ...step.verify!,
       latencyRuns: 0,
     });
     assert.equal(broken.ok, false);

@@ -102,7 +102,9 @@ export function formatVerdict(report: VerifyReport): string[] {
       ? 'judged by the task'
       : report.judgedBy === 'outputs'
         ? 'judged by the outputs, as there is no task metric'
-        : 'judged by closeness';
+        : report.judgedBy === 'unverified'
+          ? 'not verified'
+          : 'judged by closeness';
   lines.push(
     report.ok
       ? `verdict: PASS (${report.precision}, ${judged}: ${report.criteria.join(', ')})`

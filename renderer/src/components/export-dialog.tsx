@@ -26,6 +26,7 @@ const JUDGED_BY: Record<ExportReport['judgedBy'] & string, string> = {
   task: 'task metric',
   outputs: 'error, top-1',
   closeness: 'closeness (untrained)',
+  unverified: 'not verified',
 };
 
 export function ExportDialog({
