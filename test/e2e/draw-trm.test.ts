@@ -18,7 +18,9 @@ import {
 /**
  * #13's "Checked by": a person draws the TRM-MLP 4×4 network of templates/trm-mlp-sudoku.json
  * from an empty canvas — dims from the DIMS panel, its task from the document panel, nodes
- * dragged from the palette (and added from a wire let go on empty canvas), the layer grouped
+ * dragged from the palette (and added from a wire let go on empty canvas) and set in the
+ * inspector (the puzzle prefix's P positions, the norm over the sequence after token mixing, the
+ * answer skipping the prefix; the sequence MLP's length left empty), the layer grouped
  * with Ctrl+G, its second copy dragged from the Components list with weights of its own,
  * `net`, `latent_step`, `latent_recursion` and `deep_step` grouped in turn and wrapped in
  * recursions whose carry is set through the carry table — and ends with the template's
@@ -121,6 +123,7 @@ describe(
         ['T_rec', '2'],
         ['N_sup', '4'],
         ['F_seq', '64'],
+        ['P', '1'],
       ] as const) {
         count.clicks++;
         count.keys += dim.length + 1; // name, Tab
@@ -128,33 +131,43 @@ describe(
         await typeIn(page.getByLabel('New dim value'), value);
       }
       assert.equal(await page.getByLabel('Value of dim F_seq', { exact: true }).inputValue(), '64');
+      assert.equal(await page.getByLabel('Value of dim P', { exact: true }).inputValue(), '1');
       count.clicks += 2;
       await page.getByLabel('What the model is for').selectOption('sudoku-4x4');
       await shot('dims');
     });
 
-    it('draws the input, the initial states, their sum and one layer', async () => {
+    it('draws the input, its puzzle prefix, the initial states, their sum and one layer', async () => {
       const { page } = s;
       await drop('token-input', 130, 70);
       await node(page, 'token_input').waitFor();
       await click(page.locator('#param-fixedLength'));
       await drop('token-embedding', 130, 240);
       await wire('token_input', 'tokens', 'token_embedding', 'tokens');
+      // P positions before the puzzle, the first a learned vector (its width is already D).
+      await drop('puzzle-prefix', 390, 240);
+      await typeIn(page.locator('#param-positions'), 'P');
+      await wire('token_embedding', 'out', 'puzzle_prefix', 'x');
       await drop('latent-init', 650, 70);
       await drop('latent-init', 910, 70);
-      await wire('token_embedding', 'out', 'latent_init', 'like');
-      await wire('token_embedding', 'out', 'latent_init_2', 'like');
+      await wire('puzzle_prefix', 'out', 'latent_init', 'like');
+      await wire('puzzle_prefix', 'out', 'latent_init_2', 'like');
       await drop('residual-add', 390, 410);
-      await wire('token_embedding', 'out', 'residual_add', 'a');
+      await wire('puzzle_prefix', 'out', 'residual_add', 'a');
       await wire('latent_init', 'out', 'residual_add', 'b');
       await wire('latent_init_2', 'out', 'residual_add', 'c');
 
       // The layer: h = norm(h + seqMLP(h)); h = norm(h + SwiGLU(h)), post-norm, no norm scale.
+      // The sequence MLP's length stays empty: it mixes its input's own (prefix included).
       await drop('sequence-mlp', 130, 580);
+      assert.equal(await page.locator('#param-length').inputValue(), '');
       await typeIn(page.locator('#param-hidden'), 'F_seq');
       await drop('residual-add', 390, 580);
+      // The norm after token mixing runs over the sequence, as TRM-MLP's code does.
       await drop('rms-norm', 650, 580);
       await click(page.locator('#param-learnedScale'));
+      count.clicks += 2;
+      await page.locator('#param-over').selectOption('sequence');
       await drop('ffn', 130, 750);
       count.clicks += 2;
       await page.locator('#param-activation').selectOption('swiglu');
@@ -171,7 +184,7 @@ describe(
       await wire('ffn', 'out', 'residual_add_3', 'b');
       await wire('residual_add_3', 'out', 'rms_norm_2', 'x');
       await shot('layer-drawn');
-      assert.equal(await until(edges, 14), 14);
+      assert.equal(await until(edges, 15), 15);
     });
 
     /** Rename a component from the Components list (its pencil, then the new name, Enter). */
@@ -305,6 +318,8 @@ describe(
       await row('net').dragTo(pane(), { targetPosition: { x: 390, y: 730 } });
       await node(page, 'net').waitFor();
       await drop('classifier-head', 650, 640);
+      // The answer leaves out the P prefix positions; the halting head reads position 0.
+      await typeIn(page.locator('#param-skip'), 'P');
       await drop('halting-head', 650, 820);
       await wire('latent_init', 'out', 'residual_add', 'a');
       await wire('group_loop', 'out', 'residual_add', 'b');
@@ -375,7 +390,7 @@ describe(
       await press('f');
       await shot('drawn');
       assert.equal(await until(exactParams, target), target, 'the template’s parameter count');
-      assert.equal(await page.getByTestId('total-params').textContent(), '105.3k');
+      assert.equal(await page.getByTestId('total-params').textContent(), '105.7k');
     });
 
     it('trains from the Train panel as it opens, on the task the document declares, to a falling loss', async () => {
