@@ -289,7 +289,23 @@ function contextLength(doc: GraphDocument): number | null {
   return longest;
 }
 
-function totals(doc: GraphDocument, result: CompileResult): Totals {
+/**
+ * Weights of main-graph nodes the compiler could not reach yet (dropped but not wired): each
+ * counts as soon as its own size is known, so the header total moves with every drop. Only
+ * plain nodes: an unwired component instance may share weights that are counted elsewhere.
+ */
+function unreachedParams(doc: GraphDocument, result: CompileResult, counter: ParamCounter): number {
+  let extra = 0;
+  for (const n of doc.main.nodes) {
+    if (n.kind === 'component' || n.kind === 'recursion') continue;
+    const report = result.nodes.get(`main/${n.id}`);
+    if (report && Object.keys(report.outputs).length > 0) continue;
+    extra += counter.node('main', doc.main, n.id);
+  }
+  return extra;
+}
+
+function totals(doc: GraphDocument, result: CompileResult, counter: ParamCounter): Totals {
   const mult = multiplicities(doc);
   let flops = 0;
   let activations = 0;
@@ -313,7 +329,7 @@ function totals(doc: GraphDocument, result: CompileResult): Totals {
       if (p?.success) kv += times * 2 * attentionDims(p.data).kv * 4;
     }
   }
-  const p = result.totalParams;
+  const p = result.totalParams + unreachedParams(doc, result, counter);
   return {
     params: p,
     flopsPerToken: flops,
@@ -366,7 +382,7 @@ export function analyzeDocument(doc: GraphDocument): Analysis {
     ok: !result.diagnostics.some((d) => d.severity === 'error'),
     diagnostics: result.diagnostics,
     graphs,
-    totals: totals(doc, result),
+    totals: totals(doc, result, counter),
   };
 }
 

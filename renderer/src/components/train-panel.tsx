@@ -178,6 +178,28 @@ class Curves {
   }
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The latest held-out evaluation in words: what the run's model scores on unseen data. */
+function EvalSummary({ report: r }: { report: Extract<TrainEvent, { type: 'eval' }>['report'] }) {
+  const parts = [
+    ...(r.exactMatch !== undefined ? [`exact ${pct(r.exactMatch)}`] : []),
+    ...(r.openAccuracy !== undefined ? [`open cells ${pct(r.openAccuracy)}`] : []),
+    `${r.openAccuracy !== undefined ? 'all cells' : 'accuracy'} ${pct(r.accuracy)}`,
+    ...(r.perplexity !== undefined ? [`perplexity ${r.perplexity.toFixed(2)}`] : []),
+  ];
+  return (
+    <div className="train-eval" role="status" data-testid="eval-summary">
+      <span className="stat-label">
+        Held-out @ step {r.step}
+        {r.ema ? ' (EMA weights)' : ''}
+      </span>{' '}
+      {parts.join(' · ')}{' '}
+      <span className="muted">({r.examples.toLocaleString('en-US')} examples)</span>
+    </div>
+  );
+}
+
 function formatEta(sec: number): string {
   if (!Number.isFinite(sec)) return '—';
   const s = Math.round(sec);
@@ -239,6 +261,10 @@ export function TrainPanel({
   const [config, setConfig] = useState<Record<string, string>>({});
   const [run, setRun] = useState<RunSummary | null>(null);
   const [last, setLast] = useState<Extract<TrainEvent, { type: 'step' }>['metrics'] | null>(null);
+  /** The latest held-out evaluation, shown in words beside the charts. */
+  const [lastEval, setLastEval] = useState<Extract<TrainEvent, { type: 'eval' }>['report'] | null>(
+    null,
+  );
   const [error, setError] = useState<string | null>(null);
   /** Why a faster backend was not used (a GPU package without its driver). */
   const [notice, setNotice] = useState<string | null>(null);
@@ -278,6 +304,7 @@ export function TrainPanel({
   const apply = useCallback((e: TrainEvent) => {
     if (curves.current.add(e)) setVersion((v) => v + 1);
     if (e.type === 'step') setLast(e.metrics);
+    if (e.type === 'eval') setLastEval(e.report);
     setRun((r) => {
       if (!r) return r;
       switch (e.type) {
@@ -327,6 +354,7 @@ export function TrainPanel({
         if (status.run) {
           runId.current = status.run.runId;
           curves.current = new Curves();
+          setLastEval(null);
           setRun(status.run);
           for (const e of status.events) apply(e);
           setRun(status.run);
@@ -368,6 +396,7 @@ export function TrainPanel({
       curves.current = new Curves();
       setVersion((x) => x + 1);
       setLast(null);
+      setLastEval(null);
       const { runId: id, dir } = await client.call('train.start', {
         document: doc,
         data,
@@ -613,6 +642,7 @@ export function TrainPanel({
             <span>loss {last ? last.loss.toFixed(3) : '—'}</span>
           </div>
         </div>
+        {lastEval ? <EvalSummary report={lastEval} /> : null}
         {error ? (
           <div className="train-error" role="alert" data-testid="train-error">
             {declaredFix ? declaredFix.text : error}
