@@ -85,7 +85,8 @@ describe('presets', () => {
     const r = applyPreset(load('templates/trm-mlp-sudoku.json'), 'sudoku-9x9');
     assert.ok('doc' in r);
     const total = compile(r.doc).totalParams;
-    assert.equal(total, 2 * (3 * 81 * 512 + 3 * 512 * 1536) + 2 * 11 * 512 + 513);
+    // Token mixing over 16 prefix positions + 81 cells (test/unit/paper-counts.test.ts).
+    assert.equal(total, 2 * (3 * 97 * 512 + 3 * 512 * 1536) + 2 * 11 * 512 + 513);
     assert.ok(Math.abs(total / 1e6 - 5.0) < 0.1);
   });
 });

@@ -59,7 +59,8 @@ describe('parameters of a dropped node', () => {
 
   it('names the usual dims, else what the document gives the same parameter', () => {
     const doc = template('trm-mlp-sudoku.json');
-    assert.deepEqual(dropParams('sequence-mlp', doc, 'main'), { length: 'L', hidden: 'F_seq' });
+    // length is optional (the input's own fixed length, prefix included): left blank.
+    assert.deepEqual(dropParams('sequence-mlp', doc, 'main'), { hidden: 'F_seq' });
     assert.deepEqual(dropParams('classifier-head', doc, 'main'), { width: 'D', classes: 'V' });
     assert.deepEqual(dropParams('attention', doc, 'main'), { width: 'D', heads: 'H' });
     // Optional parameters keep the kind's default: nothing is written for them.

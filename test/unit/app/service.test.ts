@@ -45,7 +45,8 @@ describe('engine service', () => {
     assert.equal(a.graphs.main?.nodes.supervise?.params, a.totals.params - V * D);
     // Inside a component: attention 4·D².
     assert.equal(a.graphs.layer?.nodes.attn?.params, 4 * D * D);
-    assert.equal(a.graphs.layer?.nodes.attn?.shapes.out, `B×${L}×${D}`);
+    // The layers run over the puzzle-prefix position and the cells.
+    assert.equal(a.graphs.layer?.nodes.attn?.shapes.out, `B×${L + 1}×${D}`);
     // Component ports take any tensor; the wire's inferred dtype colours it.
     assert.deepEqual(
       a.graphs.main?.nodes.supervise?.inputs.map((p) => p.type),

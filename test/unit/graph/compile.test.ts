@@ -35,8 +35,9 @@ describe('compile: program outputs and state', () => {
     assert.deepEqual(
       sup.state.map((s) => [s.input, s.shape]),
       [
-        ['supervise.y', ['B', 16, 64]],
-        ['supervise.z', ['B', 16, 64]],
+        // The puzzle-prefix position and the 16 cells.
+        ['supervise.y', ['B', 17, 64]],
+        ['supervise.z', ['B', 17, 64]],
       ],
     );
     assert.deepEqual(

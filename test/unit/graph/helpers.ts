@@ -78,9 +78,16 @@ export function errorCodes(diags: readonly Diagnostic[]): string[] {
 const NOT_REFS = new Set(['op', 'out', 'source', 'approximate']);
 
 function refs(op: IrOp): string[] {
+  // A Concat's inputs are a list of references.
   return Object.entries(op)
-    .filter(([k, v]) => !NOT_REFS.has(k) && typeof v === 'string')
-    .map(([, v]) => v as string);
+    .filter(([k]) => !NOT_REFS.has(k))
+    .flatMap(([, v]) =>
+      typeof v === 'string'
+        ? [v]
+        : Array.isArray(v) && v.every((x) => typeof x === 'string')
+          ? v
+          : [],
+    );
 }
 
 /**
