@@ -8,6 +8,8 @@ import { mulberry32 } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { emitOnnx, sanitizeName, type Opset, type Precision } from '../onnx/emit.ts';
+import { numel } from '../graph/dims.ts';
+import { matchSavedNames } from '../graph/saved-names.ts';
 import { initialValues } from '../onnx/initial-weights.ts';
 import { onnx } from '../onnx/proto.ts';
 import { checkExportFits } from '../train/preflight.ts';
@@ -179,14 +181,21 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       'A step export needs a recursion with deep supervision; this graph has none. Export with --mode full.',
     );
   const initial = initialValues(program);
+  // Saved names, also for weights trained before the document was grouped or ungrouped.
+  const savedName = req.weights
+    ? matchSavedNames(
+        [...program.params.values()].map((p) => ({ name: p.name, size: numel(p.shape) })),
+        [...req.weights].map(([name, v]) => ({ name, size: v.length })),
+      )
+    : new Map<string, string>();
   const weights = new Map(
     [...program.params.keys()].map((name) => [
       name,
-      req.weights?.get(name) ?? (initial.weights.get(name) as Float32Array),
+      req.weights?.get(savedName.get(name) ?? name) ?? (initial.weights.get(name) as Float32Array),
     ]),
   );
   if (req.weights) {
-    const missing = [...program.params.keys()].filter((n) => !req.weights?.has(n));
+    const missing = [...program.params.keys()].filter((n) => !savedName.has(n));
     if (missing.length > 0)
       throw new Error(
         `The weights lack ${missing.length} of this graph's parameters (first: "${missing[0]}"): they belong to a different graph. Pass the checkpoint trained from this graph.`,

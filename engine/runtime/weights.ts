@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hashSeed } from '../graph/compile.ts';
+import { matchSavedNames } from '../graph/saved-names.ts';
 import { numel } from '../graph/dims.ts';
 import { materialize } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
@@ -94,24 +95,41 @@ function readFloats(data: Uint8Array, offset: number, count: number): Float32Arr
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** The saved manifest entry of each of the store's weights (see `matchSavedNames`). */
+export function savedEntries(
+  store: WeightStore,
+  manifest: readonly WeightEntry[],
+): Map<string, WeightEntry> {
+  const byName = new Map(manifest.map((e) => [e.name, e]));
+  const names = matchSavedNames(
+    entries(store).map(([name, t]) => ({ name, size: t.size })),
+    manifest.map((e) => ({ name: e.name, size: numel(e.shape) })),
+  );
+  return new Map([...names].map(([name, savedName]) => [name, byName.get(savedName)!]));
+}
+
 /**
  * Overwrite the store's weights from `encodeWeights` output. Checks everything first, so a
- * mismatched file changes nothing; the error names the offending weight.
+ * mismatched file changes nothing; the error names the offending weight. Weights saved before
+ * the document was grouped or ungrouped load under their new names (see `savedEntries`).
  */
 export function loadWeights(
   store: WeightStore,
   manifest: readonly WeightEntry[],
   data: Uint8Array,
 ): void {
-  const byName = new Map(manifest.map((e) => [e.name, e]));
+  const saved = savedEntries(store, manifest);
   for (const [name, t] of entries(store)) {
-    const e = byName.get(name);
+    const e = saved.get(name);
     if (!e) {
       throw new Error(
         `The saved weights have no "${name}" ${fmt(t.shape)}: they belong to a different graph. Load weights saved from this graph.`,
       );
     }
-    if (e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
+    if (!sameShape(e.shape, t.shape)) {
       throw new Error(
         `Saved weight "${name}" is ${fmt(e.shape)} but this graph needs ${fmt(t.shape)}: the graph changed since they were saved. Undo that change, or train this graph afresh.`,
       );
@@ -122,23 +140,24 @@ export function loadWeights(
       );
     }
   }
+  const used = new Set([...saved.values()].map((e) => e.name));
   for (const e of manifest) {
-    if (!store.params.has(e.name) && !store.buffers.has(e.name)) {
+    if (!used.has(e.name)) {
       throw new Error(
         `The saved weights contain "${e.name}" ${fmt(e.shape)}, which this graph does not have: they belong to a different graph. Load weights saved from this graph.`,
       );
     }
   }
-  for (const e of manifest) {
+  for (const [name, e] of saved) {
     const values = readFloats(data, e.offset, numel(e.shape));
-    const param = store.params.get(e.name);
+    const param = store.params.get(name);
     if (param) {
       const t = tf.tensor(values, e.shape);
       param.assign(t);
       t.dispose();
     } else {
-      store.buffers.get(e.name)?.dispose();
-      store.buffers.set(e.name, tf.keep(tf.tensor(values, e.shape)));
+      store.buffers.get(name)?.dispose();
+      store.buffers.set(name, tf.keep(tf.tensor(values, e.shape)));
     }
   }
 }

@@ -3,7 +3,7 @@ import type { DataSpec } from '../data/spec.ts';
 import type { DataSource } from '../data/types.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { selectBackend } from '../runtime/backend.ts';
-import { createWeights, loadWeights } from '../runtime/weights.ts';
+import { createWeights, loadWeights, savedEntries } from '../runtime/weights.ts';
 import { disposeCheckpoint, readCheckpoint } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
@@ -47,9 +47,14 @@ export async function loadTrainedModel(
     const trainable = prepareProgram(doc, source, config.supervisionSteps);
     const weights = createWeights(trainable.program, config.seed);
     try {
-      loadWeights(weights, c.raw.weights!.manifest, c.raw.weights!.data);
+      const manifest = c.raw.weights!.manifest;
+      loadWeights(weights, manifest, c.raw.weights!.data);
       const ema = c.groups.ema;
-      if (ema) for (const [name, p] of weights.params) p.assign(ema[name]!);
+      if (ema) {
+        // Under the names they were saved with (a document regrouped since keeps its weights).
+        const saved = savedEntries(weights, manifest);
+        for (const [name, p] of weights.params) p.assign(ema[saved.get(name)?.name ?? name]!);
+      }
     } catch (e) {
       weights.dispose();
       throw e;
