@@ -87,4 +87,6 @@ export const Stream = {
   validation: 2,
   pool: 3,
   split: 4,
+  /** The trainer's halting exploration (engine/train/slots.ts). */
+  haltExplore: 5,
 } as const;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { emptyBatch, type Batch, type DataSource } from '../data/types.ts';
-import { mulberry32 } from '../graph/init.ts';
+import { Rng, Stream } from '../data/rng.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import { batchTokens, initialState, type TrainableProgram } from './model.ts';
 
@@ -48,17 +48,9 @@ export interface RefillRule {
 export function minimumSteps(example: number, rule: RefillRule): number {
   const p = rule.explore ?? 0;
   if (p <= 0 || rule.supervisionSteps < 2) return 1;
-  const rand = mulberry32(hashSeed(rule.seed ?? 0, example));
-  if (rand() >= p) return 1;
-  return 2 + Math.floor(rand() * (rule.supervisionSteps - 1));
-}
-
-/** Mix two integers into a 32-bit seed (a splitmix-like finaliser). */
-function hashSeed(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x27d4eb2f, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  const rng = Rng.of(rule.seed ?? 0, Stream.haltExplore, example);
+  if (rng.float() >= p) return 1;
+  return 2 + rng.int(rule.supervisionSteps - 1);
 }
 
 /** Slots at the start of the stream: examples 0..B−1, none started. */
