@@ -5,7 +5,13 @@
  */
 import { cellsSourceWith } from './cells-source.ts';
 import { bfs, dihedral, MazeToken } from './maze.ts';
-import { RowProblem, type PuzzleRows, type RowParser, type RowSplit } from './puzzle-rows.ts';
+import {
+  checkRowSize,
+  RowProblem,
+  type PuzzleRows,
+  type RowParser,
+  type RowSplit,
+} from './puzzle-rows.ts';
 import type { MazeCsvSpec } from './spec.ts';
 import type { DataSource } from './types.ts';
 
@@ -73,16 +79,8 @@ export function mazeRowParser(): RowParser & { side: number } {
         }
         cells = question.length;
         parser.side = side;
-      } else if (question.length !== cells) {
-        throw new RowProblem(
-          `the question has ${question.length} characters, but the file's first maze has ${cells}; every row must be the same size`,
-        );
       }
-      if (answer.length !== cells) {
-        throw new RowProblem(
-          `the answer has ${answer.length} characters; the question has ${cells}`,
-        );
-      }
+      checkRowSize(question, answer, cells, 'maze');
       const { side } = parser;
       const q = tokens(question, side, 'question');
       const a = tokens(answer, side, 'answer');

@@ -19,6 +19,23 @@ export interface RowParser {
   parse(question: string, answer: string): { question: Uint8Array; answer: Uint8Array };
 }
 
+/**
+ * Refuses a row whose question is not the size of the file's first (`cells`; 0 while the first
+ * row is read) or whose answer is not the size of its question. `noun` names a grid ("puzzle").
+ */
+export function checkRowSize(question: string, answer: string, cells: number, noun: string): void {
+  if (cells !== 0 && question.length !== cells) {
+    throw new RowProblem(
+      `the question has ${question.length} characters, but the file's first ${noun} has ${cells}; every row must be the same size`,
+    );
+  }
+  if (answer.length !== question.length) {
+    throw new RowProblem(
+      `the answer has ${answer.length} characters; the question has ${question.length}`,
+    );
+  }
+}
+
 /** Question/answer grids of equal length, appended row by row. */
 export class PuzzleRows {
   private readonly chunks: Uint8Array[] = [];

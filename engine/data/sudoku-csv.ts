@@ -4,7 +4,13 @@
  * 11), 16 a 4×4 one (vocab 6). Pure: the file is read by puzzle-csv.ts.
  */
 import { cellsSourceWith, type CellsExample } from './cells-source.ts';
-import { RowProblem, type PuzzleRows, type RowParser, type RowSplit } from './puzzle-rows.ts';
+import {
+  checkRowSize,
+  RowProblem,
+  type PuzzleRows,
+  type RowParser,
+  type RowSplit,
+} from './puzzle-rows.ts';
 import type { Rng } from './rng.ts';
 import type { SudokuCsvSpec } from './spec.ts';
 import { sudokuToken } from './sudoku-source.ts';
@@ -79,16 +85,8 @@ export function sudokuRowParser(): RowParser & { box: number } {
         }
         cells = question.length;
         parser.box = box;
-      } else if (question.length !== cells) {
-        throw new RowProblem(
-          `the question has ${question.length} characters, but the file's first puzzle has ${cells}; every row must be the same size`,
-        );
       }
-      if (answer.length !== cells) {
-        throw new RowProblem(
-          `the answer has ${answer.length} characters; the question has ${cells}`,
-        );
-      }
+      checkRowSize(question, answer, cells, 'puzzle');
       const n = parser.box * parser.box;
       const q = values(question, n, 'question');
       const a = values(answer, n, 'answer');

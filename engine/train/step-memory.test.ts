@@ -10,6 +10,7 @@ import { evalOp } from '../runtime/ops/eval-op.ts';
 import { peakMemory } from '../runtime/peak-memory.ts';
 import { createWeights, type WeightStore } from '../runtime/weights.ts';
 import { bceWithLogits, correctness, maskedCrossEntropy } from './loss.ts';
+import { withoutPuzzlePrefix } from '../../test/support/init.ts';
 import { train } from './trainer.ts';
 import {
   batchTokens,
@@ -36,38 +37,6 @@ function trmMlp(dims: Record<string, number>): unknown {
     dims: Record<string, number>;
   };
   doc.dims = { ...doc.dims, ...dims };
-  return doc;
-}
-
-interface RawNode {
-  id: string;
-  kind: string;
-  params: Record<string, unknown>;
-}
-interface RawEdge {
-  from: { node: string; port: string };
-  to: { node: string; port: string };
-}
-
-/**
- * The template as it was when the losses below were recorded (commit 3b751a0): no puzzle
- * prefix, the token-mixing norm over the width. Everything else is today's template.
- */
-function withoutPrefix(input: unknown): unknown {
-  const doc = structuredClone(input) as {
-    main: { nodes: RawNode[]; edges: RawEdge[] };
-    components: Record<string, { nodes: RawNode[] }>;
-  };
-  doc.main.nodes = doc.main.nodes.filter((n) => n.kind !== 'puzzle-prefix');
-  doc.main.edges = doc.main.edges
-    .filter((e) => e.to.node !== 'prefix')
-    .map((e) => (e.from.node === 'prefix' ? { ...e, from: { node: 'embed', port: 'out' } } : e));
-  for (const c of Object.values(doc.components)) {
-    for (const n of c.nodes) {
-      if (n.kind === 'classifier-head') n.params.skip = 0;
-      if (n.kind === 'rms-norm') n.params.over = 'width';
-    }
-  }
   return doc;
 }
 
@@ -215,7 +184,7 @@ test('training losses are those the taped executor gave (commit 3b751a0, cpu bac
   ];
   const losses: number[] = [];
   const r = await train({
-    document: withoutPrefix(trmMlp({ D: 16, F_seq: 16, n: 2, T_rec: 3, N_sup: 2 })),
+    document: withoutPuzzlePrefix(trmMlp({ D: 16, F_seq: 16, n: 2, T_rec: 3, N_sup: 2 })),
     data: sudoku,
     config: { backend: 'cpu', batch: 8, steps: 6, evalEvery: 0, evalExamples: 16, ema: 0 },
     onEvent: (e) => e.type === 'step' && losses.push(e.metrics.loss),

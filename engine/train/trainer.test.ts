@@ -9,6 +9,7 @@ import { readCheckpoint, disposeCheckpoint } from './checkpoint.ts';
 import { TrainControl } from './control.ts';
 import type { TrainEvent } from './events.ts';
 import { train } from './trainer.ts';
+import { withoutPuzzlePrefix } from '../../test/support/init.ts';
 
 type DocNode = { id: string; kind: string; params: Record<string, unknown> };
 type DocEdge = { from: { node: string; port: string }; to: { node: string; port: string } };
@@ -38,29 +39,20 @@ function tinyGpt(): Doc {
  * initial bias: −5 (the template's) never halts early, 0 halts some examples, 10 all.
  */
 function tinyTrm(haltBias?: number): Doc {
-  const doc = template('trm-sudoku', { D: 16, H: 2, n: 1, T_rec: 2, N_sup: 3 });
-  if (haltBias === undefined) return doc;
+  const plain = template('trm-sudoku', { D: 16, H: 2, n: 1, T_rec: 2, N_sup: 3 });
+  if (haltBias === undefined) return plain;
+  const doc = withoutPuzzlePrefix(plain);
   // For slot tests the examples' halting logits must straddle the bias, so some halt early and
   // others do not: the halting head reads a cell (no puzzle prefix, whose position 0 starts
   // alike in every example) with GPT-2's small initialisation and a random halting weight.
-  const main = doc.main!;
-  main.nodes = main.nodes.filter((n) => n.kind !== 'puzzle-prefix');
-  main.edges = main.edges
-    .filter((e) => e.to.node !== 'prefix')
-    .map((e) => (e.from.node === 'prefix' ? { ...e, from: { node: 'embed', port: 'out' } } : e));
-  for (const c of Object.values(doc.components)) {
-    for (const n of c.nodes) {
+  for (const g of [doc.main!, ...Object.values(doc.components)]) {
+    for (const n of g.nodes) {
       if (n.kind === 'halting-head')
         Object.assign(n.params, { initBias: haltBias, initWeight: 'normal' });
-      if (n.kind === 'classifier-head') n.params.skip = 0;
       if (n.params.init === 'lecun') n.params.init = 'normal';
       if (n.kind === 'token-embedding') n.params.truncated = false;
       if (n.kind === 'latent-init') n.params.corrected = false;
     }
-  }
-  for (const n of main.nodes) {
-    if (n.kind === 'token-embedding') n.params.truncated = false;
-    if (n.kind === 'latent-init') n.params.corrected = false;
   }
   return doc;
 }

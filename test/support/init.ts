@@ -17,3 +17,40 @@ export function withSmallInit<D extends GraphDocument>(doc: D): D {
   }
   return out;
 }
+
+interface RawNode {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+}
+interface RawEdge {
+  from: { node: string; port: string };
+  to: { node: string; port: string };
+}
+
+/**
+ * A TRM template as it was before the puzzle prefix: the embedding feeds the states and the
+ * recursion directly, the answer head skips nothing and every norm runs over the width. For
+ * tests pinned to numbers recorded then, and for slot tests whose halting head must read a cell
+ * (the prefix's position 0 starts alike in every example).
+ */
+export function withoutPuzzlePrefix<D>(input: D): D {
+  const doc = structuredClone(input) as unknown as {
+    main: { nodes: RawNode[]; edges: RawEdge[] };
+    components: Record<string, { nodes: RawNode[] }>;
+  };
+  const prefix = doc.main.nodes.find((n) => n.kind === 'puzzle-prefix');
+  if (!prefix) return input;
+  const fed = doc.main.edges.find((e) => e.to.node === prefix.id)!.from;
+  doc.main.nodes = doc.main.nodes.filter((n) => n !== prefix);
+  doc.main.edges = doc.main.edges
+    .filter((e) => e.to.node !== prefix.id)
+    .map((e) => (e.from.node === prefix.id ? { ...e, from: fed } : e));
+  for (const c of Object.values(doc.components)) {
+    for (const n of c.nodes) {
+      if (n.kind === 'classifier-head') n.params.skip = 0;
+      if (n.kind === 'rms-norm') n.params.over = 'width';
+    }
+  }
+  return doc as unknown as D;
+}
