@@ -1,7 +1,8 @@
 import type { Diagnostic } from './diagnostics.ts';
 import { messages } from './diagnostics.ts';
 import { numel } from './dims.ts';
-import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState } from './ir.ts';
+import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState, ValueType } from './ir.ts';
+import { typeOp } from './ir/program.ts';
 import type {
   KindContext,
   LowerContext,
@@ -25,6 +26,8 @@ export interface NodeReport {
   params: number;
   /** Forward FLOPs per token, recursion steps included (main graph only). */
   flopsPerToken: number;
+  /** The IR value each output port lowered to (first instance), typed in `program.values`. */
+  values?: Record<string, string>;
 }
 
 export interface CompileResult {
@@ -56,6 +59,8 @@ class Compiler {
   readonly paramOwner = new Map<string, string>();
   readonly buffers = new Map<string, IrBuffer>();
   readonly ops: IrOp[] = [];
+  /** Every value's type, set as inputs, weights and ops are created. */
+  readonly values = new Map<string, ValueType>();
   readonly program: IrProgram;
   private readonly prepared = new Map<string, PreparedGraph>();
   /** Ports per component, derived once: every instance node asks for them several times. */
@@ -91,6 +96,7 @@ class Compiler {
       params: this.params,
       buffers: this.buffers,
       ops: this.ops,
+      values: this.values,
     };
   }
 
@@ -300,6 +306,7 @@ class Compiler {
           decay: spec.decay,
           ...(spec.counted === false ? { counted: false as const } : {}),
         });
+        this.values.set(name, { dtype: 'float32', shape: [...spec.shape] });
         this.paramOwner.set(name, this.topNode);
         const top = this.nodes.get(`main/${this.topNode}`);
         if (top && spec.counted !== false) top.params += numel(spec.shape);
@@ -324,12 +331,35 @@ class Compiler {
         for (const [port, v] of Object.entries(out))
           report.outputs[port] = { shape: v.shape, dtype: v.dtype };
       }
+      if (report && !report.values)
+        report.values = Object.fromEntries(Object.entries(out).map(([port, v]) => [port, v.value]));
     }
     if ((this.ops.length > this.maxOps || this.unrolled > this.maxOps) && !this.aborted) {
       this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
       this.aborted = true;
     }
     return out;
+  }
+
+  /**
+   * Types an op's output by its rule. A rule that fails means a node kind lowered to an
+   * ill-typed program: reported (the document gets no program) instead of thrown.
+   */
+  type(op: IrOp): void {
+    try {
+      this.values.set(
+        op.out,
+        typeOp(op, (v) => {
+          const t = this.values.get(v);
+          if (!t) throw new Error(`${op.op} from ${op.source} reads "${v}", which has no type`);
+          return t;
+        }),
+      );
+    } catch (e) {
+      if (this.aborted) return;
+      this.report({ severity: 'error', ...messages.illTyped((e as Error).message) });
+      this.aborted = true;
+    }
   }
 
   /** One deep-supervision loop per model, and not inside another recursion. */
@@ -376,18 +406,22 @@ class Compiler {
         const name = `${scope.prefix}${nodeId}/${local}`;
         if (!this.buffers.has(name)) {
           this.buffers.set(name, { name, shape, init, seed: hashSeed(name) });
+          this.values.set(name, { dtype: 'float32', shape: [...shape] });
         }
         return name;
       },
       op: (spec) => {
         const out = this.fresh(`${nodeId}.${spec.op}`);
-        this.ops.push({ ...spec, out, source } as IrOp);
+        const op = { ...spec, out, source } as IrOp;
+        this.ops.push(op);
+        this.type(op);
         if (this.mode === 'check') this.unrolled += this.opScale;
         return out;
       },
       input: (name, type, role) => {
         if (!this.program.inputs.some((i) => i.name === name)) {
           this.program.inputs.push({ name, dtype: type.dtype, shape: [...type.shape], role });
+          this.values.set(name, { dtype: type.dtype, shape: [...type.shape] });
         }
         return name;
       },

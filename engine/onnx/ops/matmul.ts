@@ -1,7 +1,8 @@
-import { MS_DOMAIN } from './builder.ts';
-import type { EmitContext, OpOf } from './context.ts';
-import { DataType, int, tensor } from './proto.ts';
-import { quantizeBlockwise, quantizeInt8PerColumn } from './quantize.ts';
+import type { Emitter } from './emitter.ts';
+import { MS_DOMAIN } from '../builder.ts';
+import type { EmitContext, OpOf } from '../context.ts';
+import { DataType, int, tensor } from '../proto.ts';
+import { quantizeBlockwise, quantizeInt8PerColumn } from '../quantize.ts';
 
 /**
  * Weights smaller than this stay fp32 in every precision: the halting head's [D, 1] and small
@@ -113,3 +114,5 @@ function weightOnly(ctx: EmitContext, a: string, w: WeightOperand, bits: 4 | 8, 
     MS_DOMAIN,
   );
 }
+
+export const MatMul: Emitter<'MatMul'> = emitMatMul;
