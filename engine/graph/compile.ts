@@ -15,6 +15,7 @@ import type {
 } from './node-kind.ts';
 import { prepareGraph, type PreparedGraph } from './prepare.ts';
 import type { GraphDocument } from './schema.ts';
+import { bodyOf, portSide } from './structure.ts';
 
 /** What the compiler learned about one node of one graph (first instance seen). */
 export interface NodeReport {
@@ -163,14 +164,14 @@ class Compiler {
     const graph = this.component(name);
     if (!graph) return undefined;
     const inputs = graph.nodes
-      .filter((n) => n.kind === 'component-input')
+      .filter((n) => portSide(n.kind) === 'input')
       .map((n) => ({
         name: rawPortName(n),
         doc: `input of ${name}`,
         type: 'any' as const,
       }));
     const outputs = graph.nodes
-      .filter((n) => n.kind === 'component-output')
+      .filter((n) => portSide(n.kind) === 'output')
       .map((n) => ({
         name: rawPortName(n),
         doc: `output of ${name}`,
@@ -231,7 +232,7 @@ class Compiler {
         if (v) inputs[port.name] = v;
         else if (!port.optional) missing = true;
       }
-      if (node.kind.kind === 'component-input') {
+      if (node.kind.port === 'input') {
         const bind = bound[String(node.params.name ?? node.id)];
         if (bind) values.set(node.id, { out: bind });
         else complete = false;
@@ -248,7 +249,7 @@ class Compiler {
         continue;
       }
       values.set(node.id, out);
-      if (node.kind.kind === 'component-output') {
+      if (node.kind.port === 'output') {
         results[String(node.params.name ?? node.id)] = out.value as TensorValue;
       }
     }
@@ -522,8 +523,8 @@ function unusedComponents(doc: GraphDocument): string[] {
   const pending = [doc.main];
   for (let graph = pending.pop(); graph; graph = pending.pop()) {
     for (const n of graph.nodes) {
-      const name = n.params.component;
-      if ((n.kind === 'component' || n.kind === 'recursion') && typeof name === 'string') {
+      const name = bodyOf(n, doc.dims)?.component;
+      if (name !== undefined) {
         if (reached.has(name) || !Object.hasOwn(doc.components, name)) continue;
         reached.add(name);
         pending.push(doc.components[name] as GraphDocument['main']);

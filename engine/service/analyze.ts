@@ -7,6 +7,7 @@ import { resolveParams } from '../graph/params.ts';
 import { parseDocument } from '../graph/parse.ts';
 import type { Graph, GraphDocument, GraphEdge, GraphNode } from '../graph/schema.ts';
 import type { Analysis, EdgeInfo, GraphInfo, NodeInfo, PortInfo, Totals } from './api.ts';
+import { bodyOf, portSide, runsBody } from '../graph/structure.ts';
 
 /**
  * Pure (imports engine/graph only), so the renderer runs it on every edit for instant
@@ -27,15 +28,15 @@ export function componentPorts(doc: GraphDocument, name: string): Ports | undefi
   const cached = portsCache.get(graph);
   if (cached) return cached;
   // Typed `any`: a component port carries whatever its body does with it.
-  const port = (kind: string) =>
+  const port = (side: 'input' | 'output') =>
     graph.nodes
-      .filter((n) => n.kind === kind)
+      .filter((n) => portSide(n.kind) === side)
       .map((n) => ({
         name: typeof n.params.name === 'string' ? n.params.name : n.id,
         doc: `port of component "${name}"`,
         type: 'any' as const,
       }));
-  const ports = { inputs: port('component-input'), outputs: port('component-output') };
+  const ports = { inputs: port('input'), outputs: port('output') };
   portsCache.set(graph, ports);
   return ports;
 }
@@ -44,7 +45,7 @@ export function componentPorts(doc: GraphDocument, name: string): Ports | undefi
 export function portsOfNode(doc: GraphDocument, kindName: string, params: Record<string, unknown>) {
   const kind = findKind(kindName);
   if (!kind) return NO_PORTS;
-  if (kindName === 'component' || kindName === 'recursion') {
+  if (kind.body) {
     return componentPorts(doc, String(params.component ?? '')) ?? NO_PORTS;
   }
   try {
@@ -144,16 +145,11 @@ class ParamCounter {
     if (!raw) return 0;
     const params = this.paramsOf(raw);
     if (!params) return 0;
-    if (raw.kind === 'component') {
-      const name = String(params.component);
-      return params.shared === false
-        ? this.freshBody(name, depth + 1)
-        : this.body(name, seen, depth + 1);
-    }
-    if (raw.kind === 'recursion') {
-      const name = String(params.component);
-      if (params.weights !== 'per-step') return this.body(name, seen, depth + 1);
-      return Number(params.steps) * this.freshBody(name, depth + 1);
+    const body = bodyOf({ kind: raw.kind, params }, this.doc.dims);
+    if (body) {
+      if (body.weights === 'shared') return this.body(body.component, seen, depth + 1);
+      const fresh = this.freshBody(body.component, depth + 1);
+      return body.weights === 'per-step' ? body.repeat * fresh : fresh;
     }
     let weights = this.leaves.get(raw);
     if (weights === undefined) {
@@ -251,12 +247,13 @@ export function multiplicities(doc: GraphDocument): Map<string, number> {
     const list: { child: string; times: number }[] = [];
     uses.set(name, list);
     for (const n of graph?.nodes ?? []) {
-      if (n.kind !== 'component' && n.kind !== 'recursion') continue;
       const kind = findKind(n.kind);
-      const p = kind && resolveParams(kind, n.params, doc.dims, () => undefined);
-      if (!p || !Object.hasOwn(doc.components, String(p.component))) continue;
-      const child = String(p.component);
-      list.push({ child, times: n.kind === 'recursion' ? Number(p.steps) : 1 });
+      if (!kind?.body) continue;
+      const p = resolveParams(kind, n.params, doc.dims, () => undefined);
+      const body = p && bodyOf({ kind: n.kind, params: p }, doc.dims);
+      if (!body || !Object.hasOwn(doc.components, body.component)) continue;
+      const child = body.component;
+      list.push({ child, times: body.repeat });
       indegree.set(child, (indegree.get(child) ?? 0) + 1);
       if (!queued.has(child)) {
         queued.add(child);
@@ -297,7 +294,7 @@ function contextLength(doc: GraphDocument): number | null {
 function unreachedParams(doc: GraphDocument, result: CompileResult, counter: ParamCounter): number {
   let extra = 0;
   for (const n of doc.main.nodes) {
-    if (n.kind === 'component' || n.kind === 'recursion') continue;
+    if (runsBody(n.kind)) continue;
     const report = result.nodes.get(`main/${n.id}`);
     if (report && Object.keys(report.outputs).length > 0) continue;
     extra += counter.node('main', doc.main, n.id);

@@ -98,6 +98,14 @@ export const recursion = defineKind({
   category: 'structure',
   doc: 'Runs a component N times, feeding named outputs back to inputs; other inputs stay fixed.',
   params: RecursionParams,
+  body: {
+    component: (p) => (typeof p.component === 'string' ? p.component : undefined),
+    repeat: (p, dims) => {
+      const n = typeof p.steps === 'string' ? dims[p.steps] : p.steps;
+      return typeof n === 'number' && Number.isFinite(n) ? n : 0;
+    },
+    weights: (p) => (p.weights === 'per-step' ? 'per-step' : 'shared'),
+  },
   ports: (p, ctx) => portsOf(p.component, ctx) ?? { inputs: [], outputs: [] },
   infer: (p, _inputs, ctx) => {
     const ports = ctx.componentPorts(p.component);
