@@ -125,6 +125,12 @@ export interface BodyCapability {
   /** Times the body runs per application of the node (a recursion's steps; 1 otherwise). */
   repeat(params: Record<string, unknown>, dims: Readonly<Record<string, number>>): number;
   /**
+   * How many repetitions' activations a training step holds at once: repetitions without
+   * gradients run off the tape, their values freed after the last read (about one
+   * repetition's worth at a time), and a deep-supervision loop trains one step per program.
+   */
+  held(params: Record<string, unknown>, dims: Readonly<Record<string, number>>): number;
+  /**
    * How the body's weights are scoped: `shared` (the component's one namespace), `own` (a
    * namespace of this node), `per-step` (one namespace per repetition).
    */

@@ -9,6 +9,8 @@ import { findKind } from './nodes/index.ts';
 export interface Body {
   component: string;
   repeat: number;
+  /** Repetitions whose activations a training step holds at once. */
+  held: number;
   weights: ReturnType<BodyCapability['weights']>;
 }
 
@@ -20,7 +22,12 @@ export function bodyOf(
   const cap = findKind(node.kind)?.body;
   const component = cap?.component(node.params, dims);
   if (!cap || component === undefined) return undefined;
-  return { component, repeat: cap.repeat(node.params, dims), weights: cap.weights(node.params) };
+  return {
+    component,
+    repeat: cap.repeat(node.params, dims),
+    held: cap.held(node.params, dims),
+    weights: cap.weights(node.params),
+  };
 }
 
 /** Whether the node's kind runs a component body (whatever its parameters say). */

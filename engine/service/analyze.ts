@@ -237,7 +237,7 @@ function graphInfo(
  * component graph in topological order, so each use is visited once however many paths lead
  * to it (components in a cycle, an error already, keep what reached them).
  */
-export function multiplicities(doc: GraphDocument): Map<string, number> {
+export function multiplicities(doc: GraphDocument, training = false): Map<string, number> {
   const uses = new Map<string, { child: string; times: number }[]>();
   const indegree = new Map<string, number>();
   const pending = ['main'];
@@ -253,7 +253,7 @@ export function multiplicities(doc: GraphDocument): Map<string, number> {
       const body = p && bodyOf({ kind: n.kind, params: p }, doc.dims);
       if (!body || !Object.hasOwn(doc.components, body.component)) continue;
       const child = body.component;
-      list.push({ child, times: body.repeat });
+      list.push({ child, times: training ? body.held : body.repeat });
       indegree.set(child, (indegree.get(child) ?? 0) + 1);
       if (!queued.has(child)) {
         queued.add(child);
@@ -304,8 +304,10 @@ function unreachedParams(doc: GraphDocument, result: CompileResult, counter: Par
 
 function totals(doc: GraphDocument, result: CompileResult, counter: ParamCounter): Totals {
   const mult = multiplicities(doc);
+  const held = multiplicities(doc, true);
   let flops = 0;
   let activations = 0;
+  let trainingActivations = 0;
   let kv = 0;
   for (const report of result.nodes.values()) {
     const graph = report.graph === 'main' ? 'main' : report.graph.replace(/^components\./, '');
@@ -313,7 +315,9 @@ function totals(doc: GraphDocument, result: CompileResult, counter: ParamCounter
     if (report.graph === 'main') flops += report.flopsPerToken;
     for (const t of Object.values(report.outputs)) {
       const last = t.shape[t.shape.length - 1];
-      if (t.dtype === 'float32' && typeof last === 'number') activations += times * last * 4;
+      if (t.dtype !== 'float32' || typeof last !== 'number') continue;
+      activations += times * last * 4;
+      trainingActivations += (held.get(graph) ?? 0) * last * 4;
     }
   }
   const attentionKind = findKind(attention.kind) as NonNullable<ReturnType<typeof findKind>>;
@@ -333,6 +337,7 @@ function totals(doc: GraphDocument, result: CompileResult, counter: ParamCounter
     budget: PARAM_BUDGET,
     bytes: { fp32: p * 4, fp16: p * 2, int8: p },
     activationBytesPerToken: activations,
+    trainingActivationBytesPerToken: trainingActivations,
     kvBytesPerToken: kv,
     context: contextLength(doc),
   };
@@ -344,6 +349,7 @@ const EMPTY_TOTALS: Totals = {
   budget: PARAM_BUDGET,
   bytes: { fp32: 0, fp16: 0, int8: 0 },
   activationBytesPerToken: 0,
+  trainingActivationBytesPerToken: 0,
   kvBytesPerToken: 0,
   context: null,
 };

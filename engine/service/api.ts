@@ -70,6 +70,8 @@ export const Totals = z.strictObject({
   bytes: z.strictObject({ fp32: z.number(), fp16: z.number(), int8: z.number() }),
   /** Float activations per token, every node output of every step (bytes, fp32). */
   activationBytesPerToken: z.number(),
+  /** What a training step holds per token (off-tape repetitions and one supervision step). */
+  trainingActivationBytesPerToken: z.number(),
   /** Keys and values an autoregressive decoder caches per token (bytes, fp32). */
   kvBytesPerToken: z.number(),
   /** The longest token input's maxLength: the context the memory figures are shown at. */

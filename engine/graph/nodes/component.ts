@@ -38,6 +38,7 @@ export const component = defineKind({
   body: {
     component: (p) => (typeof p.component === 'string' ? p.component : undefined),
     repeat: () => 1,
+    held: () => 1,
     weights: (p) => (p.shared === false ? 'own' : 'shared'),
   },
   ports: (p, ctx) => portsOf(p.component, ctx) ?? { inputs: [], outputs: [] },
