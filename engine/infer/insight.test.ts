@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { IGNORE } from '../data/types.ts';
 import { evaluate } from '../train/evaluate.ts';
-import type { EvalReport } from '../train/events.ts';
+import type { EvalReport } from '../contract/events.ts';
 import { prepareProgram } from '../train/model.ts';
 import { train } from '../train/trainer.ts';
 import { loadTrainedModel } from '../train/load-model.ts';

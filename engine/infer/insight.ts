@@ -19,7 +19,7 @@ import {
   prepareProgram,
   type TrainableProgram,
 } from '../train/model.ts';
-import type { DepthPoint, DepthSweep } from './insight-report.ts';
+import type { DepthPoint, DepthSweep } from '../contract/insight-report.ts';
 
 /**
  * Recursion insight: how a trained recursive model's held-out metrics change with depth.

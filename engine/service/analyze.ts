@@ -6,7 +6,7 @@ import { findKind } from '../graph/nodes/index.ts';
 import { resolveParams } from '../graph/params.ts';
 import { parseDocument } from '../graph/parse.ts';
 import type { Graph, GraphDocument, GraphEdge, GraphNode } from '../graph/schema.ts';
-import type { Analysis, EdgeInfo, GraphInfo, NodeInfo, PortInfo, Totals } from './api.ts';
+import type { Analysis, EdgeInfo, GraphInfo, NodeInfo, PortInfo, Totals } from '../contract/api.ts';
 
 /**
  * Pure (imports engine/graph only), so the renderer runs it on every edit for instant

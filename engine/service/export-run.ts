@@ -4,7 +4,7 @@ import { parseDocument } from '../graph/parse.ts';
 import { probeWritable, WriteError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TaskCheck } from '../onnx-runtime/task-metric.ts';
-import type { ExportReport, ParsedParams, TaskResult } from './api.ts';
+import type { ExportReport, ParsedParams, TaskResult } from '../contract/api.ts';
 import { CheckpointPointerError } from '../io/checkpoint-files.ts';
 import { confineTo } from '../io/confine.ts';
 import { confineRecorded } from './data-paths.ts';

@@ -18,9 +18,14 @@ import { formatDiagnostic } from '../graph/diagnostics.ts';
 import { graphDigest } from '../graph/digest.ts';
 import { analyzeDocument } from './analyze.ts';
 import { parseTrainConfig, TrainConfig } from '../train/config.ts';
-import type { TrainEvent } from '../train/events.ts';
+import type { TrainEvent } from '../contract/events.ts';
 import { TrainingSession } from '../train/session.ts';
-import { RunSummary, type ParsedParams, type RunDetail, type ServerEvent } from './api.ts';
+import {
+  RunSummary,
+  type ParsedParams,
+  type RunDetail,
+  type ServerEvent,
+} from '../contract/api.ts';
 import { confineTo } from '../io/confine.ts';
 import { parseJsonText } from '../io/json-text.ts';
 import { confineDataSpec } from './data-paths.ts';

@@ -5,7 +5,7 @@ import { parseTrainConfig } from '../train/config.ts';
 import { configFromDocument } from '../train/data-arg.ts';
 import { checkExportFits, checkTrainingFits, estimateTrainingMemory } from '../train/preflight.ts';
 import { analyzeDocument, analyzeUnknown } from './analyze.ts';
-import type { Analysis } from './api.ts';
+import type { Analysis } from '../contract/api.ts';
 
 /**
  * What training and export would refuse that the graph's own checks do not see: the document's

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sliceBatch, type DataSource } from '../data/types.ts';
 import type { WeightStore } from '../runtime/weights.ts';
-import type { DepthMetrics, EvalReport } from './events.ts';
+import type { DepthMetrics, EvalReport } from '../contract/events.ts';
 import type { LossKind } from './loss.ts';
 import {
   batchTokens,

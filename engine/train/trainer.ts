@@ -27,7 +27,7 @@ import {
 import { TrainControl } from './control.ts';
 import { Ema } from './ema.ts';
 import { evaluate } from './evaluate.ts';
-import type { EvalReport, StepMetrics, StepRecord, TrainEvent } from './events.ts';
+import type { EvalReport, StepMetrics, StepRecord, TrainEvent } from '../contract/events.ts';
 import {
   disposeForward,
   documentFrom,

@@ -8,7 +8,7 @@ import type {
   Result,
   RunSummary,
   TemplateCard,
-} from '../../engine/service/api.ts';
+} from '../../engine/contract/api.ts';
 import { ApiCallError, type ApiClient } from './api-client.ts';
 import { ComponentsPanel } from './components/components-panel.tsx';
 import { ConflictDialog, type WriteConflict } from './components/conflict-dialog.tsx';

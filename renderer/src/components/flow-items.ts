@@ -1,7 +1,7 @@
 import { MarkerType, type Edge } from '@xyflow/react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { Graph, GraphNode } from '../../../engine/graph/schema.ts';
-import type { GraphInfo, NodeInfo } from '../../../engine/service/api.ts';
+import type { GraphInfo, NodeInfo } from '../../../engine/contract/api.ts';
 import { componentColor } from '../format.ts';
 import { resolveNumber } from '../kinds.ts';
 import { edgeKey } from '../state/reducer.ts';

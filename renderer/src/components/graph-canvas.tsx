@@ -16,7 +16,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
-import type { GraphInfo } from '../../../engine/service/api.ts';
+import type { GraphInfo } from '../../../engine/contract/api.ts';
 import { connectionProblem, type Wire } from '../state/connections.ts';
 import { dropParams } from '../state/drop-params.ts';
 import { freshId, type Action, type XY } from '../state/reducer.ts';

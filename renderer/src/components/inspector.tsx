@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
-import type { Analysis, NodeInfo } from '../../../engine/service/api.ts';
+import type { Analysis, NodeInfo } from '../../../engine/contract/api.ts';
 import { formatCount } from '../format.ts';
 import { CarryTable } from './carry-table.tsx';
 import { DimsPanel } from './dims-panel.tsx';
