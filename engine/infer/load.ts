@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compile } from '../graph/compile.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';

@@ -9,7 +9,7 @@ import { CheckpointPointerError } from '../io/checkpoint-files.ts';
 import { confineTo } from '../io/confine.ts';
 import { confineRecorded } from './data-paths.ts';
 import { checkExportFits } from '../train/preflight.ts';
-import { analyzeDocument } from './analyze.ts';
+import { analyzeDocument } from '../graph/analyze.ts';
 import { ServiceError } from './errors.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TaskOptions } from '../onnx-runtime/task-metric.ts';

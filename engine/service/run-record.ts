@@ -8,7 +8,7 @@ import { TrainEvent } from '../contract/events.ts';
 import type { RunDetail, RunSummary } from '../contract/api.ts';
 import { ServiceError } from './errors.ts';
 import { RunFold } from './run-metrics.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 
 /**
  * Reading a run folder back for the runs view: `run.json`, the graph snapshot, the settings,

@@ -16,7 +16,7 @@ import {
 } from '../data/spec.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
 import { graphDigest } from '../graph/digest.ts';
-import { analyzeDocument } from './analyze.ts';
+import { analyzeDocument } from '../graph/analyze.ts';
 import { parseTrainConfig, TrainConfig } from '../train/config.ts';
 import type { TrainEvent } from '../contract/events.ts';
 import { TrainingSession } from '../train/session.ts';
@@ -27,7 +27,7 @@ import {
   type ServerEvent,
 } from '../contract/api.ts';
 import { confineTo } from '../io/confine.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 import { confineDataSpec } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';

@@ -4,7 +4,7 @@ import type { GraphDocument } from '../graph/schema.ts';
 import { parseTrainConfig } from '../train/config.ts';
 import { configFromDocument } from '../train/data-arg.ts';
 import { checkExportFits, checkTrainingFits, estimateTrainingMemory } from '../train/preflight.ts';
-import { analyzeDocument, analyzeUnknown } from './analyze.ts';
+import { analyzeDocument, analyzeUnknown } from '../graph/analyze.ts';
 import type { Analysis } from '../contract/api.ts';
 
 /**

@@ -13,7 +13,7 @@ import {
 import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
 import { blobPath, followLatest } from '../io/checkpoint-files.ts';
 import { LocalName } from '../io/confine.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 import { EvalReport, StepRecord } from '../contract/events.ts';
 
 /**

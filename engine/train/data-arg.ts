@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { DataSpec } from '../data/spec.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { documentTraining } from '../graph/training-meta.ts';
 import { TrainConfig, type TrainConfigInput } from './config.ts';

@@ -1,7 +1,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../engine/graph/analyze.ts';
 import type {
   ExportReport,
   Recovery,

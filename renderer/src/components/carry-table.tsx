@@ -1,5 +1,5 @@
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { componentPorts } from '../../../engine/service/analyze.ts';
+import { componentPorts } from '../../../engine/graph/analyze.ts';
 import type { CarryPair } from '../state/recursion-edits.ts';
 
 function pairsOf(value: unknown): CarryPair[] {

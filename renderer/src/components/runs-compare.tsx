@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { describeDiff, signed } from '../../../engine/graph/diff-text.ts';
 import { diffDocuments } from '../../../engine/graph/diff.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 import type { RunDetail, RunMetrics, RunSummary } from '../../../engine/contract/api.ts';
 import { LiveChart } from './chart.tsx';
 

@@ -1,6 +1,6 @@
 import type { PortSpec } from '../../../engine/graph/node-kind.ts';
 import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
-import { portsOfNode } from '../../../engine/service/analyze.ts';
+import { portsOfNode } from '../../../engine/graph/analyze.ts';
 import { kindCards } from '../kinds.ts';
 import { usableComponents } from './component-edits.ts';
 import { dropParams } from './drop-params.ts';

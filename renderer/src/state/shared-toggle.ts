@@ -1,5 +1,5 @@
 import { graphOf } from '../../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 import { applyEdit, type Edit, type EditorState } from './reducer.ts';
 
 const exact = (n: number) => n.toLocaleString('en-US');

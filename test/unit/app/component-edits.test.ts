@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 import {
   componentUsers,
   deleteComponentProblem,

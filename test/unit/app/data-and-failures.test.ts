@@ -9,7 +9,7 @@ import type { DataFile } from '../../../engine/contract/api.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 import { importPickedFile } from '../../../engine/service/data-files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/train/preflight.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 
 const { root, workspace, call, ok } = testService('data');
 const tinyGpt = template('tiny-gpt');
