@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { IGNORE } from '../data/types.ts';
 import { evaluate } from '../train/evaluate.ts';
 import type { EvalReport } from '../contract/events.ts';
-import { prepareProgram } from '../train/model.ts';
+import { prepareProgram } from '../runtime/trainable-program.ts';
 import { train } from '../train/trainer.ts';
 import { loadTrainedModel } from '../train/load-model.ts';
 import { cellsFromText, exampleTrace } from './insight-example.ts';
