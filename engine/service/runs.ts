@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configFromDocument, parseDataArg } from '../train/data-arg.ts';
+import { parseDataArg } from '../data/data-arg.ts';
+import { configFromDocument } from '../train/document-config.ts';
 import { z } from 'zod';
 import {
   AdditionSpec,
