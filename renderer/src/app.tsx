@@ -35,14 +35,8 @@ import { toggleShared } from './state/shared-toggle.ts';
 import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
 import { readClipboard, writeClipboard } from './state/clipboard.ts';
 import { cloneItems } from './state/clone-items.ts';
-import {
-  currentGraph,
-  emptyDocument,
-  graphOf,
-  initialState,
-  isDirty,
-  reducer,
-} from './state/reducer.ts';
+import { emptyDocument } from '../../engine/graph/edits/apply-edit.ts';
+import { currentGraph, graphOf, initialState, isDirty, reducer } from './state/reducer.ts';
 
 type Dialog =
   | { type: 'templates' }

@@ -4,7 +4,7 @@ import type { Graph, GraphNode } from '../../../engine/graph/schema.ts';
 import type { GraphInfo, NodeInfo } from '../../../engine/contract/api.ts';
 import { componentColor } from '../format.ts';
 import { resolveNumber } from '../kinds.ts';
-import { edgeKey } from '../state/reducer.ts';
+import { edgeKey } from '../../../engine/graph/edits/apply-edit.ts';
 import type { TrmFlowNode, TrmNodeData } from './trm-node.tsx';
 
 /** From the document and its analysis to React Flow's nodes and edges (pure). */

@@ -6,7 +6,7 @@ import { formatCount } from '../format.ts';
 import { CarryTable } from './carry-table.tsx';
 import { DimsPanel } from './dims-panel.tsx';
 import { paramFields, type ParamField } from '../kinds.ts';
-import { usableComponents } from '../state/component-edits.ts';
+import { usableComponents } from '../../../engine/graph/edits/component-edits.ts';
 import { TaskSelect } from './task-select.tsx';
 import type { Action } from '../state/reducer.ts';
 

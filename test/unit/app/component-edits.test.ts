@@ -9,8 +9,8 @@ import {
   componentUsers,
   deleteComponentProblem,
   renameComponentProblem,
-} from '../../../renderer/src/state/component-edits.ts';
-import { guessCarry, wrapProblem } from '../../../renderer/src/state/recursion-edits.ts';
+} from '../../../engine/graph/edits/component-edits.ts';
+import { guessCarry, wrapProblem } from '../../../engine/graph/edits/recursion-edits.ts';
 import {
   initialState,
   reducer,

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { analyzeDocument } from '../../../engine/graph/analyze.ts';
-import { connectionProblem } from '../../../renderer/src/state/connections.ts';
+import { connectionProblem } from '../../../engine/graph/edits/connections.ts';
 import { cloneItems } from '../../../renderer/src/state/clone-items.ts';
 import {
   initialState,

@@ -1,5 +1,5 @@
-import type { Graph } from '../../../engine/graph/schema.ts';
-import type { GraphInfo } from '../../../engine/contract/api.ts';
+import type { Graph } from '../schema.ts';
+import type { GraphInfo } from '../../contract/api.ts';
 
 export interface Wire {
   source: string;
