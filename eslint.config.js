@@ -182,13 +182,19 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    plugins: {
+      layers: { rules: { 'ts-specifier': tsSpecifier, 'literal-import': literalImport } },
+    },
+  },
+  {
+    files: ['**/*.{ts,tsx}', 'bin/**/*.js'],
+    rules: { 'layers/ts-specifier': 'error' },
+  },
+  {
     // Production code of every layer; tests may import across layers to test them.
     files: ['engine/**/*.ts', 'renderer/**/*.{ts,tsx}', 'electron/**/*.ts', 'bin/**/*.js'],
     ignores: ['**/*.test.ts'],
-    plugins: {
-      boundaries,
-      layers: { rules: { 'ts-specifier': tsSpecifier, 'literal-import': literalImport } },
-    },
+    plugins: { boundaries },
     settings: {
       'import/resolver': { [path.join(import.meta.dirname, 'scripts/eslint-ts-resolver.cjs')]: {} },
       'boundaries/root-path': import.meta.dirname,
@@ -220,7 +226,6 @@ export default tseslint.config(
       ],
       // A file outside every layer (a new folder, say) is reported: give it a layer above.
       'boundaries/no-unknown-files': 'error',
-      'layers/ts-specifier': 'error',
       'layers/literal-import': 'error',
     },
   },

@@ -227,6 +227,23 @@ describe('layers (eslint.config.js)', () => {
     );
   });
 
+  it('lets tests import across the layers, but still under the file name', async () => {
+    const messages = await lint({
+      why: 'a test reaching into the renderer and the runtime',
+      file: 'test/unit/probe.test.ts',
+      code: [
+        "import { reducer } from '../../renderer/src/state/reducer.ts';",
+        "import { runProgram } from '../../engine/runtime/executor.js';",
+        'export { reducer, runProgram };',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(
+      messages.map((m) => [m.ruleId, m.line]),
+      [['layers/ts-specifier', 2]],
+    );
+  });
+
   it('refuses a file outside every layer, so a new folder gets one', async () => {
     const messages = await lint({
       why: 'a new engine folder',
