@@ -1,6 +1,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import { messages } from './diagnostics.ts';
 import { numel } from './dims.ts';
+import { hashSeed } from './init.ts';
 import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState, ValueType } from './ir.ts';
 import { typeOp } from './ir/program.ts';
 import type {
@@ -463,16 +464,6 @@ class Compiler {
       },
     };
   }
-}
-
-/** Stable 31-bit seed from a name, so buffers are identical across runs and exports. */
-export function hashSeed(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return (h >>> 0) % 2147483647;
 }
 
 /** Shape inference, parameter counting and lowering of a parsed document, in one walk. */

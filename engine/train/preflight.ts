@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { Precision } from '../onnx/context.ts';
-import { analyzeDocument } from '../service/analyze.ts';
+import { analyzeDocument } from '../graph/analyze.ts';
 
 /**
  * Size and memory checks made before anything is allocated, by the service (train.start,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { emptyBatch, type Batch, type DataSource } from '../data/types.ts';
 import { Rng, Stream } from '../data/rng.ts';
 import type { WeightStore } from '../runtime/weights.ts';
-import { batchTokens, initialState, type TrainableProgram } from './model.ts';
+import { batchTokens, initialState, type TrainableProgram } from '../runtime/trainable-program.ts';
 
 /**
  * Deep supervision over a batch of B slots. Each slot holds one example of the training

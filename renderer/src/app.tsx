@@ -1,14 +1,14 @@
 import { useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../engine/graph/analyze.ts';
 import type {
   ExportReport,
   Recovery,
   Result,
   RunSummary,
   TemplateCard,
-} from '../../engine/service/api.ts';
+} from '../../engine/contract/api.ts';
 import { ApiCallError, type ApiClient } from './api-client.ts';
 import { ComponentsPanel } from './components/components-panel.tsx';
 import { ConflictDialog, type WriteConflict } from './components/conflict-dialog.tsx';
@@ -35,14 +35,8 @@ import { toggleShared } from './state/shared-toggle.ts';
 import { isTyping, useShortcuts, type Command } from './shortcuts.ts';
 import { readClipboard, writeClipboard } from './state/clipboard.ts';
 import { cloneItems } from './state/clone-items.ts';
-import {
-  currentGraph,
-  emptyDocument,
-  graphOf,
-  initialState,
-  isDirty,
-  reducer,
-} from './state/reducer.ts';
+import { emptyDocument } from '../../engine/graph/edits/apply-edit.ts';
+import { currentGraph, graphOf, initialState, isDirty, reducer } from './state/reducer.ts';
 
 type Dialog =
   | { type: 'templates' }

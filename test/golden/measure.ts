@@ -10,7 +10,8 @@ import { exportModel } from '../../engine/onnx-runtime/export-model.ts';
 import { createSession, type HostTensor } from '../../engine/onnx-runtime/verify.ts';
 import { selectBackend } from '../../engine/runtime/backend.ts';
 import { parseTrainConfig, type TrainConfigInput } from '../../engine/train/config.ts';
-import { configFromDocument, parseDataArg } from '../../engine/train/data-arg.ts';
+import { parseDataArg } from '../../engine/data/data-arg.ts';
+import { configFromDocument } from '../../engine/train/document-config.ts';
 import { train } from '../../engine/train/trainer.ts';
 import { withSmallInit } from '../support/init.ts';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hashSeed } from '../../graph/compile.ts';
+import { hashSeed } from '../../graph/init.ts';
 import { dropout } from './fused.ts';
 import type { Kernel } from './kernel.ts';
 

@@ -1,4 +1,4 @@
-import type { XY } from '../state/reducer.ts';
+import type { XY } from '../../../engine/graph/edits/apply-edit.ts';
 
 export type CanvasMenuCommand = 'group' | 'ungroup' | 'wrapRecursion' | 'enter';
 

@@ -1,6 +1,6 @@
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { componentPorts } from '../../../engine/service/analyze.ts';
-import type { CarryPair } from '../state/recursion-edits.ts';
+import { componentPorts } from '../../../engine/graph/analyze.ts';
+import type { CarryPair } from '../../../engine/graph/edits/recursion-edits.ts';
 
 function pairsOf(value: unknown): CarryPair[] {
   if (!Array.isArray(value)) return [];

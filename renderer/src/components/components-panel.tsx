@@ -6,7 +6,7 @@ import {
   deleteComponentProblem,
   freshName,
   renameComponentProblem,
-} from '../state/component-edits.ts';
+} from '../../../engine/graph/edits/component-edits.ts';
 import type { Action } from '../state/reducer.ts';
 import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
 

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import type { Recovery, Result, TemplateCard } from '../../../engine/service/api.ts';
+import type { Recovery, Result, TemplateCard } from '../../../engine/contract/api.ts';
 import { formatCount, formatDate } from '../format.ts';
 import { shortcutRows } from '../shortcuts.ts';
 import { useEscape } from '../use-escape.ts';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/service/api.ts';
+import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { formatBytes } from '../format.ts';
 import { documentRuns, preferredRun } from '../state/document-runs.ts';

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Analysis } from '../../../engine/service/api.ts';
+import type { Analysis } from '../../../engine/contract/api.ts';
 import { formatBytes, formatCount } from '../format.ts';
 
 export interface HeaderProps {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { DepthSweep, ExampleTrace, RunSummary } from '../../../engine/service/api.ts';
+import type { DepthSweep, ExampleTrace, RunSummary } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { preferredRun } from '../state/document-runs.ts';
 import { RunSelect, useCheckpointRuns } from './run-select.tsx';

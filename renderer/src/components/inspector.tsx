@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
-import type { Analysis, NodeInfo } from '../../../engine/service/api.ts';
+import type { Analysis, NodeInfo } from '../../../engine/contract/api.ts';
 import { formatCount } from '../format.ts';
 import { CarryTable } from './carry-table.tsx';
 import { DimsPanel } from './dims-panel.tsx';
 import { paramFields, type ParamField } from '../kinds.ts';
-import { usableComponents } from '../state/component-edits.ts';
+import { usableComponents } from '../../../engine/graph/edits/component-edits.ts';
 import { TaskSelect } from './task-select.tsx';
 import type { Action } from '../state/reducer.ts';
 

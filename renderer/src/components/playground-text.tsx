@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { GenerationSettings, InferSource, ServerEvent } from '../../../engine/service/api.ts';
+import type { GenerationSettings, InferSource, ServerEvent } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 
 type Strategy = GenerationSettings['strategy'];

@@ -4,7 +4,7 @@ import type {
   ModelInfo,
   PlaygroundSources,
   RunSummary,
-} from '../../../engine/service/api.ts';
+} from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { PuzzlePlayground } from './playground-puzzle.tsx';
 import { TextPlayground } from './playground-text.tsx';

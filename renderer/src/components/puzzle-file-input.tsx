@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Result } from '../../../engine/service/api.ts';
+import type { Result } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { TextFileInput } from './data-picker.tsx';
 

@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { describeDiff, signed } from '../../../engine/graph/diff-text.ts';
 import { diffDocuments } from '../../../engine/graph/diff.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
-import type { RunDetail, RunMetrics, RunSummary } from '../../../engine/service/api.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
+import type { RunDetail, RunMetrics, RunSummary } from '../../../engine/contract/api.ts';
 import { LiveChart } from './chart.tsx';
 
 /** One colour per selected run, in selection order (distinct on the dark background). */

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { RunDetail, RunSummary } from '../../../engine/service/api.ts';
+import type { RunDetail, RunSummary } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { formatCount, formatDate } from '../format.ts';
 import { RUN_COLORS, RunCharts, RunDiff } from './runs-compare.tsx';

@@ -3,7 +3,7 @@ import { dataForTask, declaredTaskFix, puzzleFileSpec } from '../task-data.ts';
 import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
 import { documentTraining } from '../../../engine/graph/training-meta.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { DataFile, Result, RunSummary, TrainEvent } from '../../../engine/service/api.ts';
+import type { DataFile, Result, RunSummary, TrainEvent } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { LiveChart } from './chart.tsx';
 import {

@@ -1,6 +1,6 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { createContext, memo, useContext } from 'react';
-import type { Diagnostic, PortInfo } from '../../../engine/service/api.ts';
+import type { Diagnostic, PortInfo } from '../../../engine/contract/api.ts';
 import { formatCount } from '../format.ts';
 
 export interface TrmNodeData extends Record<string, unknown> {

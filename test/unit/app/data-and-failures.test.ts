@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import type { BackendReport } from '../../../engine/runtime/backend.ts';
 import { backendNotice } from '../../../engine/runtime/backend.ts';
 import { classifyFailure, explainFailure } from '../../../engine/runtime/failures.ts';
-import type { DataFile } from '../../../engine/service/api.ts';
+import type { DataFile } from '../../../engine/contract/api.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 import { importPickedFile } from '../../../engine/service/data-files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/train/preflight.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 
 const { root, workspace, call, ok } = testService('data');
 const tinyGpt = template('tiny-gpt');

@@ -1,6 +1,6 @@
-import { findKind } from '../../../engine/graph/nodes/index.ts';
-import { isNumeric } from '../../../engine/graph/params.ts';
-import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
+import { findKind } from '../nodes/index.ts';
+import { isNumeric } from '../params.ts';
+import type { Graph, GraphDocument, GraphNode } from '../schema.ts';
 import { isRecord, mapPresets } from './preset-addresses.ts';
 
 /**

@@ -1,17 +1,17 @@
-import { compile, MAX_NESTING, type CompileResult } from '../graph/compile.ts';
-import { formatShape, numel } from '../graph/dims.ts';
-import type { KindContext, Ports, TensorType } from '../graph/node-kind.ts';
-import { attention, attentionDims } from '../graph/nodes/attention.ts';
-import { findKind } from '../graph/nodes/index.ts';
-import { resolveParams } from '../graph/params.ts';
-import { parseDocument } from '../graph/parse.ts';
-import type { Graph, GraphDocument, GraphEdge, GraphNode } from '../graph/schema.ts';
-import type { Analysis, EdgeInfo, GraphInfo, NodeInfo, PortInfo, Totals } from './api.ts';
-import { bodyOf, portSide, runsBody } from '../graph/structure.ts';
+import { compile, MAX_NESTING, type CompileResult } from './compile.ts';
+import { formatShape, numel } from './dims.ts';
+import type { KindContext, Ports, TensorType } from './node-kind.ts';
+import { attention, attentionDims } from './nodes/attention.ts';
+import { findKind } from './nodes/index.ts';
+import { resolveParams } from './params.ts';
+import { parseDocument } from './parse.ts';
+import type { Graph, GraphDocument, GraphEdge, GraphNode } from './schema.ts';
+import type { Analysis, EdgeInfo, GraphInfo, NodeInfo, PortInfo, Totals } from '../contract/api.ts';
+import { bodyOf, portSide, runsBody } from './structure.ts';
 
 /**
- * Pure (imports engine/graph only), so the renderer runs it on every edit for instant
- * feedback and the service runs the same code for `document.validate`.
+ * Pure (engine/graph and the contract's types only), so the renderer runs it on every edit for
+ * instant feedback and the service runs the same code for `document.validate`.
  */
 
 export const PARAM_BUDGET = 50_000_000;

@@ -5,7 +5,7 @@ import {
   type GraphDocument,
   type GraphEdge,
   type GraphNode,
-} from '../../../engine/graph/schema.ts';
+} from '../schema.ts';
 import { endPort, nodesBetween } from './group-shape.ts';
 import { renamePresetNodes } from './preset-addresses.ts';
 

@@ -1,4 +1,4 @@
-import type { GraphDocument } from '../../../engine/graph/schema.ts';
+import type { GraphDocument } from '../schema.ts';
 
 /**
  * Presets address node parameters as `graph/node` (engine/graph/presets.ts). When an edit

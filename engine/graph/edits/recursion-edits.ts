@@ -1,6 +1,6 @@
-import type { Ports } from '../../../engine/graph/node-kind.ts';
-import { graphOf, type GraphDocument, type GraphNode } from '../../../engine/graph/schema.ts';
-import { componentPorts } from '../../../engine/service/analyze.ts';
+import type { Ports } from '../node-kind.ts';
+import { graphOf, type GraphDocument, type GraphNode } from '../schema.ts';
+import { componentPorts } from '../analyze.ts';
 import { isRecord, mapPresets } from './preset-addresses.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Component, Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
+import type { Component, Graph, GraphDocument, GraphNode } from '../schema.ts';
 import { isRecord, mapPresets } from './preset-addresses.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { findKind } from '../../../engine/graph/nodes/index.ts';
-import type { KindContext } from '../../../engine/graph/node-kind.ts';
-import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
+import { findKind } from '../nodes/index.ts';
+import type { KindContext } from '../node-kind.ts';
+import type { Graph, GraphDocument, GraphNode } from '../schema.ts';
 
 /** Facts about a selection's place in its graph that decide whether it can become a component. */
 

@@ -1,5 +1,5 @@
-import type { Graph } from '../../../engine/graph/schema.ts';
-import type { GraphInfo } from '../../../engine/service/api.ts';
+import type { Graph } from '../schema.ts';
+import type { GraphInfo } from '../../contract/api.ts';
 
 export interface Wire {
   source: string;

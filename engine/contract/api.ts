@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { GraphDocument, PortRef } from '../graph/schema.ts';
-import { TrainEvent } from '../train/events.ts';
-import { DepthSweep, ExampleTrace } from '../infer/insight-report.ts';
-import { MIN_TEMPERATURE } from '../infer/sampling.ts';
+import { TrainEvent } from './events.ts';
+import { DepthSweep, ExampleTrace } from './insight-report.ts';
+import { MIN_TEMPERATURE } from './sampling.ts';
 
 export { TrainEvent, DepthSweep, ExampleTrace };
 
