@@ -459,6 +459,38 @@ def rms_norm_cases():
     )
 
 
+def group_norm_cases():
+    op = "GroupNormalization"
+    cases = [
+        # name, x shape, groups, epsilon, scale, bias, declared
+        ("[B, T, C], 2 groups, scale and bias", [2, 3, 4], 2, 1e-5, True, True, None),
+        ("1 group: statistics over every position and channel",
+         [2, 3, 4], 1, 1e-5, False, False, None),
+        ("one group per channel (instance normalization), scale only",
+         [2, 3, 4], 4, 1e-5, True, False, None),
+        ("rank 4 [B, H, W, C], 3 groups of 2", [2, 2, 2, 6], 3, 1e-5, True, True, None),
+        ("rank 2 [B, C]: each group over its channels, bias only, large epsilon",
+         [3, 6], 2, 0.1, False, True, None),
+        ("symbolic B and T", [2, 3, 4], 2, 1e-5, True, True, ["B", "T", 4]),
+    ]
+    for name, shape, groups, eps, has_scale, has_bias, declared in cases:
+        rng = rng_for(op, name)
+        channels = shape[-1]
+        inputs = {"x": floats(rng, shape)}
+        if has_scale:
+            inputs["scale"] = floats(rng, [channels])
+        if has_bias:
+            inputs["bias"] = floats(rng, [channels])
+        add(
+            op,
+            name,
+            {"groups": groups, "epsilon": eps},
+            inputs,
+            lambda x, scale=None, bias=None, g=groups, e=eps: group_norm(x, g, scale, bias, e),
+            declared={"x": declared} if declared else None,
+        )
+
+
 def attention_cases():
     op = "Attention"
     cases = [
@@ -695,6 +727,7 @@ for make in [
     gelu_cases,
     layer_norm_cases,
     rms_norm_cases,
+    group_norm_cases,
     attention_cases,
     rope_cases,
     concat_cases,
