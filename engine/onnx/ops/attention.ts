@@ -28,22 +28,21 @@ function attention17(ctx: EmitContext, op: OpOf<'Attention'>): void {
   // [B, H, T, T] scores, scaled by 1/√Dh.
   let scores = b.op('Mul', [b.op('MatMul', [q, kT]), b.floats([1 / Math.sqrt(dh)], [])]);
   if (op.causal) {
-    // Mask position j > i, with T read from the input at run time.
-    const t = b.op('Gather', [b.op('Shape', [op.q]), b.int64s([1], [])], { axis: int(0) });
-    const r = b.op('Range', [b.int64s([0], []), t, b.int64s([1], [])]);
-    const rows = b.op('Unsqueeze', [r, b.int64s([1])]); // [T, 1]
-    const cols = b.op('Unsqueeze', [r, b.int64s([0])]); // [1, T]
-    let future = b.op('Greater', [cols, rows]); // [T, T]
-    if (op.bottomRight) {
-      // Keys S = P + T: query i sees keys ≤ P + i (aligned bottom-right, as with a KV cache).
-      const s = b.op('Gather', [b.op('Shape', [op.k]), b.int64s([1], [])], { axis: int(0) });
-      const p = b.op('Sub', [s, t]);
-      const keys = b.op('Unsqueeze', [
-        b.op('Range', [b.int64s([0], []), s, b.int64s([1], [])]),
-        b.int64s([0]),
-      ]); // [1, S]
-      future = b.op('Greater', [keys, b.op('Add', [rows, p])]); // [T, S]
-    }
+    // Mask key j > i for query i (j > S − T + i aligned bottom-right, as with a KV cache), with
+    // T and S read from the inputs at run time: the mask is [T, S], not [T, T], when S ≠ T.
+    const length = (x: string) =>
+      b.op('Gather', [b.op('Shape', [x]), b.int64s([1], [])], { axis: int(0) });
+    const range = (n: string) => b.op('Range', [b.int64s([0], []), n, b.int64s([1], [])]);
+    const t = length(op.q);
+    const queries = range(t);
+    // Self-attention (S and T the same size or symbol in the IR types) reads T once.
+    const tDim = ctx.shapes.get(op.q)?.[1];
+    const same = tDim !== undefined && tDim === ctx.shapes.get(op.k)?.[1];
+    const s = same ? t : length(op.k);
+    const rows = b.op('Unsqueeze', [queries, b.int64s([1])]); // [T, 1]
+    const keys = b.op('Unsqueeze', [same ? queries : range(s), b.int64s([0])]); // [1, S]
+    const last = op.bottomRight && !same ? b.op('Add', [rows, b.op('Sub', [s, t])]) : rows;
+    const future = b.op('Greater', [keys, last]); // [T, S]
     scores = b.op('Where', [future, b.floats([-Infinity], []), scores]);
   }
   const probs = b.op('Softmax', [scores], { axis: int(-1) });

@@ -6,6 +6,7 @@ import { Dropout } from './dropout.ts';
 import type { Emitters } from './emitter.ts';
 import { Gather } from './gather.ts';
 import { Gelu } from './gelu.ts';
+import { GroupNormalization } from './group-normalization.ts';
 import { LayerNormalization } from './layer-normalization.ts';
 import { MatMul } from './matmul.ts';
 import { ReduceMean } from './reduce-mean.ts';
@@ -42,6 +43,7 @@ export const emitters = {
   Dropout,
   LayerNormalization,
   RMSNormalization,
+  GroupNormalization,
   Attention,
   RotaryEmbedding,
   Concat,

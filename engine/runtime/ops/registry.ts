@@ -5,6 +5,7 @@ import { Concat } from './concat.ts';
 import { Dropout } from './dropout.ts';
 import { Gather } from './gather.ts';
 import { Gelu } from './gelu.ts';
+import { GroupNormalization } from './group-normalization.ts';
 import type { Kernels } from './kernel.ts';
 import { LayerNormalization } from './layer-normalization.ts';
 import { MatMul } from './matmul.ts';
@@ -42,6 +43,7 @@ export const kernels = {
   Dropout,
   LayerNormalization,
   RMSNormalization,
+  GroupNormalization,
   Attention,
   RotaryEmbedding,
   Concat,

@@ -6,6 +6,7 @@ import { Concat } from './concat.ts';
 import { Dropout } from './dropout.ts';
 import { Gather } from './gather.ts';
 import { Gelu } from './gelu.ts';
+import { GroupNormalization } from './group-normalization.ts';
 import { LayerNormalization } from './layer-normalization.ts';
 import { MatMul } from './matmul.ts';
 import { ReduceMean } from './reduce-mean.ts';
@@ -46,6 +47,7 @@ const definitions = {
   Dropout,
   LayerNormalization,
   RMSNormalization,
+  GroupNormalization,
   Attention,
   RotaryEmbedding,
   Concat,

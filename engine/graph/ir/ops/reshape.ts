@@ -35,7 +35,9 @@ export const Reshape = defineOp<ReshapeOp>({
         fail(op, `${show(x.shape)} has ${have} values, ${show(out)} needs ${need}`);
       return { dtype: x.dtype, shape: out };
     }
-    for (const [i, d] of out.entries()) if (i !== inferred && typeof d === 'number') numeric /= d;
+    // Axes copied by 0 are already left out of `remaining`: divide by the other fixed sizes.
+    for (const [i, d] of out.entries())
+      if (i !== inferred && op.shape[i] !== 0 && typeof d === 'number') numeric /= d;
     if (symbols.length === 0 && !Number.isInteger(numeric))
       fail(op, `${show(x.shape)} does not divide into ${show(op.shape)}`);
     const sym = symbols.join('*');
