@@ -20,6 +20,7 @@ import { peakMemory } from '../engine/runtime/peak-memory.ts';
 import { createWeights } from '../engine/runtime/weights.ts';
 import { disposeForward, forward } from '../engine/train/model.ts';
 import { batchTokens, initialState, prepareProgram } from '../engine/runtime/trainable-program.ts';
+import { unrollLoops } from '../engine/graph/ir/unroll.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -76,7 +77,7 @@ async function measure(c: Case): Promise<Measured> {
   return {
     ...c,
     backend: backend.active,
-    ops: tp.program.ops.length,
+    ops: unrollLoops(tp.program).ops.length,
     tfPeakMB: peak.bytes / MB,
     tfPeakTensors: peak.tensors,
     rssBeforeMB: rssBefore / MB,

@@ -7,6 +7,7 @@ import { createWeights, type WeightStore } from '../engine/runtime/weights.ts';
 import { AdamW } from '../engine/train/adamw.ts';
 import { parseTrainConfig } from '../engine/train/config.ts';
 import { maskedCrossEntropy } from '../engine/train/loss.ts';
+import { unrollLoops } from '../engine/graph/ir/unroll.ts';
 
 export interface TrainResult {
   steps: number;
@@ -169,9 +170,10 @@ function dumpForTorch(
   for (const [name, t] of weights.buffers) buffers[name] = { shape: t.shape, values: values(t) };
   const role = (r: string) => program.outputs.find((o) => o.role === r)?.name;
   const ir = {
-    ops: program.ops,
-    outputs: program.outputs,
-    supervision: program.supervision,
+    // The PyTorch side interprets flat ops: Loops expanded into their trips.
+    ops: unrollLoops(program).ops,
+    outputs: unrollLoops(program).outputs,
+    supervision: unrollLoops(program).supervision,
     tokens: program.inputs.find((i) => i.role === 'tokens')!.name,
     logits: role('logits'),
     halt: role('halt'),

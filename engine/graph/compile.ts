@@ -3,7 +3,7 @@ import { messages } from './diagnostics.ts';
 import { numel } from './dims.ts';
 import { hashSeed } from './init.ts';
 import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState, ValueType } from './ir.ts';
-import { typeOp } from './ir/program.ts';
+import { opInputs, opResults, typeResults } from './ir/program.ts';
 import type {
   KindContext,
   LowerContext,
@@ -50,6 +50,16 @@ export interface CompileOptions {
   maxOps?: number;
 }
 
+/** A recursion lowered as one Loop op (see Compiler.loop). */
+export interface LoopSpec {
+  steps: number;
+  /** Trips at the end that keep gradients. */
+  gradSteps: number;
+  carry: { output: string; input: string }[];
+  /** The recursion node's inputs: carried ones are the initial values. */
+  inputs: Record<string, TensorValue>;
+}
+
 /** Components and recursions nest at most this deep (analysis stops walking there too). */
 export const MAX_NESTING = 32;
 
@@ -79,6 +89,12 @@ class Compiler {
    */
   private opScale = 1;
   private unrolled = 0;
+  /** Ops the program would hold unrolled: a Loop's body counts once per trip. */
+  private emitted = 0;
+  /** Where `op` appends: the program's ops, or the body of the Loop being lowered. */
+  private target: IrOp[];
+  /** Program outputs declared while each enclosing Loop body is lowered (heads in bodies). */
+  private readonly bodyOutputs: IrOutput[][] = [];
   private aborted = false;
   /** Head ids used by more than one head: their outputs are named by path instead. */
   private readonly sharedHeadIds = new Set<string>();
@@ -100,6 +116,7 @@ class Compiler {
       ops: this.ops,
       values: this.values,
     };
+    this.target = this.ops;
   }
 
   report(d: Diagnostic): void {
@@ -336,7 +353,7 @@ class Compiler {
       if (report && !report.values)
         report.values = Object.fromEntries(Object.entries(out).map(([port, v]) => [port, v.value]));
     }
-    if ((this.ops.length > this.maxOps || this.unrolled > this.maxOps) && !this.aborted) {
+    if ((this.emitted > this.maxOps || this.unrolled > this.maxOps) && !this.aborted) {
       this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
       this.aborted = true;
     }
@@ -349,19 +366,93 @@ class Compiler {
    */
   type(op: IrOp): void {
     try {
-      this.values.set(
-        op.out,
-        typeOp(op, (v) => {
-          const t = this.values.get(v);
-          if (!t) throw new Error(`${op.op} from ${op.source} reads "${v}", which has no type`);
-          return t;
-        }),
-      );
+      const names = opResults(op);
+      const types = typeResults(op, (v) => {
+        const t = this.values.get(v);
+        if (!t) throw new Error(`${op.op} from ${op.source} reads "${v}", which has no type`);
+        return t;
+      });
+      types.forEach((t, i) => this.values.set(names[i] as string, t));
     } catch (e) {
       if (this.aborted) return;
       this.report({ severity: 'error', ...messages.illTyped((e as Error).message) });
       this.aborted = true;
     }
+  }
+
+  /**
+   * A recursion with shared weights as one Loop op: the body is lowered once, from inner names
+   * for the carried values; what the body reads from outside becomes the Loop's captures, and
+   * heads declared inside it read the Loop's finals (their value after the last trip).
+   */
+  loop(
+    nodeId: string,
+    source: string,
+    site: string,
+    spec: LoopSpec,
+    lowerBody: (bound: Record<string, TensorValue>) => Record<string, TensorValue> | undefined,
+  ): Record<string, TensorValue> | undefined {
+    const carried = spec.carry.map((pair) => {
+      const init = spec.inputs[pair.input] as TensorValue;
+      const name = this.fresh(`${nodeId}.${pair.input}`);
+      const t = this.values.get(init.value) ?? { dtype: init.dtype, shape: [...init.shape] };
+      this.values.set(name, { dtype: t.dtype, shape: [...t.shape] });
+      return { pair, init, name };
+    });
+    const bound = { ...spec.inputs };
+    for (const c of carried) bound[c.pair.input] = { ...c.init, value: c.name };
+    const ops: IrOp[] = [];
+    const outer = this.target;
+    const before = this.emitted;
+    this.target = ops;
+    this.bodyOutputs.push([]);
+    let out: Record<string, TensorValue> | undefined;
+    try {
+      out = lowerBody(bound);
+    } finally {
+      this.target = outer;
+    }
+    const heads = this.bodyOutputs.pop() as IrOutput[];
+    if (!out || this.aborted) return undefined;
+    this.emitted += (this.emitted - before) * (spec.steps - 1) + 1;
+    const body = out;
+    const next = carried.map((c) => (body[c.pair.output] as TensorValue).value);
+    const ports = Object.keys(body).filter((p) => !spec.carry.some((c) => c.output === p));
+    const finals = [
+      ...new Set([
+        ...ports.map((p) => (body[p] as TensorValue).value),
+        ...heads.map((h) => h.value),
+      ]),
+    ];
+    const defined = new Set([...carried.map((c) => c.name), ...ops.flatMap(opResults)]);
+    const captures = [...new Set(ops.flatMap(opInputs))].filter((v) => !defined.has(v));
+    const id = this.fresh(`${nodeId}.Loop`);
+    const results = [
+      ...spec.carry.map((c) => `${id}:${c.output}`),
+      ...finals.map((_, j) => `${id}:final${j}`),
+    ];
+    const op: IrOp = {
+      op: 'Loop',
+      site,
+      trips: spec.steps,
+      gradSteps: spec.gradSteps,
+      init: carried.map((c) => c.init.value),
+      captures,
+      body: { carried: carried.map((c) => c.name), ops, next, finals },
+      results,
+      out: results[0] as string,
+      source,
+    };
+    this.target.push(op);
+    this.type(op);
+    const resultOf = (value: string, port?: string): string => {
+      const k = port === undefined ? -1 : spec.carry.findIndex((c) => c.output === port);
+      return (k >= 0 ? results[k] : results[spec.carry.length + finals.indexOf(value)]) as string;
+    };
+    for (const h of heads) h.value = resultOf(h.value);
+    return Object.fromEntries(
+      Object.entries(body).map(([port, v]) => [port, { ...v, value: resultOf(v.value, port) }]),
+    );
   }
 
   /** One deep-supervision loop per model, and not inside another recursion. */
@@ -397,7 +488,7 @@ class Compiler {
       ...kindCtx,
       scope,
       mode: this.mode,
-      opBudget: () => this.maxOps - this.ops.length,
+      opBudget: () => this.maxOps - this.emitted,
       tooLarge: () => {
         if (this.aborted) return;
         this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
@@ -415,7 +506,8 @@ class Compiler {
       op: (spec) => {
         const out = this.fresh(`${nodeId}.${spec.op}`);
         const op = { ...spec, out, source } as IrOp;
-        this.ops.push(op);
+        this.target.push(op);
+        this.emitted += 1;
         this.type(op);
         if (this.mode === 'check') this.unrolled += this.opScale;
         return out;
@@ -434,7 +526,9 @@ class Compiler {
         const same = this.program.outputs.findIndex((o) => o.node === path);
         if (same >= 0) {
           const name = (this.program.outputs[same] as IrOutput).name;
-          this.program.outputs[same] = { name, value, role, shape: [...type.shape], node: path };
+          const replaced = { name, value, role, shape: [...type.shape], node: path };
+          this.program.outputs[same] = replaced;
+          this.bodyOutputs.at(-1)?.push(replaced);
           return;
         }
         const clash = this.program.outputs.find((o) => o.name === nodeId);
@@ -443,8 +537,18 @@ class Compiler {
           clash.name = dottedPath(clash.node);
         }
         const name = this.sharedHeadIds.has(nodeId) ? dottedPath(path) : nodeId;
-        this.program.outputs.push({ name, value, role, shape: [...type.shape], node: path });
+        const added = { name, value, role, shape: [...type.shape], node: path };
+        this.program.outputs.push(added);
+        this.bodyOutputs.at(-1)?.push(added);
       },
+      loop: (spec, lowerBody) =>
+        this.loop(
+          nodeId,
+          source,
+          `${graph.label.replace(/^components\./, '')}/${nodeId}`,
+          spec,
+          lowerBody,
+        ),
       supervise: (steps: number, state: IrState[]) => {
         this.program.supervision = { steps, state, node: path };
       },

@@ -1,5 +1,6 @@
 import type { IrInput, IrOp, IrOutput, IrProgram } from './ir.ts';
 import { typed } from './ir/verify.ts';
+import { unrollLoops } from './ir/unroll.ts';
 
 /** One attention application's cache: program input and output names of its keys and values. */
 export interface KvEntry {
@@ -24,7 +25,9 @@ export interface DecodeProgram {
  * concatenation (role 'present') for the next call; RoPE and position slices start at P.
  * With P = 0 it computes exactly what the original program does. Pure IR → IR.
  */
-export function toDecodeProgram(program: IrProgram): DecodeProgram {
+export function toDecodeProgram(source: IrProgram): DecodeProgram {
+  // Every attention application gets its own cache entries: the recursion's trips unrolled.
+  const program = unrollLoops(source);
   if (program.supervision)
     throw new Error(
       'A KV cache is for language models; this program carries deep-supervision state. Use a full program.',

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Shape } from './dims.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import type { LoopSpec } from './compile.ts';
 import type { DType, Init, IrOp, IrState, OutputRole } from './ir.ts';
 
 /** A value flowing on an edge, as shape inference sees it. */
@@ -69,6 +70,15 @@ export interface LowerContext extends KindContext {
   input(name: string, type: TensorType, role: 'tokens' | 'state'): string;
   /** Mark a value as a program output. */
   output(value: string, role: OutputRole, type: TensorType): void;
+  /**
+   * Lower a recursion with shared weights as one Loop op: `body` lowers one repetition from
+   * the carried values (inner names) and returns its outputs; the result maps each output to
+   * its value after the last trip. Undefined when the body failed.
+   */
+  loop(
+    spec: LoopSpec,
+    body: (bound: Record<string, TensorValue>) => Record<string, TensorValue> | undefined,
+  ): Record<string, TensorValue> | undefined;
   /** Declare the deep-supervision step (only in `step` mode, once per program). */
   supervise(steps: number, state: IrState[]): void;
   /**

@@ -19,6 +19,7 @@ import {
   type TrainableProgram,
 } from '../runtime/trainable-program.ts';
 import type { DepthPoint, DepthSweep } from '../contract/insight-report.ts';
+import { withTrips } from '../graph/ir/unroll.ts';
 
 /**
  * Recursion insight: how a trained recursive model's held-out metrics change with depth.
@@ -114,6 +115,15 @@ export function atDepth(
   if (m.depth.kind !== 'recursion' || depth === m.depth.trainedDepth)
     return { trainable: m.trainable, weights: m.weights };
   const sites: RecursionSite[] = m.depth.sites;
+  if (!sites.some((s) => s.perStepWeights)) {
+    // Shared weights: the same program with its Loops run `depth` times, no recompiling.
+    const swept = withTrips(
+      m.trainable.program,
+      new Set(sites.map((s) => `${s.graph}/${s.node}`)),
+      depth,
+    );
+    if (swept) return { trainable: { ...m.trainable, program: swept }, weights: m.weights };
+  }
   const doc = withRecursionSteps(m.doc, sites, depth);
   let trainable: TrainableProgram;
   try {

@@ -10,6 +10,7 @@ import type { DataSpec } from '../data/spec.ts';
 import type { DataSource } from '../data/types.ts';
 import type { NextLogits } from './generate.ts';
 import type { StepModel } from './solve.ts';
+import { everyOp } from '../graph/ir/unroll.ts';
 
 /**
  * Opens a model for generation or solving from either an ONNX file (`.onnx`) or a trainer
@@ -201,7 +202,7 @@ async function loadCheckpointModel(path: string, confineData?: ConfineData): Pro
   const doc = documentFrom(saved.meta.document);
   const pm = { program, weights: model.weights, tokens: r.tokens, logits: r.logits };
   const decode =
-    program.supervision || !program.ops.some((o) => o.op === 'Attention' && o.causal)
+    program.supervision || !everyOp(program.ops).some((o) => o.op === 'Attention' && o.causal)
       ? undefined
       : toDecodeProgram(program);
   const { cachedNextLogits } = await import('./kv-cache.ts');

@@ -2,6 +2,7 @@ import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { sanitizeName, type Precision } from '../onnx/emit.ts';
 import { CHAR_UNKNOWN } from '../data/char-tokenizer.ts';
+import { unrollLoops } from '../graph/ir/unroll.ts';
 
 /*
  * The JSON files of a Hugging Face model folder, built from the graph and what the run
@@ -168,7 +169,8 @@ export function modelConfig(c: ConfigInput): Record<string, unknown> {
   const vocab = token ? dim(doc, token.params.vocab) : 0;
   const context = token ? dim(doc, token.params.maxLength) : 0;
   const layers =
-    c.cacheEntries || program.ops.filter((o) => o.op === 'Attention' && o.causal).length;
+    c.cacheEntries ||
+    unrollLoops(program).ops.filter((o) => o.op === 'Attention' && o.causal).length;
   const a = attentionShape(doc);
   const family = c.data?.kind === 'cells' ? null : modelFamily(doc);
   const trm: Record<string, unknown> = {

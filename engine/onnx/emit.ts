@@ -2,8 +2,9 @@ import type { Dim } from '../graph/dims.ts';
 import type { IrOp, IrProgram } from '../graph/ir.ts';
 import { GraphBuilder, MS_DOMAIN } from './builder.ts';
 import { UnsupportedOpError, type EmitContext, type Opset, type Precision } from './context.ts';
-import { dropIdentities, emitSequence } from './loops.ts';
 import { emitOp } from './ops.ts';
+import { everyOp, unrollLoops } from '../graph/ir/unroll.ts';
+import { mapOpInputs } from '../graph/ir/program.ts';
 import { emitters } from './ops/index.ts';
 import {
   DataType,
@@ -20,7 +21,7 @@ import { toFloat16Bits } from './quantize.ts';
  * IR → ONNX. Choices, measured with onnxruntime-node 1.30 on this 2-core CPU:
  * - Opset 17 (IR version 8) by default: Attention, RotaryEmbedding, RMSNormalization and
  *   Gelu decomposed (opset17.ts); opset 23 (IR version 11) uses the fused operators.
- * - Recursions become ONNX Loops (loops.ts): the file does not grow with steps, and session
+ * - Recursions are IR Loops and become ONNX Loops (ops/loop.ts): the file does not grow with steps, and session
  *   load is 5–40× faster than the unrolled graph (trm-sudoku: 50 ms vs 2 s); run time at
  *   batch 64 is about equal, at batch 1 the nested Loops cost up to ~2× on a tiny TRM.
  *   `loops: false` unrolls.
@@ -122,18 +123,19 @@ function checkValues(program: IrProgram, values: Map<string, Float32Array>): voi
 
 /** IR program + weights → ONNX ModelProto bytes. Pure: no file system, no runtime. */
 export function emitOnnx(
-  program: IrProgram,
+  source: IrProgram,
   weights: Map<string, Float32Array>,
   buffers: Map<string, Float32Array>,
   opts: EmitOptions,
 ): Uint8Array {
+  const program = opts.loops === false ? unrollLoops(source) : source;
   if (!OPSETS.includes(opts.opset))
     throw new Error(`ONNX export: opset ${String(opts.opset)} is not offered; choose 17 or 23.`);
   if (!PRECISIONS.includes(opts.precision))
     throw new Error(
       `ONNX export: unknown precision "${String(opts.precision)}"; choose one of ${PRECISIONS.join(', ')}.`,
     );
-  for (const op of program.ops)
+  for (const op of everyOp(program.ops))
     if (!Object.hasOwn(emitters, op.op))
       throw new UnsupportedOpError(
         String(op.op),
@@ -144,7 +146,7 @@ export function emitOnnx(
   const values = new Map([...weights, ...buffers]);
   checkValues(program, values);
   const b = new GraphBuilder(opts.opset);
-  const producer = new Map<string, IrOp>(program.ops.map((op) => [op.out, op]));
+  const producer = new Map<string, IrOp>(everyOp(program.ops).map((op) => [op.out, op]));
   const ctx: EmitContext = {
     b,
     opset: opts.opset,
@@ -174,12 +176,7 @@ export function emitOnnx(
   });
   addWeights(ctx, [...program.params.keys(), ...program.buffers.keys()]);
   const { ops, resolve } = dropIdentities(program.ops);
-  const finals = [
-    ...program.outputs.map((o) => o.value),
-    ...(program.supervision?.state ?? []).flatMap((s) => [s.output, s.init]),
-  ].map(resolve);
-  if (opts.loops === false) for (const op of ops) emitOp(ctx, op);
-  else emitSequence(ctx, ops, new Set(finals));
+  for (const op of ops) emitOp(ctx, op);
   const outputs: ReturnType<typeof valueInfo>[] = [];
   const addOutput = (name: string, value: string, shape: readonly Dim[]) => {
     const onnxName = claim(name);
@@ -231,4 +228,22 @@ export function emitOnnx(
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   };
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * Drops StopGradient, Dropout and Identity at the top level (all the identity at inference).
+ * Returns the ops and a resolver from an old value name to the one that now holds it.
+ */
+function dropIdentities(ops: IrOp[]): { ops: IrOp[]; resolve: (v: string) => string } {
+  const alias = new Map<string, string>();
+  const resolve = (v: string) => alias.get(v) ?? v;
+  const kept: IrOp[] = [];
+  for (const op of ops) {
+    if (op.op === 'StopGradient' || op.op === 'Dropout' || op.op === 'Identity') {
+      alias.set(op.out, resolve(op.x));
+      continue;
+    }
+    kept.push(mapOpInputs(op, resolve));
+  }
+  return { ops: kept, resolve };
 }

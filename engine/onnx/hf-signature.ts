@@ -1,6 +1,7 @@
 import type { IrProgram } from '../graph/ir.ts';
 import { META } from './emit.ts';
 import { DataType, int, int64Tensor, ints, onnx, attribute, type GraphProto } from './proto.ts';
+import { everyOp } from '../graph/ir/unroll.ts';
 
 /*
  * The Hugging Face signature (Optimum, transformers.js): int64 `input_ids` (and
@@ -48,7 +49,7 @@ export function hfPlan(
   const tokens = program.inputs.find((i) => i.role === 'tokens');
   const logits = program.outputs.find((o) => o.role === 'logits');
   if (!tokens || !logits) return undefined;
-  const causal = program.ops.some((o) => o.op === 'Attention' && o.causal);
+  const causal = everyOp(program.ops).some((o) => o.op === 'Attention' && o.causal);
   const entries = cache.map((e) => {
     // The decode program's Attention reads the concatenated keys the present output returns.
     const present = program.outputs.find((o) => o.name === e.presentKey)?.value;

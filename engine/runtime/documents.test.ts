@@ -8,6 +8,7 @@ import type { IrProgram } from '../graph/ir.ts';
 import { parseDocument } from '../graph/parse.ts';
 import { opInputs, runProgram } from './executor.ts';
 import { createWeights } from './weights.ts';
+import { unrollLoops } from '../graph/ir/unroll.ts';
 
 /** Every template and valid fixture runs forward and backward on wasm, in full and step mode. */
 
@@ -19,7 +20,8 @@ const files = [
 ].filter((f) => f.endsWith('.json'));
 
 /** Params the outputs reach without crossing a StopGradient: exactly those with gradients. */
-function trainable(p: IrProgram): string[] {
+function trainable(program: IrProgram): string[] {
+  const p = unrollLoops(program);
   const byOut = new Map(p.ops.map((o) => [o.out, o]));
   const seen = new Set<string>();
   const stack = p.outputs.map((o) => o.value);

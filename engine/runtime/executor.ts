@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dim } from '../graph/dims.ts';
 import type { IrInput, IrOp, IrProgram } from '../graph/ir.ts';
+import { unrollLoops } from '../graph/ir/unroll.ts';
 import { evalOp, opInputs } from './ops/eval-op.ts';
 import { detachedFrontier, lastReads, planFetch, producerMap } from './plan.ts';
 import { tapeIsOn, untaped } from './untaped.ts';
@@ -24,6 +25,18 @@ export interface RunOptions {
    * per training step, or every step drops the same units.
    */
   seed?: number;
+}
+
+const expandedCache = new WeakMap<IrProgram, IrProgram>();
+
+/** The program with its Loops expanded into trips (engine/graph/ir/unroll.ts), once per program. */
+function expanded(program: IrProgram): IrProgram {
+  let flat = expandedCache.get(program);
+  if (!flat) {
+    flat = unrollLoops(program);
+    expandedCache.set(program, flat);
+  }
+  return flat;
 }
 
 /** A fetch name is a program output's name, or any raw IR value name. */
@@ -181,12 +194,13 @@ function detachedValues(
  * the detached part of the program runs off the tape.
  */
 export function runProgram(
-  program: IrProgram,
+  source: IrProgram,
   weights: WeightStore,
   feeds: Record<string, tf.Tensor>,
   fetch: string[],
   opts: RunOptions = {},
 ): Record<string, tf.Tensor> {
+  const program = expanded(source);
   const targets = fetch.map((name) => ({ name, value: resolveFetch(program, name, weights) }));
   const values = targets.map((t) => t.value);
   validateFeeds(program, feeds, planFetch(program, values).inputs);

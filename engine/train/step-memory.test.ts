@@ -19,6 +19,7 @@ import {
   prepareProgram,
   type TrainableProgram,
 } from '../runtime/trainable-program.ts';
+import { unrollLoops } from '../graph/ir/unroll.ts';
 
 /**
  * TRM's T_rec − 1 passes without gradients run off the tape (engine/runtime/executor.ts): the
@@ -46,11 +47,12 @@ const sudoku = { type: 'sudoku', size: 4, pool: 50, validationSize: 16 } as cons
  * custom gradient on the tape, nothing freed before the end.
  */
 function tapedEverything(
-  program: IrProgram,
+  source: IrProgram,
   weights: WeightStore,
   feeds: Record<string, tf.Tensor>,
   fetch: string[],
 ): Record<string, tf.Tensor> {
+  const program = unrollLoops(source);
   return tf.tidy(() => {
     const env = new Map<string, tf.Tensor>();
     const get = (n: string) =>

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compile } from '../../engine/graph/compile.ts';
 import { numel } from '../../engine/graph/dims.ts';
+import type { IrOp, IrProgram } from '../../engine/graph/ir.ts';
+import { typed, verifyProgram } from '../../engine/graph/ir/verify.ts';
 import type { OpSpec } from '../../engine/graph/node-kind.ts';
 import { emitOnnx } from '../../engine/onnx/emit.ts';
 import { onnx, type NodeProto } from '../../engine/onnx/proto.ts';
@@ -10,35 +12,67 @@ import { createSession, runOnnx } from '../../engine/onnx-runtime/verify.ts';
 import { parsed } from '../unit/graph/helpers.ts';
 import { randomFloats, randomWeights, tinyProgram } from './onnx-support.ts';
 
-// Recursion folding on hand-made IR: what becomes a Loop, with how many trips, and that the
+// Recursion as ONNX Loop on hand-made IR: how many trips, what stays unrolled, and that the
 // Loop computes exactly what the unrolled graph computes.
 
 const D = 4;
 
-/** `steps` blocks h ← tanh(h·W_s + x) (+ a per-step head read only after the last step). */
-function chain(steps: number, shared: boolean, head: boolean) {
-  const ops: OpSpec[] = [];
-  let h = 'x';
-  const params: Record<string, number[]> = { hw: [D, 2] };
-  for (let s = 0; s < steps; s++) {
-    const w = shared ? 'w' : `w${s}`;
-    params[w] = [D, D];
-    const base = ops.length;
-    ops.push(
-      { op: 'MatMul', a: h, b: w },
-      { op: 'Add', a: `y${base}`, b: 'x' },
-      { op: 'Tanh', x: `y${base + 1}` },
-    );
-    h = `y${base + 2}`;
-    if (head) ops.push({ op: 'MatMul', a: h, b: 'hw' });
+/**
+ * `steps` blocks h ← tanh(h·W + x) (+ a head h·hw read after the last step): with shared
+ * weights one IR Loop (what the compiler lowers a recursion to), with per-step weights the
+ * blocks written out one after another.
+ */
+function chain(steps: number, shared: boolean, head: boolean): IrProgram {
+  if (!shared) {
+    const ops: OpSpec[] = [];
+    const params: Record<string, number[]> = {};
+    let h = 'x';
+    for (let s = 0; s < steps; s++) {
+      params[`w${s}`] = [D, D];
+      const base = ops.length;
+      ops.push(
+        { op: 'MatMul', a: h, b: `w${s}` },
+        { op: 'Add', a: `y${base}`, b: 'x' },
+        { op: 'Tanh', x: `y${base + 1}` },
+      );
+      h = `y${base + 2}`;
+    }
+    ops.push({ op: 'Scale', x: h, factor: 2 });
+    return tinyProgram({ x: ['B', 'T', D] }, params, ops);
   }
-  if (!head) ops.push({ op: 'Scale', x: h, factor: 2 });
-  const program = tinyProgram({ x: ['B', 'T', D] }, params, ops);
-  // The same graph node lowers the same op in every step (what the compiler does).
-  const per = head ? 4 : 3;
-  program.ops.forEach(
-    (op, i) => (op.source = i < steps * per ? `main/rec/op${i % per}` : 'main/out'),
-  );
+  const source = 'main/rec';
+  const body: IrOp[] = [
+    { op: 'MatMul', a: 'h', b: 'w', out: 'b0', source },
+    { op: 'Add', a: 'b0', b: 'x', out: 'b1', source },
+    { op: 'Tanh', x: 'b1', out: 'b2', source },
+    ...(head ? [{ op: 'MatMul', a: 'b2', b: 'hw', out: 'b3', source } as IrOp] : []),
+  ];
+  const loop: IrOp = {
+    op: 'Loop',
+    site: 'main/rec',
+    trips: steps,
+    gradSteps: steps,
+    init: ['x'],
+    captures: head ? ['w', 'x', 'hw'] : ['w', 'x'],
+    body: { carried: ['h'], ops: body, next: ['b2'], finals: head ? ['b3'] : [] },
+    results: head ? ['r0', 'r1'] : ['r0'],
+    out: 'r0',
+    source,
+  };
+  const scale: IrOp = { op: 'Scale', x: 'r0', factor: 2, out: 'y0', source: 'main/out' };
+  const weight = (name: string, shape: number[]) =>
+    [name, { name, shape, init: { kind: 'normal' as const, std: 0.5 }, decay: true }] as const;
+  const program = typed({
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['B', 'T', D], role: 'state' }],
+    outputs: [],
+    params: new Map([weight('w', [D, D]), ...(head ? [weight('hw', [D, 2])] : [])]),
+    buffers: new Map(),
+    ops: head ? [loop] : [loop, scale],
+  });
+  const y = head ? 'r1' : 'y0';
+  const shape = program.values.get(y)?.shape ?? [];
+  program.outputs.push({ name: 'y', value: y, shape, role: 'hidden', node: source });
+  assert.deepEqual(verifyProgram(program), []);
   return program;
 }
 
@@ -53,7 +87,7 @@ function loops(bytes: Uint8Array): number[] {
     });
 }
 
-async function sameOutputs(program: ReturnType<typeof chain>) {
+async function sameOutputs(program: IrProgram) {
   const weights = randomWeights(program);
   const x = randomFloats(2 * 3 * D, 4);
   const results = [];
@@ -67,8 +101,8 @@ async function sameOutputs(program: ReturnType<typeof chain>) {
   assert.deepEqual(results[0], results[1]);
 }
 
-describe('recursion folding', () => {
-  it('folds shared-weight steps into one Loop of that many trips', async () => {
+describe('recursion as ONNX Loop', () => {
+  it('an IR Loop becomes one ONNX Loop of that many trips', async () => {
     const p = chain(5, true, false);
     assert.deepEqual(
       loops(emitOnnx(p, randomWeights(p), new Map(), { opset: 17, precision: 'fp32' })),
@@ -77,7 +111,7 @@ describe('recursion folding', () => {
     await sameOutputs(p);
   });
 
-  it('leaves per-step weights unrolled (the steps differ)', () => {
+  it('per-step weights stay unrolled (the steps differ)', () => {
     const p = chain(5, false, false);
     assert.deepEqual(
       loops(emitOnnx(p, randomWeights(p), new Map(), { opset: 17, precision: 'fp32' })),
@@ -85,7 +119,7 @@ describe('recursion folding', () => {
     );
   });
 
-  it('peels the last step when its non-carried value (a head) is read after the run', async () => {
+  it('peels the last trip when the body has a head read after the recursion', async () => {
     const p = chain(5, true, true);
     assert.deepEqual(
       loops(emitOnnx(p, randomWeights(p), new Map(), { opset: 17, precision: 'fp32' })),

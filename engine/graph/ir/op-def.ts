@@ -41,6 +41,21 @@ export interface OpDef<O extends OpBase & { op: string }> {
   readonly operands: readonly OperandKey<O>[];
   /** The output's type from the operands' types; throws IrTypeError where they do not fit. */
   type(op: O, input: (value: string) => ValueType): ValueType;
+  /** Ops with several results (a Loop): their names, in order. Default: `[op.out]`. */
+  results?(op: O): string[];
+  /**
+   * Ops holding a sub-program (a Loop's body): its ops, the inner names bound to outer values
+   * (whose types they take), the inner values that become the results, and pairs of inner
+   * values that must have one type (a carried value and its next value).
+   */
+  nested?(op: O): Nested;
+}
+
+export interface Nested {
+  ops: readonly (OpBase & { op: string })[];
+  bind: readonly { inner: string; outer: string }[];
+  outputs: readonly string[];
+  same: readonly [string, string][];
 }
 
 export function defineOp<O extends OpBase & { op: string }>(def: OpDef<O>): OpDef<O> {

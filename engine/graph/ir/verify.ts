@@ -1,8 +1,8 @@
 import type { Dim } from '../dims.ts';
-import type { IrProgram } from '../ir.ts';
+import type { IrOp, IrProgram } from '../ir.ts';
 import type { ValueType } from './op-def.ts';
 import { irOps } from './ops/index.ts';
-import { opInputs, typeOp } from './program.ts';
+import { nestedOf, opInputs, opResults, typeResults } from './program.ts';
 
 /**
  * Types of every value of a program, recomputed from its inputs, weights and each op's rule:
@@ -20,7 +20,12 @@ export function typeProgram(program: Omit<IrProgram, 'values'>): Map<string, Val
     if (!t) throw new Error(`The IR uses value "${v}" before defining it; recompile the graph.`);
     return t;
   };
-  for (const op of program.ops) values.set(op.out, typeOp(op, get));
+  for (const op of program.ops) {
+    const names = opResults(op);
+    typeResults(op, get, (name, t) => values.set(name, t)).forEach((t, i) =>
+      values.set(names[i] as string, t),
+    );
+  }
   return values;
 }
 
@@ -82,24 +87,50 @@ export function verifyProgram(program: IrProgram): string[] {
     if (!t) throw new Error(`reads "${v}", which is not defined before it`);
     return t;
   };
-  for (const [index, op] of program.ops.entries()) {
-    const where = `op ${index} (${op.op} from ${op.source})`;
-    let t: ValueType;
-    try {
-      for (const v of opInputs(op)) get(v);
-      t = typeOp(op, get);
-    } catch (e) {
-      problems.push(`${where}: ${(e as Error).message}`);
-      continue;
+  /** Ops of one scope (the program, or a Loop body reading its enclosing scopes). */
+  const checkOps = (ops: readonly IrOp[], scope: (v: string) => ValueType, at: string) => {
+    const local = new Map<string, ValueType>();
+    const read = (v: string) => local.get(v) ?? scope(v);
+    for (const [index, op] of ops.entries()) {
+      const where = `${at}op ${index} (${op.op} from ${op.source})`;
+      let types: ValueType[];
+      try {
+        for (const v of opInputs(op)) read(v);
+        types = typeResults(op, read);
+      } catch (e) {
+        problems.push(`${where}: ${(e as Error).message}`);
+        continue;
+      }
+      const nested = nestedOf(op);
+      if (nested) {
+        // The body sees its bound names, its enclosing scopes; outer reads must be operands.
+        const bound = new Map(nested.bind.map((b) => [b.inner, read(b.outer)]));
+        const operands = new Set(opInputs(op));
+        const inner = (v: string) => {
+          const t = bound.get(v);
+          if (t) return t;
+          if (!operands.has(v) && !defined.has(v) && !local.has(v))
+            throw new Error(`reads "${v}", which is not defined before it`);
+          if (!operands.has(v)) throw new Error(`reads "${v}" from outside without listing it`);
+          return read(v);
+        };
+        for (const [name, t] of bound) define(name, t, `${where} carried value`);
+        checkOps(nested.ops as IrOp[], inner, `${where} body: `);
+      }
+      opResults(op).forEach((name, i) => {
+        const t = types[i] as ValueType;
+        define(name, t, `${where} output`);
+        local.set(name, t);
+        const recorded = program.values.get(name);
+        if (!recorded) problems.push(`${where}: its output "${name}" has no recorded type.`);
+        else if (!sameType(recorded, t))
+          problems.push(
+            `${where}: "${name}" is recorded as ${fmt(recorded)} but its rule gives ${fmt(t)}.`,
+          );
+      });
     }
-    define(op.out, t, `${where} output`);
-    const recorded = program.values.get(op.out);
-    if (!recorded) problems.push(`${where}: its output "${op.out}" has no recorded type.`);
-    else if (!sameType(recorded, t))
-      problems.push(
-        `${where}: "${op.out}" is recorded as ${fmt(recorded)} but its rule gives ${fmt(t)}.`,
-      );
-  }
+  };
+  checkOps(program.ops, get, '');
   for (const [name, t] of program.values) {
     const d = defined.get(name);
     if (!d) problems.push(`a type is recorded for "${name}", which nothing defines.`);
@@ -121,7 +152,11 @@ export function verifyProgram(program: IrProgram): string[] {
   const read = new Set(program.ops.flatMap(inputsOf));
   for (const name of program.params.keys())
     if (!read.has(name)) problems.push(`weight "${name}" is never read.`);
-  const producers = new Map(program.ops.map((op) => [op.out, op]));
+  const producers = new Map(
+    program.ops.flatMap((op) =>
+      (op.op in irOps ? opResults(op) : [op.out]).map((r) => [r, op] as const),
+    ),
+  );
   const stateInputs = new Set(program.supervision?.state.map((s) => s.input));
   /** Whether `value` depends on a state input (iteratively: programs can be deep). */
   const dependsOnState = (value: string): boolean => {

@@ -184,6 +184,22 @@ export const recursion = defineKind({
       return out;
     }
     if (ctx.mode === 'step' && p.deepSupervision) return lowerStep(p, inputs, ctx);
+    if (p.weights === 'shared') {
+      // One Loop op; deep supervision detaches the state between all steps but the last.
+      const gradSteps = p.deepSupervision ? 1 : (p.gradSteps ?? p.steps);
+      return ctx.loop({ steps: p.steps, gradSteps, carry: p.carry, inputs }, (bound) => {
+        const budget = ctx.opBudget();
+        const out = ctx.instantiate(p.component, bound, stepScope(ctx, p, 0));
+        if (!out || !checkCarry(p, ctx, out, bound)) return undefined;
+        // One trip's size tells the unrolled size: refuse now rather than at the limit.
+        if ((budget - ctx.opBudget()) * (p.steps - 1) > ctx.opBudget()) {
+          ctx.tooLarge();
+          return undefined;
+        }
+        return out;
+      });
+    }
+    // Per-step weights: each step is its own code, unrolled.
     const noGrad = p.steps - (p.gradSteps ?? p.steps);
     let current = { ...inputs };
     let out: Record<string, TensorValue> | undefined;

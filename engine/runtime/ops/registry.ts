@@ -8,6 +8,7 @@ import { Gelu } from './gelu.ts';
 import { GroupNormalization } from './group-normalization.ts';
 import type { Kernels } from './kernel.ts';
 import { LayerNormalization } from './layer-normalization.ts';
+import { Loop } from './loop.ts';
 import { MatMul } from './matmul.ts';
 import { ReduceMean } from './reduce-mean.ts';
 import { Reshape } from './reshape.ts';
@@ -50,4 +51,5 @@ export const kernels = {
   SlicePrefix,
   SliceLike,
   BroadcastLike,
+  Loop,
 } satisfies Kernels;

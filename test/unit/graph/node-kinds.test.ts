@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { CompileResult, NodeReport } from '../../../engine/graph/compile.ts';
 import { kindNames } from '../../../engine/graph/nodes/index.ts';
 import { check, errorCodes, ok, rawDoc, type GraphSpec, type NodeSpec } from './helpers.ts';
+import { unrollLoops } from '../../../engine/graph/ir/unroll.ts';
 
 // Every test builds `tok → emb → n → head` (or ends at n when n is itself a head) and reads
 // the report of node `n`: output shapes with symbolic B/T, parameters and FLOPs per token,
@@ -604,8 +605,13 @@ describe('components and recursions: weight sharing', () => {
           const r = ok(doc, { mode });
           assert.equal(r.totalParams, V * D + sets * D * D, `${mode}`);
           if (mode === 'check') assert.equal(report(r, 'r').flopsPerToken, 6 * 2 * D * D);
-          if (mode === 'full')
-            assert.equal(r.program?.ops.filter((o) => o.op === 'MatMul').length, 6 + 1);
+          if (mode === 'full') {
+            // Unrolled, every step is its own MatMul; shared steps stay one Loop in the IR.
+            const flat = unrollLoops(r.program!).ops;
+            assert.equal(flat.filter((o) => o.op === 'MatMul').length, 6 + 1);
+            const loops = r.program!.ops.filter((o) => o.op === 'Loop').length;
+            assert.equal(loops, outerW === 'shared' ? 1 : innerW === 'shared' ? 3 : 0);
+          }
         }
       });
     }

@@ -9,6 +9,7 @@ import {
   withRecursionSteps,
 } from '../../../engine/graph/recursion-depth.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
+import { unrollLoops } from '../../../engine/graph/ir/unroll.ts';
 
 function load(name: string): GraphDocument {
   const r = parseDocument(readFileSync(`templates/${name}.json`, 'utf8'));
@@ -45,11 +46,14 @@ describe('recursion depth', () => {
     const deeper = withRecursionSteps(doc, depth.sites, 7);
     assert.equal(deeper.main.nodes.find((n) => n.id === 'repeat')!.params.steps, 7);
     assert.equal(doc.main.nodes.find((n) => n.id === 'repeat')!.params.steps, 'R', 'a copy');
-    // Shared weights: the same parameters at every depth, more ops.
+    // Shared weights: the same parameters and program at every depth, a Loop of more trips.
     const a = compile(doc, { mode: 'full' }).program!;
     const b = compile(deeper, { mode: 'full' }).program!;
     assert.deepEqual([...a.params.keys()], [...b.params.keys()]);
-    assert.ok(b.ops.length > a.ops.length);
+    assert.equal(b.ops.length, a.ops.length);
+    const trips = (p: typeof a) => p.ops.flatMap((o) => (o.op === 'Loop' ? [o.trips] : []));
+    assert.deepEqual([trips(a), trips(b)], [[4], [7]]);
+    assert.ok(unrollLoops(b).ops.length > unrollLoops(a).ops.length);
   });
 
   it('says a plain transformer does not recurse', () => {

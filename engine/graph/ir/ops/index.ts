@@ -8,6 +8,7 @@ import { Gather } from './gather.ts';
 import { Gelu } from './gelu.ts';
 import { GroupNormalization } from './group-normalization.ts';
 import { LayerNormalization } from './layer-normalization.ts';
+import { Loop } from './loop.ts';
 import { MatMul } from './matmul.ts';
 import { ReduceMean } from './reduce-mean.ts';
 import { Reshape } from './reshape.ts';
@@ -54,6 +55,7 @@ const definitions = {
   SlicePrefix,
   SliceLike,
   BroadcastLike,
+  Loop,
 };
 
 type Definitions = typeof definitions;
