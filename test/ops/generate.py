@@ -713,7 +713,67 @@ def write_all():
     subprocess.run([*prettier, *files], cwd=ROOT, check=True)
 
 
+def loop_cases():
+    op = "Loop"
+    body = {
+        "carried": ["h"],
+        "ops": [
+            {"op": "MatMul", "a": "h", "b": "w", "out": "b0", "source": "fixture/Loop/body"},
+            {"op": "Add", "a": "b0", "b": "x", "out": "b1", "source": "fixture/Loop/body"},
+            {"op": "Tanh", "x": "b1", "out": "b2", "source": "fixture/Loop/body"},
+        ],
+        "next": ["b2"],
+        "finals": [],
+    }
+
+    def trips_of(x, w, trips):
+        h = x
+        for _ in range(trips):
+            h = np.tanh(h @ w + x)
+        return h
+
+    for trips, grad_steps, note in [
+        (3, 3, None),
+        (1, 1, None),
+        (
+            4,
+            1,
+            "only the last trip keeps gradients: the carried value entering it is a constant",
+        ),
+    ]:
+        name = f"{trips} trip(s) of h <- tanh(h.w + x), the last {grad_steps} with gradients"
+        rng = rng_for(op, name)
+        x = floats(rng, [2, 3, 4], -1, 1)
+        w = floats(rng, [4, 4], -0.5, 0.5)
+        frozen = trips_of(x.astype(np.float64), w.astype(np.float64), trips - grad_steps)
+
+        def ref(x, w, trips=trips, grad_steps=grad_steps, frozen=frozen):
+            # Trips before the last `grad_steps` feed a constant (their value at the inputs);
+            # with none before them, the carried value starts as x itself.
+            h = x if grad_steps == trips else frozen
+            for _ in range(grad_steps):
+                h = np.tanh(h @ w + x)
+            return h
+
+        add(
+            op,
+            name,
+            {
+                "site": "fixture/rec",
+                "trips": trips,
+                "gradSteps": grad_steps,
+                "body": body,
+                "results": ["out"],
+            },
+            {"x": x, "w": w},
+            ref,
+            operands={"init": ["x"], "captures": ["w", "x"]},
+            note=note,
+        )
+
+
 for make in [
+    loop_cases,
     matmul_cases,
     binary_cases,
     scale_cases,
