@@ -95,6 +95,8 @@ export function PuzzlePlayground({
     Array.from({ length: p.cells }, () => eraser(p)),
   );
   const [solution, setSolution] = useState<number[] | null>(null);
+  // The held-out puzzle's id (a per-puzzle embedding's row); an edited puzzle keeps it.
+  const [puzzleId, setPuzzleId] = useState(0);
   const [selected, setSelected] = useState(0);
   const [result, setResult] = useState<SolveResult | null>(null);
   const [busy, setBusy] = useState(false);
@@ -141,6 +143,7 @@ export function PuzzlePlayground({
       const r = await client.call('infer.puzzle', { source });
       setCells(r.puzzle);
       setSolution(r.solution);
+      setPuzzleId(r.puzzleId);
       setResult(null);
     });
 
@@ -150,6 +153,7 @@ export function PuzzlePlayground({
         await client.call('infer.solve', {
           source,
           puzzle: cells,
+          puzzleId,
           ...(solution ? { solution } : {}),
         }),
       );
