@@ -73,10 +73,26 @@ describe('ARC puzzle ids: train, export, verify', () => {
   before(() => selectBackend('wasm'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('refuses a table with fewer rows than the data has ids, with the number to set', async () => {
+  it('refuses a table with fewer rows than the data has ids, and says so of one shared row', async () => {
     await assert.rejects(
       train({ document: arcTrm(9), data, config: CONFIG }),
       /has 10 puzzle ids \(0–9\) but the per-puzzle table of node "main\/prefix" has 9 rows; set its puzzles to 10\./,
+    );
+    // One shared row (today's templates) trains, with a notice naming the number to set.
+    const notices: string[] = [];
+    const r = await train({
+      document: arcTrm(1),
+      data,
+      config: { ...CONFIG, steps: 1 },
+      onEvent: (e) => {
+        if (e.type === 'started' && e.notice) notices.push(e.notice);
+      },
+    });
+    assert.equal(r.status, 'completed', r.error);
+    r.model.dispose();
+    assert.match(
+      notices.join(' '),
+      /one of 10 puzzle ids, .*set the puzzle prefix's puzzles to 10\./,
     );
   });
 
