@@ -179,7 +179,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       `The graph does not compile, so it cannot be exported:\n${compiled.diagnostics.map(formatDiagnostic).join('\n')}`,
     );
   }
-  checkExportFits(compiled.totalParams, req.precision);
+  checkExportFits(compiled.totalParams + compiled.uncountedParams, req.precision);
   const program = mode === 'decode' ? toDecodeProgram(compiled.program).program : compiled.program;
   if (mode === 'step' && !program.supervision)
     throw new Error(

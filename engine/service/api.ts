@@ -63,6 +63,11 @@ export type GraphInfo = z.infer<typeof GraphInfo>;
 
 export const Totals = z.strictObject({
   params: z.number(),
+  /**
+   * Trained values left out of `params`, as the TRM paper counts (its per-puzzle embedding
+   * table); the memory and file sizes include them.
+   */
+  uncountedParams: z.number(),
   flopsPerToken: z.number(),
   /** The parameter budget the meter compares against. */
   budget: z.number(),

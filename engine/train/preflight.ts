@@ -23,7 +23,8 @@ export class PreflightError extends Error {
 
 /**
  * A training run's memory:
- * - parameters: weights, gradients and AdamW's two moments (4 float32 copies), a fifth with EMA;
+ * - parameters (uncounted ones too): weights, gradients and AdamW's two moments (4 float32
+ *   copies), a fifth with EMA;
  * - activations: every float node output of every recursion step per token (the analysis's
  *   figure) × context × batch, ×3 for what the backward pass keeps and creates besides.
  */
@@ -48,7 +49,8 @@ export function estimateTrainingMemory(
   opts: { ema: boolean; context?: number },
 ): MemoryEstimate {
   const totals = analyzeDocument(doc).totals;
-  const paramBytes = totals.params * 4 * (opts.ema ? 5 : 4);
+  // Uncounted values (a per-puzzle table) train like any weight.
+  const paramBytes = (totals.params + totals.uncountedParams) * 4 * (opts.ema ? 5 : 4);
   const context = opts.context ?? totals.context ?? 1;
   const activationBytes = totals.activationBytesPerToken * context * batch * ACTIVATION_FACTOR;
   return { paramBytes, activationBytes, total: paramBytes + activationBytes };
