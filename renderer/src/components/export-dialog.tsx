@@ -8,7 +8,7 @@ import { RunSelect, useCheckpointRuns, type SplitRuns } from './run-select.tsx';
 
 const NO_RUNS: SplitRuns = { ours: [], others: [] };
 import { snippets, taskCells } from './export-snippets.ts';
-import { useEscape } from '../use-escape.ts';
+import { Modal } from './modal.tsx';
 
 const PRECISIONS: { id: ExportPrecision; label: string; note: string }[] = [
   { id: 'fp32', label: 'fp32', note: 'exact, largest' },
@@ -104,238 +104,223 @@ export function ExportDialog({
   };
   const shownFolder = latest && revealed?.path === latest.path ? revealed : null;
 
-  useEscape(onClose, !busy);
-
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div
-        className="modal wide export-dialog"
-        role="dialog"
-        aria-label="Export ONNX"
-        onClick={(e) => e.stopPropagation()}
-      >
-        <header>
-          <h2>Export ONNX</h2>
-          <button className="close" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </header>
-        <p className="muted">
-          {picked
-            ? `Trained weights of run ${picked.runId} (step ${picked.step}).`
-            : `Initial weights (${runs.ours.length + runs.others.length ? 'untrained' : 'no trained run yet'}): the check still proves the graph exports faithfully.`}{' '}
-          Every export is checked against the tfjs reference on held-out inputs.
-        </p>
-        {runs.ours.length + runs.others.length > 0 || current ? (
-          <label className="export-run">
-            Weights{' '}
-            <RunSelect
-              ours={
-                current && !listed && current.runId === runId ? [current, ...runs.ours] : runs.ours
-              }
-              others={runs.others}
-              value={runId}
-              onChange={setRunId}
-              disabled={busy}
-              none="Initial weights (untrained)"
+    <Modal title="Export ONNX" onClose={onClose} wide className="export-dialog" escapes={!busy}>
+      <p className="muted">
+        {picked
+          ? `Trained weights of run ${picked.runId} (step ${picked.step}).`
+          : `Initial weights (${runs.ours.length + runs.others.length ? 'untrained' : 'no trained run yet'}): the check still proves the graph exports faithfully.`}{' '}
+        Every export is checked against the tfjs reference on held-out inputs.
+      </p>
+      {runs.ours.length + runs.others.length > 0 || current ? (
+        <label className="export-run">
+          Weights{' '}
+          <RunSelect
+            ours={
+              current && !listed && current.runId === runId ? [current, ...runs.ours] : runs.ours
+            }
+            others={runs.others}
+            value={runId}
+            onChange={setRunId}
+            disabled={busy}
+            none="Initial weights (untrained)"
+          />
+        </label>
+      ) : null}
+      <div className="precisions" role="radiogroup" aria-label="Precision">
+        {PRECISIONS.map((p) => (
+          <label key={p.id} className={precision === p.id ? 'precision on' : 'precision'}>
+            <input
+              type="radio"
+              name="precision"
+              value={p.id}
+              checked={precision === p.id}
+              onChange={() => setPrecision(p.id)}
             />
+            <strong>{p.label}</strong>
+            <span className="muted">{p.note}</span>
           </label>
-        ) : null}
-        <div className="precisions" role="radiogroup" aria-label="Precision">
-          {PRECISIONS.map((p) => (
-            <label key={p.id} className={precision === p.id ? 'precision on' : 'precision'}>
-              <input
-                type="radio"
-                name="precision"
-                value={p.id}
-                checked={precision === p.id}
-                onChange={() => setPrecision(p.id)}
-              />
-              <strong>{p.label}</strong>
-              <span className="muted">{p.note}</span>
-            </label>
-          ))}
-        </div>
-        <div className="export-actions">
-          <button className="primary" onClick={() => void go()} disabled={busy}>
-            {busy ? 'Exporting and verifying…' : `Export ${precision}`}
-          </button>
-        </div>
-        {error ? (
-          <div className="train-error" role="alert">
-            {error}
-          </div>
-        ) : null}
-        {results.length > 0 ? (
-          <table className="verify-table" data-testid="verify-table">
-            <thead>
-              <tr>
-                <th />
-                {results.map((r, i) => (
-                  <th key={i}>
-                    {r.precision}
-                    {r.trained ? '' : ' (init)'}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <th>Verdict</th>
-                {results.map((r, i) => (
-                  <td key={i} className={r.ok ? 'pass' : 'fail'} title={r.failures.join(' ')}>
-                    {r.ok ? '✓ pass' : '✗ fail'}
-                  </td>
-                ))}
-              </tr>
-              <tr>
-                <th>Judged by</th>
-                {results.map((r, i) => (
-                  <td key={i} data-testid="judged-by" title={r.note ?? ''}>
-                    {JUDGED_BY[r.judgedBy ?? 'outputs']}
-                  </td>
-                ))}
-              </tr>
-              <tr>
-                <th>Size</th>
-                {results.map((r, i) => (
-                  <td key={i}>{formatBytes(r.fileBytes)}</td>
-                ))}
-              </tr>
-              <tr>
-                <th>Max abs error</th>
-                {results.map((r, i) => (
-                  <td key={i}>
-                    {r.maxAbsError === null ? 'not finite' : r.maxAbsError.toExponential(2)}
-                  </td>
-                ))}
-              </tr>
-              <tr>
-                <th>Top-1 agreement</th>
-                {results.map((r, i) => (
-                  <td
-                    key={i}
-                    title={
-                      r.top1On === 'held-out'
-                        ? 'On the held-out task inputs'
-                        : r.top1On === 'random'
-                          ? 'On random token inputs (the model has no task data)'
-                          : undefined
-                    }
-                  >
-                    {pct(r.top1Agreement)}
-                    {r.top1On === 'held-out' ? ' (held-out)' : ''}
-                  </td>
-                ))}
-              </tr>
-              <tr>
-                <th>Task (tfjs → onnx)</th>
-                {results.map((r, i) => {
-                  const cells = taskCells(r);
-                  return (
-                    <td key={i} title={cells.title}>
-                      {cells.value}
-                    </td>
-                  );
-                })}
-              </tr>
-              <tr>
-                <th>Task Δ</th>
-                {results.map((r, i) => {
-                  const cells = taskCells(r);
-                  return (
-                    <td key={i} title={cells.title} data-testid="task-delta">
-                      {cells.delta}
-                    </td>
-                  );
-                })}
-              </tr>
-              <tr>
-                <th>Top-1, held-out</th>
-                {results.map((r, i) => (
-                  <td key={i} title="Argmax agreement on the held-out task inputs">
-                    {r.task ? pct(r.task.top1Agreement) : '—'}
-                  </td>
-                ))}
-              </tr>
-              <tr>
-                <th>Latency, batch 1</th>
-                {results.map((r, i) => (
-                  <td key={i}>{ms(r.latencyMs?.batch1)}</td>
-                ))}
-              </tr>
-              <tr>
-                <th>Latency, batch 64</th>
-                {results.map((r, i) => (
-                  <td key={i}>{ms(r.latencyMs?.batch64)}</td>
-                ))}
-              </tr>
-              <tr>
-                <th>File</th>
-                {results.map((r, i) => (
-                  <td key={i} className="path" title={r.path}>
-                    {r.path.split(/[\\/]/).pop()}
-                  </td>
-                ))}
-              </tr>
-            </tbody>
-          </table>
-        ) : null}
-        {latest?.note ? (
-          <p className="hint" data-testid="verify-note">
-            {latest.note}
-          </p>
-        ) : null}
-        {results.some((r) => r.failures.length > 0) ? (
-          <ul className="verify-failures" data-testid="verify-failures">
-            {results.flatMap((r, i) =>
-              r.failures.map((f, j) => (
-                <li key={`${i}-${j}`}>
-                  <strong>{r.precision}:</strong> {f}
-                </li>
-              )),
-            )}
-          </ul>
-        ) : null}
-        {latest ? (
-          <div className="reveal">
-            <button onClick={() => void reveal(latest.path)} data-testid="reveal-folder">
-              Open containing folder
-            </button>
-            {shownFolder?.shown ? (
-              <span className="muted">Shown in your file manager.</span>
-            ) : shownFolder ? (
-              <>
-                <code data-testid="export-folder" title="This browser cannot open a desktop folder">
-                  {shownFolder.folder}
-                </code>
-                <button onClick={() => void copy(shownFolder.folder, 'folder')}>
-                  {copied === 'folder' ? 'Copied' : 'Copy path'}
-                </button>
-              </>
-            ) : null}
-          </div>
-        ) : null}
-        {latest ? (
-          <div className="snippet">
-            <div className="snippet-head">
-              <span className="muted">
-                Load {latest.path.split(/[\\/]/).pop()} with onnxruntime in
-              </span>
-              <button className={lang === 'node' ? 'on' : ''} onClick={() => setLang('node')}>
-                Node
-              </button>
-              <button className={lang === 'python' ? 'on' : ''} onClick={() => setLang('python')}>
-                Python
-              </button>
-              <button onClick={() => void copy(code, 'code')} data-testid="copy-snippet">
-                {copied === 'code' ? 'Copied' : 'Copy code'}
-              </button>
-            </div>
-            <pre data-testid="snippet">{code}</pre>
-          </div>
-        ) : null}
+        ))}
       </div>
-    </div>
+      <div className="export-actions">
+        <button className="primary" onClick={() => void go()} disabled={busy}>
+          {busy ? 'Exporting and verifying…' : `Export ${precision}`}
+        </button>
+      </div>
+      {error ? (
+        <div className="train-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      {results.length > 0 ? (
+        <table className="verify-table" data-testid="verify-table">
+          <thead>
+            <tr>
+              <th />
+              {results.map((r, i) => (
+                <th key={i}>
+                  {r.precision}
+                  {r.trained ? '' : ' (init)'}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <th>Verdict</th>
+              {results.map((r, i) => (
+                <td key={i} className={r.ok ? 'pass' : 'fail'} title={r.failures.join(' ')}>
+                  {r.ok ? '✓ pass' : '✗ fail'}
+                </td>
+              ))}
+            </tr>
+            <tr>
+              <th>Judged by</th>
+              {results.map((r, i) => (
+                <td key={i} data-testid="judged-by" title={r.note ?? ''}>
+                  {JUDGED_BY[r.judgedBy ?? 'outputs']}
+                </td>
+              ))}
+            </tr>
+            <tr>
+              <th>Size</th>
+              {results.map((r, i) => (
+                <td key={i}>{formatBytes(r.fileBytes)}</td>
+              ))}
+            </tr>
+            <tr>
+              <th>Max abs error</th>
+              {results.map((r, i) => (
+                <td key={i}>
+                  {r.maxAbsError === null ? 'not finite' : r.maxAbsError.toExponential(2)}
+                </td>
+              ))}
+            </tr>
+            <tr>
+              <th>Top-1 agreement</th>
+              {results.map((r, i) => (
+                <td
+                  key={i}
+                  title={
+                    r.top1On === 'held-out'
+                      ? 'On the held-out task inputs'
+                      : r.top1On === 'random'
+                        ? 'On random token inputs (the model has no task data)'
+                        : undefined
+                  }
+                >
+                  {pct(r.top1Agreement)}
+                  {r.top1On === 'held-out' ? ' (held-out)' : ''}
+                </td>
+              ))}
+            </tr>
+            <tr>
+              <th>Task (tfjs → onnx)</th>
+              {results.map((r, i) => {
+                const cells = taskCells(r);
+                return (
+                  <td key={i} title={cells.title}>
+                    {cells.value}
+                  </td>
+                );
+              })}
+            </tr>
+            <tr>
+              <th>Task Δ</th>
+              {results.map((r, i) => {
+                const cells = taskCells(r);
+                return (
+                  <td key={i} title={cells.title} data-testid="task-delta">
+                    {cells.delta}
+                  </td>
+                );
+              })}
+            </tr>
+            <tr>
+              <th>Top-1, held-out</th>
+              {results.map((r, i) => (
+                <td key={i} title="Argmax agreement on the held-out task inputs">
+                  {r.task ? pct(r.task.top1Agreement) : '—'}
+                </td>
+              ))}
+            </tr>
+            <tr>
+              <th>Latency, batch 1</th>
+              {results.map((r, i) => (
+                <td key={i}>{ms(r.latencyMs?.batch1)}</td>
+              ))}
+            </tr>
+            <tr>
+              <th>Latency, batch 64</th>
+              {results.map((r, i) => (
+                <td key={i}>{ms(r.latencyMs?.batch64)}</td>
+              ))}
+            </tr>
+            <tr>
+              <th>File</th>
+              {results.map((r, i) => (
+                <td key={i} className="path" title={r.path}>
+                  {r.path.split(/[\\/]/).pop()}
+                </td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      ) : null}
+      {latest?.note ? (
+        <p className="hint" data-testid="verify-note">
+          {latest.note}
+        </p>
+      ) : null}
+      {results.some((r) => r.failures.length > 0) ? (
+        <ul className="verify-failures" data-testid="verify-failures">
+          {results.flatMap((r, i) =>
+            r.failures.map((f, j) => (
+              <li key={`${i}-${j}`}>
+                <strong>{r.precision}:</strong> {f}
+              </li>
+            )),
+          )}
+        </ul>
+      ) : null}
+      {latest ? (
+        <div className="reveal">
+          <button onClick={() => void reveal(latest.path)} data-testid="reveal-folder">
+            Open containing folder
+          </button>
+          {shownFolder?.shown ? (
+            <span className="muted">Shown in your file manager.</span>
+          ) : shownFolder ? (
+            <>
+              <code data-testid="export-folder" title="This browser cannot open a desktop folder">
+                {shownFolder.folder}
+              </code>
+              <button onClick={() => void copy(shownFolder.folder, 'folder')}>
+                {copied === 'folder' ? 'Copied' : 'Copy path'}
+              </button>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {latest ? (
+        <div className="snippet">
+          <div className="snippet-head">
+            <span className="muted">
+              Load {latest.path.split(/[\\/]/).pop()} with onnxruntime in
+            </span>
+            <button className={lang === 'node' ? 'on' : ''} onClick={() => setLang('node')}>
+              Node
+            </button>
+            <button className={lang === 'python' ? 'on' : ''} onClick={() => setLang('python')}>
+              Python
+            </button>
+            <button onClick={() => void copy(code, 'code')} data-testid="copy-snippet">
+              {copied === 'code' ? 'Copied' : 'Copy code'}
+            </button>
+          </div>
+          <pre data-testid="snippet">{code}</pre>
+        </div>
+      ) : null}
+    </Modal>
   );
 }
