@@ -13,6 +13,7 @@ import { RecoveryBanner } from './components/dialogs.tsx';
 import { Header } from './components/header.tsx';
 import { TrainPanel } from './components/train-panel.tsx';
 import { useToast, useUnsavedWorkGuard } from './hooks.ts';
+import './app/app.css';
 
 /**
  * The app: the header, the designer, the Train panel docked below it, and the dialog open over

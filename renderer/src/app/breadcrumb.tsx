@@ -1,4 +1,5 @@
 import type { Action } from '../state/reducer.ts';
+import './breadcrumb.css';
 
 /** The graphs open one inside another, the document first; a crumb goes back to its graph. */
 export function Breadcrumb({

@@ -9,6 +9,7 @@ import { Inspector } from '../components/inspector.tsx';
 import { Palette } from '../components/palette.tsx';
 import { Breadcrumb } from './breadcrumb.tsx';
 import type { Editor } from './use-editor.ts';
+import './workspace.css';
 
 /**
  * The designer: components and palette on the left, the graph in view in the middle (with the

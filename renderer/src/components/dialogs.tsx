@@ -3,6 +3,7 @@ import type { Recovery, Result, TemplateCard } from '../../../engine/service/api
 import { formatCount, formatDate } from '../format.ts';
 import { shortcutRows } from '../shortcuts.ts';
 import { Modal } from './modal.tsx';
+import './dialogs.css';
 
 export function TemplateGallery(props: {
   templates: TemplateCard[];

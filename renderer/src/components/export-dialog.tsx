@@ -6,6 +6,7 @@ import { Modal } from './modal.tsx';
 import { RunSelect } from './run-select.tsx';
 import { useExport } from './use-export.ts';
 import { VerifyFailures, VerifyTable } from './verify-table.tsx';
+import './export-dialog.css';
 
 const PRECISIONS: { id: ExportPrecision; label: string; note: string }[] = [
   { id: 'fp32', label: 'fp32', note: 'exact, largest' },

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ExportReport } from '../../../engine/service/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { snippets } from './export-snippets.ts';
+import './export-output.css';
 
 /**
  * Where the latest export lies and how to load it: its folder (shown in the file manager, or

@@ -6,8 +6,8 @@ import { preferredRun } from '../state/document-runs.ts';
 import { RunSelect, useCheckpointRuns } from './run-select.tsx';
 import { LiveChart } from './chart.tsx';
 import { CellsStepView, TextStepsView } from './insight-steps.tsx';
-import './insight-view.css';
 import { Modal } from './modal.tsx';
+import './insight-view.css';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const newJobId = () =>

@@ -10,6 +10,8 @@ import { fieldText, type SchemaField } from '../schema-form.ts';
 import { usableComponents } from '../state/component-edits.ts';
 import { TaskSelect } from './task-select.tsx';
 import type { Action } from '../state/reducer.ts';
+import './fields.css';
+import './inspector.css';
 
 /** Text the person typed → the stored parameter (numbers may name a dim). */
 function parseInput(field: SchemaField, text: string): { value: unknown } | { error: string } {

@@ -9,6 +9,7 @@ import type { ApiClient } from '../api-client.ts';
 import { PuzzlePlayground } from './playground-puzzle.tsx';
 import { TextPlayground } from './playground-text.tsx';
 import { Modal } from './modal.tsx';
+import './playground.css';
 
 /** A source as the picker's <select> value: `run:<id>` or `onnx:<path>`; '' = latest checkpoint. */
 function sourceOf(value: string, checkpoint: string): InferSource | null {

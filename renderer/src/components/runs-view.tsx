@@ -4,6 +4,7 @@ import type { ApiClient } from '../api-client.ts';
 import { formatCount, formatDate } from '../format.ts';
 import { Modal } from './modal.tsx';
 import { RUN_COLORS, RunCharts, RunDiff } from './runs-compare.tsx';
+import './runs-view.css';
 
 /**
  * The runs view: every run recorded in the workspace as a sortable table; tick two or more to

@@ -1,4 +1,5 @@
 import { fieldText, type SchemaField } from '../schema-form.ts';
+import './fields.css';
 
 /**
  * One labelled control per schema field, holding what was typed: a blank box shows the default

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../../../engine/service/api.ts';
+import './train-bar.css';
 
 /**
  * The Train panel's controls and what the run is: start, or pause / resume / stop while it goes;

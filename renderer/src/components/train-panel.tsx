@@ -13,6 +13,7 @@ import { EvalSummary, TrainProgress } from './train-progress.tsx';
 import { trainerFields } from './trainer-fields.ts';
 import { useTrainData } from './use-train-data.ts';
 import { useTrainRun } from './use-train-run.ts';
+import './train-panel.css';
 
 /**
  * The Train panel: data and trainer settings on the left (forms from the engine's schemas), the

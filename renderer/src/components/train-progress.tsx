@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../../engine/service/api.ts';
 import type { EvalReport, StepMetrics } from './use-train-run.ts';
+import './train-progress.css';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

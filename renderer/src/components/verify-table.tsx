@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { ExportReport } from '../../../engine/service/api.ts';
 import { formatBytes } from '../format.ts';
 import { taskCells } from './export-snippets.ts';
+import './verify-table.css';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const ms = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)} ms`);
