@@ -53,7 +53,9 @@ function useDialogFocus(box: RefObject<HTMLDivElement | null>) {
 /** Tab and Shift+Tab cycle through the dialog's controls rather than leave it. */
 function trapTab(e: KeyboardEvent<HTMLDivElement>) {
   if (e.key !== 'Tab') return;
-  const items = Array.from(e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE));
+  const items = Array.from(e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)).filter(
+    (el) => el.getClientRects().length > 0, // drawn: a hidden control cannot take focus
+  );
   const first = items[0];
   const last = items.at(-1);
   if (!first || !last) return;
