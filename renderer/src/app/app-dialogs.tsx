@@ -14,7 +14,7 @@ import { InsightView } from '../components/insight-view.tsx';
 import { Playground } from '../components/playground.tsx';
 import { RunsView } from '../components/runs-view.tsx';
 import type { Dialog, SetDialog } from './dialog.ts';
-import type { useDocumentFiles } from './use-document-files.ts';
+import type { DocumentFiles } from './use-document-files.ts';
 
 /** A file name from a document's name: `Tiny GPT` → `tiny-gpt`. */
 const fileStem = (name: string) =>
@@ -47,7 +47,7 @@ export function AppDialogs({
   /** This session's exports, kept while the Export dialog is closed. */
   exports: ExportReport[];
   onExport: (r: ExportReport) => void;
-  files: ReturnType<typeof useDocumentFiles>;
+  files: DocumentFiles;
 }) {
   const close = useCallback(() => setDialog(null), [setDialog]);
   switch (dialog?.type) {

@@ -8,7 +8,7 @@ import { cloneItems } from '../state/clone-items.ts';
 import { groupCommand } from '../state/group-command.ts';
 import { currentGraph, graphOf } from '../state/reducer.ts';
 import type { SetDialog } from './dialog.ts';
-import type { useDocumentFiles } from './use-document-files.ts';
+import type { DocumentFiles } from './use-document-files.ts';
 import type { Editor } from './use-editor.ts';
 
 /**
@@ -26,7 +26,7 @@ export function useCommands({
 }: {
   client: ApiClient;
   editor: Editor;
-  files: ReturnType<typeof useDocumentFiles>;
+  files: DocumentFiles;
   say: (text: string) => void;
   setDialog: SetDialog;
   toggleTrain: () => void;

@@ -143,3 +143,5 @@ export function useDocumentFiles({
 
   return { save, saveAs, overwrite, reopen, openPath, open, newDocument, openTemplate };
 }
+
+export type DocumentFiles = ReturnType<typeof useDocumentFiles>;

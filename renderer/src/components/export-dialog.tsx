@@ -35,8 +35,8 @@ export function ExportDialog({
   onResult: (r: ExportReport) => void;
   onClose: () => void;
 }) {
-  const x = useExport(client, doc, run, onResult);
-  const { picked, busy, precision } = x;
+  const exporter = useExport(client, doc, run, onResult);
+  const { picked, busy, precision } = exporter;
   const latest = results.at(-1);
 
   return (
@@ -44,17 +44,17 @@ export function ExportDialog({
       <p className="muted">
         {picked
           ? `Trained weights of run ${picked.runId} (step ${picked.step}).`
-          : `Initial weights (${x.trained ? 'untrained' : 'no trained run yet'}): the check still proves the graph exports faithfully.`}{' '}
+          : `Initial weights (${exporter.trained ? 'untrained' : 'no trained run yet'}): the check still proves the graph exports faithfully.`}{' '}
         Every export is checked against the tfjs reference on held-out inputs.
       </p>
-      {x.choosable ? (
+      {exporter.choosable ? (
         <label className="export-run">
           Weights{' '}
           <RunSelect
-            ours={x.choices.ours}
-            others={x.choices.others}
-            value={x.runId}
-            onChange={x.setRunId}
+            ours={exporter.choices.ours}
+            others={exporter.choices.others}
+            value={exporter.runId}
+            onChange={exporter.setRunId}
             disabled={busy}
             none="Initial weights (untrained)"
           />
@@ -68,7 +68,7 @@ export function ExportDialog({
               name="precision"
               value={p.id}
               checked={precision === p.id}
-              onChange={() => x.setPrecision(p.id)}
+              onChange={() => exporter.setPrecision(p.id)}
             />
             <strong>{p.label}</strong>
             <span className="muted">{p.note}</span>
@@ -76,13 +76,13 @@ export function ExportDialog({
         ))}
       </div>
       <div className="export-actions">
-        <button className="primary" onClick={() => void x.go()} disabled={busy}>
+        <button className="primary" onClick={() => void exporter.go()} disabled={busy}>
           {busy ? 'Exporting and verifying…' : `Export ${precision}`}
         </button>
       </div>
-      {x.error ? (
+      {exporter.error ? (
         <div className="train-error" role="alert">
-          {x.error}
+          {exporter.error}
         </div>
       ) : null}
       {results.length > 0 ? <VerifyTable results={results} /> : null}
@@ -92,7 +92,7 @@ export function ExportDialog({
         </p>
       ) : null}
       {results.some((r) => r.failures.length > 0) ? <VerifyFailures results={results} /> : null}
-      {latest ? <ExportOutput client={client} latest={latest} onError={x.setError} /> : null}
+      {latest ? <ExportOutput client={client} latest={latest} onError={exporter.setError} /> : null}
     </Modal>
   );
 }

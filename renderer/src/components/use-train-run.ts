@@ -27,7 +27,7 @@ function explain(message: string): string {
   return message;
 }
 
-/** The run's summary after one of its events (events that change none of it leave it). */
+/** The run's summary after one of its events. */
 function advance(r: RunSummary, e: TrainEvent): RunSummary {
   switch (e.type) {
     case 'started':
@@ -54,7 +54,7 @@ function advance(r: RunSummary, e: TrainEvent): RunSummary {
         message: e.message,
         lastCheckpoint: e.lastCheckpoint ?? r.lastCheckpoint,
       };
-    default:
+    case 'eval':
       return r;
   }
 }
