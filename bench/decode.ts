@@ -17,7 +17,7 @@ import { contextLengthOf } from '../engine/infer/load.ts';
 import { toDecodeProgram } from '../engine/graph/decode.ts';
 import { cachedNextLogits } from '../engine/infer/kv-cache.ts';
 import { onnxKvRun, onnxModelFrom, onnxNextLogits } from '../engine/infer/onnx-model.ts';
-import { SamplingConfig } from '../engine/infer/sampling.ts';
+import { SamplingConfig } from '../engine/contract/sampling.ts';
 import { tfjsKvRun, tfjsNextLogits } from '../engine/infer/tfjs-model.ts';
 import type { Precision } from '../engine/onnx/emit.ts';
 import { exportModel } from '../engine/onnx-runtime/export-model.ts';

@@ -18,13 +18,8 @@ import { createDataSource } from '../engine/data/index.ts';
 import { selectBackend } from '../engine/runtime/backend.ts';
 import { peakMemory } from '../engine/runtime/peak-memory.ts';
 import { createWeights } from '../engine/runtime/weights.ts';
-import {
-  batchFeeds,
-  disposeForward,
-  forward,
-  initialState,
-  prepareProgram,
-} from '../engine/train/model.ts';
+import { disposeForward, forward } from '../engine/train/model.ts';
+import { batchFeeds, initialState, prepareProgram } from '../engine/runtime/trainable-program.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -6,7 +6,7 @@
  * of that, so the last size shows how fast the refusal is. Never part of `npm test`.
  */
 import { performance } from 'node:perf_hooks';
-import { analyzeUnknown } from '../engine/service/analyze.ts';
+import { analyzeUnknown } from '../engine/graph/analyze.ts';
 import { manyComponents, type ManyShape } from '../test/support/many-components.ts';
 
 const arg = (name: string, fallback: string) =>

@@ -12,10 +12,10 @@ import {
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ServerEvent, type MenuCommand } from '../engine/service/api.ts';
+import { ServerEvent, type MenuCommand } from '../engine/contract/api.ts';
 import { writeAtomic } from '../engine/service/files.ts';
 import { importPickedFile } from '../engine/service/data-files.ts';
-import { IPC_CALL, IPC_EVENT } from '../engine/service/ipc.ts';
+import { IPC_CALL, IPC_EVENT } from '../engine/contract/ipc.ts';
 import { createService, type Handlers } from '../engine/service/service.ts';
 
 /**

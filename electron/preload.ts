@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_CALL, IPC_EVENT, type PreloadBridge } from '../engine/service/ipc.ts';
+import { IPC_CALL, IPC_EVENT, type PreloadBridge } from '../engine/contract/ipc.ts';
 
 /**
  * The renderer's one door to the main process. It forwards calls and events and nothing

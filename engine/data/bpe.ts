@@ -17,7 +17,7 @@ import {
 } from './byte-level.ts';
 import { dataErrors } from './errors.ts';
 import type { TextTokenizer } from './text-tokenizer.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 
 const { Tokenizer } = tokenizers;
 const require = createRequire(import.meta.url);

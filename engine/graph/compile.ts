@@ -1,7 +1,9 @@
 import type { Diagnostic } from './diagnostics.ts';
 import { messages } from './diagnostics.ts';
 import { numel } from './dims.ts';
-import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState } from './ir.ts';
+import { hashSeed } from './init.ts';
+import type { IrBuffer, IrOp, IrOutput, IrParam, IrProgram, IrState, ValueType } from './ir.ts';
+import { typeOp } from './ir/program.ts';
 import type {
   KindContext,
   LowerContext,
@@ -14,6 +16,7 @@ import type {
 } from './node-kind.ts';
 import { prepareGraph, type PreparedGraph } from './prepare.ts';
 import type { GraphDocument } from './schema.ts';
+import { bodyOf, portSide } from './structure.ts';
 
 /** What the compiler learned about one node of one graph (first instance seen). */
 export interface NodeReport {
@@ -25,6 +28,8 @@ export interface NodeReport {
   params: number;
   /** Forward FLOPs per token, recursion steps included (main graph only). */
   flopsPerToken: number;
+  /** The IR value each output port lowered to (first instance), typed in `program.values`. */
+  values?: Record<string, string>;
 }
 
 export interface CompileResult {
@@ -56,6 +61,8 @@ class Compiler {
   readonly paramOwner = new Map<string, string>();
   readonly buffers = new Map<string, IrBuffer>();
   readonly ops: IrOp[] = [];
+  /** Every value's type, set as inputs, weights and ops are created. */
+  readonly values = new Map<string, ValueType>();
   readonly program: IrProgram;
   private readonly prepared = new Map<string, PreparedGraph>();
   /** Ports per component, derived once: every instance node asks for them several times. */
@@ -91,6 +98,7 @@ class Compiler {
       params: this.params,
       buffers: this.buffers,
       ops: this.ops,
+      values: this.values,
     };
   }
 
@@ -157,14 +165,14 @@ class Compiler {
     const graph = this.component(name);
     if (!graph) return undefined;
     const inputs = graph.nodes
-      .filter((n) => n.kind === 'component-input')
+      .filter((n) => portSide(n.kind) === 'input')
       .map((n) => ({
         name: rawPortName(n),
         doc: `input of ${name}`,
         type: 'any' as const,
       }));
     const outputs = graph.nodes
-      .filter((n) => n.kind === 'component-output')
+      .filter((n) => portSide(n.kind) === 'output')
       .map((n) => ({
         name: rawPortName(n),
         doc: `output of ${name}`,
@@ -225,7 +233,7 @@ class Compiler {
         if (v) inputs[port.name] = v;
         else if (!port.optional) missing = true;
       }
-      if (node.kind.kind === 'component-input') {
+      if (node.kind.port === 'input') {
         const bind = bound[String(node.params.name ?? node.id)];
         if (bind) values.set(node.id, { out: bind });
         else complete = false;
@@ -242,7 +250,7 @@ class Compiler {
         continue;
       }
       values.set(node.id, out);
-      if (node.kind.kind === 'component-output') {
+      if (node.kind.port === 'output') {
         results[String(node.params.name ?? node.id)] = out.value as TensorValue;
       }
     }
@@ -300,6 +308,7 @@ class Compiler {
           decay: spec.decay,
           ...(spec.counted === false ? { counted: false as const } : {}),
         });
+        this.values.set(name, { dtype: 'float32', shape: [...spec.shape] });
         this.paramOwner.set(name, this.topNode);
         const top = this.nodes.get(`main/${this.topNode}`);
         if (top && spec.counted !== false) top.params += numel(spec.shape);
@@ -324,12 +333,35 @@ class Compiler {
         for (const [port, v] of Object.entries(out))
           report.outputs[port] = { shape: v.shape, dtype: v.dtype };
       }
+      if (report && !report.values)
+        report.values = Object.fromEntries(Object.entries(out).map(([port, v]) => [port, v.value]));
     }
     if ((this.ops.length > this.maxOps || this.unrolled > this.maxOps) && !this.aborted) {
       this.report({ severity: 'error', ...messages.tooLarge(this.maxOps) });
       this.aborted = true;
     }
     return out;
+  }
+
+  /**
+   * Types an op's output by its rule. A rule that fails means a node kind lowered to an
+   * ill-typed program: reported (the document gets no program) instead of thrown.
+   */
+  type(op: IrOp): void {
+    try {
+      this.values.set(
+        op.out,
+        typeOp(op, (v) => {
+          const t = this.values.get(v);
+          if (!t) throw new Error(`${op.op} from ${op.source} reads "${v}", which has no type`);
+          return t;
+        }),
+      );
+    } catch (e) {
+      if (this.aborted) return;
+      this.report({ severity: 'error', ...messages.illTyped((e as Error).message) });
+      this.aborted = true;
+    }
   }
 
   /** One deep-supervision loop per model, and not inside another recursion. */
@@ -376,12 +408,15 @@ class Compiler {
         const name = `${scope.prefix}${nodeId}/${local}`;
         if (!this.buffers.has(name)) {
           this.buffers.set(name, { name, shape, init, seed: hashSeed(name) });
+          this.values.set(name, { dtype: 'float32', shape: [...shape] });
         }
         return name;
       },
       op: (spec) => {
         const out = this.fresh(`${nodeId}.${spec.op}`);
-        this.ops.push({ ...spec, out, source } as IrOp);
+        const op = { ...spec, out, source } as IrOp;
+        this.ops.push(op);
+        this.type(op);
         if (this.mode === 'check') this.unrolled += this.opScale;
         return out;
       },
@@ -389,6 +424,7 @@ class Compiler {
         const declared = this.program.inputs.find((i) => i.name === name);
         if (!declared) {
           this.program.inputs.push({ name, dtype: type.dtype, shape: [...type.shape], role });
+          this.values.set(name, { dtype: type.dtype, shape: [...type.shape] });
         } else if (declared.role !== role) {
           kindCtx.report(messages.inputNameTaken(nodeId, name));
         }
@@ -431,16 +467,6 @@ class Compiler {
       },
     };
   }
-}
-
-/** Stable 31-bit seed from a name, so buffers are identical across runs and exports. */
-export function hashSeed(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return (h >>> 0) % 2147483647;
 }
 
 /** Shape inference, parameter counting and lowering of a parsed document, in one walk. */
@@ -491,8 +517,8 @@ function unusedComponents(doc: GraphDocument): string[] {
   const pending = [doc.main];
   for (let graph = pending.pop(); graph; graph = pending.pop()) {
     for (const n of graph.nodes) {
-      const name = n.params.component;
-      if ((n.kind === 'component' || n.kind === 'recursion') && typeof name === 'string') {
+      const name = bodyOf(n, doc.dims)?.component;
+      if (name !== undefined) {
         if (reached.has(name) || !Object.hasOwn(doc.components, name)) continue;
         reached.add(name);
         pending.push(doc.components[name] as GraphDocument['main']);

@@ -1,4 +1,5 @@
 import type { IrInput, IrOp, IrOutput, IrProgram } from './ir.ts';
+import { typed } from './ir/verify.ts';
 
 /** One attention application's cache: program input and output names of its keys and values. */
 export interface KvEntry {
@@ -83,25 +84,15 @@ export function toDecodeProgram(program: IrProgram): DecodeProgram {
       ops.push({ ...op, offsetLike: first });
     } else ops.push(op);
   }
-  return { program: { ...program, inputs, outputs, ops }, cache };
+  return { program: typed({ ...program, inputs, outputs, ops }), cache };
 }
 
-/** The width of an Attention's keys: the last dim of the MatMul weight (or bias) producing them. */
+/** The width of an Attention's keys: the last axis of their type (kvHeads · Dh). */
 function kvWidth(program: IrProgram, value: string): number {
-  const producers = new Map(program.ops.map((o) => [o.out, o]));
-  let v = value;
-  for (let guard = 0; guard < 64; guard++) {
-    const op = producers.get(v);
-    if (!op) break;
-    if (op.op === 'MatMul') {
-      const w = program.params.get(op.b) ?? program.buffers.get(op.b);
-      if (w) return w.shape[w.shape.length - 1] as number;
-      v = op.a;
-    } else if (op.op === 'Add') v = op.a;
-    else if (op.op === 'RotaryEmbedding' || op.op === 'Identity') v = op.x;
-    else break;
-  }
-  throw new Error(
-    `Cannot tell the key width of ${value}; a KV cache needs keys projected by a weight.`,
-  );
+  const width = program.values.get(value)?.shape.at(-1);
+  if (typeof width !== 'number')
+    throw new Error(
+      `Cannot tell the key width of ${value}; a KV cache needs keys of a fixed width.`,
+    );
+  return width;
 }

@@ -186,6 +186,10 @@ export const messages = {
     code: 'too-deep',
     message: `Components and recursions nest more than ${limit} levels deep. Reduce the nesting.`,
   }),
+  illTyped: (detail: string) => ({
+    code: 'ill-typed-ir',
+    message: `The compiler built an ill-typed program (${detail}) — a defect in TRM Studio, not in your graph. Please report it with this document.`,
+  }),
   tooLarge: (limit: number) => ({
     code: 'too-large',
     message: `Unrolled, the model needs more than ${limit.toLocaleString('en-US')} operations (recursion steps multiply). Reduce recursion steps or nesting, or turn on deep supervision to unroll one step at a time.`,

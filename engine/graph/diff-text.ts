@@ -1,4 +1,5 @@
 import type { EdgeChange, GraphDiff, NodeChange } from './diff.ts';
+import { runsBody } from './structure.ts';
 
 /**
  * A graph diff as lines a person reads beside the metric differences, e.g.
@@ -68,7 +69,7 @@ function nodeLine(n: NodeChange): DiffLine {
   if (n.label) parts.push(`label ${arrow(n.label.before, n.label.after)}`);
   if (n.dims.length) parts.push(`uses ${n.dims.join(', ')}`);
   if (!parts.length) {
-    const via = n.kind === 'component' || n.kind === 'recursion' ? 'its component' : 'its inputs';
+    const via = runsBody(n.kind) ? 'its component' : 'its inputs';
     parts.push(`resized by ${via}`);
   }
   return { ...base, text: `${path}: ${parts.join(', ')}${deltaText(n.weights.delta)}` };

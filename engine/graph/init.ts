@@ -13,6 +13,16 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** Stable 31-bit seed from a name, so buffers are identical across runs and exports. */
+export function hashSeed(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0) % 2147483647;
+}
+
 /**
  * The standard deviation of a standard normal truncated to [−2, 2]:
  * √(1 − 4φ(2) / (Φ(2) − Φ(−2))) with φ(2) = e⁻²/√(2π).

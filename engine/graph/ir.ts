@@ -7,10 +7,15 @@ import type { Dim } from './dims.ts';
  * one entry referenced by every op that uses it.
  *
  * Fused ops (Attention, RotaryEmbedding, RMSNormalization, LayerNormalization) follow the
- * ONNX opset-23 definitions; an emitter for an older opset decomposes them.
+ * ONNX opset-23 definitions; an emitter for an older opset decomposes them. Each op is
+ * defined once in `ir/ops/<op>.ts` (operands, attributes, type rule); the backends keep one
+ * registry each (`runtime/ops/registry.ts`, `onnx/ops/index.ts`) typed against that list.
  */
 
-export type DType = 'float32' | 'int32';
+import type { DType, ValueType } from './ir/op-def.ts';
+import type { IrOp } from './ir/ops/index.ts';
+
+export type { DType };
 
 export type Init =
   | { kind: 'normal'; std: number }
@@ -45,68 +50,8 @@ export interface IrBuffer {
   seed: number;
 }
 
-interface OpBase {
-  /** Output value name. */
-  out: string;
-  /** Path of the graph node that produced this op, for error messages. */
-  source: string;
-}
-
-export type IrOp = OpBase &
-  (
-    | { op: 'MatMul'; a: string; b: string }
-    | { op: 'Add' | 'Sub' | 'Mul' | 'Div'; a: string; b: string }
-    | { op: 'Scale'; x: string; factor: number }
-    | { op: 'Gather'; data: string; indices: string }
-    | { op: 'Reshape'; x: string; shape: number[] }
-    | { op: 'Transpose'; x: string; perm: number[] }
-    | { op: 'Softmax'; x: string; axis: number }
-    | { op: 'ReduceMean'; x: string; axis: number }
-    | { op: 'Relu' | 'Sigmoid' | 'Silu' | 'Tanh' | 'Identity' | 'StopGradient'; x: string }
-    | { op: 'Gelu'; x: string; approximate: 'none' | 'tanh' }
-    | { op: 'Dropout'; x: string; rate: number }
-    | { op: 'LayerNormalization'; x: string; scale?: string; bias?: string; epsilon: number }
-    | { op: 'RMSNormalization'; x: string; scale?: string; epsilon: number }
-    | {
-        op: 'Attention';
-        q: string;
-        k: string;
-        v: string;
-        qHeads: number;
-        kvHeads: number;
-        causal: boolean;
-        /**
-         * Causal mask aligned bottom-right when keys outnumber queries (S > T: query i sees
-         * keys ≤ S − T + i), as ONNX Attention does with a KV cache. Identical when S = T.
-         */
-        bottomRight?: boolean;
-      }
-    | {
-        op: 'RotaryEmbedding';
-        x: string;
-        heads: number;
-        theta: number;
-        /** Positions start at the size of this value's axis 1 (the cached length P). */
-        offsetLike?: string;
-      }
-    /** Concatenation along `axis` (a KV cache's past and new keys/values). */
-    | { op: 'Concat'; inputs: string[]; axis: number }
-    /** Positions start..start+length−1 of `axis` (start 0 when absent: the prefix). */
-    | { op: 'SlicePrefix'; x: string; axis: number; length: number; start?: number }
-    /** Slice `x` along `axis` to the size of `like` along `likeAxis` (positions up to T). */
-    | {
-        op: 'SliceLike';
-        x: string;
-        axis: number;
-        like: string;
-        likeAxis: number;
-        /** Start at the size of this value's axis 1 instead of 0 (positions after a KV cache). */
-        offsetLike?: string;
-      }
-    | { op: 'BroadcastLike'; x: string; like: string }
-  );
-
-export type IrOpName = IrOp['op'];
+export type { IrOp, IrOpName, OpOf } from './ir/ops/index.ts';
+export type { ValueType } from './ir/op-def.ts';
 
 export type OutputRole = 'logits' | 'halt' | 'state' | 'hidden' | 'present';
 
@@ -147,6 +92,11 @@ export interface IrProgram {
   params: Map<string, IrParam>;
   buffers: Map<string, IrBuffer>;
   ops: IrOp[];
+  /**
+   * The type of every value (inputs, parameters, buffers and op outputs), computed by each
+   * op's type rule as the op is built; `verifyProgram` checks it.
+   */
+  values: Map<string, ValueType>;
   /** Present when the graph has a deep-supervision recursion lowered one step at a time. */
   supervision?: { steps: number; state: IrState[]; node: string };
 }

@@ -112,12 +112,41 @@ export interface TensorValue extends TensorType {
   value: string;
 }
 
+/**
+ * A kind that runs a component's body (an instance, a recursion). Read from raw parameters,
+ * which may be invalid: tools ask here instead of comparing kind names.
+ */
+export interface BodyCapability {
+  /** The component the node runs, when its parameters name one. */
+  component(
+    params: Record<string, unknown>,
+    dims: Readonly<Record<string, number>>,
+  ): string | undefined;
+  /** Times the body runs per application of the node (a recursion's steps; 1 otherwise). */
+  repeat(params: Record<string, unknown>, dims: Readonly<Record<string, number>>): number;
+  /**
+   * How many repetitions' activations a training step holds at once: repetitions without
+   * gradients run off the tape, their values freed after the last read (about one
+   * repetition's worth at a time), and a deep-supervision loop trains one step per program.
+   */
+  held(params: Record<string, unknown>, dims: Readonly<Record<string, number>>): number;
+  /**
+   * How the body's weights are scoped: `shared` (the component's one namespace), `own` (a
+   * namespace of this node), `per-step` (one namespace per repetition).
+   */
+  weights(params: Record<string, unknown>): 'shared' | 'own' | 'per-step';
+}
+
 export interface NodeKind<S extends z.ZodObject = z.ZodObject> {
   kind: string;
   title: string;
   category: Category;
   doc: string;
   params: S;
+  /** Present on kinds that run a component's body. */
+  body?: BodyCapability;
+  /** Present on a component's boundary nodes: which side of the component they stand for. */
+  port?: 'input' | 'output';
   ports(p: z.infer<S>, ctx: KindContext): Ports;
   /** Output types from input types; reports diagnostics through ctx, never throws. */
   infer(

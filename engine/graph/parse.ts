@@ -3,7 +3,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { messages } from './diagnostics.ts';
 import { DOCUMENT_VERSION, GraphDocument } from './schema.ts';
 import { migrate } from './migrations.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from './json-text.ts';
 
 export type ParseResult =
   | { ok: true; doc: GraphDocument; diagnostics: Diagnostic[] }

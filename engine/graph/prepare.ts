@@ -55,7 +55,7 @@ export function prepareGraph(
       err(messages.unknownKind(raw.kind, kindNames), raw.id);
       continue;
     }
-    if (isMain && (raw.kind === 'component-input' || raw.kind === 'component-output')) {
+    if (isMain && kind.port !== undefined) {
       err(messages.componentPortOutsideComponent(raw.id), raw.id);
       continue;
     }
@@ -156,8 +156,7 @@ export function prepareGraph(
   for (const node of byId.values()) {
     // Instances may hold heads inside their body, so they count as sinks too.
     const isSink =
-      node.kind.category === 'heads' ||
-      ['component-output', 'component', 'recursion'].includes(node.kind.kind);
+      node.kind.category === 'heads' || node.kind.port === 'output' || node.kind.body !== undefined;
     if (!isSink && !consumers.get(node.id)?.length && !attemptedFrom.has(node.id)) {
       report({ severity: 'warning', ...messages.unusedNode(node.id), graph: label, node: node.id });
     }

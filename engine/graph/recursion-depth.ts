@@ -1,4 +1,5 @@
 import { graphOf, type GraphDocument, type GraphNode } from './schema.ts';
+import { findKind } from './nodes/index.ts';
 
 /**
  * Where a graph recurses, and how deep — what "accuracy against recursion depth" can vary.
@@ -32,9 +33,7 @@ function resolveSteps(doc: GraphDocument, v: unknown): number {
 }
 
 function componentOf(node: GraphNode): string | undefined {
-  if (node.kind !== 'component' && node.kind !== 'recursion') return undefined;
-  const c = node.params.component;
-  return typeof c === 'string' ? c : undefined;
+  return findKind(node.kind)?.body?.component(node.params, {});
 }
 
 /** Recursion nodes of the graphs reachable from `main`, main first, each graph once. */

@@ -27,8 +27,8 @@ function fromLegacy(t: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * The document's `meta.training` in today's layout (older keys translated), unvalidated: the
- * trainer checks it against TrainConfig (engine/train/data-arg.ts), the Train panel shows it as
- * the values a run will use. Throws a sentence when it is not an object.
+ * trainer checks it against TrainConfig (engine/train/document-config.ts), the Train panel
+ * shows it as the values a run will use. Throws a sentence when it is not an object.
  */
 export function documentTraining(doc: Pick<GraphDocument, 'meta'>): Record<string, unknown> {
   const raw = (doc.meta as { training?: unknown } | undefined)?.training;

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Reply, ServerEvent } from '../service/api.ts';
+import type { Reply, ServerEvent } from '../contract/api.ts';
 import type { Service } from '../service/service.ts';
 import { rateLimitedLog } from './log-limit.ts';
 import {

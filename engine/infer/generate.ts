@@ -1,4 +1,5 @@
-import { createRng, logSoftmax, pickToken, type SamplingConfig } from './sampling.ts';
+import type { SamplingConfig } from '../contract/sampling.ts';
+import { createRng, logSoftmax, pickToken } from './sampling.ts';
 
 /**
  * Next-token logits for a batch of sequences (each already at most the context length):

@@ -8,7 +8,7 @@ import {
   MAX_INSIGHT_DEPTH,
   type InsightModel,
 } from './insight.ts';
-import type { CellsStep, ExampleTrace, TextStep, TopToken } from './insight-report.ts';
+import type { CellsStep, ExampleTrace, TextStep, TopToken } from '../contract/insight-report.ts';
 import { tfjsStepModel } from './tfjs-model.ts';
 
 /**

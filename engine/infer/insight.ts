@@ -11,16 +11,15 @@ import type { GraphDocument } from '../graph/schema.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { LoadOptions } from '../train/load-model.ts';
+import { disposeForward, forward } from '../train/model.ts';
 import {
   batchFeeds,
-  disposeForward,
   type BatchFeeds,
-  forward,
   initialState,
   prepareProgram,
   type TrainableProgram,
-} from '../train/model.ts';
-import type { DepthPoint, DepthSweep } from './insight-report.ts';
+} from '../runtime/trainable-program.ts';
+import type { DepthPoint, DepthSweep } from '../contract/insight-report.ts';
 
 /**
  * Recursion insight: how a trained recursive model's held-out metrics change with depth.

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compile } from '../graph/compile.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 import { toDecodeProgram } from '../graph/decode.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
@@ -139,7 +139,7 @@ async function loadOnnxModel(path: string, confineData?: ConfineData): Promise<L
     throw new Error(
       `${path} was not exported by TRM Studio (it has no trm.graph metadata); export it with trm export.`,
     );
-  const { documentFrom } = await import('../train/model.ts');
+  const { documentFrom } = await import('../runtime/trainable-program.ts');
   const doc = documentFrom(JSON.parse(meta['trm.graph']));
   const mode = meta['trm.mode'] === 'step' ? 'step' : 'full';
   const compiled = compile(doc, { mode }).program;
@@ -194,7 +194,7 @@ async function loadCheckpointModel(path: string, confineData?: ConfineData): Pro
   const { tfjsNextLogits, tfjsStepModel, tfjsKvRun } = await import('./tfjs-model.ts');
   const program = model.trainable.program;
   const r = roles(program);
-  const { documentFrom } = await import('../train/model.ts');
+  const { documentFrom } = await import('../runtime/trainable-program.ts');
   const { readCheckpoint, disposeCheckpoint } = await import('../train/checkpoint.ts');
   const saved = await readCheckpoint(path);
   disposeCheckpoint(saved);

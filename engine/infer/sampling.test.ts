@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { beamSearch, generate, type NextLogits } from './generate.ts';
-import { SamplingConfig, createRng, filteredProbabilities, pickToken } from './sampling.ts';
+import { SamplingConfig } from '../contract/sampling.ts';
+import { createRng, filteredProbabilities, pickToken } from './sampling.ts';
 
 const cfg = (over: Partial<SamplingConfig> = {}) => SamplingConfig.parse(over);
 

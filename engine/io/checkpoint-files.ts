@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { confineTo, LocalName } from './confine.ts';
-import { parseJsonText } from './json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 
 /**
  * The files a checkpoint names from inside the workspace: `latest.json`'s `checkpoint` and each

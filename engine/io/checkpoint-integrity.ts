@@ -1,5 +1,5 @@
 import { blobPath } from './checkpoint-files.ts';
-import { parseJsonText } from './json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

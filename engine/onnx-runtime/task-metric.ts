@@ -4,7 +4,7 @@
  * (`ProgramRunner`), so their difference is the export's effect and nothing else.
  *
  * Which data: the spec a checkpoint was trained on when there is one, else the data the
- * document's `meta.task` maps to (the trainer's own mapping, engine/train/data-arg.ts). Which
+ * document's `meta.task` maps to (the trainer's own mapping, engine/data/data-arg.ts). Which
  * examples: the source's validation split, built with the training seed. That split is what
  * the trainer held out (a text's validation blocks and a puzzle set's held-out examples both
  * depend on the seed), so scoring it with another seed would re-split the text and could
@@ -20,7 +20,7 @@ import {
 } from '../data/index.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import type { GraphDocument } from '../graph/schema.ts';
-import { parseDataArg } from '../train/data-arg.ts';
+import { parseDataArg } from '../data/data-arg.ts';
 import type { ProgramRunner } from './reference.ts';
 import type { HostTensor } from './verify.ts';
 

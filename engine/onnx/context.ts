@@ -1,11 +1,14 @@
 import type { IrOp, IrProgram } from '../graph/ir.ts';
 import type { GraphBuilder } from './builder.ts';
-import type { ShapeMap } from './shapes.ts';
+import type { Dim } from '../graph/dims.ts';
+
+/** Static shapes of the IR values (symbols for dynamic axes), and of values the emitter adds. */
+export type ShapeMap = Map<string, Dim[]>;
 
 export type Opset = 17 | 23;
 export type Precision = 'fp32' | 'fp16' | 'int8' | 'int8-weight' | 'int4';
 
-export type OpOf<K extends IrOp['op']> = Extract<IrOp, { op: K }>;
+export type { OpOf } from '../graph/ir.ts';
 
 /** Everything an op emitter needs: the graph under construction and what the IR says. */
 export interface EmitContext {

@@ -1,9 +1,10 @@
 import type { Dim } from '../graph/dims.ts';
 import type { IrOp, IrProgram } from '../graph/ir.ts';
 import { GraphBuilder, MS_DOMAIN } from './builder.ts';
-import { type EmitContext, type Opset, type Precision } from './context.ts';
+import { UnsupportedOpError, type EmitContext, type Opset, type Precision } from './context.ts';
 import { dropIdentities, emitSequence } from './loops.ts';
 import { emitOp } from './ops.ts';
+import { emitters } from './ops/index.ts';
 import {
   DataType,
   floatTensor,
@@ -14,7 +15,6 @@ import {
   type DataTypeCode,
 } from './proto.ts';
 import { toFloat16Bits } from './quantize.ts';
-import { inferShapes } from './shapes.ts';
 
 /*
  * IR → ONNX. Choices, measured with onnxruntime-node 1.30 on this 2-core CPU:
@@ -133,6 +133,14 @@ export function emitOnnx(
     throw new Error(
       `ONNX export: unknown precision "${String(opts.precision)}"; choose one of ${PRECISIONS.join(', ')}.`,
     );
+  for (const op of program.ops)
+    if (!Object.hasOwn(emitters, op.op))
+      throw new UnsupportedOpError(
+        String(op.op),
+        op.source,
+        opts.opset,
+        'the emitter does not know this IR op',
+      );
   const values = new Map([...weights, ...buffers]);
   checkValues(program, values);
   const b = new GraphBuilder(opts.opset);
@@ -142,7 +150,7 @@ export function emitOnnx(
     opset: opts.opset,
     precision: opts.precision,
     program,
-    shapes: inferShapes(program),
+    shapes: new Map([...program.values].map(([name, t]) => [name, [...t.shape]])),
     maxPositions: opts.maxPositions ?? defaultMaxPositions(program),
     values,
     producer,

@@ -1,5 +1,4 @@
-import { hashSeed } from '../graph/compile.ts';
-import { materialize } from '../graph/init.ts';
+import { hashSeed, materialize } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
 
 /** Deterministic initial values: each parameter seeded by its name, each buffer by its seed. */

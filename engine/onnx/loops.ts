@@ -2,6 +2,7 @@ import type { IrOp } from '../graph/ir.ts';
 import type { EmitContext } from './context.ts';
 import { emitOp } from './ops.ts';
 import { DataType } from './proto.ts';
+import { mapOpInputs, opAttributes, opInputs } from '../graph/ir/program.ts';
 
 /**
  * Recursion as ONNX Loop. The IR unrolls a recursion into one block of ops per step; here a
@@ -13,28 +14,9 @@ import { DataType } from './proto.ts';
  * after the run. Anything else stays unrolled.
  */
 
-/** The fields of an IR op that name values (everything else is an attribute). */
-const VALUE_FIELDS = ['a', 'b', 'x', 'data', 'indices', 'q', 'k', 'v', 'scale', 'bias', 'like'];
-
-export function valueInputs(op: IrOp): string[] {
-  const rec = op as unknown as Record<string, unknown>;
-  return VALUE_FIELDS.filter((f) => typeof rec[f] === 'string').map((f) => rec[f] as string);
-}
-
-export function mapInputs(op: IrOp, f: (value: string, slot: number) => string): IrOp {
-  const out = { ...op } as unknown as Record<string, unknown>;
-  let slot = 0;
-  for (const field of VALUE_FIELDS) {
-    if (typeof out[field] === 'string') out[field] = f(out[field] as string, slot++);
-  }
-  return out as unknown as IrOp;
-}
-
 /** Op kind + attributes + source node: equal for the same op of two recursion steps. */
 function signature(op: IrOp): string {
-  const rec = op as unknown as Record<string, unknown>;
-  const attrs = Object.entries(rec).filter(([k]) => k !== 'out' && !VALUE_FIELDS.includes(k));
-  return JSON.stringify(attrs);
+  return JSON.stringify([op.op, op.source, opAttributes(op)]);
 }
 
 interface Run {
@@ -68,10 +50,10 @@ function analyse(
   const slots = new Map<string, number>();
   const initial = new Map<number, string>();
   for (let o = 0; o < period; o++) {
-    const inputs = count > 0 ? valueInputs(ops[start + o] as IrOp) : [];
+    const inputs = count > 0 ? opInputs(ops[start + o] as IrOp) : [];
     for (let slot = 0; slot < inputs.length; slot++) {
       // What block 1 reads here decides the slot's kind; every later block must agree.
-      const ref = (j: number) => valueInputs(ops[start + j * period + o] as IrOp)[slot] as string;
+      const ref = (j: number) => opInputs(ops[start + j * period + o] as IrOp)[slot] as string;
       const at1 = where.get(ref(1));
       if (at1 === undefined) {
         for (let j = 0; j < count; j++) if (ref(j) !== ref(1)) return undefined; // invariant
@@ -222,7 +204,7 @@ function findRun(
 export function emitSequence(ctx: EmitContext, ops: IrOp[], readLater: Set<string>): void {
   const readers = new Map<string, number[]>();
   ops.forEach((op, i) => {
-    for (const v of valueInputs(op)) {
+    for (const v of opInputs(op)) {
       const list = readers.get(v);
       if (list) list.push(i);
       else readers.set(v, [i]);
@@ -235,10 +217,10 @@ export function emitSequence(ctx: EmitContext, ops: IrOp[], readLater: Set<strin
   }
   const end = run.start + run.period * run.count;
   const after = new Set(readLater);
-  for (const op of ops.slice(end)) for (const v of valueInputs(op)) after.add(v);
+  for (const op of ops.slice(end)) for (const v of opInputs(op)) after.add(v);
   const inLoop = new Set(ops.slice(run.start).map((op) => op.out));
   for (const op of ops.slice(run.start, end))
-    for (const v of valueInputs(op)) if (!inLoop.has(v)) after.add(v);
+    for (const v of opInputs(op)) if (!inLoop.has(v)) after.add(v);
   emitSequence(ctx, ops.slice(0, run.start), after);
   emitLoop(ctx, ops, run);
   emitSequence(ctx, ops.slice(end), readLater);
@@ -254,7 +236,7 @@ function emitLoop(ctx: EmitContext, ops: IrOp[], run: Run): void {
     if (shape) ctx.shapes.set(name, shape);
   }
   const bodyOps = block.map((op, o) =>
-    mapInputs(op, (v, slot) => {
+    mapOpInputs(op, (v, slot) => {
       const carried = run.slots.get(`${o}:${slot}`);
       return carried === undefined ? v : (stateIn.get(carried) as string);
     }),
@@ -316,7 +298,7 @@ export function dropIdentities(ops: IrOp[]): { ops: IrOp[]; resolve: (v: string)
       alias.set(op.out, resolve(op.x));
       continue;
     }
-    kept.push(mapInputs(op, resolve));
+    kept.push(mapOpInputs(op, resolve));
   }
   return { ops: kept, resolve };
 }

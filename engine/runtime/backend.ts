@@ -35,6 +35,7 @@ async function tryNative(pkg: string): Promise<string | undefined> {
     return `${pkg} is not installed (optional; it downloads libtensorflow at install time)`;
   }
   try {
+    // eslint-disable-next-line layers/literal-import -- pkg is one of the two optional tfjs-node packages
     await import(pkg);
     return (await tf.setBackend('tensorflow'))
       ? undefined

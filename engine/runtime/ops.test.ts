@@ -23,6 +23,7 @@ import {
   transpose,
   useBackend,
 } from '../../test/unit/nodes-numeric/helpers.ts';
+import { typed } from '../graph/ir/verify.ts';
 import { runProgram } from './executor.ts';
 import { gather, stopGradient } from './ops/primitives.ts';
 import type { WeightStore } from './weights.ts';
@@ -30,25 +31,32 @@ import type { WeightStore } from './weights.ts';
 const empty: WeightStore = { params: new Map(), buffers: new Map(), dispose: () => undefined };
 
 /** A one-op program whose operands are program inputs named like the op's fields. */
-function program(spec: OpSpec, inputs: Record<string, tf.Tensor>): IrProgram {
+function program(spec: OpSpec, inputs: Record<string, tf.Tensor>, dynamic = false): IrProgram {
   const irInputs: IrInput[] = Object.entries(inputs).map(([name, t]) => ({
     name,
     dtype: t.dtype as 'float32' | 'int32',
-    shape: [...t.shape],
+    // Dynamic: axis 0 is a symbol, so only the run-time sizes can be checked.
+    shape: dynamic ? ['N', ...t.shape.slice(1)] : [...t.shape],
     role: t.dtype === 'int32' ? 'tokens' : 'state',
   }));
-  return {
+  return typed({
     inputs: irInputs,
     outputs: [{ name: 'y', value: 'y', shape: [], role: 'hidden', node: 'test' }],
     params: new Map(),
     buffers: new Map(),
     ops: [{ ...spec, out: 'y', source: 'main/test' } as IrProgram['ops'][number]],
-  };
+  });
 }
 
 /** Runs one op; operand names of `spec` must match the keys of `inputs`. */
-function op(spec: OpSpec, inputs: Record<string, tf.Tensor>, training = false): tf.Tensor {
-  const y = runProgram(program(spec, inputs), empty, inputs, ['y'], { training, seed: 1 }).y;
+function op(
+  spec: OpSpec,
+  inputs: Record<string, tf.Tensor>,
+  training = false,
+  dynamic = false,
+): tf.Tensor {
+  const p = program(spec, inputs, dynamic);
+  const y = runProgram(p, empty, inputs, ['y'], { training, seed: 1 }).y;
   assert.ok(y);
   return y;
 }
@@ -237,8 +245,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
         0,
         'BroadcastLike',
       );
+      // A fixed size too short is caught when the program is typed; a symbolic one when it runs.
       assert.throws(
         () => op({ op: 'SlicePrefix', x: 'x', axis: 0, length: 9 }, { x }),
+        /SlicePrefix from main\/test: positions up to 9 of \[5, 3\]'s axis 0/,
+      );
+      assert.throws(
+        () => op({ op: 'SlicePrefix', x: 'x', axis: 0, length: 9 }, { x }, false, true),
         /SlicePrefix of main\/test failed: .*needs 9 entries along axis 0, but the tensor has 5/,
       );
     });

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { compileSpec, useBackend } from '../../test/unit/nodes-numeric/helpers.ts';
-import { hashSeed } from '../graph/compile.ts';
-import { materialize } from '../graph/init.ts';
+import { hashSeed, materialize } from '../graph/init.ts';
 import { createWeights, encodeWeights, loadWeights, seedFor, type WeightStore } from './weights.ts';
 
 function lm(width: number, vocab = 5) {

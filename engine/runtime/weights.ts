@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hashSeed } from '../graph/compile.ts';
 import { matchSavedNames } from '../graph/saved-names.ts';
 import { numel } from '../graph/dims.ts';
-import { materialize } from '../graph/init.ts';
+import { hashSeed, materialize } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
 
 /** The tensors behind a program's weights: trainable params and fixed buffers, by IR name. */

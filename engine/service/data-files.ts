@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { CharTokenizer } from '../data/char-tokenizer.ts';
-import type { DataFile } from './api.ts';
+import type { DataFile } from '../contract/api.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { InsightModel } from '../infer/insight.ts';
-import type { DepthSweep, ExampleTrace, ParsedParams, ServerEvent } from './api.ts';
+import type { DepthSweep, ExampleTrace, ParsedParams, ServerEvent } from '../contract/api.ts';
 import { CheckpointPointerError } from '../io/checkpoint-files.ts';
 import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';

@@ -1,7 +1,7 @@
 import type { DataSource } from '../data/types.ts';
 import type { TextTokenizer } from '../data/text-tokenizer.ts';
 import type { LoadedModel } from '../infer/load.ts';
-import type { ModelInfo } from './api.ts';
+import type { ModelInfo } from '../contract/api.ts';
 import { ServiceError } from './errors.ts';
 
 /**

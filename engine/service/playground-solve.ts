@@ -2,7 +2,7 @@ import { countSolutions, solveSudoku } from '../data/sudoku.ts';
 import { puzzleIdProblem, puzzleTable } from '../graph/puzzle-input.ts';
 import { solve } from '../infer/solve.ts';
 import { meanCellConfidence, observeSteps } from '../infer/step-trace.ts';
-import type { ParsedParams, SolveResult } from './api.ts';
+import type { ParsedParams, SolveResult } from '../contract/api.ts';
 import { ServiceError } from './errors.ts';
 import type { PlaygroundModel } from './playground-model.ts';
 

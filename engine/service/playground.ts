@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { listExportModels } from './export-files.ts';
 import { join, relative } from 'node:path';
 import { ModelCache, type Lease } from '../infer/model-cache.ts';
-import type { SamplingConfig } from '../infer/sampling.ts';
+import type { SamplingConfig } from '../contract/sampling.ts';
 import type {
   GenerationSettings,
   InferSource,
@@ -11,7 +11,7 @@ import type {
   Result,
   ServerEvent,
   SolveResult,
-} from './api.ts';
+} from '../contract/api.ts';
 import { CheckpointPointerError } from '../io/checkpoint-files.ts';
 import { confineTo } from '../io/confine.ts';
 import { confineRecorded } from './data-paths.ts';

@@ -1,5 +1,5 @@
-import type { RunMetrics, RunSeries } from './api.ts';
-import type { TrainEvent } from '../train/events.ts';
+import type { RunMetrics, RunSeries } from '../contract/api.ts';
+import type { TrainEvent } from '../contract/events.ts';
 
 /**
  * A run's headline figures and bounded curves, folded from its events one at a time (live

@@ -4,11 +4,11 @@ import { lstat, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseDocument } from '../graph/parse.ts';
-import { TrainEvent } from '../train/events.ts';
-import type { RunDetail, RunSummary } from './api.ts';
+import { TrainEvent } from '../contract/events.ts';
+import type { RunDetail, RunSummary } from '../contract/api.ts';
 import { ServiceError } from './errors.ts';
 import { RunFold } from './run-metrics.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 
 /**
  * Reading a run folder back for the runs view: `run.json`, the graph snapshot, the settings,

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configFromDocument, parseDataArg } from '../train/data-arg.ts';
+import { parseDataArg } from '../data/data-arg.ts';
+import { configFromDocument } from '../train/document-config.ts';
 import { z } from 'zod';
 import {
   AdditionSpec,
@@ -16,13 +17,18 @@ import {
 } from '../data/spec.ts';
 import { formatDiagnostic } from '../graph/diagnostics.ts';
 import { graphDigest } from '../graph/digest.ts';
-import { analyzeDocument } from './analyze.ts';
+import { analyzeDocument } from '../graph/analyze.ts';
 import { parseTrainConfig, TrainConfig } from '../train/config.ts';
-import type { TrainEvent } from '../train/events.ts';
+import type { TrainEvent } from '../contract/events.ts';
 import { TrainingSession } from '../train/session.ts';
-import { RunSummary, type ParsedParams, type RunDetail, type ServerEvent } from './api.ts';
+import {
+  RunSummary,
+  type ParsedParams,
+  type RunDetail,
+  type ServerEvent,
+} from '../contract/api.ts';
 import { confineTo } from '../io/confine.ts';
-import { parseJsonText } from '../io/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
 import { confineDataSpec } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import { writeAtomic } from './files.ts';

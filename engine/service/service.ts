@@ -13,7 +13,7 @@ import {
   type Result,
   type ServerEvent,
   type TemplateCard,
-} from './api.ts';
+} from '../contract/api.ts';
 import { ServiceError } from './errors.ts';
 import { importText } from './data-files.ts';
 import { exportRun } from './export-run.ts';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DataFile, UploadChunk, UploadReply } from './api.ts';
+import type { DataFile, UploadChunk, UploadReply } from '../contract/api.ts';
 import { placeInData, TextStats } from './data-files.ts';
 import { ServiceError } from './errors.ts';
 

@@ -2,10 +2,10 @@ import type { Diagnostic } from '../graph/diagnostics.ts';
 import { parseDocument } from '../graph/parse.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { parseTrainConfig } from '../train/config.ts';
-import { configFromDocument } from '../train/data-arg.ts';
+import { configFromDocument } from '../train/document-config.ts';
 import { checkExportFits, checkTrainingFits, estimateTrainingMemory } from '../train/preflight.ts';
-import { analyzeDocument, analyzeUnknown } from './analyze.ts';
-import type { Analysis } from './api.ts';
+import { analyzeDocument, analyzeUnknown } from '../graph/analyze.ts';
+import type { Analysis } from '../contract/api.ts';
 
 /**
  * What training and export would refuse that the graph's own checks do not see: the document's

@@ -13,8 +13,8 @@ import {
 import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
 import { blobPath, followLatest } from '../io/checkpoint-files.ts';
 import { LocalName } from '../io/confine.ts';
-import { parseJsonText } from '../io/json-text.ts';
-import { EvalReport, StepRecord } from './events.ts';
+import { parseJsonText } from '../graph/json-text.ts';
+import { EvalReport, StepRecord } from '../contract/events.ts';
 
 /**
  * Checkpoints: one folder per saved step (`step-000120/`) holding `checkpoint.json` and

@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sliceBatch, type DataSource } from '../data/types.ts';
 import type { WeightStore } from '../runtime/weights.ts';
-import type { DepthMetrics, EvalReport } from './events.ts';
+import type { DepthMetrics, EvalReport } from '../contract/events.ts';
 import type { LossKind } from './loss.ts';
-import {
-  batchFeeds,
-  disposeForward,
-  forward,
-  initialState,
-  type TrainableProgram,
-} from './model.ts';
+import { disposeForward, forward } from './model.ts';
+import { batchFeeds, initialState, type TrainableProgram } from '../runtime/trainable-program.ts';
 
 interface Tally {
   loss: number;

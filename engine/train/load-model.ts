@@ -7,8 +7,8 @@ import { createWeights, loadWeights, savedEntries } from '../runtime/weights.ts'
 import { disposeCheckpoint, readCheckpoint } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
-import type { EvalReport } from './events.ts';
-import { documentFrom, prepareProgram } from './model.ts';
+import type { EvalReport } from '../contract/events.ts';
+import { documentFrom, prepareProgram } from '../runtime/trainable-program.ts';
 import type { TrainedModel } from './trainer.ts';
 
 export interface LoadOptions {

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { Precision } from '../onnx/context.ts';
-import { analyzeDocument } from '../service/analyze.ts';
+import { analyzeDocument } from '../graph/analyze.ts';
 
 /**
  * Size and memory checks made before anything is allocated, by the service (train.start,
@@ -25,8 +25,10 @@ export class PreflightError extends Error {
  * A training run's memory:
  * - parameters (uncounted ones too): weights, gradients and AdamW's two moments (4 float32
  *   copies), a fifth with EMA;
- * - activations: every float node output of every recursion step per token (the analysis's
- *   figure) × context × batch, ×3 for what the backward pass keeps and creates besides.
+ * - activations: every float node output a training step holds per token (the analysis's
+ *   figure: repetitions without gradients run off the tape and count once, a deep-supervision
+ *   loop trains one step per program) × context × batch, ×7 for what the backward pass keeps
+ *   and creates besides.
  */
 export interface MemoryEstimate {
   paramBytes: number;
@@ -34,8 +36,13 @@ export interface MemoryEstimate {
   total: number;
 }
 
-/** Forward outputs, their gradients and the backward's temporaries, relative to the outputs. */
-const ACTIVATION_FACTOR = 3;
+/**
+ * Forward outputs, their gradients and the backward's temporaries (inner tensors of fused
+ * nodes, attention scores), relative to the node outputs counted. Measured: the 4×4 TRM-MLP at
+ * n 6, batch 64 peaks at 643 MB of tfjs tensors in a training step at any T_rec and N_sup
+ * (bench/memory.ts), where its held node outputs are 100 MB: 6.4×, rounded up to err high.
+ */
+const ACTIVATION_FACTOR = 7;
 /** Keep this share of the machine's memory for the OS, the app and the data. */
 const USABLE_SHARE = 0.8;
 /** wasm32 addresses at most 4 GiB, whatever the machine has; beyond it wasm aborts. */
@@ -52,7 +59,8 @@ export function estimateTrainingMemory(
   // Uncounted values (a per-puzzle table) train like any weight.
   const paramBytes = (totals.params + totals.uncountedParams) * 4 * (opts.ema ? 5 : 4);
   const context = opts.context ?? totals.context ?? 1;
-  const activationBytes = totals.activationBytesPerToken * context * batch * ACTIVATION_FACTOR;
+  const activationBytes =
+    totals.trainingActivationBytesPerToken * context * batch * ACTIVATION_FACTOR;
   return { paramBytes, activationBytes, total: paramBytes + activationBytes };
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { TrainEvent } from './events.ts';
+import type { TrainEvent } from '../contract/events.ts';
 import { TrainingSession } from './session.ts';
 
 const doc = JSON.parse(readFileSync('templates/tiny-gpt.json', 'utf8')) as {

@@ -1,5 +1,5 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { TrainEvent, type TrainCommand, type TrainRequest } from './events.ts';
+import { TrainEvent, type TrainCommand, type TrainRequest } from '../contract/events.ts';
 import { explainFailure } from '../runtime/failures.ts';
 
 /**

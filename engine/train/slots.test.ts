@@ -7,15 +7,14 @@ import type { Batch } from '../data/types.ts';
 import { Rng } from '../data/rng.ts';
 import { selectBackend } from '../runtime/backend.ts';
 import { createWeights } from '../runtime/weights.ts';
+import { disposeForward, forward } from './model.ts';
 import {
   batchFeeds,
-  disposeForward,
   documentFrom,
-  forward,
   initialState,
   prepareProgram,
   type TrainableProgram,
-} from './model.ts';
+} from '../runtime/trainable-program.ts';
 import {
   ExampleStream,
   firstPosition,

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { emptyBatch, type Batch, type DataSource } from '../data/types.ts';
 import { Rng, Stream } from '../data/rng.ts';
 import type { WeightStore } from '../runtime/weights.ts';
-import { batchFeeds, initialState, type BatchFeeds, type TrainableProgram } from './model.ts';
+import {
+  batchFeeds,
+  initialState,
+  type BatchFeeds,
+  type TrainableProgram,
+} from '../runtime/trainable-program.ts';
 
 /**
  * Deep supervision over a batch of B slots. Each slot holds one example of the training

@@ -12,15 +12,14 @@ import { createWeights, type WeightStore } from '../runtime/weights.ts';
 import { bceWithLogits, correctness, maskedCrossEntropy } from './loss.ts';
 import { withoutPuzzlePrefix } from '../../test/support/init.ts';
 import { train } from './trainer.ts';
+import { disposeForward, forward } from './model.ts';
 import {
   batchFeeds,
   type BatchFeeds,
-  disposeForward,
-  forward,
   initialState,
   prepareProgram,
   type TrainableProgram,
-} from './model.ts';
+} from '../runtime/trainable-program.ts';
 
 /**
  * TRM's T_rec − 1 passes without gradients run off the tape (engine/runtime/executor.ts): the

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFile, writeFile } from 'node:fs/promises';
 import { readCheckpoint, disposeCheckpoint } from './checkpoint.ts';
 import { TrainControl } from './control.ts';
-import type { TrainEvent } from './events.ts';
+import type { TrainEvent } from '../contract/events.ts';
 import { train } from './trainer.ts';
 import { withoutPuzzlePrefix } from '../../test/support/init.ts';
 

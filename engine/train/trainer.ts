@@ -28,15 +28,13 @@ import {
 import { TrainControl } from './control.ts';
 import { Ema } from './ema.ts';
 import { evaluate } from './evaluate.ts';
-import type { EvalReport, StepMetrics, StepRecord, TrainEvent } from './events.ts';
+import type { EvalReport, StepMetrics, StepRecord, TrainEvent } from '../contract/events.ts';
+import { disposeForward, forward, type ForwardResult } from './model.ts';
 import {
-  disposeForward,
   documentFrom,
-  forward,
   prepareProgram,
-  type ForwardResult,
   type TrainableProgram,
-} from './model.ts';
+} from '../runtime/trainable-program.ts';
 import { readResumeCheckpoint } from './resume-checkpoint.ts';
 import { learningRate } from './schedule.ts';
 import {

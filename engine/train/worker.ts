@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { z } from 'zod';
 import { TrainControl } from './control.ts';
-import { TrainCommand, TrainRequest, type TrainEvent } from './events.ts';
+import { TrainCommand, TrainRequest, type TrainEvent } from '../contract/events.ts';
 import { train } from './trainer.ts';
 import type { DataSpec } from '../data/spec.ts';
 

@@ -4,13 +4,13 @@ import type {
   Result,
   ServerEvent,
   ServerMessage,
-} from '../../engine/service/api.ts';
-import type { PreloadBridge } from '../../engine/service/ipc.ts';
+} from '../../engine/contract/api.ts';
+import type { PreloadBridge } from '../../engine/contract/ipc.ts';
 
 /**
  * The renderer's only way to reach the engine. Two transports implement it: the Electron
  * preload bridge and the web host's WebSocket. Hosts validate every message with the
- * schemas of engine/service/api.ts; here we only need their types.
+ * schemas of engine/contract/api.ts; here we only need their types.
  */
 export interface ApiClient {
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>;

@@ -1,5 +1,5 @@
 import type { Graph, GraphDocument } from '../../engine/graph/schema.ts';
-import type { XY } from './state/reducer.ts';
+import type { XY } from '../../engine/graph/edits/apply-edit.ts';
 
 type Size = { width: number; height: number };
 

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { MenuCommand } from '../../engine/service/api.ts';
+import type { MenuCommand } from '../../engine/contract/api.ts';
 
 /** What a key or menu item can ask the app to do. */
 export type Command =

@@ -1,4 +1,4 @@
-import type { DataFile, UploadChunk, UploadReply } from '../../engine/service/api.ts';
+import type { DataFile, UploadChunk, UploadReply } from '../../engine/contract/api.ts';
 
 /** The one call an upload makes (an ApiClient, or a test's stand-in). */
 export interface UploadClient {

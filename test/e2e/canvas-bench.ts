@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GraphEdge, GraphNode } from '../../engine/graph/schema.ts';
 import { parseDocument } from '../../engine/graph/parse.ts';
-import { analyzeDocument } from '../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../engine/graph/analyze.ts';
 import { hasChromium, node, openApp } from './harness.ts';
 
 /** Token input, embedding, 166 pre-norm attention blocks (3 nodes each), LM head: 501 nodes. */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { RunSummary } from '../../engine/service/api.ts';
+import type { RunSummary } from '../../engine/contract/api.ts';
 import {
   hasChromium,
   loadTemplate,

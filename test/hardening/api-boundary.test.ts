@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { startHost, type RunningHost } from '../../engine/host/server.ts';
-import { methodNames, type MethodName, type Reply } from '../../engine/service/api.ts';
+import { methodNames, type MethodName, type Reply } from '../../engine/contract/api.ts';
 import { createService, type Handlers, type Service } from '../../engine/service/service.ts';
 
 // API boundary: every method of the typed API, called directly through the service's

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { loadModel } from '../../engine/infer/load.ts';
 import { readCheckpointWeights } from '../../engine/onnx-runtime/checkpoint.ts';
 import { disposeCheckpoint, readCheckpoint } from '../../engine/train/checkpoint.ts';
-import type { TrainEvent } from '../../engine/train/events.ts';
+import type { TrainEvent } from '../../engine/contract/events.ts';
 import { train } from '../../engine/train/trainer.ts';
 import { template } from '../support/service-harness.ts';
 

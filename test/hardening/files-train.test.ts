@@ -10,7 +10,7 @@ import { readCheckpointWeights } from '../../engine/onnx-runtime/checkpoint.ts';
 import { exportModel } from '../../engine/onnx-runtime/export-model.ts';
 import { selectBackend } from '../../engine/runtime/backend.ts';
 import { disposeCheckpoint, readCheckpoint } from '../../engine/train/checkpoint.ts';
-import type { TrainEvent } from '../../engine/train/events.ts';
+import type { TrainEvent } from '../../engine/contract/events.ts';
 import { train } from '../../engine/train/trainer.ts';
 
 // Checkpoints and exports (issue #9, item 5): a full disk or a read-only run folder during

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import type { RunSummary } from '../../engine/service/api.ts';
+import type { RunSummary } from '../../engine/contract/api.ts';
 import { template, testService } from '../support/service-harness.ts';
 import { runShell, trmPath } from '../support/trm-shell.ts';
 

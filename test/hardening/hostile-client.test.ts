@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { startHost, type RunningHost } from '../../engine/host/server.ts';
-import type { DataFile, ServerEvent, UploadReply } from '../../engine/service/api.ts';
+import type { DataFile, ServerEvent, UploadReply } from '../../engine/contract/api.ts';
 import { uploadText, PIECE_CHARS, type UploadClient } from '../../renderer/src/upload-text.ts';
-import { UPLOAD_CHUNK_CHARS } from '../../engine/service/api.ts';
+import { UPLOAD_CHUNK_CHARS } from '../../engine/contract/api.ts';
 import { template, testService } from '../support/service-harness.ts';
 
 /**

@@ -14,7 +14,7 @@ import { afterEach, before, describe, it } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
 import { MAX_TEXT_BYTES } from '../../engine/data/text-file.ts';
 import { writeSeam } from '../../engine/io/durable-write.ts';
-import type { ExportReport } from '../../engine/service/api.ts';
+import type { ExportReport } from '../../engine/contract/api.ts';
 import { train } from '../../engine/train/trainer.ts';
 import { errorOf, template, testService } from '../support/service-harness.ts';
 

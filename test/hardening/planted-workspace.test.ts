@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Reply, RunSummary } from '../../engine/service/api.ts';
+import type { Reply, RunSummary } from '../../engine/contract/api.ts';
 import { errorOf, template, testService } from '../support/service-harness.ts';
 
 // A planted workspace (issue #20 items 3, 5, 9): files and links someone else put in the

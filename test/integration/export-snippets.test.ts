@@ -8,7 +8,7 @@ import type { GraphDocument } from '../../engine/graph/schema.ts';
 import { exportModel, onnxSignature } from '../../engine/onnx-runtime/export-model.ts';
 import { selectBackend } from '../../engine/runtime/backend.ts';
 import { snippets, taskCells } from '../../renderer/src/components/export-snippets.ts';
-import type { ExportReport } from '../../engine/service/api.ts';
+import type { ExportReport } from '../../engine/contract/api.ts';
 
 // The export dialog's "Copy code": the Node snippet, run as written against a real export,
 // loads it and prints every output's dims; the Python one compiles and names the same tensors.

@@ -11,7 +11,7 @@ import { parseDocument } from '../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
 import { generate } from '../../engine/infer/generate.ts';
 import { loadModel } from '../../engine/infer/load.ts';
-import { SamplingConfig } from '../../engine/infer/sampling.ts';
+import { SamplingConfig } from '../../engine/contract/sampling.ts';
 import { solve } from '../../engine/infer/solve.ts';
 import { tfjsNextLogits, tfjsStepModel } from '../../engine/infer/tfjs-model.ts';
 import { parsePuzzle } from '../../engine/cli/commands/solve.ts';

@@ -9,7 +9,7 @@ import { generate } from '../../engine/infer/generate.ts';
 import { cachedNextLogits, type KvRun } from '../../engine/infer/kv-cache.ts';
 import { onnxMetadata } from '../../engine/infer/load.ts';
 import { onnxKvRun, onnxModelFrom } from '../../engine/infer/onnx-model.ts';
-import { SamplingConfig } from '../../engine/infer/sampling.ts';
+import { SamplingConfig } from '../../engine/contract/sampling.ts';
 import { tfjsKvRun, tfjsNextLogits } from '../../engine/infer/tfjs-model.ts';
 import { exportModel } from '../../engine/onnx-runtime/export-model.ts';
 import { createSession } from '../../engine/onnx-runtime/verify.ts';

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { compile } from '../../engine/graph/compile.ts';
+import { numel } from '../../engine/graph/dims.ts';
 import type { OpSpec } from '../../engine/graph/node-kind.ts';
 import { emitOnnx } from '../../engine/onnx/emit.ts';
-import { onnx } from '../../engine/onnx/proto.ts';
+import { onnx, type NodeProto } from '../../engine/onnx/proto.ts';
 import { createSession, runOnnx } from '../../engine/onnx-runtime/verify.ts';
+import { parsed } from '../unit/graph/helpers.ts';
 import { randomFloats, randomWeights, tinyProgram } from './onnx-support.ts';
 
 // Recursion folding on hand-made IR: what becomes a Loop, with how many trips, and that the
@@ -89,4 +93,46 @@ describe('recursion folding', () => {
     );
     await sameOutputs(p);
   });
+});
+
+/** Nodes in the whole model, Loop bodies included. */
+function nodeCount(bytes: Uint8Array): number {
+  const count = (nodes: NodeProto[]): number =>
+    nodes.reduce(
+      (n, node) =>
+        n + 1 + (node.attribute ?? []).reduce((m, a) => m + (a.g ? count(a.g.node ?? []) : 0), 0),
+      0,
+    );
+  return count(onnx.ModelProto.decode(bytes).graph!.node!);
+}
+
+describe('TRM exports do not grow with recursion depth', () => {
+  for (const template of ['trm-mlp-sudoku', 'trm-sudoku']) {
+    it(`${template}: the same ONNX node count at any N_sup, n and T_rec (full and step)`, () => {
+      const base = parsed(JSON.parse(readFileSync(`templates/${template}.json`, 'utf8')));
+      for (const mode of ['full', 'step'] as const) {
+        const counts = [
+          // From 3 steps on (a 2-step loop is one Loop trip plus the peeled last step, so
+          // it stays unrolled: no larger than the Loop form).
+          { N_sup: 3, n: 3, T_rec: 3 },
+          { N_sup: 16, n: 3, T_rec: 3 },
+          { N_sup: 3, n: 6, T_rec: 3 },
+          { N_sup: 3, n: 3, T_rec: 6 },
+        ].map((dims) => {
+          const r = compile({ ...base, dims: { ...base.dims, ...dims } }, { mode });
+          assert.ok(r.program, JSON.stringify(r.diagnostics));
+          const p = r.program;
+          const buffers = new Map(
+            [...p.buffers].map(([k, b]) => [k, new Float32Array(numel(b.shape))]),
+          );
+          const bytes = emitOnnx(p, randomWeights(p), buffers, { opset: 17, precision: 'fp32' });
+          return nodeCount(bytes);
+        });
+        assert.ok(
+          counts.every((c) => c === counts[0]),
+          `${mode}: ${counts.join(', ')} nodes`,
+        );
+      }
+    });
+  }
 });

@@ -2,7 +2,7 @@ import type { Dim } from '../../engine/graph/dims.ts';
 import { mulberry32 } from '../../engine/graph/init.ts';
 import type { IrOp, IrProgram } from '../../engine/graph/ir.ts';
 import type { OpSpec } from '../../engine/graph/node-kind.ts';
-import { inferShapes } from '../../engine/onnx/shapes.ts';
+import { typed } from '../../engine/graph/ir/verify.ts';
 
 /**
  * A one-op (or few-op) IR program over float inputs, for tests of the emitters and executors:
@@ -17,7 +17,7 @@ export function tinyProgram(
 ): IrProgram {
   const irOps = ops.map((o, i) => ({ ...o, out: `y${i}`, source: `main/n${i}` }) as IrOp);
   const last = irOps[irOps.length - 1] as IrOp;
-  const program: IrProgram = {
+  const program: IrProgram = typed({
     inputs: Object.entries(inputs).map(([name, shape]) => ({
       name,
       shape,
@@ -33,8 +33,8 @@ export function tinyProgram(
     ),
     buffers: new Map(),
     ops: irOps,
-  };
-  const shape = inferShapes(program).get(last.out) as Dim[];
+  });
+  const shape = program.values.get(last.out)?.shape as Dim[];
   program.outputs.push({ name: 'y', value: last.out, shape, role: 'hidden', node: last.source });
   return program;
 }

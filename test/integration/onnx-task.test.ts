@@ -15,7 +15,7 @@ import {
 } from '../../engine/onnx-runtime/task-metric.ts';
 import { verifyExport } from '../../engine/onnx-runtime/verify.ts';
 import { selectBackend } from '../../engine/runtime/backend.ts';
-import type { EvalReport } from '../../engine/train/events.ts';
+import type { EvalReport } from '../../engine/contract/events.ts';
 import type { TrainConfigInput } from '../../engine/train/config.ts';
 import { train } from '../../engine/train/trainer.ts';
 import { withSmallInit } from '../support/init.ts';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { ExportReport, ServerEvent } from '../../engine/service/api.ts';
+import type { ExportReport, ServerEvent } from '../../engine/contract/api.ts';
 import { uniqueSudokuSolution } from '../../engine/service/playground-solve.ts';
 import type { DataSpec } from '../../engine/data/spec.ts';
-import { configFromDocument } from '../../engine/train/data-arg.ts';
+import { configFromDocument } from '../../engine/train/document-config.ts';
 import { train } from '../../engine/train/trainer.ts';
 import { template, testService } from '../support/service-harness.ts';
 

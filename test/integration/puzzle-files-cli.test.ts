@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
 import { Rng } from '../../engine/data/rng.ts';
 import { generateSudoku } from '../../engine/data/sudoku.ts';
-import { parseDataArg } from '../../engine/train/data-arg.ts';
+import { parseDataArg } from '../../engine/data/data-arg.ts';
 
 const doc = { version: 1, name: 'x', main: { nodes: [], edges: [] } } as never;
 

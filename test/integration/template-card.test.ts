@@ -15,9 +15,10 @@ import { createDataSource } from '../../engine/data/index.ts';
 import { parseDocument } from '../../engine/graph/parse.ts';
 import { createWeights } from '../../engine/runtime/weights.ts';
 import { parseTrainConfig } from '../../engine/train/config.ts';
-import { configFromDocument, parseDataArg } from '../../engine/train/data-arg.ts';
+import { parseDataArg } from '../../engine/data/data-arg.ts';
+import { configFromDocument } from '../../engine/train/document-config.ts';
 import { evaluate } from '../../engine/train/evaluate.ts';
-import { prepareProgram } from '../../engine/train/model.ts';
+import { prepareProgram } from '../../engine/runtime/trainable-program.ts';
 import { capture } from '../support/capture.ts';
 
 const TEMPLATE = 'templates/trm-mlp-sudoku.json';

@@ -5,7 +5,7 @@ import { parseDocument } from '../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
 import { exportModel } from '../../engine/onnx-runtime/export-model.ts';
 import { selectBackend } from '../../engine/runtime/backend.ts';
-import { parseDataArg } from '../../engine/train/data-arg.ts';
+import { parseDataArg } from '../../engine/data/data-arg.ts';
 import { train } from '../../engine/train/trainer.ts';
 import { withSmallInit } from '../support/init.ts';
 

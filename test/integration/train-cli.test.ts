@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
-import { parseDataArg } from '../../engine/train/data-arg.ts';
+import { parseDataArg } from '../../engine/data/data-arg.ts';
 
 const small = ['--backend', 'cpu', '--batch', '4', '--config', '{"evalExamples":8,"evalEvery":0}'];
 

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { parseDocument } from '../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
-import type { Reply } from '../../engine/service/api.ts';
+import type { Reply } from '../../engine/contract/api.ts';
 import { createService } from '../../engine/service/service.ts';
 
 /** The repository's templates, found from here so tests do not depend on the working folder. */

@@ -94,7 +94,7 @@ describe('presets', () => {
 describe('template tasks', () => {
   it("every preset's task names data whose sequence fits the preset's model", async () => {
     const { applyPreset, presetNames } = await import('../../engine/graph/presets.ts');
-    const { parseDataArg } = await import('../../engine/train/data-arg.ts');
+    const { parseDataArg } = await import('../../engine/data/data-arg.ts');
     const { createDataSource } = await import('../../engine/data/index.ts');
     for (const file of ['trm-sudoku.json', 'trm-mlp-sudoku.json']) {
       const doc = load(`templates/${file}`);

@@ -1,6 +1,6 @@
 import { describeDiff } from '../../graph/diff-text.ts';
 import { diffDocuments } from '../../graph/diff.ts';
-import { analyzeDocument } from '../../service/analyze.ts';
+import { analyzeDocument } from '../../graph/analyze.ts';
 import { parseCommand, type Out } from '../command.ts';
 import { loadDocument } from '../main.ts';
 import { isFolder, loadRunDocument } from '../run-folder.ts';

@@ -1,7 +1,7 @@
 import { parseCommand, type Out } from '../command.ts';
 import { TrainConfig } from '../../train/config.ts';
-import { parseDataArg } from '../../train/data-arg.ts';
-import { documentFrom } from '../../train/model.ts';
+import { parseDataArg } from '../../data/data-arg.ts';
+import { documentFrom } from '../../runtime/trainable-program.ts';
 import { loadDocument } from '../main.ts';
 import { evalLines } from './train.ts';
 

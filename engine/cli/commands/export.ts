@@ -5,7 +5,7 @@ import { OPSETS, PRECISIONS, type Opset, type Precision } from '../../onnx/emit.
 import { trainingSeed, type TaskCheck, type TaskMetric } from '../../onnx-runtime/task-metric.ts';
 import type { VerifyThresholds } from '../../onnx-runtime/verdict.ts';
 import type { VerifyReport } from '../../onnx-runtime/verify.ts';
-import { parseDataArg } from '../../train/data-arg.ts';
+import { parseDataArg } from '../../data/data-arg.ts';
 import { loadDocument } from '../main.ts';
 import { defaultExportPath, isFolder, loadRunDocument } from '../run-folder.ts';
 import type { TokenizerInfo } from '../../onnx-runtime/hf-config.ts';

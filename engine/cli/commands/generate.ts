@@ -1,5 +1,5 @@
 import { parseCommand, type Out } from '../command.ts';
-import { SamplingConfig } from '../../infer/sampling.ts';
+import { SamplingConfig } from '../../contract/sampling.ts';
 
 export const GENERATE_USAGE = `Usage: trm generate MODEL --prompt TEXT [options]
 

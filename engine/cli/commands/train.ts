@@ -1,8 +1,9 @@
 import { parseCommand, type Out } from '../command.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { configFromDocument, parseDataArg } from '../../train/data-arg.ts';
-import type { EvalReport, StepMetrics, TrainEvent } from '../../train/events.ts';
+import { parseDataArg } from '../../data/data-arg.ts';
+import { configFromDocument } from '../../train/document-config.ts';
+import type { EvalReport, StepMetrics, TrainEvent } from '../../contract/events.ts';
 import { loadDocument } from '../main.ts';
 import { resumeCommand } from '../../io/checkpoint-integrity.ts';
 

@@ -14,6 +14,7 @@ export const componentInput = defineKind({
   category: 'structure',
   doc: 'An input port of the component being edited.',
   params: PortParams,
+  port: 'input',
   ports: () => ({
     inputs: [],
     outputs: [{ name: 'out', doc: 'the value bound to this port', type: 'float' }],
@@ -31,6 +32,7 @@ export const componentOutput = defineKind({
   category: 'structure',
   doc: 'An output port of the component being edited.',
   params: PortParams,
+  port: 'output',
   ports: () => ({
     inputs: [{ name: 'value', doc: 'the value this port returns', type: 'float' }],
     outputs: [],

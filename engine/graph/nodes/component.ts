@@ -35,6 +35,12 @@ export const component = defineKind({
   category: 'structure',
   doc: 'An instance of a named sub-graph; instances share weights unless told otherwise.',
   params: ComponentParams,
+  body: {
+    component: (p) => (typeof p.component === 'string' ? p.component : undefined),
+    repeat: () => 1,
+    held: () => 1,
+    weights: (p) => (p.shared === false ? 'own' : 'shared'),
+  },
   ports: (p, ctx) => portsOf(p.component, ctx) ?? { inputs: [], outputs: [] },
   // The body's shapes are known only once it is walked, which lowering does.
   infer: (p, _inputs, ctx) => (ctx.componentPorts(p.component) ? {} : undefined),

@@ -41,6 +41,12 @@ export const RecursionParams = z.strictObject({
 });
 type RecursionParams = z.infer<typeof RecursionParams>;
 
+/** Steps from raw parameters (a number or a dim's name); 0 when not known. */
+function stepsOf(p: Record<string, unknown>, dims: Readonly<Record<string, number>>): number {
+  const n = typeof p.steps === 'string' ? dims[p.steps] : p.steps;
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
+}
+
 function stepScope(ctx: LowerContext, p: RecursionParams, step: number): Scope {
   if (p.weights === 'shared') return instanceScope(ctx.scope, ctx.nodeId, p.component, true);
   const own = `${ctx.scope.prefix}${ctx.nodeId}/step${step}/`;
@@ -98,6 +104,17 @@ export const recursion = defineKind({
   category: 'structure',
   doc: 'Runs a component N times, feeding named outputs back to inputs; other inputs stay fixed.',
   params: RecursionParams,
+  body: {
+    component: (p) => (typeof p.component === 'string' ? p.component : undefined),
+    repeat: (p, dims) => stepsOf(p, dims),
+    held: (p, dims) => {
+      const steps = stepsOf(p, dims);
+      if (p.deepSupervision === true) return Math.min(steps, 1);
+      const grad = typeof p.gradSteps === 'number' ? Math.min(p.gradSteps, steps) : steps;
+      return grad + (grad < steps ? 1 : 0);
+    },
+    weights: (p) => (p.weights === 'per-step' ? 'per-step' : 'shared'),
+  },
   ports: (p, ctx) => portsOf(p.component, ctx) ?? { inputs: [], outputs: [] },
   infer: (p, _inputs, ctx) => {
     const ports = ctx.componentPorts(p.component);

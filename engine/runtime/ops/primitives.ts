@@ -57,8 +57,9 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 /** ONNX / numpy MatMul: 1-D operands are promoted, batch dims broadcast. */
 export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (a.rank === 0 || b.rank === 0) throw new Error('MatMul needs operands of rank ≥ 1.');
-  const a2 = a.rank === 1 ? tf.expandDims(a, 0) : a;
-  const b2 = b.rank === 1 ? tf.expandDims(b, 1) : b;
+  // [K] -> [1, K] and [K] -> [K, 1] by reshape: tfjs registers no ExpandDims gradient here.
+  const a2 = a.rank === 1 ? tf.reshape(a, [1, -1]) : a;
+  const b2 = b.rank === 1 ? tf.reshape(b, [-1, 1]) : b;
   const k = a2.shape[a2.rank - 1] as number;
   if (b2.shape[b2.rank - 2] !== k) {
     throw new Error(

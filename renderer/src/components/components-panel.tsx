@@ -6,9 +6,11 @@ import {
   deleteComponentProblem,
   freshName,
   renameComponentProblem,
-} from '../state/component-edits.ts';
+} from '../../../engine/graph/edits/component-edits.ts';
 import type { Action } from '../state/reducer.ts';
 import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
+import './fields.css';
+import './components-panel.css';
 
 type Dispatch = (a: Action) => void;
 

@@ -1,8 +1,10 @@
 import { useState, type KeyboardEvent } from 'react';
 import { presetNames } from '../../../engine/graph/presets.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { deleteDimProblem, renameDimProblem } from '../state/dim-edits.ts';
+import { deleteDimProblem, renameDimProblem } from '../../../engine/graph/edits/dim-edits.ts';
 import type { Action } from '../state/reducer.ts';
+import './fields.css';
+import './dims-panel.css';
 
 type Dispatch = (a: Action) => void;
 

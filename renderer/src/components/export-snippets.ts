@@ -1,4 +1,4 @@
-import type { ExportReport, IoSpec, TaskMetricResult } from '../../../engine/service/api.ts';
+import type { ExportReport, IoSpec, TaskMetricResult } from '../../../engine/contract/api.ts';
 
 /**
  * What the export dialog prints about one export, kept free of React so it is tested alone:

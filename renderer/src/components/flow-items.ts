@@ -1,10 +1,10 @@
 import { MarkerType, type Edge } from '@xyflow/react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { Graph, GraphNode } from '../../../engine/graph/schema.ts';
-import type { GraphInfo, NodeInfo } from '../../../engine/service/api.ts';
+import type { GraphInfo, NodeInfo } from '../../../engine/contract/api.ts';
 import { componentColor } from '../format.ts';
 import { resolveNumber } from '../kinds.ts';
-import { edgeKey } from '../state/reducer.ts';
+import { edgeKey } from '../../../engine/graph/edits/apply-edit.ts';
 import type { TrmFlowNode, TrmNodeData } from './trm-node.tsx';
 
 /** From the document and its analysis to React Flow's nodes and edges (pure). */

@@ -16,14 +16,16 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { findKind } from '../../../engine/graph/nodes/index.ts';
 import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
-import type { GraphInfo } from '../../../engine/service/api.ts';
-import { connectionProblem, type Wire } from '../state/connections.ts';
+import type { GraphInfo } from '../../../engine/contract/api.ts';
+import { connectionProblem, type Wire } from '../../../engine/graph/edits/connections.ts';
 import { dropParams } from '../state/drop-params.ts';
-import { freshId, type Action, type XY } from '../state/reducer.ts';
+import { freshId, type XY } from '../../../engine/graph/edits/apply-edit.ts';
+import type { Action } from '../state/reducer.ts';
 import { CanvasMenu, type CanvasMenuCommand } from './canvas-menu.tsx';
 import { CATEGORY_COLORS, flowEdges, flowNodes } from './flow-items.ts';
 import { useQuickAdd } from './use-quick-add.tsx';
 import { NodeActions, TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
+import './graph-canvas.css';
 
 const nodeTypes = { trm: TrmNode };
 const GRID: [number, number] = [20, 20];

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
-import type { Analysis } from '../../../engine/service/api.ts';
+import type { Analysis } from '../../../engine/contract/api.ts';
 import { formatBytes, formatCount } from '../format.ts';
+import './header.css';
 
 export interface HeaderProps {
   name: string;

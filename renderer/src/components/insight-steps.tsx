@@ -1,4 +1,4 @@
-import type { ExampleTrace } from '../../../engine/service/api.ts';
+import type { ExampleTrace } from '../../../engine/contract/api.ts';
 
 type CellsTrace = Extract<ExampleTrace, { type: 'cells' }>;
 type TextTrace = Extract<ExampleTrace, { type: 'text' }>;

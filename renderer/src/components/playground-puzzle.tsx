@@ -1,6 +1,7 @@
 import { useState, type KeyboardEvent } from 'react';
-import type { InferSource, ModelInfo, SolveResult } from '../../../engine/service/api.ts';
+import type { InferSource, ModelInfo, SolveResult } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import './playground-puzzle.css';
 
 type PuzzleInfo = NonNullable<ModelInfo['puzzle']>;
 

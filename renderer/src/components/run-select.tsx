@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { RunSummary } from '../../../engine/service/api.ts';
+import type { RunSummary } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { formatDate } from '../format.ts';
 import { documentRuns } from '../state/document-runs.ts';

@@ -1,9 +1,11 @@
 import { useMemo } from 'react';
 import { describeDiff, signed } from '../../../engine/graph/diff-text.ts';
 import { diffDocuments } from '../../../engine/graph/diff.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
-import type { RunDetail, RunMetrics, RunSummary } from '../../../engine/service/api.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
+import type { RunDetail, RunMetrics, RunSummary } from '../../../engine/contract/api.ts';
 import { LiveChart } from './chart.tsx';
+import './verify-table.css';
+import './runs-compare.css';
 
 /** One colour per selected run, in selection order (distinct on the dark background). */
 export const RUN_COLORS = [

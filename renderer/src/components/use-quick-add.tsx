@@ -1,9 +1,10 @@
 import { useReactFlow, type FinalConnectionState } from '@xyflow/react';
 import { useCallback, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import type { Graph, GraphDocument } from '../../../engine/graph/schema.ts';
-import type { GraphInfo } from '../../../engine/service/api.ts';
+import type { GraphInfo } from '../../../engine/contract/api.ts';
 import { quickAddEdit, type LooseWire, type MenuEntry } from '../state/node-menu.ts';
-import type { Action, XY } from '../state/reducer.ts';
+import type { XY } from '../../../engine/graph/edits/apply-edit.ts';
+import type { Action } from '../state/reducer.ts';
 import { NodeMenu } from './node-menu.tsx';
 
 /**

@@ -1,5 +1,5 @@
 import type { Graph, GraphEdge, GraphNode } from '../../../engine/graph/schema.ts';
-import { freshId, type XY } from './reducer.ts';
+import { freshId, type XY } from '../../../engine/graph/edits/apply-edit.ts';
 
 /** Copies of nodes (fresh ids, offset) with the edges among them, for paste and duplicate. */
 export function cloneItems(

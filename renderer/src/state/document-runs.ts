@@ -1,6 +1,6 @@
 import { graphDigest } from '../../../engine/graph/digest.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { RunSummary } from '../../../engine/service/api.ts';
+import type { RunSummary } from '../../../engine/contract/api.ts';
 
 /**
  * Runs split by whether they trained the open document: the same graph (its digest: what it

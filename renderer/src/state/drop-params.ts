@@ -1,7 +1,7 @@
 import type { Graph, GraphDocument } from '../../../engine/graph/schema.ts';
 import { initialParams, paramFields } from '../kinds.ts';
-import { usableComponents } from './component-edits.ts';
-import { recursionParams } from './recursion-edits.ts';
+import { usableComponents } from '../../../engine/graph/edits/component-edits.ts';
+import { recursionParams } from '../../../engine/graph/edits/recursion-edits.ts';
 
 /**
  * Parameters of a node dropped on a graph, so that a drop arrives usable: required sizes name

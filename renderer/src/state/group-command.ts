@@ -1,7 +1,12 @@
 import { graphOf } from '../../../engine/graph/schema.ts';
-import { freshComponentName, groupProblem, ungroupProblem } from './grouping.ts';
-import { wrapProblem } from './recursion-edits.ts';
-import { currentGraph, type Edit, type EditorState } from './reducer.ts';
+import {
+  freshComponentName,
+  groupProblem,
+  ungroupProblem,
+} from '../../../engine/graph/edits/grouping.ts';
+import { wrapProblem } from '../../../engine/graph/edits/recursion-edits.ts';
+import type { Edit } from '../../../engine/graph/edits/apply-edit.ts';
+import { currentGraph, type EditorState } from './reducer.ts';
 
 /**
  * Ctrl+G / Ctrl+Shift+G and the canvas menu: the edit for the open graph's selection, or

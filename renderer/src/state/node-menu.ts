@@ -1,10 +1,10 @@
 import type { PortSpec } from '../../../engine/graph/node-kind.ts';
 import type { Graph, GraphDocument, GraphNode } from '../../../engine/graph/schema.ts';
-import { portsOfNode } from '../../../engine/service/analyze.ts';
+import { portsOfNode } from '../../../engine/graph/analyze.ts';
 import { kindCards } from '../kinds.ts';
-import { usableComponents } from './component-edits.ts';
+import { usableComponents } from '../../../engine/graph/edits/component-edits.ts';
 import { dropParams } from './drop-params.ts';
-import { freshId, type Edit, type XY } from './reducer.ts';
+import { freshId, type Edit, type XY } from '../../../engine/graph/edits/apply-edit.ts';
 
 /**
  * The canvas's quick-add menu (double-click on empty canvas, or a wire dropped in empty

@@ -1,5 +1,6 @@
 import { graphOf, type GraphDocument } from '../../../engine/graph/schema.ts';
-import type { Edit, EditorState } from './reducer.ts';
+import type { Edit } from '../../../engine/graph/edits/apply-edit.ts';
+import type { EditorState } from './reducer.ts';
 
 /** What is selected after an edit: what it added, or what is left of the selection. */
 export function selectionAfter(s: EditorState, edit: Edit, doc: GraphDocument): string[] {

@@ -1,6 +1,7 @@
 import { graphOf } from '../../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
-import { applyEdit, type Edit, type EditorState } from './reducer.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
+import { applyEdit, type Edit } from '../../../engine/graph/edits/apply-edit.ts';
+import type { EditorState } from './reducer.ts';
 
 const exact = (n: number) => n.toLocaleString('en-US');
 

@@ -4,13 +4,13 @@ import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 import {
   componentUsers,
   deleteComponentProblem,
   renameComponentProblem,
-} from '../../../renderer/src/state/component-edits.ts';
-import { guessCarry, wrapProblem } from '../../../renderer/src/state/recursion-edits.ts';
+} from '../../../engine/graph/edits/component-edits.ts';
+import { guessCarry, wrapProblem } from '../../../engine/graph/edits/recursion-edits.ts';
 import {
   initialState,
   reducer,

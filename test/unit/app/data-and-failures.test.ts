@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import type { BackendReport } from '../../../engine/runtime/backend.ts';
 import { backendNotice } from '../../../engine/runtime/backend.ts';
 import { classifyFailure, explainFailure } from '../../../engine/runtime/failures.ts';
-import type { DataFile } from '../../../engine/service/api.ts';
+import type { DataFile } from '../../../engine/contract/api.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 import { importPickedFile } from '../../../engine/service/data-files.ts';
 import { checkTrainingFits, estimateTrainingMemory } from '../../../engine/train/preflight.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 
 const { root, workspace, call, ok } = testService('data');
 const tinyGpt = template('tiny-gpt');
@@ -83,13 +83,32 @@ describe('memory preflight', () => {
     const totals = analyzeDocument(tinyGpt).totals;
     const e = estimateTrainingMemory(tinyGpt, 8, { ema: false });
     assert.equal(e.paramBytes, totals.params * 16);
-    assert.equal(e.activationBytes, totals.activationBytesPerToken * totals.context! * 8 * 3);
+    assert.equal(
+      e.activationBytes,
+      totals.trainingActivationBytesPerToken * totals.context! * 8 * 7,
+    );
+    // No recursion: a training step holds what the forward pass computes.
+    assert.equal(totals.trainingActivationBytesPerToken, totals.activationBytesPerToken);
     assert.equal(e.total, e.paramBytes + e.activationBytes);
     const withEma = estimateTrainingMemory(tinyGpt, 8, { ema: true });
     assert.equal(withEma.paramBytes, totals.params * 20);
     // Activations grow linearly with the batch.
     const e16 = estimateTrainingMemory(tinyGpt, 16, { ema: false });
     assert.equal(e16.activationBytes, 2 * e.activationBytes);
+  });
+
+  it('a TRM holds one supervision step and one repetition without gradients, at any depth', () => {
+    const trm = template('trm-mlp-sudoku');
+    const at = (dims: Record<string, number>) =>
+      analyzeDocument({ ...trm, dims: { ...trm.dims, ...dims } }).totals;
+    const base = at({ T_rec: 2, N_sup: 4 });
+    const deep = at({ T_rec: 6, N_sup: 16 });
+    // The forward pass computes every step; training holds the same at any T_rec and N_sup.
+    assert.ok(deep.activationBytesPerToken > 5 * base.activationBytesPerToken);
+    assert.equal(deep.trainingActivationBytesPerToken, base.trainingActivationBytesPerToken);
+    assert.ok(base.trainingActivationBytesPerToken < base.activationBytesPerToken / 3);
+    // More latent steps inside the gradient step do add to what is held.
+    assert.ok(at({ n: 6 }).trainingActivationBytesPerToken > base.trainingActivationBytesPerToken);
   });
 
   it('counts a per-puzzle table (left out of the parameter total) in memory and file sizes', () => {

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { deleteDimProblem, dimUsers } from '../../../renderer/src/state/dim-edits.ts';
-import { groupProblem, ungroupProblem } from '../../../renderer/src/state/grouping.ts';
+import { deleteDimProblem, dimUsers } from '../../../engine/graph/edits/dim-edits.ts';
+import { groupProblem, ungroupProblem } from '../../../engine/graph/edits/grouping.ts';
 import {
   initialState,
   reducer,

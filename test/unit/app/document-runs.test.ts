@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { graphDigest } from '../../../engine/graph/digest.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { RunSummary } from '../../../engine/service/api.ts';
+import type { RunSummary } from '../../../engine/contract/api.ts';
 import { documentRuns, preferredRun } from '../../../renderer/src/state/document-runs.ts';
 import { formatDate } from '../../../renderer/src/format.ts';
 

@@ -5,9 +5,9 @@ import { findKind, nodeKinds } from '../../../engine/graph/nodes/index.ts';
 import { resolveParams } from '../../../engine/graph/params.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { usableComponents } from '../../../renderer/src/state/component-edits.ts';
+import { usableComponents } from '../../../engine/graph/edits/component-edits.ts';
 import { dropParams } from '../../../renderer/src/state/drop-params.ts';
-import { emptyDocument } from '../../../renderer/src/state/reducer.ts';
+import { emptyDocument } from '../../../engine/graph/edits/apply-edit.ts';
 
 const template = (file: string): GraphDocument => {
   const r = parseDocument(readFileSync(`templates/${file}`, 'utf8'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Reply } from '../../../engine/service/api.ts';
+import type { Reply } from '../../../engine/contract/api.ts';
 import { testService } from '../../support/service-harness.ts';
 
 // `files.reveal` in the web host: it cannot open a desktop folder, so it returns the folder of

@@ -9,7 +9,7 @@ import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { matchSavedNames } from '../../../engine/graph/saved-names.ts';
 import { runProgram } from '../../../engine/runtime/executor.ts';
 import { createWeights, encodeWeights, loadWeights } from '../../../engine/runtime/weights.ts';
-import { groupNodes, ungroupNode } from '../../../renderer/src/state/grouping.ts';
+import { groupNodes, ungroupNode } from '../../../engine/graph/edits/grouping.ts';
 
 await tf.setBackend('cpu');
 

@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { Graph, GraphDocument } from '../../../engine/graph/schema.ts';
-import { groupNodes, groupProblem, ungroupNode } from '../../../renderer/src/state/grouping.ts';
-import { edgeKey } from '../../../renderer/src/state/reducer.ts';
+import { groupNodes, groupProblem, ungroupNode } from '../../../engine/graph/edits/grouping.ts';
+import { edgeKey } from '../../../engine/graph/edits/apply-edit.ts';
 
 const templates = readdirSync('templates')
   .filter((f) => f.endsWith('.json'))

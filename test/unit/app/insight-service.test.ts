@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { DepthSweep, ExampleTrace, ServerEvent } from '../../../engine/service/api.ts';
+import type { DepthSweep, ExampleTrace, ServerEvent } from '../../../engine/contract/api.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 
 /** `insight.*` through the service's dispatch, over a run the service itself trained. */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { nodeMenuEntries, quickAddEdit } from '../../../renderer/src/state/node-menu.ts';
-import { applyEdit, emptyDocument } from '../../../renderer/src/state/reducer.ts';
+import { applyEdit, emptyDocument } from '../../../engine/graph/edits/apply-edit.ts';
 
 const template = (file: string): GraphDocument => {
   const r = parseDocument(readFileSync(`templates/${file}`, 'utf8'));

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
-import { connectionProblem } from '../../../renderer/src/state/connections.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
+import { connectionProblem } from '../../../engine/graph/edits/connections.ts';
 import { cloneItems } from '../../../renderer/src/state/clone-items.ts';
 import {
   initialState,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Downsampler, RunFold } from '../../../engine/service/run-metrics.ts';
-import type { TrainEvent } from '../../../engine/train/events.ts';
+import type { TrainEvent } from '../../../engine/contract/events.ts';
 
 const step = (n: number, loss: number, accuracy = 0.5, tokensPerSec = 100): TrainEvent => ({
   type: 'step',

@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { RunDetail, RunSummary } from '../../../engine/service/api.ts';
+import type { RunDetail, RunSummary } from '../../../engine/contract/api.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 
 // Runs comparison through the service: runs.list figures, runs.get, runs.delete.

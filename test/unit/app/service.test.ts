@@ -3,7 +3,7 @@ import { readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
-import type { Analysis } from '../../../engine/service/api.ts';
+import type { Analysis } from '../../../engine/contract/api.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 
 const { root, workspace, service, call, ok } = testService('service');

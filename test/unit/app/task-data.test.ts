@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { trainOptions } from '../../../engine/service/runs.ts';
-import { emptyDocument, initialState, reducer } from '../../../renderer/src/state/reducer.ts';
+import { emptyDocument } from '../../../engine/graph/edits/apply-edit.ts';
+import { initialState, reducer } from '../../../renderer/src/state/reducer.ts';
 import {
   DOCUMENT_TASKS,
   dataForTask,

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import type { ExportReport, RunSummary, ServerEvent } from '../../../engine/service/api.ts';
-import type { TrainEvent } from '../../../engine/train/events.ts';
+import type { ExportReport, RunSummary, ServerEvent } from '../../../engine/contract/api.ts';
+import type { TrainEvent } from '../../../engine/contract/events.ts';
 import { errorOf, template, testService } from '../../support/service-harness.ts';
 
 const { root, workspace, service, call, ok } = testService('train-service');

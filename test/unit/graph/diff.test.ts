@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { describeDiff } from '../../../engine/graph/diff-text.ts';
 import { diffDocuments, type GraphDiff } from '../../../engine/graph/diff.ts';
 import type { Graph, GraphDocument } from '../../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 import { parsed } from './helpers.ts';
 
 // tiny-gpt: V96, D128, H4, two unshared `block` instances, FFN ratio 4 (hidden 512), no biases.

@@ -5,7 +5,7 @@ import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import { applyPreset, presetNames } from '../../../engine/graph/presets.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { checkProgram } from './helpers.ts';
+import { checkCompiled } from './helpers.ts';
 
 // Structural checks of lowered programs, independent of any executor: every value is defined
 // before it is used, names are unique, every weight is used, and in step mode the initial
@@ -35,7 +35,7 @@ describe('lowered programs are well formed', () => {
       for (const mode of ['check', 'step', 'full'] as const) {
         const r = compile(doc, { mode });
         assert.ok(r.program, `${label} ${mode}: ${JSON.stringify(r.diagnostics)}`);
-        checkProgram(r.program, `${label} ${mode}`);
+        checkCompiled(r, `${label} ${mode}`);
         if (mode === 'step') {
           const deep = JSON.stringify(doc).includes('"deepSupervision":true');
           assert.equal(r.program.supervision !== undefined, deep, `${label}: supervision`);

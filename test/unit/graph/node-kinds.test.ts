@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CompileResult, NodeReport } from '../../../engine/graph/compile.ts';
 import { kindNames } from '../../../engine/graph/nodes/index.ts';
-import { check, errorCodes, ok, rawDoc, type GraphSpec, type NodeSpec } from './helpers.ts';
+import {
+  check,
+  checkCompiled,
+  errorCodes,
+  ok,
+  rawDoc,
+  type GraphSpec,
+  type NodeSpec,
+} from './helpers.ts';
 
 // Every test builds `tok → emb → n → head` (or ends at n when n is itself a head) and reads
 // the report of node `n`: output shapes with symbolic B/T, parameters and FLOPs per token,
@@ -178,6 +186,9 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
     });
     const gather = r.program?.ops.find((o) => o.op === 'Gather' && o.indices === 'puzzle_id');
     assert.ok(gather && gather.op === 'Gather' && gather.data === 'n/puzzle');
+    // The ids are typed in the program's values, and the program verifies (int32 for 'puzzle').
+    assert.deepEqual(r.program?.values.get('puzzle_id'), { dtype: 'int32', shape: ['B'] });
+    checkCompiled(r, 'puzzles 9');
     // A token input that already took the name is refused with the fix.
     const clash = check(
       rawDoc({

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { compile } from '../../../engine/graph/compile.ts';
 import { kindNames } from '../../../engine/graph/nodes/index.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
-import { checkProgram } from './helpers.ts';
+import { checkCompiled } from './helpers.ts';
 
 // Property: whatever a user (or a corrupted file) does to a document, parse + compile return
 // diagnostics or a program, never throw, and a program comes back exactly when no error does.
@@ -178,7 +178,7 @@ describe('robustness: compile never throws', () => {
             assert.equal(r.program === undefined, errors.length > 0);
             if (r.program) {
               programs += 1;
-              checkProgram(r.program, mode);
+              checkCompiled(r, mode);
             }
             // What validates in check mode validates in the others, with the same weights
             // (unrolling may only add too-large).
@@ -193,7 +193,7 @@ describe('robustness: compile never throws', () => {
                   `${other}: ${codes.join(', ')}`,
                 );
                 if (o.program) {
-                  checkProgram(o.program, other);
+                  checkCompiled(o, other);
                   assert.equal(o.totalParams, r.totalParams, other);
                 }
               }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeUnknown, multiplicities } from '../../../engine/service/analyze.ts';
+import { analyzeUnknown, multiplicities } from '../../../engine/graph/analyze.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import { manyComponents } from '../../support/many-components.ts';
 

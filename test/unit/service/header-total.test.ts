@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { compile } from '../../../engine/graph/compile.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import { analyzeDocument } from '../../../engine/service/analyze.ts';
+import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 
 const doc = (nodes: GraphDocument['main']['nodes'], edges: GraphDocument['main']['edges'] = []) =>
   ({

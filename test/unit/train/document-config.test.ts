@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { parseTrainConfig } from '../../../engine/train/config.ts';
-import { configFromDocument } from '../../../engine/train/data-arg.ts';
+import { configFromDocument } from '../../../engine/train/document-config.ts';
 
 function withTraining(training: unknown): GraphDocument {
   const r = parseDocument(readFileSync('templates/tiny-gpt.json', 'utf8'));

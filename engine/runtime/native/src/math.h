@@ -25,9 +25,12 @@ static inline float fast_exp(float x) {
   return p * bits_to_float(e);
 }
 
+/** Where fast_tanh stops: past ±c it returns ±0.99999976, not ±1. */
+constexpr float kFastTanhLimit = 7.99881172180175781f;
+
 /** tanh as a 13/6 rational polynomial (Eigen's float kernel), exact to a few ulp. */
 static inline float fast_tanh(float x) {
-  const float c = 7.99881172180175781f;
+  const float c = kFastTanhLimit;
   float ax = x < -c ? -c : (x > c ? c : x);
   float x2 = ax * ax;
   float p = -2.76076847742355e-16f;

@@ -1,0 +1,46 @@
+import type { Dim } from '../../dims.ts';
+import { agree, defineOp, fail, floats, show, type OpBase } from '../op-def.ts';
+
+/**
+ * Multi-head (grouped-query) scaled dot-product attention over 3-D [B, T, heads·Dh] queries
+ * and [B, S, kvHeads·Dh] keys and values, as ONNX opset-23 Attention defines it.
+ */
+export interface AttentionOp extends OpBase {
+  op: 'Attention';
+  q: string;
+  k: string;
+  v: string;
+  qHeads: number;
+  kvHeads: number;
+  causal: boolean;
+  /**
+   * Causal mask aligned bottom-right when keys outnumber queries (S > T: query i sees
+   * keys ≤ S − T + i), as ONNX Attention does with a KV cache. Identical when S = T.
+   */
+  bottomRight?: boolean;
+}
+
+export const Attention = defineOp<AttentionOp>({
+  operands: ['q', 'k', 'v'],
+  type(op, input) {
+    const q = floats(op, input, op.q).shape;
+    const k = floats(op, input, op.k).shape;
+    const v = floats(op, input, op.v).shape;
+    for (const [name, s] of [
+      ['q', q],
+      ['k', k],
+      ['v', v],
+    ] as const)
+      if (s.length !== 3) fail(op, `${name} ${show(s)} is not [B, T, heads·Dh]`);
+    if (op.qHeads % op.kvHeads !== 0)
+      fail(op, `${op.qHeads} query heads do not split into ${op.kvHeads} KV groups`);
+    agree(op, k[1] as Dim, v[1] as Dim, 'keys and values differ in length');
+    agree(op, k[2] as Dim, v[2] as Dim, 'keys and values differ in width');
+    const width = q[2] as Dim;
+    if (typeof width === 'number' && width % op.qHeads !== 0)
+      fail(op, `width ${width} does not split into ${op.qHeads} heads`);
+    const vWidth = v[2] as Dim;
+    const out = typeof vWidth === 'number' ? op.qHeads * (vWidth / op.kvHeads) : (width as Dim);
+    return { dtype: 'float32', shape: [q[0] as Dim, q[1] as Dim, out] };
+  },
+});

@@ -1,0 +1,67 @@
+import type { OpDef } from '../op-def.ts';
+import { Attention } from './attention.ts';
+import { Add, Div, Mul, Sub } from './binary.ts';
+import { BroadcastLike } from './broadcast-like.ts';
+import { Concat } from './concat.ts';
+import { Dropout } from './dropout.ts';
+import { Gather } from './gather.ts';
+import { Gelu } from './gelu.ts';
+import { GroupNormalization } from './group-normalization.ts';
+import { LayerNormalization } from './layer-normalization.ts';
+import { MatMul } from './matmul.ts';
+import { ReduceMean } from './reduce-mean.ts';
+import { Reshape } from './reshape.ts';
+import { RMSNormalization } from './rms-normalization.ts';
+import { RotaryEmbedding } from './rotary-embedding.ts';
+import { Scale } from './scale.ts';
+import { SliceLike } from './slice-like.ts';
+import { SlicePrefix } from './slice-prefix.ts';
+import { Softmax } from './softmax.ts';
+import { Transpose } from './transpose.ts';
+import { Identity, Relu, Sigmoid, Silu, StopGradient, Tanh } from './unary.ts';
+
+/**
+ * The IR's ops, one definition each (operands, attributes, type rule). The op union `IrOp`
+ * is derived from this list, and every backend keeps a registry typed against `IrOpName`, so
+ * adding an op here makes the compiler name each backend that lacks it.
+ */
+const definitions = {
+  MatMul,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Scale,
+  Gather,
+  Reshape,
+  Transpose,
+  Softmax,
+  ReduceMean,
+  Relu,
+  Sigmoid,
+  Silu,
+  Tanh,
+  Identity,
+  StopGradient,
+  Gelu,
+  Dropout,
+  LayerNormalization,
+  RMSNormalization,
+  GroupNormalization,
+  Attention,
+  RotaryEmbedding,
+  Concat,
+  SlicePrefix,
+  SliceLike,
+  BroadcastLike,
+};
+
+type Definitions = typeof definitions;
+type OpOfDef<D> = D extends OpDef<infer O> ? O : never;
+
+export type IrOp = { [K in keyof Definitions]: OpOfDef<Definitions[K]> }[keyof Definitions];
+export type IrOpName = IrOp['op'];
+export type OpOf<K extends IrOpName> = Extract<IrOp, { op: K }>;
+
+/** Each entry keyed by the op it defines (a definition filed under another name fails here). */
+export const irOps: { readonly [K in IrOpName]: OpDef<OpOf<K>> } = definitions;

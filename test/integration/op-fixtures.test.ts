@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { irOps } from '../../engine/graph/ir/ops/index.ts';
+import { verifyProgram } from '../../engine/graph/ir/verify.ts';
+import { emitOnnx } from '../../engine/onnx/emit.ts';
+import { createSession, runOnnx, type HostTensor } from '../../engine/onnx-runtime/verify.ts';
+import { runProgram } from '../../engine/runtime/executor.ts';
+import { NATIVE_BACKEND, registerNativeBackend } from '../../engine/runtime/native/index.ts';
+import type { WeightStore } from '../../engine/runtime/weights.ts';
+import {
+  assertClose,
+  caseProgram,
+  fixtureNames,
+  loadFixture,
+  ruleShape,
+  type Fixture,
+  type FixtureCase,
+} from '../ops/fixture.ts';
+
+// Every IR op's fixture (test/ops/<Op>.json, expected values from a float64 numpy reference)
+// run by one runner: the op rule's type, the tfjs executor on each backend (values and, where
+// the case lists them, gradients), and onnxruntime at opsets 17 and 23 through the emitter.
+
+tf.env().set('PROD', true);
+
+const noWeights: WeightStore = { params: new Map(), buffers: new Map(), dispose: () => undefined };
+/** tfjs backends, each with why it cannot run here (the native addon may not be built). */
+const tfjsBackends: { name: string; missing?: string }[] = [
+  { name: 'cpu' },
+  { name: 'wasm' },
+  { name: NATIVE_BACKEND, missing: registerNativeBackend() },
+];
+
+const fixtures: Fixture[] = fixtureNames().map(loadFixture);
+
+function feeds(c: FixtureCase): Record<string, tf.Tensor> {
+  return Object.fromEntries(
+    Object.entries(c.inputs).map(([name, t]) => [name, tf.tensor(t.values, t.shape, t.dtype)]),
+  );
+}
+
+/** The case's output on the active tfjs backend, then its listed gradients. */
+function checkTfjs(op: string, c: FixtureCase): void {
+  const program = caseProgram(op, c);
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    const x = feeds(c);
+    const y = runProgram(program, noWeights, x, ['y']).y as tf.Tensor;
+    assert.deepEqual(y.shape, c.output.shape, 'output shape');
+    assertClose(y.dataSync(), c.output.values, c.tolerance, 'output');
+    const expected = c.gradients;
+    if (!expected) return;
+    const wrt = Object.keys(expected.inputs);
+    const f = (...xs: tf.Tensor[]) =>
+      runProgram(
+        program,
+        noWeights,
+        { ...x, ...Object.fromEntries(wrt.map((n, i) => [n, xs[i] as tf.Tensor])) },
+        ['y'],
+      ).y as tf.Tensor;
+    const dy = tf.tensor(expected.outputGrad, c.output.shape);
+    const grads = tf.grads(f)(
+      wrt.map((n) => x[n] as tf.Tensor),
+      dy,
+    );
+    wrt.forEach((n, i) => {
+      const g = grads[i] as tf.Tensor;
+      assert.deepEqual(g.shape, x[n]?.shape, `gradient of "${n}": shape`);
+      assertClose(g.dataSync(), expected.inputs[n] ?? [], expected.tolerance, `gradient of "${n}"`);
+    });
+  });
+  assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+}
+
+function hostFeeds(c: FixtureCase): Record<string, HostTensor> {
+  return Object.fromEntries(
+    Object.entries(c.inputs).map(([name, t]) => [
+      name,
+      {
+        data: t.dtype === 'int32' ? Int32Array.from(t.values) : Float32Array.from(t.values),
+        dims: t.shape,
+      },
+    ]),
+  );
+}
+
+async function checkOnnx(op: string, c: FixtureCase, opset: 17 | 23): Promise<void> {
+  const bytes = emitOnnx(caseProgram(op, c), new Map(), new Map(), { opset, precision: 'fp32' });
+  const session = await createSession(bytes);
+  try {
+    const y = (await runOnnx(session, hostFeeds(c))).y;
+    assert.ok(y, 'the model has no output y');
+    assertClose(y, c.output.values, c.tolerance, 'output');
+  } finally {
+    await session.release();
+  }
+}
+
+describe('op fixtures', () => {
+  it('every IR op has a fixture file (test/ops/<Op>.json), and every fixture an IR op', () => {
+    assert.deepEqual(fixtureNames(), Object.keys(irOps).sort());
+  });
+
+  describe('type rules', () => {
+    for (const { op, cases } of fixtures)
+      for (const c of cases)
+        it(`${op}: ${c.name}`, () => {
+          const program = caseProgram(op, c);
+          assert.deepEqual(verifyProgram(program), []);
+          assert.deepEqual(ruleShape(program, c), c.output.shape);
+        });
+  });
+
+  for (const { name, missing } of tfjsBackends)
+    describe(`tfjs executor on ${name}`, { skip: missing && `skipped: ${missing}` }, () => {
+      before(async () => {
+        assert.ok(await tf.setBackend(name), `backend ${name} failed to start`);
+        await tf.ready();
+      });
+      for (const { op, cases } of fixtures)
+        for (const c of cases) it(`${op}: ${c.name}`, () => checkTfjs(op, c));
+    });
+
+  for (const opset of [17, 23] as const)
+    describe(`onnxruntime at opset ${opset}`, () => {
+      for (const { op, cases } of fixtures)
+        for (const c of cases) it(`${op}: ${c.name}`, () => checkOnnx(op, c, opset));
+    });
+});
