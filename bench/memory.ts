@@ -19,7 +19,7 @@ import { selectBackend } from '../engine/runtime/backend.ts';
 import { peakMemory } from '../engine/runtime/peak-memory.ts';
 import { createWeights } from '../engine/runtime/weights.ts';
 import { disposeForward, forward } from '../engine/train/model.ts';
-import { batchTokens, initialState, prepareProgram } from '../engine/runtime/trainable-program.ts';
+import { batchFeeds, initialState, prepareProgram } from '../engine/runtime/trainable-program.ts';
 import { unrollLoops } from '../engine/graph/ir/unroll.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,12 +53,12 @@ async function measure(c: Case): Promise<Measured> {
   const tp = prepareProgram(doc, source);
   const weights = createWeights(tp.program, 1);
   const batch = source.trainBatch(0, c.batch);
-  const tokens = batchTokens(batch);
-  const state = initialState(tp, weights, tokens);
+  const feeds = batchFeeds(tp, batch);
+  const state = initialState(tp, weights, feeds);
   const opts = { training: false, seed: 1, loss: 'stablemax', haltWeight: 0.5 } as const;
   const step = () => {
     const { value, grads } = tf.variableGrads(() => {
-      const r = forward(tp, weights, tokens, state, batch, opts);
+      const r = forward(tp, weights, feeds, state, batch, opts);
       disposeForward(r);
       return r.loss;
     });

@@ -122,7 +122,9 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
       if (command === 'validate' && !hasErrors(result.diagnostics)) {
         // What training and export would refuse, as the service's document.validate says.
         const { readinessDiagnostics } = await import('../service/validate.ts');
-        result.diagnostics.push(...readinessDiagnostics(doc, result.totalParams));
+        result.diagnostics.push(
+          ...readinessDiagnostics(doc, result.totalParams + result.uncountedParams),
+        );
       }
       for (const d of result.diagnostics) out.error(`${file}: ${formatDiagnostic(d)}`);
       if (command === 'validate') {

@@ -63,6 +63,11 @@ export type GraphInfo = z.infer<typeof GraphInfo>;
 
 export const Totals = z.strictObject({
   params: z.number(),
+  /**
+   * Trained values left out of `params`, as the TRM paper counts (its per-puzzle embedding
+   * table); the memory and file sizes include them.
+   */
+  uncountedParams: z.number(),
   flopsPerToken: z.number(),
   /** The parameter budget the meter compares against. */
   budget: z.number(),
@@ -490,7 +495,12 @@ const playgroundMethods = {
         .max(2 ** 31 - 1)
         .optional(),
     }),
-    z.strictObject({ puzzle: z.array(z.number().int()), solution: z.array(z.number().int()) }),
+    z.strictObject({
+      puzzle: z.array(z.number().int()),
+      solution: z.array(z.number().int()),
+      /** The puzzle's id (the row of a per-puzzle embedding; 0 for tasks without ids). */
+      puzzleId: z.number().int(),
+    }),
     "A held-out puzzle from the model's task generator (never seen in training).",
   ),
   'infer.solve': method(
@@ -501,6 +511,13 @@ const playgroundMethods = {
       solution: Cells.optional(),
       /** false: run every supervision step, ignoring the halting head. @default true */
       earlyHalt: z.boolean().default(true),
+      /** The puzzle's id, for a model with a per-puzzle embedding table (ARC). @default 0 */
+      puzzleId: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1)
+        .default(0),
     }),
     SolveResult,
     'Solve a puzzle step by step, stopping when the halting head says the answer is final.',

@@ -15,9 +15,9 @@ export interface Batch {
   length: number;
   /**
    * [batch] puzzle id per row, for a per-puzzle embedding (the paper's puzzle identifiers; 0 =
-   * blank). Only sources with `puzzleIds` set it, and only their own batches and `sliceBatch`
-   * carry it: the trainer's slot gathering (engine/train/slots.ts) copies inputs and targets
-   * only, so a consumer of ids must carry them there too.
+   * blank). Only sources with `puzzleIds` set it; `sliceBatch` and the trainer's slot gathering
+   * (engine/train/slots.ts) keep it with its example. A graph with a per-puzzle table reads it
+   * through its puzzle-id input (engine/graph/puzzle-input.ts); data without ids feeds 0.
    */
   puzzle?: Int32Array;
 }

@@ -331,11 +331,14 @@ function totals(doc: GraphDocument, result: CompileResult, counter: ParamCounter
     }
   }
   const p = result.totalParams + unreachedParams(doc, result, counter);
+  const u = result.uncountedParams;
   return {
     params: p,
+    uncountedParams: u,
     flopsPerToken: flops,
     budget: PARAM_BUDGET,
-    bytes: { fp32: p * 4, fp16: p * 2, int8: p },
+    // Quantized exports keep lookup tables (the puzzle table among them) in fp32.
+    bytes: { fp32: (p + u) * 4, fp16: (p + u) * 2, int8: p + u * 4 },
     activationBytesPerToken: activations,
     trainingActivationBytesPerToken: trainingActivations,
     kvBytesPerToken: kv,
@@ -345,6 +348,7 @@ function totals(doc: GraphDocument, result: CompileResult, counter: ParamCounter
 
 const EMPTY_TOTALS: Totals = {
   params: 0,
+  uncountedParams: 0,
   flopsPerToken: 0,
   budget: PARAM_BUDGET,
   bytes: { fp32: 0, fp16: 0, int8: 0 },

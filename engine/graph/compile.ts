@@ -513,9 +513,12 @@ class Compiler {
         return out;
       },
       input: (name, type, role) => {
-        if (!this.program.inputs.some((i) => i.name === name)) {
+        const declared = this.program.inputs.find((i) => i.name === name);
+        if (!declared) {
           this.program.inputs.push({ name, dtype: type.dtype, shape: [...type.shape], role });
           this.values.set(name, { dtype: type.dtype, shape: [...type.shape] });
+        } else if (declared.role !== role) {
+          kindCtx.report(messages.inputNameTaken(nodeId, name));
         }
         return name;
       },

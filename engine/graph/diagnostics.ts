@@ -194,6 +194,10 @@ export const messages = {
     code: 'too-large',
     message: `Unrolled, the model needs more than ${limit.toLocaleString('en-US')} operations (recursion steps multiply). Reduce recursion steps or nesting, or turn on deep supervision to unroll one step at a time.`,
   }),
+  inputNameTaken: (node: string, name: string) => ({
+    code: 'input-name',
+    message: `Node "${node}" needs a model input called "${name}", but another node's input already has that name. Rename the node called "${name}".`,
+  }),
   sequenceLength: (node: string, got: Dim) => ({
     code: 'sequence-length',
     message: `Node "${node}" mixes tokens across a fixed sequence length but receives length ${got}. Give the token input a fixed length.`,

@@ -59,8 +59,11 @@ export interface IrInput {
   name: string;
   dtype: DType;
   shape: Dim[];
-  /** `past`: a KV cache's keys or values of one attention application ([B, P, kvHeads·Dh]). */
-  role: 'tokens' | 'state' | 'past';
+  /**
+   * `past`: a KV cache's keys or values of one attention application ([B, P, kvHeads·Dh]).
+   * `puzzle`: one puzzle id per example ([B] int32), the row of a per-puzzle embedding table.
+   */
+  role: 'tokens' | 'state' | 'past' | 'puzzle';
 }
 
 export interface IrOutput {

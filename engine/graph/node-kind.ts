@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Shape } from './dims.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { LoopSpec } from './compile.ts';
-import type { DType, Init, IrOp, IrState, OutputRole } from './ir.ts';
+import type { DType, Init, IrInput, IrOp, IrState, OutputRole } from './ir.ts';
 
 /** A value flowing on an edge, as shape inference sees it. */
 export interface TensorType {
@@ -66,8 +66,8 @@ export interface LowerContext extends KindContext {
   siblingWeight(nodeId: string, local: string): string;
   buffer(local: string, shape: number[], init: Init): string;
   op(spec: OpSpec): string;
-  /** Declare a program input (token ids, or carried state in `step` mode). */
-  input(name: string, type: TensorType, role: 'tokens' | 'state'): string;
+  /** Declare a program input (token ids, puzzle ids, or carried state in `step` mode). */
+  input(name: string, type: TensorType, role: Exclude<IrInput['role'], 'past'>): string;
   /** Mark a value as a program output. */
   output(value: string, role: OutputRole, type: TensorType): void;
   /**

@@ -33,6 +33,8 @@ interface Example {
   inputs: Int32Array;
   targets: Int32Array | null;
   index: number | null;
+  /** The example's puzzle id (a per-puzzle embedding's row; 0, the blank id, when typed). */
+  puzzleId: number;
 }
 
 function heldOut(m: InsightModel, index: number): Example {
@@ -45,7 +47,12 @@ function heldOut(m: InsightModel, index: number): Example {
     );
   }
   const row = (a: Int32Array) => a.slice(index * all.length, (index + 1) * all.length);
-  return { inputs: row(all.inputs), targets: row(all.targets), index };
+  return {
+    inputs: row(all.inputs),
+    targets: row(all.targets),
+    index,
+    puzzleId: all.puzzle?.[index] ?? 0,
+  };
 }
 
 /** Puzzle text → tokens through the task's vocabulary (`0` means blank where `.` is one). */
@@ -106,7 +113,7 @@ function cellsStep(
 /** Logits [positions * classes] of one example at depths 1..n, and the halting logit. */
 async function traceLogits(
   m: InsightModel,
-  inputs: Int32Array,
+  { inputs, puzzleId }: Pick<Example, 'inputs' | 'puzzleId'>,
   depths: number,
   visit: (depth: number, logits: Float32Array, classes: number, halt: number | null) => void,
 ): Promise<void> {
@@ -120,10 +127,10 @@ async function traceLogits(
       ...(tp.halt ? { halt: tp.halt.name } : {}),
       supervisionSteps: depths,
     });
-    let state = await model.init(inputs);
+    let state = await model.init(inputs, puzzleId);
     try {
       for (let d = 1; d <= depths; d++) {
-        const r = await model.step(inputs, state);
+        const r = await model.step(inputs, state, puzzleId);
         model.dispose?.(state);
         state = r.state;
         visit(d, r.logits, model.classes, tp.halt ? r.halt : null);
@@ -136,10 +143,11 @@ async function traceLogits(
   for (let d = 1; d <= depths; d++) {
     const { trainable: tp, weights } = atDepth(m, d);
     const out = tf.tidy(() => {
-      const tokens = tf.tensor2d(inputs, [1, inputs.length], 'int32');
-      return runProgram(tp.program, weights, { [tp.tokens.name]: tokens }, [tp.logits.name])[
-        tp.logits.name
-      ]!;
+      const feeds = {
+        [tp.tokens.name]: tf.tensor2d(inputs, [1, inputs.length], 'int32'),
+        ...(tp.puzzle ? { [tp.puzzle.input.name]: tf.tensor1d([puzzleId], 'int32') } : {}),
+      };
+      return runProgram(tp.program, weights, feeds, [tp.logits.name])[tp.logits.name]!;
     });
     const classes = out.shape[out.shape.length - 1]!;
     const logits = out.dataSync() as Float32Array;
@@ -168,7 +176,7 @@ async function textExample(m: InsightModel, opts: ExampleOptions): Promise<Examp
   const ids = await tokenizer.encode(opts.input);
   if (ids.length === 0) throw new Error('The context is empty; type some text.');
   // The model reads at most its window: keep the last `length` tokens.
-  return { inputs: ids.slice(-m.source.length), targets: null, index: null };
+  return { inputs: ids.slice(-m.source.length), targets: null, index: null, puzzleId: 0 };
 }
 
 /** Where a text example's prediction is read: the last position (LM) or the first masked one. */
@@ -194,9 +202,14 @@ export async function exampleTrace(
     const ex: Example =
       opts.input === undefined
         ? heldOut(m, opts.index ?? 0)
-        : { inputs: cellsFromText(opts.input, vocab, m.source.length), targets: null, index: null };
+        : {
+            inputs: cellsFromText(opts.input, vocab, m.source.length),
+            targets: null,
+            index: null,
+            puzzleId: 0,
+          };
     const steps: CellsStep[] = [];
-    await traceLogits(m, ex.inputs, depths, (d, logits, classes, halt) =>
+    await traceLogits(m, ex, depths, (d, logits, classes, halt) =>
       steps.push(cellsStep(d, logits, classes, halt, ex.targets)),
     );
     const blank = vocab.indexOf('.');
@@ -219,7 +232,7 @@ export async function exampleTrace(
   const truth = ex.targets?.[at];
   const target = truth !== undefined && truth !== IGNORE ? truth : null;
   const steps: TextStep[] = [];
-  await traceLogits(m, ex.inputs, depths, (d, logits, classes) => {
+  await traceLogits(m, ex, depths, (d, logits, classes) => {
     const row = logits.subarray(at * classes, (at + 1) * classes);
     steps.push({
       depth: d,

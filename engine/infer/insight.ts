@@ -13,7 +13,8 @@ import type { TrainConfig } from '../train/config.ts';
 import type { LoadOptions } from '../train/load-model.ts';
 import { disposeForward, forward } from '../train/model.ts';
 import {
-  batchTokens,
+  batchFeeds,
+  type BatchFeeds,
   initialState,
   prepareProgram,
   type TrainableProgram,
@@ -192,13 +193,13 @@ type Model = { trainable: TrainableProgram; weights: WeightStore };
 function scoreStep(
   m: InsightModel,
   at: Model,
-  tokens: tf.Tensor,
+  feeds: BatchFeeds,
   state: readonly tf.Tensor[],
   chunk: Batch,
   t: Tally,
   stopped: Uint8Array,
 ): tf.Tensor[] {
-  const r = forward(at.trainable, at.weights, tokens, state, chunk, {
+  const r = forward(at.trainable, at.weights, feeds, state, chunk, {
     training: false,
     seed: 0,
     loss: m.config.loss,
@@ -233,18 +234,18 @@ async function scoreSupervised(
   tallies: Tally[],
   tick: () => Promise<void>,
 ): Promise<void> {
-  const tokens = batchTokens(chunk);
-  let state: tf.Tensor[] = initialState(m.trainable, m.weights, tokens);
+  const feeds = batchFeeds(m.trainable, chunk);
+  let state: tf.Tensor[] = initialState(m.trainable, m.weights, feeds);
   const stopped = new Uint8Array(chunk.batch);
   try {
     for (const t of tallies) {
-      const next = scoreStep(m, m, tokens, state, chunk, t, stopped);
+      const next = scoreStep(m, m, feeds, state, chunk, t, stopped);
       tf.dispose(state);
       state = next;
       await tick();
     }
   } finally {
-    tf.dispose([...state, tokens]);
+    tf.dispose([...state, ...Object.values(feeds)]);
   }
 }
 
@@ -256,11 +257,11 @@ async function scorePlain(
   t: Tally,
   tick: () => Promise<void>,
 ): Promise<void> {
-  const tokens = batchTokens(chunk);
+  const feeds = batchFeeds(at.trainable, chunk);
   try {
-    tf.dispose(scoreStep(m, at, tokens, [], chunk, t, new Uint8Array(chunk.batch)));
+    tf.dispose(scoreStep(m, at, feeds, [], chunk, t, new Uint8Array(chunk.batch)));
   } finally {
-    tokens.dispose();
+    tf.dispose(Object.values(feeds));
   }
   await tick();
 }

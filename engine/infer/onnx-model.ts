@@ -1,4 +1,5 @@
 import ort from 'onnxruntime-node';
+import { PUZZLE_INPUT } from '../graph/puzzle-input.ts';
 import type { KvEntry } from '../graph/decode.ts';
 import type { NextLogits } from './generate.ts';
 import type { KvRun } from './kv-cache.ts';
@@ -39,6 +40,22 @@ export function idsTensor(
     : new ort.Tensor('int32', data, dims);
 }
 
+/**
+ * `puzzle_id` (every example `puzzleId`) where the file takes one: a model with a per-puzzle
+ * embedding table, in the token ids' integer type.
+ */
+function withPuzzleIds(
+  m: OnnxModel,
+  feeds: Record<string, ort.Tensor>,
+  batch: number,
+  puzzleId = 0,
+): Record<string, ort.Tensor> {
+  const name = m.onnxName(PUZZLE_INPUT);
+  if (m.session.inputNames.includes(name))
+    feeds[name] = idsTensor(m, name, new Int32Array(batch).fill(puzzleId), [batch]);
+  return feeds;
+}
+
 /** `attention_mask` (all ones over past and new tokens) where the file takes one. */
 function withMask(
   m: OnnxModel,
@@ -62,6 +79,7 @@ export function onnxNextLogits(m: OnnxModel, tokens: string, logits: string): Ne
     const { data, length } = padBatch(sequences);
     const dims = [sequences.length, length];
     const feeds = withMask(m, { [input]: idsTensor(m, input, data, dims) }, dims[0]!, length);
+    withPuzzleIds(m, feeds, dims[0]!);
     const r = await m.session.run(feeds, [output]);
     const t = r[output]!;
     const vocab = t.dims[t.dims.length - 1] as number;
@@ -99,10 +117,16 @@ export function onnxStepModel(
     const shape = meta && meta.isTensor ? meta.shape : [];
     return shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? batch : length));
   };
-  const run = async (puzzle: Int32Array, state: ort.Tensor[] | undefined, fetch: string[]) => {
+  const run = async (
+    puzzle: Int32Array,
+    puzzleId: number | undefined,
+    state: ort.Tensor[] | undefined,
+    fetch: string[],
+  ) => {
     const feeds: Record<string, ort.Tensor> = {
       [input]: idsTensor(m, input, puzzle, [1, puzzle.length]),
     };
+    withPuzzleIds(m, feeds, 1, puzzleId);
     sup.state.forEach((s, i) => {
       if (state) feeds[s.input] = state[i]!;
       else {
@@ -116,17 +140,18 @@ export function onnxStepModel(
   return {
     classes,
     supervisionSteps: sup.steps,
-    init: async (puzzle) => {
+    init: async (puzzle, puzzleId) => {
       const r = await run(
         puzzle,
+        puzzleId,
         undefined,
         sup.state.map((s) => s.init),
       );
       return sup.state.map((s) => r[s.init]!);
     },
-    step: async (puzzle, state) => {
+    step: async (puzzle, state, puzzleId) => {
       const fetch = [out, ...(haltName ? [haltName] : []), ...sup.state.map((s) => s.next)];
-      const r = await run(puzzle, state, fetch);
+      const r = await run(puzzle, puzzleId, state, fetch);
       return {
         logits: r[out]!.data as Float32Array,
         halt: haltName ? ((r[haltName]!.data as Float32Array)[0] as number) : 0,
@@ -166,6 +191,7 @@ export function onnxKvRun(
       feeds[name] = new ort.Tensor('float32', past[i]!, dims);
     });
     withMask(m, feeds, batch, p + length);
+    withPuzzleIds(m, feeds, batch);
     const r = await m.session.run(feeds, [output, ...present]);
     const t = r[output]!;
     return {

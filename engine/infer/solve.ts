@@ -15,11 +15,15 @@ export interface StepResult<State> {
   state: State;
 }
 
+/**
+ * `puzzleId`: the puzzle's id, for a model with a per-puzzle embedding table (ARC: one per
+ * task); models without one ignore it. @default 0 (the blank id)
+ */
 export interface StepModel<State> {
   classes: number;
   supervisionSteps: number;
-  init(puzzle: Int32Array): Promise<State>;
-  step(puzzle: Int32Array, state: State): Promise<StepResult<State>>;
+  init(puzzle: Int32Array, puzzleId?: number): Promise<State>;
+  step(puzzle: Int32Array, state: State, puzzleId?: number): Promise<StepResult<State>>;
   dispose?(state: State): void;
 }
 
@@ -47,17 +51,20 @@ export async function solve<State>(
   opts: {
     earlyHalt?: boolean;
     onStep?: (step: number, answer: Int32Array, halt: number) => void;
+    /** The puzzle's id for a per-puzzle embedding table. @default 0 */
+    puzzleId?: number;
   } = {},
 ): Promise<SolveTrace> {
   const earlyHalt = opts.earlyHalt ?? true;
-  let state: State = await model.init(puzzle);
+  const id = opts.puzzleId ?? 0;
+  let state: State = await model.init(puzzle, id);
   const answers: Int32Array[] = [];
   const halts: number[] = [];
   let halted = false;
   // The live state is disposed even when a step or a callback throws part-way.
   try {
     for (let s = 0; s < model.supervisionSteps; s++) {
-      const result = await model.step(puzzle, state);
+      const result = await model.step(puzzle, state, id);
       model.dispose?.(state);
       state = result.state;
       const answer = argmaxCells(result.logits, model.classes);

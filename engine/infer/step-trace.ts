@@ -29,12 +29,12 @@ export function observeSteps<State>(
   let step = 0;
   return {
     ...model,
-    init: (puzzle) => {
+    init: (puzzle, puzzleId) => {
       step = 0;
-      return model.init(puzzle);
+      return model.init(puzzle, puzzleId);
     },
-    step: async (puzzle, state) => {
-      const result = await model.step(puzzle, state);
+    step: async (puzzle, state, puzzleId) => {
+      const result = await model.step(puzzle, state, puzzleId);
       onStep(++step, result.logits, result.halt);
       return result;
     },

@@ -16,13 +16,24 @@ export interface ProgramModel {
   logits: string;
 }
 
+/**
+ * The feeds of `tokens` [B, T]: with puzzle ids [B] (all `puzzleId`) when the program has a
+ * per-puzzle embedding table. Call inside tf.tidy.
+ */
+function feedsOf(m: ProgramModel, tokens: tf.Tensor, puzzleId = 0): Record<string, tf.Tensor> {
+  const feeds: Record<string, tf.Tensor> = { [m.tokens]: tokens };
+  const puzzle = m.program.inputs.find((i) => i.role === 'puzzle');
+  if (puzzle) feeds[puzzle.name] = tf.fill([tokens.shape[0]!], puzzleId, 'int32');
+  return feeds;
+}
+
 /** Next-token logits from the tfjs executor (full recompute over the window). */
 export function tfjsNextLogits(m: ProgramModel): NextLogits {
   return (sequences) => {
     const { data, length } = padBatch(sequences);
     const logits = tf.tidy(() => {
       const tokens = tf.tensor2d(data, [sequences.length, length], 'int32');
-      return runProgram(m.program, m.weights, { [m.tokens]: tokens }, [m.logits])[m.logits]!;
+      return runProgram(m.program, m.weights, feedsOf(m, tokens), [m.logits])[m.logits]!;
     });
     const vocab = logits.shape[logits.shape.length - 1] as number;
     const all = logits.dataSync() as Float32Array;
@@ -50,22 +61,22 @@ export function tfjsStepModel(
   return {
     classes,
     supervisionSteps: m.supervisionSteps ?? sup.steps,
-    init: (puzzle) => {
+    init: (puzzle, puzzleId) => {
       const state = tf.tidy(() => {
         const r = runProgram(
           m.program,
           m.weights,
-          { [m.tokens]: tokensOf(puzzle) },
+          feedsOf(m, tokensOf(puzzle), puzzleId),
           sup.state.map((s) => s.init),
         );
         return sup.state.map((s) => r[s.init]!);
       });
       return Promise.resolve(state.map((t) => tf.keep(t)));
     },
-    step: (puzzle, state) => {
+    step: (puzzle, state, puzzleId) => {
       const fetch = [m.logits, ...(m.halt ? [m.halt] : []), ...sup.state.map((s) => s.output)];
       const r = tf.tidy(() => {
-        const feeds: Record<string, tf.Tensor> = { [m.tokens]: tokensOf(puzzle) };
+        const feeds = feedsOf(m, tokensOf(puzzle), puzzleId);
         sup.state.forEach((s, i) => (feeds[s.input] = state[i]!));
         return runProgram(m.program, m.weights, feeds, fetch);
       });
@@ -84,9 +95,7 @@ export function tfjsKvRun(m: ProgramModel, cache: readonly KvEntry[]): KvRun {
   const pastNames = cache.flatMap((e) => [e.pastKey, e.pastValue]);
   return (tokens, batch, length, past, p) => {
     const outs = tf.tidy(() => {
-      const feeds: Record<string, tf.Tensor> = {
-        [m.tokens]: tf.tensor2d(tokens, [batch, length], 'int32'),
-      };
+      const feeds = feedsOf(m, tf.tensor2d(tokens, [batch, length], 'int32'));
       pastNames.forEach((name, i) => {
         const w = cache[i >> 1]!.width;
         feeds[name] = tf.tensor3d(past[i]!, [batch, p, w]);

@@ -6,6 +6,7 @@ import { formatDiagnostic } from '../graph/diagnostics.ts';
 import { WriteError, writeFileAtomic } from '../io/durable-write.ts';
 import { mulberry32 } from '../graph/init.ts';
 import type { IrProgram } from '../graph/ir.ts';
+import { puzzleTable } from '../graph/puzzle-input.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { emitOnnx, sanitizeName, type Opset, type Precision } from '../onnx/emit.ts';
 import { numel } from '../graph/dims.ts';
@@ -101,7 +102,10 @@ function tokenInputs(doc: GraphDocument): Map<string, { vocab: number; maxLength
   return found;
 }
 
-/** Seeded held-out feeds: random token ids, and N(0, 1) states for a step export. */
+/**
+ * Seeded held-out feeds: random token ids (and puzzle ids across the per-puzzle table), and
+ * N(0, 1) states for a step export.
+ */
 export function heldOutFeeds(
   program: IrProgram,
   doc: GraphDocument,
@@ -116,11 +120,12 @@ export function heldOutFeeds(
   const length =
     opts.length ?? Math.max(1, Math.min(opts.decode ? Math.floor(maxLength / 2) : maxLength, 32));
   const feeds: Record<string, HostTensor> = {};
+  const puzzles = puzzleTable(program)?.rows;
   for (const input of program.inputs) {
     const dims = input.shape.map((d) => (d === 'B' ? batch : typeof d === 'number' ? d : length));
     const n = dims.reduce((a, d) => a * d, 1);
     if (input.dtype === 'int32') {
-      const vocab = tokens.get(input.name)?.vocab ?? 2;
+      const vocab = (input.role === 'puzzle' ? puzzles : tokens.get(input.name)?.vocab) ?? 2;
       feeds[input.name] = {
         data: Int32Array.from({ length: n }, () => Math.floor(rand() * vocab)),
         dims,
@@ -174,7 +179,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       `The graph does not compile, so it cannot be exported:\n${compiled.diagnostics.map(formatDiagnostic).join('\n')}`,
     );
   }
-  checkExportFits(compiled.totalParams, req.precision);
+  checkExportFits(compiled.totalParams + compiled.uncountedParams, req.precision);
   const program = mode === 'decode' ? toDecodeProgram(compiled.program).program : compiled.program;
   if (mode === 'step' && !program.supervision)
     throw new Error(

@@ -1,4 +1,5 @@
 import type { IrProgram } from '../graph/ir.ts';
+import { puzzleTable } from '../graph/puzzle-input.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { sanitizeName, type Precision } from '../onnx/emit.ts';
 import { CHAR_UNKNOWN } from '../data/char-tokenizer.ts';
@@ -172,6 +173,7 @@ export function modelConfig(c: ConfigInput): Record<string, unknown> {
     c.cacheEntries ||
     unrollLoops(program).ops.filter((o) => o.op === 'Attention' && o.causal).length;
   const a = attentionShape(doc);
+  const table = puzzleTable(program);
   const family = c.data?.kind === 'cells' ? null : modelFamily(doc);
   const trm: Record<string, unknown> = {
     producer: 'trm-studio',
@@ -182,7 +184,11 @@ export function modelConfig(c: ConfigInput): Record<string, unknown> {
     file: PRECISION_FILES[c.precision].file,
     parameters: c.parameters,
     signature: {
-      inputs: ['input_ids', ...(layers > 0 && c.data?.kind !== 'cells' ? ['attention_mask'] : [])],
+      inputs: [
+        'input_ids',
+        ...(layers > 0 && c.data?.kind !== 'cells' ? ['attention_mask'] : []),
+        ...(table ? [sanitizeName(table.input.name)] : []),
+      ],
       logits: 'logits',
       ...(c.cacheEntries > 0
         ? { past: 'past_key_values.N.key|value', present: 'present.N.key|value' }
@@ -201,6 +207,11 @@ export function modelConfig(c: ConfigInput): Record<string, unknown> {
       vocab: c.data?.vocab ?? null,
       encoding: c.data?.encoding ?? null,
       input: 'input_ids: int64 [batch, length], one token id per cell (the vocab index)',
+      ...(table
+        ? {
+            puzzleId: `${sanitizeName(table.input.name)}: int64 [batch], the puzzle's id (0–${table.rows - 1}, the row of the per-puzzle embedding it was trained with; 0 is blank)`,
+          }
+        : {}),
       output: `logits: float32 [batch, length, ${String(classes)}]; the answer at each cell is the argmax, read through vocab`,
       ...(program.supervision
         ? {

@@ -196,10 +196,11 @@ async function logitsOf(
   run: ProgramRunner,
   program: IrProgram,
   names: { tokens: string; logits: string },
-  tokens: HostTensor,
+  inputs: Record<string, HostTensor>,
 ): Promise<Float32Array> {
   const sup = program.supervision;
-  if (!sup) return (await run({ [names.tokens]: tokens }))[names.logits] as Float32Array;
+  if (!sup) return (await run(inputs))[names.logits] as Float32Array;
+  const tokens = inputs[names.tokens]!;
   const [batch, length] = tokens.dims as [number, number];
   const dimsOf = (shape: (number | string)[]) =>
     shape.map((d) => (d === 'B' ? batch : typeof d === 'number' ? d : length));
@@ -211,10 +212,10 @@ async function logitsOf(
         return [s.input, { data, dims }];
       }),
     );
-  let out = await run({ [names.tokens]: tokens, ...state(() => undefined) });
+  let out = await run({ ...inputs, ...state(() => undefined) });
   let carried = state((input) => out[`${input}.init`]);
   for (let step = 0; step < sup.steps; step++) {
-    out = await run({ [names.tokens]: tokens, ...carried });
+    out = await run({ ...inputs, ...carried });
     carried = state((input) => out[`${input}.next`]);
   }
   return out[names.logits] as Float32Array;
@@ -298,14 +299,21 @@ export async function taskProbe(
   const examples = opts.examples ?? (source.kind === 'cells' ? 256 : 32);
   const all = source.validation(examples);
   const names = { tokens: tokens.name, logits: logits.name };
+  const puzzle = program.inputs.find((i) => i.role === 'puzzle');
   const score = async (run: ProgramRunner) => {
     const t: Tally = { predictions: [], nll: 0, correct: 0, counted: 0, exact: 0, rows: 0 };
     const rows = Math.max(1, Math.floor(TOKENS_PER_CALL / all.length));
     for (let from = 0; from < all.batch; from += rows) {
       const chunk = sliceBatch(all, from, Math.min(all.batch, from + rows));
-      // The feed gets its own buffer (a runner may hand it to onnxruntime as is).
-      const feed = { data: chunk.inputs.slice(), dims: [chunk.batch, chunk.length] };
-      tally(t, await logitsOf(run, program, names, feed), chunk, classes);
+      // The feeds get their own buffers (a runner may hand them to onnxruntime as is).
+      const feeds: Record<string, HostTensor> = {
+        [tokens.name]: { data: chunk.inputs.slice(), dims: [chunk.batch, chunk.length] },
+      };
+      if (puzzle) {
+        const ids = chunk.puzzle?.slice() ?? new Int32Array(chunk.batch);
+        feeds[puzzle.name] = { data: ids, dims: [chunk.batch] };
+      }
+      tally(t, await logitsOf(run, program, names, feeds), chunk, classes);
     }
     return { metrics: metricsOf(t), predictions: Int32Array.from(t.predictions) };
   };

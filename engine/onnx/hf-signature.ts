@@ -6,7 +6,8 @@ import { everyOp } from '../graph/ir/unroll.ts';
 /*
  * The Hugging Face signature (Optimum, transformers.js): int64 `input_ids` (and
  * `attention_mask` for a causal LM), `logits`, and for a KV-cache export
- * `past_key_values.N.key|value` in / `present.N.key|value` out as [batch, heads, seq, head_dim].
+ * `past_key_values.N.key|value` in / `present.N.key|value` out as [batch, heads, seq, head_dim];
+ * a model with a per-puzzle embedding table takes `puzzle_id` [batch] as int64 too.
  * The emitter's own signature (int32 `tokens`, caches as [B, P, heads·Dh]) stays inside: this
  * wraps a finished ModelProto with a Cast, Transposes and Reshapes at its edges, all exact,
  * so the verified graph is untouched.
@@ -28,6 +29,8 @@ export interface HfCacheEntry {
 export interface HfSignaturePlan {
   /** Program name of the token-id input (int32 inside). */
   tokens: string;
+  /** Program name of the puzzle-id input (int32 inside), when the model has a per-puzzle table. */
+  puzzle?: string;
   /** Program name of the logits output. */
   logits: string;
   /** A causal LM takes `attention_mask` (all ones: left padding is not supported). */
@@ -57,7 +60,14 @@ export function hfPlan(
     const heads = attention && attention.op === 'Attention' ? attention.kvHeads : 1;
     return { ...e, heads, headDim: e.width / heads };
   });
-  return { tokens: tokens.name, logits: logits.name, attentionMask: causal, cache: entries };
+  const puzzle = program.inputs.find((i) => i.role === 'puzzle');
+  return {
+    tokens: tokens.name,
+    ...(puzzle ? { puzzle: puzzle.name } : {}),
+    logits: logits.name,
+    attentionMask: causal,
+    cache: entries,
+  };
 }
 
 type ValueInfo = NonNullable<GraphProto['input']>[number];
@@ -152,6 +162,16 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
     // [B, T] int64 -> [B, T] int32: ids are vocabulary indices, far below 2^31.
     pre.push(node('Cast', ['input_ids'], inner, { to: int(DataType.INT32) }));
     renamed['input_ids'] = plan.tokens;
+  }
+  if (plan.puzzle !== undefined) {
+    // Puzzle ids as int64 like input_ids, [B] int64 -> [B] int32; the name stays.
+    const i = inputs.findIndex((v) => v.name === nameOf(plan.puzzle!));
+    if (i < 0) throw new Error(`HF signature: the model has no input "${plan.puzzle}".`);
+    const outer = inputs[i]!.name as string;
+    const inner = claim(outer);
+    inputs[i] = valueInfo(outer, DataType.INT64, ['batch_size']);
+    pre.push(node('Cast', [outer], inner, { to: int(DataType.INT32) }));
+    renamed[outer] = plan.puzzle;
   }
   if (plan.attentionMask) {
     // Accepted so hosts that always send it can: every position is attended causally.

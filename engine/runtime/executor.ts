@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dim } from '../graph/dims.ts';
 import type { IrInput, IrOp, IrProgram } from '../graph/ir.ts';
 import { unrollLoops } from '../graph/ir/unroll.ts';
+import { puzzleIdProblem, puzzleTable } from '../graph/puzzle-input.ts';
 import { evalOp, opInputs } from './ops/eval-op.ts';
 import { detachedFrontier, lastReads, planFetch, producerMap } from './plan.ts';
 import { tapeIsOn, untaped } from './untaped.ts';
@@ -56,7 +57,8 @@ function resolveFetch(program: IrProgram, name: string, weights: WeightStore): s
 }
 
 function describe(input: IrInput): string {
-  const what = input.role === 'tokens' ? 'token ids' : 'state';
+  const what =
+    input.role === 'tokens' ? 'token ids' : input.role === 'puzzle' ? 'puzzle ids' : 'state';
   return `${input.dtype} ${what} of shape [${input.shape.join(', ')}]`;
 }
 
@@ -104,7 +106,15 @@ function validateFeeds(
         );
       }
     });
+    if (input.role === 'puzzle') checkPuzzleIds(program, t);
   }
+}
+
+/** Ids outside the per-puzzle table are named with the table's size (Gather would only say "token"). */
+function checkPuzzleIds(program: IrProgram, ids: tf.Tensor): void {
+  const table = puzzleTable(program);
+  const problem = table && puzzleIdProblem(ids.dataSync(), table);
+  if (problem) throw new Error(problem);
 }
 
 /** Where a run's tensors come from, and what it must not free. */

@@ -4,18 +4,22 @@ import { compile } from '../graph/compile.ts';
 import { formatDiagnostic, hasErrors } from '../graph/diagnostics.ts';
 import type { IrInput, IrOutput, IrProgram, IrState } from '../graph/ir.ts';
 import { parseDocument } from '../graph/parse.ts';
+import { puzzleDataProblem, puzzleTable, type PuzzleTable } from '../graph/puzzle-input.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { runProgram } from './executor.ts';
 import type { WeightStore } from './weights.ts';
 
 /**
  * What the trainer needs from a compiled graph, found by role — never by node kind: the
- * token input, the 'logits' output, the optional 'halt' output and the carried state of a
- * deep-supervision recursion (compiled in `step` mode: one supervision step per call).
+ * token input, the optional puzzle-id input, the 'logits' output, the optional 'halt' output
+ * and the carried state of a deep-supervision recursion (compiled in `step` mode: one
+ * supervision step per call).
  */
 export interface TrainableProgram {
   program: IrProgram;
   tokens: IrInput;
+  /** The puzzle-id input and its table, when the graph has a per-puzzle embedding table. */
+  puzzle?: PuzzleTable;
   logits: IrOutput;
   halt?: IrOutput;
   /** Carried state (deep supervision); empty for a plain model. */
@@ -38,7 +42,7 @@ export function documentFrom(input: unknown): GraphDocument {
 /** Compile for training and check it fits the data; errors are sentences naming the fix. */
 export function prepareProgram(
   doc: GraphDocument,
-  source: Pick<DataSource, 'vocabSize' | 'length' | 'name'>,
+  source: Pick<DataSource, 'vocabSize' | 'length' | 'name' | 'puzzleIds'>,
   supervisionOverride = 0,
 ): TrainableProgram {
   const result = compile(doc, { mode: 'step' });
@@ -68,10 +72,14 @@ export function prepareProgram(
       `The token input "${tokens.name}" takes sequences of ${length} but the data "${source.name}" has length ${source.length}; set the graph's sequence length to ${source.length}.`,
     );
   }
+  const puzzle = puzzleTable(program);
+  const ids = puzzleDataProblem(puzzle, source.puzzleIds, source.name);
+  if (ids) throw new Error(ids);
   const steps = program.supervision ? supervisionOverride || program.supervision.steps : 1;
   return {
     program,
     tokens,
+    ...(puzzle ? { puzzle } : {}),
     logits,
     halt: program.outputs.find((o) => o.role === 'halt'),
     state: program.supervision?.state ?? [],
@@ -84,18 +92,34 @@ export function prepareProgram(
 export function initialState(
   tp: TrainableProgram,
   weights: WeightStore,
-  tokens: tf.Tensor,
+  inputs: BatchFeeds,
 ): tf.Tensor[] {
   if (tp.state.length === 0) return [];
   const out = runProgram(
     tp.program,
     weights,
-    { [tp.tokens.name]: tokens },
+    inputs,
     tp.state.map((s) => s.init),
   );
   return tp.state.map((s) => out[s.init]!);
 }
 
-export function batchTokens(batch: Batch): tf.Tensor2D {
-  return tf.tensor2d(batch.inputs, [batch.batch, batch.length], 'int32');
+/**
+ * A batch's program inputs, by input name: the token ids and, when the graph has a per-puzzle
+ * table, the puzzle ids (0, the blank id, for data without ids). The caller disposes them.
+ */
+export type BatchFeeds = Record<string, tf.Tensor>;
+
+export function batchFeeds(
+  tp: Pick<TrainableProgram, 'tokens' | 'puzzle'>,
+  batch: Batch,
+): BatchFeeds {
+  const feeds: BatchFeeds = {
+    [tp.tokens.name]: tf.tensor2d(batch.inputs, [batch.batch, batch.length], 'int32'),
+  };
+  if (tp.puzzle) {
+    const ids = batch.puzzle ?? new Int32Array(batch.batch);
+    feeds[tp.puzzle.input.name] = tf.tensor1d(ids, 'int32');
+  }
+  return feeds;
 }

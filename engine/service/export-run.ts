@@ -110,7 +110,8 @@ export async function exportRun(
     );
   }
   // Before the folder, the weights or the file: a model over ONNX's limit is refused at once.
-  checkExportFits(analyzeDocument(doc).totals.params, precision);
+  const { totals } = analyzeDocument(doc);
+  checkExportFits(totals.params + totals.uncountedParams, precision);
   try {
     await probeWritable(dir, 'the ONNX model');
   } catch (e) {

@@ -1,4 +1,5 @@
 import { countSolutions, solveSudoku } from '../data/sudoku.ts';
+import { puzzleIdProblem, puzzleTable } from '../graph/puzzle-input.ts';
 import { solve } from '../infer/solve.ts';
 import { meanCellConfidence, observeSteps } from '../infer/step-trace.ts';
 import type { ParsedParams, SolveResult } from '../contract/api.ts';
@@ -46,13 +47,19 @@ export async function solvePuzzle(
   }
   checkCells(m, p.puzzle, 'puzzle');
   if (p.solution) checkCells(m, p.solution, 'solution');
+  const table = puzzleTable(m.model.program);
+  const badId = table && puzzleIdProblem([p.puzzleId], table);
+  if (badId) throw new ServiceError('bad-puzzle', badId);
   const confidences: number[] = [];
   const classes = m.info.puzzle.symbols.length;
   const stepModel = observeSteps(m.model.stepModel(), (_step, logits) =>
     confidences.push(meanCellConfidence(logits, classes)),
   );
   const started = performance.now();
-  const trace = await solve(stepModel, Int32Array.from(p.puzzle), { earlyHalt: p.earlyHalt });
+  const trace = await solve(stepModel, Int32Array.from(p.puzzle), {
+    earlyHalt: p.earlyHalt,
+    puzzleId: p.puzzleId,
+  });
   const millis = performance.now() - started;
   const answer = Array.from(trace.answer);
   const solution = p.solution ?? (m.info.task === 'sudoku' ? uniqueSudokuSolution(p.puzzle) : null);

@@ -297,7 +297,11 @@ export class Playground {
       const row = seed % held.batch;
       const slice = (a: Int32Array) =>
         Array.from(a.subarray(row * held.length, (row + 1) * held.length));
-      return { puzzle: slice(held.inputs), solution: slice(held.targets) };
+      return {
+        puzzle: slice(held.inputs),
+        solution: slice(held.targets),
+        puzzleId: held.puzzle?.[row] ?? 0,
+      };
     });
   }
 

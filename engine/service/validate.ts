@@ -49,7 +49,10 @@ export function validateDocument(input: unknown): Analysis {
   if (!parsed.ok) return analyzeUnknown(input);
   const analysis = analyzeDocument(parsed.doc);
   if (!analysis.ok) return analysis;
-  const more = readinessDiagnostics(parsed.doc, analysis.totals.params);
+  const more = readinessDiagnostics(
+    parsed.doc,
+    analysis.totals.params + analysis.totals.uncountedParams,
+  );
   return {
     ...analysis,
     ok: !more.some((d) => d.severity === 'error'),

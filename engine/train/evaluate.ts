@@ -4,7 +4,7 @@ import type { WeightStore } from '../runtime/weights.ts';
 import type { DepthMetrics, EvalReport } from '../contract/events.ts';
 import type { LossKind } from './loss.ts';
 import { disposeForward, forward } from './model.ts';
-import { batchTokens, initialState, type TrainableProgram } from '../runtime/trainable-program.ts';
+import { batchFeeds, initialState, type TrainableProgram } from '../runtime/trainable-program.ts';
 
 interface Tally {
   loss: number;
@@ -42,10 +42,10 @@ export function evaluate(
   const tallies = Array.from({ length: depth }, emptyTally);
   for (let from = 0; from < all.batch; from += opts.batch) {
     const chunk = sliceBatch(all, from, Math.min(all.batch, from + opts.batch));
-    const tokens = batchTokens(chunk);
-    let state = initialState(tp, weights, tokens);
+    const feeds = batchFeeds(tp, chunk);
+    let state = initialState(tp, weights, feeds);
     for (let s = 0; s < depth; s++) {
-      const r = forward(tp, weights, tokens, state, chunk, {
+      const r = forward(tp, weights, feeds, state, chunk, {
         training: false,
         seed: 0,
         loss: opts.loss,
@@ -65,7 +65,7 @@ export function evaluate(
       r.next = [];
       disposeForward(r);
     }
-    tf.dispose([...state, tokens]);
+    tf.dispose([...state, ...Object.values(feeds)]);
   }
   const byDepth: DepthMetrics[] = tallies.map((t, i) => ({
     depth: i + 1,

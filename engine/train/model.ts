@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/types.ts';
 import { runProgram } from '../runtime/executor.ts';
-import type { TrainableProgram } from '../runtime/trainable-program.ts';
+import type { BatchFeeds, TrainableProgram } from '../runtime/trainable-program.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import { bceWithLogits, correctness, maskedCrossEntropy, type LossKind } from './loss.ts';
 
@@ -29,12 +29,12 @@ export interface ForwardResult {
 export function forward(
   tp: TrainableProgram,
   weights: WeightStore,
-  tokens: tf.Tensor,
+  inputs: BatchFeeds,
   state: readonly tf.Tensor[],
   batch: Batch,
   opts: { training: boolean; seed: number; loss: LossKind; haltWeight: number },
 ): ForwardResult {
-  const feeds: Record<string, tf.Tensor> = { [tp.tokens.name]: tokens };
+  const feeds: Record<string, tf.Tensor> = { ...inputs };
   tp.state.forEach((s, i) => (feeds[s.input] = state[i]!));
   const fetch = [
     tp.logits.name,

@@ -23,7 +23,8 @@ export class PreflightError extends Error {
 
 /**
  * A training run's memory:
- * - parameters: weights, gradients and AdamW's two moments (4 float32 copies), a fifth with EMA;
+ * - parameters (uncounted ones too): weights, gradients and AdamW's two moments (4 float32
+ *   copies), a fifth with EMA;
  * - activations: every float node output a training step holds per token (the analysis's
  *   figure: repetitions without gradients run off the tape and count once, a deep-supervision
  *   loop trains one step per program) × context × batch, ×7 for what the backward pass keeps
@@ -55,7 +56,8 @@ export function estimateTrainingMemory(
   opts: { ema: boolean; context?: number },
 ): MemoryEstimate {
   const totals = analyzeDocument(doc).totals;
-  const paramBytes = totals.params * 4 * (opts.ema ? 5 : 4);
+  // Uncounted values (a per-puzzle table) train like any weight.
+  const paramBytes = (totals.params + totals.uncountedParams) * 4 * (opts.ema ? 5 : 4);
   const context = opts.context ?? totals.context ?? 1;
   const activationBytes =
     totals.trainingActivationBytesPerToken * context * batch * ACTIVATION_FACTOR;

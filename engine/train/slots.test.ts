@@ -9,6 +9,7 @@ import { selectBackend } from '../runtime/backend.ts';
 import { createWeights } from '../runtime/weights.ts';
 import { disposeForward, forward } from './model.ts';
 import {
+  batchFeeds,
   documentFrom,
   initialState,
   prepareProgram,
@@ -209,7 +210,7 @@ test('refilled slots start from the initial state: their next forward equals a f
   const slots = SupervisionSlots.open(tp, weights, source, firstPosition(4));
   // Two steps, so the kept slots carry a state that is not the initial one.
   for (let s = 0; s < 2; s++) {
-    const r = forward(tp, weights, slots.tokens, slots.state, slots.batch, evalOpts);
+    const r = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
     const next = r.next;
     r.next = [];
     const carried = next.map((t) => tf.clone(t));
@@ -225,7 +226,7 @@ test('refilled slots start from the initial state: their next forward equals a f
     assert.deepEqual(report, { meanStep: 1, halted: 0.5, refilled: 0.5 });
     assert.deepEqual(slots.position, { examples: [0, 4, 2, 5], counts: [2, 0, 2, 0], next: 6 });
     // Kept slots hold their carried state; refilled ones the initial state of their example.
-    const init = initialState(tp, weights, slots.tokens);
+    const init = initialState(tp, weights, slots.feeds);
     slots.state.forEach((t, k) => {
       assert.deepEqual(rows(t, [0, 2]), rows(carried[k]!, [0, 2]));
       assert.deepEqual(rows(t, [1, 3]), rows(init[k]!, [1, 3]));
@@ -245,17 +246,17 @@ test('refilled slots start from the initial state: their next forward equals a f
     [...fresh.targets.subarray(len, 2 * len)],
   );
   // A forward on the slots gives, for the refilled ones, the first step of a fresh batch.
-  const mixed = forward(tp, weights, slots.tokens, slots.state, slots.batch, evalOpts);
-  const freshTokens = tf.tensor2d(fresh.inputs, [4, len], 'int32');
-  const freshState = initialState(tp, weights, freshTokens);
-  const first = forward(tp, weights, freshTokens, freshState, fresh, evalOpts);
+  const mixed = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
+  const freshFeeds = batchFeeds(tp, fresh);
+  const freshState = initialState(tp, weights, freshFeeds);
+  const first = forward(tp, weights, freshFeeds, freshState, fresh, evalOpts);
   const a = mixed.logits.arraySync() as number[][][];
   const b = first.logits.arraySync() as number[][][];
   const close = (x: number[][], y: number[][]) =>
     x.every((r, i) => r.every((v, j) => Math.abs(v - y[i]![j]!) <= 1e-5));
   assert.ok(close(a[1]!, b[0]!) && close(a[3]!, b[1]!), 'refilled slots differ from a fresh start');
   assert.ok(!close(a[0]!, b[2]!), 'the comparison can fail');
-  tf.dispose([mixed.loss, first.loss, freshTokens, ...freshState]);
+  tf.dispose([mixed.loss, first.loss, ...Object.values(freshFeeds), ...freshState]);
   disposeForward(mixed);
   disposeForward(first);
   slots.dispose();
@@ -271,7 +272,7 @@ test('slots hold a flat number of tensors over many partial refills', async () =
   const counts = new Set<number>();
   let partial = 0;
   for (let s = 0; s < 40; s++) {
-    const r = forward(tp, weights, slots.tokens, slots.state, slots.batch, evalOpts);
+    const r = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
     const next = r.next;
     r.next = [];
     tf.dispose(r.loss);
@@ -288,5 +289,71 @@ test('slots hold a flat number of tensors over many partial refills', async () =
   assert.deepEqual([...counts], [before + 1 + tp.state.length]);
   slots.dispose();
   assert.equal(tf.memory().numTensors, before);
+  weights.dispose();
+});
+
+/** fakeSource with puzzle ids: example (k, i) has id 10·k + i + 1. */
+const fakeWithIds = {
+  ...fakeSource,
+  trainBatch: (index: number, b: number): Batch => ({
+    ...fakeSource.trainBatch(index, b),
+    puzzle: Int32Array.from({ length: b }, (_, i) => 10 * index + i + 1),
+  }),
+};
+
+test('a gathered example keeps its puzzle id; sources without ids gather none', () => {
+  const got = new ExampleStream(fakeWithIds, 4).gather([9, 2, 4, 13]);
+  assert.deepEqual([...got.puzzle!], [22, 3, 11, 32]);
+  assert.equal(new ExampleStream(fakeSource, 4).gather([9, 2, 4, 13]).puzzle, undefined);
+});
+
+test('refilled slots feed the puzzle ids of their new examples; kept slots keep theirs', async () => {
+  const { tp: plain, source } = await tinyTrm();
+  const doc = JSON.parse(readFileSync('templates/trm-sudoku.json', 'utf8')) as Doc & {
+    main: { nodes: { kind: string; params: Record<string, unknown> }[] };
+  };
+  doc.dims = { ...doc.dims, D: 16, H: 2, n: 1, T_rec: 2, N_sup: 3 };
+  doc.main.nodes.find((n) => n.kind === 'puzzle-prefix')!.params.puzzles = 50;
+  // The Sudoku stream with ids: example (k, i) of the stream has id 10·k + i + 1.
+  const withIds = {
+    ...source,
+    puzzleIds: 50,
+    trainBatch: (index: number, b: number): Batch => ({
+      ...source.trainBatch(index, b),
+      puzzle: Int32Array.from({ length: b }, (_, i) => 10 * index + i + 1),
+    }),
+  };
+  const tp = prepareProgram(documentFrom(doc), withIds);
+  assert.equal(plain.puzzle, undefined);
+  assert.equal(tp.puzzle?.rows, 50);
+  const weights = createWeights(tp.program, 1);
+  const before = tf.memory().numTensors;
+  const slots = SupervisionSlots.open(tp, weights, withIds, firstPosition(4));
+  const fed = () => [...slots.feeds[tp.puzzle!.input.name]!.dataSync()];
+  assert.deepEqual(fed(), [1, 2, 3, 4]);
+  for (const q of [
+    [-1, 1, -1, 1],
+    [1, -1, -1, -1],
+  ]) {
+    const r = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
+    const next = r.next;
+    r.next = [];
+    tf.dispose(r.loss);
+    disposeForward(r);
+    slots.advance(next, q, replace);
+  }
+  // Slots 1 and 3 took examples 4 and 5 (batch 1, rows 0 and 1), then slot 0 example 6.
+  assert.deepEqual(slots.position.examples, [6, 4, 2, 5]);
+  assert.deepEqual(fed(), [13, 11, 3, 12]);
+  assert.deepEqual([...slots.batch.puzzle!], [13, 11, 3, 12]);
+  // Tokens, puzzle ids and the two carried states.
+  assert.equal(tf.memory().numTensors, before + 2 + tp.state.length);
+  slots.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  // The table has 50 rows: data with more ids is refused with the number to set.
+  assert.throws(
+    () => prepareProgram(documentFrom(doc), { ...withIds, puzzleIds: 51 }),
+    /has 51 puzzle ids \(0–50\) but the per-puzzle table of node "main\/prefix" has 50 rows; set its puzzles to 51\./,
+  );
   weights.dispose();
 });

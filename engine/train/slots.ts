@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { emptyBatch, type Batch, type DataSource } from '../data/types.ts';
 import { Rng, Stream } from '../data/rng.ts';
 import type { WeightStore } from '../runtime/weights.ts';
-import { batchTokens, initialState, type TrainableProgram } from '../runtime/trainable-program.ts';
+import {
+  batchFeeds,
+  initialState,
+  type BatchFeeds,
+  type TrainableProgram,
+} from '../runtime/trainable-program.ts';
 
 /**
  * Deep supervision over a batch of B slots. Each slot holds one example of the training
@@ -127,6 +132,7 @@ export class ExampleStream {
     const length = this.source.length;
     const out = emptyBatch(examples.length, length);
     const used = new Set<number>();
+    let puzzle: Int32Array | undefined;
     examples.forEach((e, i) => {
       const index = Math.floor(e / b);
       used.add(index);
@@ -135,10 +141,12 @@ export class ExampleStream {
       const row = (e % b) * length;
       out.inputs.set(src.inputs.subarray(row, row + length), i * length);
       out.targets.set(src.targets.subarray(row, row + length), i * length);
+      // The example's puzzle id travels with it (a per-puzzle embedding reads it).
+      if (src.puzzle) (puzzle ??= new Int32Array(examples.length))[i] = src.puzzle[e % b]!;
     });
     // Slots only move forward in the stream: batches no slot reads any more are dropped.
     for (const k of this.cache.keys()) if (!used.has(k)) this.cache.delete(k);
-    return out;
+    return puzzle ? { ...out, puzzle } : out;
   }
 }
 
@@ -153,8 +161,9 @@ export interface SlotStepReport {
 }
 
 /**
- * The batch in progress: the slots' examples (host arrays and the token tensor) and their
- * carried state (plain tensors, off the tape). Owns its tensors; `dispose` frees them.
+ * The batch in progress: the slots' examples (host arrays and the input tensors: token ids,
+ * and puzzle ids where the graph takes them) and their carried state (plain tensors, off the
+ * tape). Owns its tensors; `dispose` frees them.
  */
 export class SupervisionSlots {
   private constructor(
@@ -163,7 +172,7 @@ export class SupervisionSlots {
     private readonly stream: ExampleStream,
     public position: SlotPosition,
     public batch: Batch,
-    public tokens: tf.Tensor,
+    public feeds: BatchFeeds,
     public state: tf.Tensor[],
   ) {}
 
@@ -180,9 +189,9 @@ export class SupervisionSlots {
   ): SupervisionSlots {
     const stream = new ExampleStream(source, position.examples.length);
     const batch = stream.gather(position.examples);
-    const tokens = batchTokens(batch);
-    const state = carry ? carry.map((t) => tf.clone(t)) : initialState(tp, weights, tokens);
-    return new SupervisionSlots(tp, weights, stream, position, batch, tokens, state);
+    const feeds = batchFeeds(tp, batch);
+    const state = carry ? carry.map((t) => tf.clone(t)) : initialState(tp, weights, feeds);
+    return new SupervisionSlots(tp, weights, stream, position, batch, feeds, state);
   }
 
   /** Whether any slot is inside its example's supervision (its state is not the initial one). */
@@ -207,9 +216,9 @@ export class SupervisionSlots {
       this.state = next;
     } else {
       this.batch = this.stream.gather(this.position.examples);
-      tf.dispose(this.tokens);
-      this.tokens = batchTokens(this.batch);
-      const init = initialState(this.tp, this.weights, this.tokens);
+      tf.dispose(Object.values(this.feeds));
+      this.feeds = batchFeeds(this.tp, this.batch);
+      const init = initialState(this.tp, this.weights, this.feeds);
       if (refilled === b) {
         tf.dispose(next);
         this.state = init;
@@ -226,7 +235,7 @@ export class SupervisionSlots {
   }
 
   dispose(): void {
-    tf.dispose([this.tokens, ...this.state]);
+    tf.dispose([...Object.values(this.feeds), ...this.state]);
   }
 }
 

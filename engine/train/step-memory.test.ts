@@ -14,7 +14,8 @@ import { withoutPuzzlePrefix } from '../../test/support/init.ts';
 import { train } from './trainer.ts';
 import { disposeForward, forward } from './model.ts';
 import {
-  batchTokens,
+  batchFeeds,
+  type BatchFeeds,
   initialState,
   prepareProgram,
   type TrainableProgram,
@@ -67,7 +68,7 @@ interface Setup {
   tp: TrainableProgram;
   weights: WeightStore;
   batch: Batch;
-  tokens: tf.Tensor;
+  feeds: BatchFeeds;
   state: tf.Tensor[];
   dispose(): void;
 }
@@ -77,16 +78,16 @@ async function setup(dims: Record<string, number>, batchSize: number): Promise<S
   const tp = prepareProgram(trmMlp(dims) as never, source);
   const weights = createWeights(tp.program, 1);
   const batch = source.trainBatch(0, batchSize);
-  const tokens = batchTokens(batch);
-  const state = initialState(tp, weights, tokens);
+  const feeds = batchFeeds(tp, batch);
+  const state = initialState(tp, weights, feeds);
   return {
     tp,
     weights,
     batch,
-    tokens,
+    feeds,
     state,
     dispose: () => {
-      tf.dispose([tokens, ...state]);
+      tf.dispose([...Object.values(feeds), ...state]);
       weights.dispose();
     },
   };
@@ -105,7 +106,7 @@ function step(s: Setup): StepResult {
   let next: tf.Tensor[] = [];
   return gradientsOf(
     () => {
-      const r = forward(s.tp, s.weights, s.tokens, s.state, s.batch, opts);
+      const r = forward(s.tp, s.weights, s.feeds, s.state, s.batch, opts);
       next = r.next;
       r.next = [];
       disposeForward(r);
@@ -122,7 +123,7 @@ function tapedStep(s: Setup): StepResult {
   let next: tf.Tensor[] = [];
   return gradientsOf(
     () => {
-      const feeds: Record<string, tf.Tensor> = { [s.tp.tokens.name]: s.tokens };
+      const feeds: Record<string, tf.Tensor> = { ...s.feeds };
       s.tp.state.forEach((st, i) => (feeds[st.input] = s.state[i]!));
       const out = tapedEverything(s.tp.program, s.weights, feeds, [...fetch, ...states]);
       next = states.map((n) => tf.keep(out[n]!));

@@ -4,6 +4,7 @@ import { createDataSource } from '../data/index.ts';
 import { probeWritable } from '../io/durable-write.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { DataSource } from '../data/types.ts';
+import { unreadPuzzleIds } from '../graph/puzzle-input.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { backendNotice, selectBackend } from '../runtime/backend.ts';
 import { checkTrainingFits, estimateTrainingMemory } from './preflight.ts';
@@ -125,7 +126,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
     const tp = prepareProgram(doc, source, config.supervisionSteps);
     const run = new Run(tp, source, config, doc, dataSpec, options, emit, control);
-    const notice = [resume?.notice, backendNotice(backend)].filter(Boolean).join(' ');
+    const notice = [
+      resume?.notice,
+      backendNotice(backend),
+      unreadPuzzleIds(tp.puzzle, source.puzzleIds, source.name),
+    ]
+      .filter(Boolean)
+      .join(' ');
     if (resumed) run.restore(resumed);
     emit({
       type: 'started',
@@ -337,7 +344,7 @@ class Run {
     const irName = new Map([...this.weights.params].map(([n, v]) => [v.name, n]));
     let r: ForwardResult | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      r = forward(this.tp, this.weights, cur.tokens, cur.state, cur.batch, {
+      r = forward(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
         training: this.config.dropout,
         seed: stepSeed(this.config.seed, this.step),
         loss: this.config.loss,

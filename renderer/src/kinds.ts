@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Category } from '../../engine/graph/node-kind.ts';
 import { findKind, nodeKinds } from '../../engine/graph/nodes/index.ts';
+import { schemaFields, type SchemaField } from './schema-form.ts';
 
 /** Palette order and labels; kinds come from the engine's registry, never a second list. */
 export const CATEGORIES: { id: Category; label: string }[] = [
@@ -27,50 +28,17 @@ export const kindCards: KindCard[] = nodeKinds.map((k) => ({
   category: k.category,
 }));
 
-/** One inspector field, read from the kind's zod schema through JSON Schema. */
-export interface ParamField {
-  key: string;
-  type: 'number' | 'integer' | 'boolean' | 'string' | 'enum' | 'json';
-  required: boolean;
-  help: string;
-  default?: unknown;
-  options?: string[];
-}
+const fieldCache = new Map<string, SchemaField[]>();
 
-interface JsonSchemaProp {
-  type?: string;
-  enum?: unknown[];
-  default?: unknown;
-  description?: string;
-}
-
-const fieldCache = new Map<string, ParamField[]>();
-
-export function paramFields(kindName: string): ParamField[] {
+/** The inspector's fields for a node kind, from its parameter schema. */
+export function paramFields(kindName: string): SchemaField[] {
   const cached = fieldCache.get(kindName);
   if (cached) return cached;
   const kind = findKind(kindName);
   if (!kind) return [];
-  const schema = z.toJSONSchema(kind.params, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, JsonSchemaProp>;
-    required?: string[];
-  };
-  const required = new Set(schema.required ?? []);
-  const fields = Object.entries(schema.properties ?? {}).map(([key, p]): ParamField => {
-    const type: ParamField['type'] = p.enum
-      ? 'enum'
-      : p.type === 'integer' || p.type === 'number' || p.type === 'boolean' || p.type === 'string'
-        ? p.type
-        : 'json';
-    return {
-      key,
-      type,
-      required: required.has(key),
-      help: p.description ?? '',
-      default: p.default,
-      options: p.enum?.map(String),
-    };
-  });
+  const fields = schemaFields(
+    z.toJSONSchema(kind.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+  );
   fieldCache.set(kindName, fields);
   return fields;
 }

@@ -70,7 +70,7 @@ export function verifyProgram(program: IrProgram): string[] {
   };
   for (const i of program.inputs) {
     define(i.name, { dtype: i.dtype, shape: [...i.shape] }, 'input');
-    const want = i.role === 'tokens' ? 'int32' : 'float32';
+    const want = i.role === 'tokens' || i.role === 'puzzle' ? 'int32' : 'float32';
     if (i.dtype !== want)
       problems.push(`input "${i.name}" (${i.role}) is ${i.dtype}, not ${want}.`);
   }

@@ -1,4 +1,5 @@
 import type { XY } from '../../../engine/graph/edits/apply-edit.ts';
+import './canvas-menu.css';
 
 export type CanvasMenuCommand = 'group' | 'ungroup' | 'wrapRecursion' | 'enter';
 

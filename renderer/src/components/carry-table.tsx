@@ -1,6 +1,8 @@
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { componentPorts } from '../../../engine/graph/analyze.ts';
 import type { CarryPair } from '../../../engine/graph/edits/recursion-edits.ts';
+import './fields.css';
+import './carry-table.css';
 
 function pairsOf(value: unknown): CarryPair[] {
   if (!Array.isArray(value)) return [];

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import './chart.css';
 
 /** Axis numbers with three significant digits: 0.001 and 0.0008 stay apart. */
 function tick(v: number): string {

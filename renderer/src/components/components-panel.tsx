@@ -9,6 +9,8 @@ import {
 } from '../../../engine/graph/edits/component-edits.ts';
 import type { Action } from '../state/reducer.ts';
 import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
+import './fields.css';
+import './components-panel.css';
 
 type Dispatch = (a: Action) => void;
 

@@ -1,4 +1,5 @@
-import { Modal } from './dialogs.tsx';
+import { Modal } from './modal.tsx';
+import './dialogs.css';
 
 /** Why a save was refused: the file changed on disk since it was read, or a Save As target exists. */
 export interface WriteConflict {

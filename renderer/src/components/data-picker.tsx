@@ -4,6 +4,8 @@ import type { DataFile } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { vocabFix } from '../task-data.ts';
 import { uploadText } from '../upload-text.ts';
+import './fields.css';
+import './data-picker.css';
 
 /**
  * The text-data half of the Train panel: a text file (dropped, picked in a dialog, or typed as a

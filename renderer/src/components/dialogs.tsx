@@ -1,35 +1,9 @@
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import type { Recovery, Result, TemplateCard } from '../../../engine/contract/api.ts';
 import { formatCount, formatDate } from '../format.ts';
 import { shortcutRows } from '../shortcuts.ts';
-import { useEscape } from '../use-escape.ts';
-
-export function Modal({
-  title,
-  onClose,
-  children,
-  wide,
-}: {
-  title: string;
-  onClose: () => void;
-  children: ReactNode;
-  wide?: boolean;
-}) {
-  useEscape(onClose);
-  return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className={`modal${wide ? ' wide' : ''}`} role="dialog" aria-label={title}>
-        <header>
-          <h2>{title}</h2>
-          <button className="close" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </header>
-        {children}
-      </div>
-    </div>
-  );
-}
+import { Modal } from './modal.tsx';
+import './dialogs.css';
 
 export function TemplateGallery(props: {
   templates: TemplateCard[];

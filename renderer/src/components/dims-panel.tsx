@@ -3,6 +3,8 @@ import { presetNames } from '../../../engine/graph/presets.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { deleteDimProblem, renameDimProblem } from '../../../engine/graph/edits/dim-edits.ts';
 import type { Action } from '../state/reducer.ts';
+import './fields.css';
+import './dims-panel.css';
 
 type Dispatch = (a: Action) => void;
 

@@ -25,6 +25,7 @@ import { CanvasMenu, type CanvasMenuCommand } from './canvas-menu.tsx';
 import { CATEGORY_COLORS, flowEdges, flowNodes } from './flow-items.ts';
 import { useQuickAdd } from './use-quick-add.tsx';
 import { NodeActions, TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
+import './graph-canvas.css';
 
 const nodeTypes = { trm: TrmNode };
 const GRID: [number, number] = [20, 20];

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Analysis } from '../../../engine/contract/api.ts';
 import { formatBytes, formatCount } from '../format.ts';
+import './header.css';
 
 export interface HeaderProps {
   name: string;
@@ -88,7 +89,12 @@ export function Header({
       <div className="budget" data-testid="budget-meter">
         <div
           className="stat stat-params"
-          title={`${t.params.toLocaleString('en-US')} parameters against the ${formatCount(t.budget)} budget`}
+          title={
+            `${t.params.toLocaleString('en-US')} parameters against the ${formatCount(t.budget)} budget` +
+            (t.uncountedParams > 0
+              ? `, plus ${t.uncountedParams.toLocaleString('en-US')} puzzle-embedding values not counted (as the TRM paper counts)`
+              : '')
+          }
         >
           <span className="stat-label">Params</span>
           <span className="stat-value">

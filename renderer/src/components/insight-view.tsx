@@ -6,8 +6,8 @@ import { preferredRun } from '../state/document-runs.ts';
 import { RunSelect, useCheckpointRuns } from './run-select.tsx';
 import { LiveChart } from './chart.tsx';
 import { CellsStepView, TextStepsView } from './insight-steps.tsx';
+import { Modal } from './modal.tsx';
 import './insight-view.css';
-import { useEscape } from '../use-escape.ts';
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const newJobId = () =>
@@ -201,124 +201,114 @@ export function InsightView({
   };
 
   const busy = running;
-  useEscape(onClose, !busy);
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div
-        className="modal wide insight-view"
-        role="dialog"
-        aria-label="Recursion insight"
-        onClick={(e) => e.stopPropagation()}
-      >
-        <header>
-          <h2>Recursion insight</h2>
-          <button className="close" onClick={onClose} aria-label="Close">
-            ×
+    <Modal
+      title="Recursion insight"
+      onClose={onClose}
+      wide
+      className="insight-view"
+      escapes={!busy}
+    >
+      {runs !== null && runs.ours.length + runs.others.length === 0 ? (
+        <p className="muted" data-testid="insight-no-runs">
+          No run has a checkpoint yet. Train a recursive model (a TRM or a recursive LM) in the
+          Train panel, then come back.
+        </p>
+      ) : null}
+      <div className="insight-controls">
+        <label>
+          Run{' '}
+          <RunSelect
+            ours={runs?.ours ?? []}
+            others={runs?.others ?? []}
+            value={runId}
+            onChange={setRunId}
+            disabled={busy}
+          />
+        </label>
+        <label title="Blank: the depth the model was trained at. Deeper runs past it (up to 64).">
+          Depth{' '}
+          <input
+            aria-label="Depth"
+            className="narrow"
+            placeholder="trained"
+            value={maxDepth}
+            onChange={(e) => setMaxDepth(e.target.value)}
+          />
+        </label>
+        {busy ? (
+          <button onClick={cancel}>Cancel</button>
+        ) : (
+          <button className="primary" onClick={() => void analyse()} disabled={!runId}>
+            Analyse depth
           </button>
-        </header>
-        {runs !== null && runs.ours.length + runs.others.length === 0 ? (
-          <p className="muted" data-testid="insight-no-runs">
-            No run has a checkpoint yet. Train a recursive model (a TRM or a recursive LM) in the
-            Train panel, then come back.
-          </p>
-        ) : null}
-        <div className="insight-controls">
-          <label>
-            Run{' '}
-            <RunSelect
-              ours={runs?.ours ?? []}
-              others={runs?.others ?? []}
-              value={runId}
-              onChange={setRunId}
-              disabled={busy}
-            />
-          </label>
-          <label title="Blank: the depth the model was trained at. Deeper runs past it (up to 64).">
-            Depth{' '}
-            <input
-              aria-label="Depth"
-              className="narrow"
-              placeholder="trained"
-              value={maxDepth}
-              onChange={(e) => setMaxDepth(e.target.value)}
-            />
-          </label>
-          {busy ? (
-            <button onClick={cancel}>Cancel</button>
-          ) : (
-            <button className="primary" onClick={() => void analyse()} disabled={!runId}>
-              Analyse depth
-            </button>
-          )}
-          {progress ? (
-            <span className="muted" data-testid="insight-progress">
-              {Math.round((100 * progress.done) / Math.max(1, progress.total))}%
-            </span>
-          ) : null}
-        </div>
-        {error ? (
-          <div className="train-error" role="alert" data-testid="insight-error">
-            {error}
-          </div>
-        ) : null}
-        {sweep ? (
-          <>
-            <p className="muted">
-              {sweep.examples} held-out examples of {sweep.data} · checkpoint step{' '}
-              {sweep.checkpointStep}
-              {sweep.ema ? ' (EMA weights)' : ''} · trained at{' '}
-              {sweep.kind === 'supervision'
-                ? `${sweep.trainedDepth} supervision steps`
-                : `${sweep.trainedDepth} recursions of ${sweep.nodes.join(', ')}`}
-              {sweep.note ? ` · ${sweep.note}` : ''}
-            </p>
-            <DepthCharts sweep={sweep} />
-            <DepthTable sweep={sweep} />
-            <div className="insight-controls">
-              <label>
-                Example{' '}
-                <input
-                  aria-label="Example index"
-                  className="narrow"
-                  value={index}
-                  onChange={(e) => setIndex(e.target.value)}
-                />
-              </label>
-              <input
-                aria-label="Example input"
-                placeholder={
-                  sweep.task === 'cells'
-                    ? 'or type a puzzle: 1.3..2....4.3..1'
-                    : 'or type a context'
-                }
-                value={input}
-                onChange={(e) => setInput(e.target.value)}
-              />
-              <button onClick={() => void traceExample(sweep.points.length, input, index)}>
-                Trace
-              </button>
-            </div>
-            {trace ? (
-              <div className="insight-scrub">
-                <input
-                  type="range"
-                  aria-label="Step"
-                  data-testid="insight-slider"
-                  min={1}
-                  max={trace.steps.length}
-                  value={depth}
-                  onChange={(e) => setDepth(Number(e.target.value))}
-                />
-                {trace.type === 'cells' ? (
-                  <CellsStepView trace={trace} depth={depth} />
-                ) : (
-                  <TextStepsView trace={trace} depth={depth} />
-                )}
-              </div>
-            ) : null}
-          </>
+        )}
+        {progress ? (
+          <span className="muted" data-testid="insight-progress">
+            {Math.round((100 * progress.done) / Math.max(1, progress.total))}%
+          </span>
         ) : null}
       </div>
-    </div>
+      {error ? (
+        <div className="train-error" role="alert" data-testid="insight-error">
+          {error}
+        </div>
+      ) : null}
+      {sweep ? (
+        <>
+          <p className="muted">
+            {sweep.examples} held-out examples of {sweep.data} · checkpoint step{' '}
+            {sweep.checkpointStep}
+            {sweep.ema ? ' (EMA weights)' : ''} · trained at{' '}
+            {sweep.kind === 'supervision'
+              ? `${sweep.trainedDepth} supervision steps`
+              : `${sweep.trainedDepth} recursions of ${sweep.nodes.join(', ')}`}
+            {sweep.note ? ` · ${sweep.note}` : ''}
+          </p>
+          <DepthCharts sweep={sweep} />
+          <DepthTable sweep={sweep} />
+          <div className="insight-controls">
+            <label>
+              Example{' '}
+              <input
+                aria-label="Example index"
+                className="narrow"
+                value={index}
+                onChange={(e) => setIndex(e.target.value)}
+              />
+            </label>
+            <input
+              aria-label="Example input"
+              placeholder={
+                sweep.task === 'cells' ? 'or type a puzzle: 1.3..2....4.3..1' : 'or type a context'
+              }
+              value={input}
+              onChange={(e) => setInput(e.target.value)}
+            />
+            <button onClick={() => void traceExample(sweep.points.length, input, index)}>
+              Trace
+            </button>
+          </div>
+          {trace ? (
+            <div className="insight-scrub">
+              <input
+                type="range"
+                aria-label="Step"
+                data-testid="insight-slider"
+                min={1}
+                max={trace.steps.length}
+                value={depth}
+                onChange={(e) => setDepth(Number(e.target.value))}
+              />
+              {trace.type === 'cells' ? (
+                <CellsStepView trace={trace} depth={depth} />
+              ) : (
+                <TextStepsView trace={trace} depth={depth} />
+              )}
+            </div>
+          ) : null}
+        </>
+      ) : null}
+    </Modal>
   );
 }

@@ -5,13 +5,16 @@ import type { Analysis, NodeInfo } from '../../../engine/contract/api.ts';
 import { formatCount } from '../format.ts';
 import { CarryTable } from './carry-table.tsx';
 import { DimsPanel } from './dims-panel.tsx';
-import { paramFields, type ParamField } from '../kinds.ts';
+import { paramFields } from '../kinds.ts';
+import { fieldText, type SchemaField } from '../schema-form.ts';
 import { usableComponents } from '../../../engine/graph/edits/component-edits.ts';
 import { TaskSelect } from './task-select.tsx';
 import type { Action } from '../state/reducer.ts';
+import './fields.css';
+import './inspector.css';
 
 /** Text the person typed → the stored parameter (numbers may name a dim). */
-function parseInput(field: ParamField, text: string): { value: unknown } | { error: string } {
+function parseInput(field: SchemaField, text: string): { value: unknown } | { error: string } {
   const t = text.trim();
   if (t === '') return { value: undefined };
   if (field.type === 'integer' || field.type === 'number') {
@@ -30,17 +33,11 @@ function parseInput(field: ParamField, text: string): { value: unknown } | { err
   return { value: t };
 }
 
-function display(field: ParamField, value: unknown): string {
-  if (value === undefined) return '';
-  if (field.type === 'json') return JSON.stringify(value);
-  return String(value);
-}
-
-function TextField(props: { field: ParamField; value: unknown; commit: (v: unknown) => void }) {
+function TextField(props: { field: SchemaField; value: unknown; commit: (v: unknown) => void }) {
   const { field, value, commit } = props;
-  const [text, setText] = useState(display(field, value));
+  const [text, setText] = useState(fieldText(field, value));
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => setText(display(field, value)), [field, value]);
+  useEffect(() => setText(fieldText(field, value)), [field, value]);
   const save = () => {
     const r = parseInput(field, text);
     if ('error' in r) return setError(r.error);
@@ -58,7 +55,7 @@ function TextField(props: { field: ParamField; value: unknown; commit: (v: unkno
         value={text}
         placeholder={
           field.default !== undefined
-            ? `default ${display(field, field.default)}`
+            ? `default ${fieldText(field, field.default)}`
             : field.required
               ? 'required'
               : 'auto'
@@ -77,7 +74,7 @@ function TextField(props: { field: ParamField; value: unknown; commit: (v: unkno
 }
 
 function Field(props: {
-  field: ParamField;
+  field: SchemaField;
   value: unknown;
   node: GraphNode;
   doc: GraphDocument;

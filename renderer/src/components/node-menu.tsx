@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { nodeMenuEntries, type LooseWire, type MenuEntry } from '../state/node-menu.ts';
 import type { XY } from '../../../engine/graph/edits/apply-edit.ts';
+import './node-menu.css';
 
 /**
  * The quick-add menu: type to filter, arrows to move, Enter or a click to place the node,

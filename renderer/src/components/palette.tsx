@@ -1,6 +1,7 @@
 import { useState, type DragEvent } from 'react';
 import { CATEGORIES, kindCards } from '../kinds.ts';
 import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
+import './palette.css';
 
 interface Item {
   key: string;

@@ -1,6 +1,7 @@
 import { useState, type KeyboardEvent } from 'react';
 import type { InferSource, ModelInfo, SolveResult } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import './playground-puzzle.css';
 
 type PuzzleInfo = NonNullable<ModelInfo['puzzle']>;
 
@@ -95,6 +96,8 @@ export function PuzzlePlayground({
     Array.from({ length: p.cells }, () => eraser(p)),
   );
   const [solution, setSolution] = useState<number[] | null>(null);
+  // The held-out puzzle's id (a per-puzzle embedding's row); an edited puzzle keeps it.
+  const [puzzleId, setPuzzleId] = useState(0);
   const [selected, setSelected] = useState(0);
   const [result, setResult] = useState<SolveResult | null>(null);
   const [busy, setBusy] = useState(false);
@@ -141,6 +144,7 @@ export function PuzzlePlayground({
       const r = await client.call('infer.puzzle', { source });
       setCells(r.puzzle);
       setSolution(r.solution);
+      setPuzzleId(r.puzzleId);
       setResult(null);
     });
 
@@ -150,6 +154,7 @@ export function PuzzlePlayground({
         await client.call('infer.solve', {
           source,
           puzzle: cells,
+          puzzleId,
           ...(solution ? { solution } : {}),
         }),
       );

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { GenerationSettings, InferSource, ServerEvent } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import './fields.css';
+import './playground-text.css';
 
 type Strategy = GenerationSettings['strategy'];
 type GenerationEvent = Extract<ServerEvent, { type: 'infer.token' | 'infer.done' }>;

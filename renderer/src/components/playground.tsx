@@ -8,7 +8,8 @@ import type {
 import type { ApiClient } from '../api-client.ts';
 import { PuzzlePlayground } from './playground-puzzle.tsx';
 import { TextPlayground } from './playground-text.tsx';
-import { useEscape } from '../use-escape.ts';
+import { Modal } from './modal.tsx';
+import './playground.css';
 
 /** A source as the picker's <select> value: `run:<id>` or `onnx:<path>`; '' = latest checkpoint. */
 function sourceOf(value: string, checkpoint: string): InferSource | null {
@@ -98,85 +99,71 @@ export function Playground({
   }, [client, source]);
 
   const empty = sources && sources.runs.length === 0 && sources.onnx.length === 0;
-  useEscape(onClose, !loading);
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div
-        className="modal wide playground"
-        role="dialog"
-        aria-label="Playground"
-        onClick={(e) => e.stopPropagation()}
-      >
-        <header>
-          <h2>Playground</h2>
-          <button className="close" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </header>
-        <div className="playground-source">
-          <label htmlFor="playground-source">Model</label>
+    <Modal title="Playground" onClose={onClose} wide className="playground" escapes={!loading}>
+      <div className="playground-source">
+        <label htmlFor="playground-source">Model</label>
+        <select
+          id="playground-source"
+          value={picked}
+          onChange={(e) => setPicked(e.target.value)}
+          disabled={!sources || !!empty}
+        >
+          {sources?.runs.map((r) => (
+            <option key={r.runId} value={`run:${r.runId}`}>
+              {r.name} · run {r.runId} · step {r.step} ({r.status})
+            </option>
+          ))}
+          {sources?.onnx.map((o) => (
+            <option key={o.path} value={`onnx:${o.path}`}>
+              ONNX · {o.name}
+            </option>
+          ))}
+        </select>
+        {checkpoints.length > 1 ? (
           <select
-            id="playground-source"
-            value={picked}
-            onChange={(e) => setPicked(e.target.value)}
-            disabled={!sources || !!empty}
+            aria-label="Checkpoint"
+            data-testid="playground-checkpoint"
+            value={checkpoint}
+            onChange={(e) => setCheckpoint(e.target.value)}
           >
-            {sources?.runs.map((r) => (
-              <option key={r.runId} value={`run:${r.runId}`}>
-                {r.name} · run {r.runId} · step {r.step} ({r.status})
-              </option>
-            ))}
-            {sources?.onnx.map((o) => (
-              <option key={o.path} value={`onnx:${o.path}`}>
-                ONNX · {o.name}
+            <option value="">latest checkpoint</option>
+            {checkpoints.map((c) => (
+              <option key={c} value={c}>
+                {c.replace(/^step-0*/, 'step ')}
               </option>
             ))}
           </select>
-          {checkpoints.length > 1 ? (
-            <select
-              aria-label="Checkpoint"
-              data-testid="playground-checkpoint"
-              value={checkpoint}
-              onChange={(e) => setCheckpoint(e.target.value)}
-            >
-              <option value="">latest checkpoint</option>
-              {checkpoints.map((c) => (
-                <option key={c} value={c}>
-                  {c.replace(/^step-0*/, 'step ')}
-                </option>
-              ))}
-            </select>
-          ) : null}
-          <span className="muted" data-testid="playground-model">
-            {loading
-              ? 'loading…'
-              : info
-                ? `${info.kind === 'lm' ? 'language model' : `puzzle solver (${info.task ?? 'cells'})`} · ${info.runtime}`
-                : ''}
-          </span>
-        </div>
-        {empty ? (
-          <p className="muted">
-            Nothing to try yet: train a model (it writes a checkpoint when it stops) or export one.
-          </p>
         ) : null}
-        {error ? (
-          <div className="train-error" role="alert" data-testid="playground-error">
-            {error}
-          </div>
-        ) : null}
-        {info && source && info.kind === 'lm' ? (
-          <TextPlayground key={`${picked}@${checkpoint}`} client={client} source={source} />
-        ) : null}
-        {info && source && info.kind === 'puzzle' && info.puzzle ? (
-          <PuzzlePlayground
-            key={`${picked}@${checkpoint}`}
-            client={client}
-            source={source}
-            info={info}
-          />
-        ) : null}
+        <span className="muted" data-testid="playground-model">
+          {loading
+            ? 'loading…'
+            : info
+              ? `${info.kind === 'lm' ? 'language model' : `puzzle solver (${info.task ?? 'cells'})`} · ${info.runtime}`
+              : ''}
+        </span>
       </div>
-    </div>
+      {empty ? (
+        <p className="muted">
+          Nothing to try yet: train a model (it writes a checkpoint when it stops) or export one.
+        </p>
+      ) : null}
+      {error ? (
+        <div className="train-error" role="alert" data-testid="playground-error">
+          {error}
+        </div>
+      ) : null}
+      {info && source && info.kind === 'lm' ? (
+        <TextPlayground key={`${picked}@${checkpoint}`} client={client} source={source} />
+      ) : null}
+      {info && source && info.kind === 'puzzle' && info.puzzle ? (
+        <PuzzlePlayground
+          key={`${picked}@${checkpoint}`}
+          client={client}
+          source={source}
+          info={info}
+        />
+      ) : null}
+    </Modal>
   );
 }

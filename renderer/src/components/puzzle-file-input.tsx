@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { Result } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { TextFileInput } from './data-picker.tsx';
+import './fields.css';
 
 /**
  * The puzzle-file half of the Train panel: the layout (Sudoku-Extreme CSV, Maze-Hard CSV, an

@@ -4,6 +4,8 @@ import { diffDocuments } from '../../../engine/graph/diff.ts';
 import { analyzeDocument } from '../../../engine/graph/analyze.ts';
 import type { RunDetail, RunMetrics, RunSummary } from '../../../engine/contract/api.ts';
 import { LiveChart } from './chart.tsx';
+import './verify-table.css';
+import './runs-compare.css';
 
 /** One colour per selected run, in selection order (distinct on the dark background). */
 export const RUN_COLORS = [

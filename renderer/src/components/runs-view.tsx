@@ -2,7 +2,9 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { formatCount, formatDate } from '../format.ts';
+import { Modal } from './modal.tsx';
 import { RUN_COLORS, RunCharts, RunDiff } from './runs-compare.tsx';
+import './runs-view.css';
 
 /**
  * The runs view: every run recorded in the workspace as a sortable table; tick two or more to
@@ -139,12 +141,6 @@ export function RunsView({ client, onClose }: { client: ApiClient; onClose: () =
   const [sort, setSort] = useState<Sort>({ key: 'started', dir: -1 });
   const [picked, setPicked] = useState<string[]>([]);
 
-  useEffect(() => {
-    const esc = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', esc);
-    return () => window.removeEventListener('keydown', esc);
-  }, [onClose]);
-
   const rows = useMemo(() => {
     const col = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[2]!;
     return [...(runs ?? [])].sort(compareBy(col, sort.dir));
@@ -196,19 +192,23 @@ export function RunsView({ client, onClose }: { client: ApiClient; onClose: () =
 
   const ready = details.length === selected.length;
   return (
-    <div className="runs-view" role="dialog" aria-label="Runs" data-testid="runs-view">
-      <header>
-        <h2>Runs</h2>
-        <span className="muted">
-          {runs === null
-            ? 'reading…'
-            : `${runs.length} recorded · tick two or more to overlay their curves, exactly two to diff their graphs`}
-        </span>
-        <button onClick={() => void refresh()}>Refresh</button>
-        <button className="close" onClick={onClose} aria-label="Close">
-          ×
-        </button>
-      </header>
+    <Modal
+      title="Runs"
+      onClose={onClose}
+      sheet
+      className="runs-view"
+      testId="runs-view"
+      actions={
+        <>
+          <span className="muted">
+            {runs === null
+              ? 'reading…'
+              : `${runs.length} recorded · tick two or more to overlay their curves, exactly two to diff their graphs`}
+          </span>
+          <button onClick={() => void refresh()}>Refresh</button>
+        </>
+      }
+    >
       {error ? (
         <div className="train-error" role="alert">
           {error}
@@ -277,6 +277,6 @@ export function RunsView({ client, onClose }: { client: ApiClient; onClose: () =
       {selected.length === 1 ? (
         <p className="muted">Tick another run to compare it with this one.</p>
       ) : null}
-    </div>
+    </Modal>
   );
 }

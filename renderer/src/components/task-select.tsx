@@ -1,6 +1,7 @@
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { Action } from '../state/reducer.ts';
 import { DOCUMENT_TASKS } from '../task-data.ts';
+import './task-select.css';
 
 /**
  * The task the document is for (`meta.task`), chosen in the document panel: the Train panel

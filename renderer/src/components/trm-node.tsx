@@ -2,6 +2,7 @@ import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { createContext, memo, useContext } from 'react';
 import type { Diagnostic, PortInfo } from '../../../engine/contract/api.ts';
 import { formatCount } from '../format.ts';
+import './trm-node.css';
 
 export interface TrmNodeData extends Record<string, unknown> {
   kind: string;

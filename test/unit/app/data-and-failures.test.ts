@@ -111,6 +111,22 @@ describe('memory preflight', () => {
     assert.ok(at({ n: 6 }).trainingActivationBytesPerToken > base.trainingActivationBytesPerToken);
   });
 
+  it('counts a per-puzzle table (left out of the parameter total) in memory and file sizes', () => {
+    const trm = template('trm-sudoku');
+    const prefix = trm.main.nodes.find((n) => n.kind === 'puzzle-prefix')!;
+    const one = analyzeDocument(trm).totals;
+    const rows = 100_000;
+    const many = structuredClone(trm);
+    many.main.nodes.find((n) => n.id === prefix.id)!.params.puzzles = rows;
+    const t = analyzeDocument(many).totals;
+    const D = trm.dims.D as number;
+    assert.equal(t.params, one.params);
+    assert.equal(t.uncountedParams - one.uncountedParams, (rows - 1) * D);
+    assert.equal(t.bytes.fp32 - one.bytes.fp32, (rows - 1) * D * 4);
+    const e = (doc: typeof trm) => estimateTrainingMemory(doc, 8, { ema: true }).paramBytes;
+    assert.equal(e(many) - e(trm), (rows - 1) * D * 4 * 5);
+  });
+
   it('refuses a run that cannot fit and names a batch that does', () => {
     const batch = 4096;
     const e = estimateTrainingMemory(tinyGpt, batch, { ema: false });

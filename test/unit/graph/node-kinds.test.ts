@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CompileResult, NodeReport } from '../../../engine/graph/compile.ts';
 import { kindNames } from '../../../engine/graph/nodes/index.ts';
-import { check, errorCodes, ok, rawDoc, type GraphSpec, type NodeSpec } from './helpers.ts';
+import {
+  check,
+  checkCompiled,
+  errorCodes,
+  ok,
+  rawDoc,
+  type GraphSpec,
+  type NodeSpec,
+} from './helpers.ts';
 import { unrollLoops } from '../../../engine/graph/ir/unroll.ts';
 
 // Every test builds `tok → emb → n → head` (or ends at n when n is itself a head) and reads
@@ -152,6 +160,50 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
     // A free length has no place for positions counted from its end.
     const { diagnostics } = check(rawDoc(mainAround(['n', 'puzzle-prefix', { width: D }])));
     assert.deepEqual(errorCodes(diagnostics), ['sequence-length']);
+  });
+
+  it('puzzle-prefix with puzzles > 1: a [puzzles, D] table, uncounted, read through an int32 puzzle_id [B] input', () => {
+    const one = compileAround('puzzle-prefix', { width: D, positions: 4 }, { fixed: true }).r;
+    // puzzles 1 is today's node: no puzzle input, and the same ops.
+    assert.deepEqual(
+      one.program?.inputs.map((i) => i.role),
+      ['tokens'],
+    );
+    const { r, n } = compileAround(
+      'puzzle-prefix',
+      { width: D, positions: 4, puzzles: 9 },
+      { fixed: true },
+    );
+    assert.deepEqual(n.outputs.out?.shape, ['B', L + 4, D]);
+    assert.equal(n.params, 0);
+    assert.equal(r.totalParams, aroundParams());
+    assert.equal(r.uncountedParams, 9 * D);
+    assert.deepEqual(r.program?.params.get('n/puzzle')?.shape, [9, D]);
+    assert.deepEqual(r.program?.inputs.at(-1), {
+      name: 'puzzle_id',
+      dtype: 'int32',
+      shape: ['B'],
+      role: 'puzzle',
+    });
+    const gather = r.program?.ops.find((o) => o.op === 'Gather' && o.indices === 'puzzle_id');
+    assert.ok(gather && gather.op === 'Gather' && gather.data === 'n/puzzle');
+    // The ids are typed in the program's values, and the program verifies (int32 for 'puzzle').
+    assert.deepEqual(r.program?.values.get('puzzle_id'), { dtype: 'int32', shape: ['B'] });
+    checkCompiled(r, 'puzzles 9');
+    // A token input that already took the name is refused with the fix.
+    const clash = check(
+      rawDoc({
+        nodes: [
+          ['puzzle_id', 'token-input', { vocab: V, maxLength: L, fixedLength: true }],
+          ['emb', 'token-embedding', { vocab: V, width: D }],
+          ['n', 'puzzle-prefix', { width: D, positions: 4, puzzles: 3 }],
+          ['head', 'lm-head', { width: D, vocab: V }],
+        ],
+        edges: ['puzzle_id.tokens -> emb.tokens', 'emb.out -> n.x', 'n.out -> head.x'],
+      }),
+    );
+    assert.deepEqual(errorCodes(clash.diagnostics), ['input-name']);
+    assert.match(clash.diagnostics[0]!.message, /Rename the node called "puzzle_id"/);
   });
 
   it('classifier-head skip: answers for the positions after the prefix; refused where it cannot', () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { runProgram } from '../../../engine/runtime/executor.ts';
 import type { IrProgram } from '../../../engine/graph/ir.ts';
 import {
   addRow,
@@ -190,6 +192,57 @@ describe('embeddings and heads, numerically', () => {
       mat(w(weights, 'halt/weight')),
     ).map((r) => r[0]! - 5);
     assertClose(out.halt, expected, 1e-5, 'halt');
+    weights.dispose();
+  });
+
+  it('puzzle-prefix: position 0 is the row of the table at the example puzzle id, the rest zeros; ids out of range are named', () => {
+    const p = harness(
+      4,
+      [{ id: 'pre', kind: 'puzzle-prefix', params: { width: 4, positions: 3, puzzles: 5 } }],
+      [['embed.out', 'pre.x']],
+      { length: 3, fixedLength: true },
+    );
+    const ids = tokens(IDS);
+    const puzzle = tf.tensor1d([3, 1], 'int32');
+    const { out, weights } = runSpec(p, { tokens: ids, puzzle_id: puzzle }, [
+      valueOf(p, 'embed'),
+      valueOf(p, 'pre'),
+    ]);
+    const table = mat(w(weights, 'pre/puzzle'));
+    const x = out[valueOf(p, 'embed')] as T3;
+    const zero = [0, 0, 0, 0];
+    assertClose(
+      out[valueOf(p, 'pre')],
+      [3, 1].map((id, b) => [table[id], zero, zero, ...x[b]!]),
+      0,
+      'prefix',
+    );
+    // The gradient reaches the rows that were read, each once per reading example.
+    const twice = tf.tensor1d([2, 2], 'int32');
+    const grads = tf.tidy(() => {
+      const v = weights.params.get('pre/puzzle')!;
+      const { grads } = tf.variableGrads(
+        () =>
+          tf.sum(
+            runProgram(p, weights, { tokens: ids, puzzle_id: twice }, [valueOf(p, 'pre')])[
+              valueOf(p, 'pre')
+            ]!,
+          ) as tf.Scalar,
+        [v],
+      );
+      return grads[v.name]!.arraySync() as M;
+    });
+    assertClose(grads, [zero, zero, [2, 2, 2, 2], zero, zero], 0, 'table gradient');
+    const wrong = tf.tensor1d([0, 5], 'int32');
+    assert.throws(
+      () => runProgram(p, weights, { tokens: ids, puzzle_id: wrong }, [valueOf(p, 'pre')]),
+      /Puzzle id 5 \(example 2\) is outside the per-puzzle table of node "main\/pre", which has 5 rows \(ids 0–4\): .*puzzles to at least 6/,
+    );
+    assert.throws(
+      () => runProgram(p, weights, { tokens: ids }, [valueOf(p, 'pre')]),
+      /Missing feed "puzzle_id": pass int32 puzzle ids of shape \[B\]/,
+    );
+    tf.dispose([ids, puzzle, twice, wrong]);
     weights.dispose();
   });
 });

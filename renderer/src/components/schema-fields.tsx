@@ -1,0 +1,64 @@
+import { fieldText, type SchemaField } from '../schema-form.ts';
+import './fields.css';
+
+/**
+ * One labelled control per schema field, holding what was typed: a blank box shows the default
+ * as its placeholder and means "the default" (formValues reads the boxes back). Enums and
+ * booleans are choices. Ids are `${prefix}-${key}`, so a label or a test can find each box.
+ */
+export function SchemaFields({
+  fields,
+  values,
+  onChange,
+  prefix,
+}: {
+  fields: SchemaField[];
+  values: Record<string, string>;
+  onChange: (key: string, text: string) => void;
+  prefix: string;
+}) {
+  return fields.map((f) => (
+    <FieldInput
+      key={f.key}
+      field={f}
+      prefix={prefix}
+      value={values[f.key]}
+      onChange={(text) => onChange(f.key, text)}
+    />
+  ));
+}
+
+function FieldInput({
+  field,
+  value,
+  onChange,
+  prefix,
+}: {
+  field: SchemaField;
+  value: string | undefined;
+  onChange: (text: string) => void;
+  prefix: string;
+}) {
+  const id = `${prefix}-${field.key}`;
+  const shown = fieldText(field, field.default);
+  return (
+    <label className="field" title={field.help} htmlFor={id}>
+      <span className="field-name">{field.key}</span>
+      {field.type === 'enum' || field.type === 'boolean' ? (
+        <select id={id} value={value ?? shown} onChange={(e) => onChange(e.target.value)}>
+          {(field.options ?? ['true', 'false']).map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          value={value ?? ''}
+          placeholder={shown}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+      {field.help ? <span className="field-help">{field.help}</span> : null}
+    </label>
+  );
+}
