@@ -33,7 +33,7 @@ export function App({ client }: { client: ApiClient }) {
   const { toast, say, attempt } = useToast();
   const startup = useStartup(client, editor, attempt, openTemplates);
   const { info, recovery } = startup;
-  useUnsavedWorkGuard(client, state, say);
+  const recoveryState = useUnsavedWorkGuard(client, state, say);
   const files = useDocumentFiles({
     client,
     editor,
@@ -58,6 +58,7 @@ export function App({ client }: { client: ApiClient }) {
         name={state.doc.name}
         path={state.path}
         dirty={editor.dirty}
+        recovery={recoveryState}
         analysis={editor.analysis}
         canUndo={state.past.length > 0}
         canRedo={state.future.length > 0}

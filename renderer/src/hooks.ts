@@ -41,10 +41,14 @@ export function useToast() {
 export const AUTOSAVE_DEBOUNCE_MS = 300;
 export const AUTOSAVE_MAX_WAIT_MS = 600;
 
+/** Whether the recovery file holds the latest edit: `pending` until its write lands. */
+export type RecoveryState = 'none' | 'pending' | 'saved';
+
 /**
  * Nothing typed is lost: unsaved work goes to the recovery file shortly after each change,
  * and closing the window with unsaved changes asks first. A failed autosave (full disk) is
- * reported once through `onError`, not swallowed.
+ * reported once through `onError`, not swallowed. Returns whether the latest edit is on disk,
+ * which the header shows (a person can tell when it is safe to pull the plug).
  */
 export function useUnsavedWorkGuard(
   client: ApiClient,
@@ -60,6 +64,9 @@ export function useUnsavedWorkGuard(
   const lastError = useRef<string | null>(null);
   const report = useRef(onError);
   report.current = onError;
+  const [recovery, setRecovery] = useState<RecoveryState>('none');
+  /** Counts edits: a write settles `saved` only if no edit came after its snapshot. */
+  const edits = useRef(0);
   const enqueue = useCallback((work: () => Promise<unknown>) => {
     writes.current = writes.current.then(work).then(
       () => void (lastError.current = null),
@@ -75,6 +82,8 @@ export function useUnsavedWorkGuard(
       firstUnsaved.current = null;
       return;
     }
+    const seq = ++edits.current;
+    setRecovery('pending');
     const now = Date.now();
     firstUnsaved.current ??= now;
     const due = Math.min(now + AUTOSAVE_DEBOUNCE_MS, firstUnsaved.current + AUTOSAVE_MAX_WAIT_MS);
@@ -82,7 +91,11 @@ export function useUnsavedWorkGuard(
     const t = setTimeout(() => {
       firstUnsaved.current = null;
       enqueue(() =>
-        client.call('document.autosave', { doc, path, ...(version ? { version } : {}) }),
+        client
+          .call('document.autosave', { doc, path, ...(version ? { version } : {}) })
+          .then(() => {
+            if (edits.current === seq) setRecovery('saved');
+          }),
       );
     }, due - now);
     return () => clearTimeout(t);
@@ -91,7 +104,11 @@ export function useUnsavedWorkGuard(
   // Back to the saved state (undo, save): the recovery file has nothing left to offer.
   const wasDirty = useRef(dirty);
   useEffect(() => {
-    if (wasDirty.current && !dirty) enqueue(() => client.call('document.discardRecovery', {}));
+    if (wasDirty.current && !dirty) {
+      edits.current++;
+      setRecovery('none');
+      enqueue(() => client.call('document.discardRecovery', {}));
+    }
     wasDirty.current = dirty;
   }, [client, dirty, enqueue]);
 
@@ -102,4 +119,5 @@ export function useUnsavedWorkGuard(
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
   }, []);
+  return recovery;
 }

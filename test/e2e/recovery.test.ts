@@ -19,11 +19,11 @@ describe('restore banner (browser mode)', { skip: SKIP_REASON, timeout: 60_000 }
   it('discarding the kept work keeps the document opened meanwhile', async () => {
     const { page } = s;
     await loadTemplate(page, 'tiny-gpt');
-    // An edit, autosaved within a second, then the window goes away without saving.
+    // An edit, autosaved (the header says so), then the window goes away without saving.
     await page.getByLabel('New dim name').fill('K');
     await page.getByLabel('New dim value').fill('3');
     await page.getByLabel('New dim value').press('Enter');
-    await page.waitForTimeout(1500);
+    await page.locator('[data-testid="dirty-marker"][data-recovery="saved"]').waitFor();
     await page.reload();
     const banner = page.getByTestId('recovery');
     await banner.waitFor();
@@ -45,7 +45,7 @@ describe('restore banner (browser mode)', { skip: SKIP_REASON, timeout: 60_000 }
     await page.getByLabel('New dim name').fill('Q');
     await page.getByLabel('New dim value').fill('2');
     await page.getByLabel('New dim value').press('Enter');
-    await page.waitForTimeout(1500);
+    await page.locator('[data-testid="dirty-marker"][data-recovery="saved"]').waitFor();
     await page.reload();
     await page.getByTestId('recovery').getByRole('button', { name: 'Discard' }).click();
     await page.locator('[data-template]').first().waitFor();

@@ -2,11 +2,14 @@ import type { ReactNode } from 'react';
 import type { Analysis } from '../../../engine/contract/api.ts';
 import { formatBytes, formatCount } from '../format.ts';
 import './header.css';
+import type { RecoveryState } from '../hooks.ts';
 
 export interface HeaderProps {
   name: string;
   path: string | null;
   dirty: boolean;
+  /** Whether the recovery file holds the latest edit. */
+  recovery?: RecoveryState;
   analysis: Analysis;
   canUndo: boolean;
   canRedo: boolean;
@@ -23,6 +26,7 @@ export function Header({
   name,
   path,
   dirty,
+  recovery,
   analysis,
   canUndo,
   canRedo,
@@ -42,7 +46,16 @@ export function Header({
       <div className="doc-title" title={path ?? 'not saved yet'}>
         <span data-testid="doc-name">{name}</span>
         {dirty ? (
-          <span className="dirty" title="Unsaved changes" data-testid="dirty-marker">
+          <span
+            className="dirty"
+            title={
+              recovery === 'saved'
+                ? 'Unsaved changes (a recovery copy is on disk)'
+                : 'Unsaved changes (saving a recovery copy…)'
+            }
+            data-testid="dirty-marker"
+            data-recovery={recovery ?? 'none'}
+          >
             ●
           </span>
         ) : null}
