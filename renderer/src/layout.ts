@@ -1,12 +1,13 @@
 import type { Graph, GraphDocument } from '../../engine/graph/schema.ts';
 import type { XY } from '../../engine/graph/edits/apply-edit.ts';
+import { runsBody } from '../../engine/graph/structure.ts';
 
 type Size = { width: number; height: number };
 
 /** Sizes before React has measured anything: close to what the node component renders. */
 export function estimatedSize(graph: Graph, id: string): Size {
   const n = graph.nodes.find((x) => x.id === id);
-  const structured = n?.kind === 'component' || n?.kind === 'recursion';
+  const structured = n !== undefined && runsBody(n.kind);
   return { width: 232, height: structured ? 112 : 92 };
 }
 

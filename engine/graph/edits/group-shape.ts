@@ -1,6 +1,7 @@
 import { findKind } from '../nodes/index.ts';
 import type { KindContext } from '../node-kind.ts';
 import type { Graph, GraphDocument, GraphNode } from '../schema.ts';
+import { portSide, runsBody } from '../structure.ts';
 
 /** Facts about a selection's place in its graph that decide whether it can become a component. */
 
@@ -33,14 +34,14 @@ export function nodesBetween(graph: Graph, picked: Set<string>): string[] {
 
 /** Output port names of a node: its component's outputs, or the kind's fixed ports. */
 export function outputNames(doc: GraphDocument, node: GraphNode): string[] {
-  if (node.kind === 'component' || node.kind === 'recursion') {
+  if (runsBody(node.kind)) {
     const name = node.params.component;
     const body =
       typeof name === 'string' && Object.hasOwn(doc.components, name)
         ? doc.components[name]
         : undefined;
     return (body?.nodes ?? [])
-      .filter((n) => n.kind === 'component-output')
+      .filter((n) => portSide(n.kind) === 'output')
       .map((n) => String(n.params.name ?? n.id));
   }
   const kind = findKind(node.kind);

@@ -8,6 +8,7 @@ import {
 } from '../schema.ts';
 import { endPort, nodesBetween } from './group-shape.ts';
 import { renamePresetNodes } from './preset-addresses.ts';
+import { portSide, runsBody } from '../structure.ts';
 
 /**
  * Group and ungroup as pure document transforms. Grouping moves the selected nodes into a
@@ -22,7 +23,6 @@ export type GroupResult = { doc: GraphDocument } | { error: string };
 
 type XY = { x: number; y: number };
 
-const PORT_KINDS = new Set(['component-input', 'component-output']);
 const COMPONENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const PORT_GAP = 240;
 
@@ -74,7 +74,7 @@ export function groupProblem(
   if (Object.hasOwn(doc.components, name))
     return `A component named "${name}" already exists; pick another name for the group.`;
   for (const n of nodes) {
-    if (PORT_KINDS.has(n.kind))
+    if (portSide(n.kind) !== undefined)
       return `Node "${n.id}" is a port of component "${graphName}"; leave it out of the group.`;
     if (n.kind === 'token-input')
       return `Node "${n.id}" feeds the model its tokens and must stay in the graph; leave it out of the group.`;
@@ -219,9 +219,7 @@ function replaceGraph(doc: GraphDocument, name: string, g: Graph): GraphDocument
 
 function usesComponent(doc: GraphDocument, name: string): boolean {
   return [doc.main, ...Object.values(doc.components)].some((g) =>
-    g.nodes.some(
-      (n) => (n.kind === 'component' || n.kind === 'recursion') && n.params.component === name,
-    ),
+    g.nodes.some((n) => runsBody(n.kind) && n.params.component === name),
   );
 }
 
@@ -250,7 +248,9 @@ export function ungroupNode(doc: GraphDocument, graphName: string, id: string): 
   const name = instance.params.component as string;
   const body = doc.components[name] as Component;
 
-  const ports = new Map(body.nodes.filter((n) => PORT_KINDS.has(n.kind)).map((n) => [n.id, n]));
+  const ports = new Map(
+    body.nodes.filter((n) => portSide(n.kind) !== undefined).map((n) => [n.id, n]),
+  );
   const inner = body.nodes.filter((n) => !ports.has(n.id));
   const used = new Set(graph.nodes.filter((n) => n.id !== id).map((n) => n.id));
   const rename = new Map(inner.map((n) => [n.id, uniqueId(n.id, used)]));
@@ -273,12 +273,12 @@ export function ungroupNode(doc: GraphDocument, graphName: string, id: string): 
   const sources = (e: GraphEdge) => {
     const p = ports.get(e.from.node);
     if (!p) return [{ node: rename.get(e.from.node) as string, port: e.from.port }];
-    return p.kind === 'component-input' ? feeds(portName(p)) : [];
+    return portSide(p.kind) === 'input' ? feeds(portName(p)) : [];
   };
   const targets = (e: GraphEdge) => {
     const p = ports.get(e.to.node);
     if (!p) return [{ node: rename.get(e.to.node) as string, port: e.to.port }];
-    return p.kind === 'component-output' ? reads(portName(p)) : [];
+    return portSide(p.kind) === 'output' ? reads(portName(p)) : [];
   };
   const wires = body.edges.flatMap((e) =>
     sources(e).flatMap((from) => targets(e).map((to) => ({ from, to }))),

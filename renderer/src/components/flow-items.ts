@@ -6,6 +6,7 @@ import { componentColor } from '../format.ts';
 import { resolveNumber } from '../kinds.ts';
 import { edgeKey } from '../../../engine/graph/edits/apply-edit.ts';
 import type { TrmFlowNode, TrmNodeData } from './trm-node.tsx';
+import { runsBody } from '../../../engine/graph/structure.ts';
 
 /** From the document and its analysis to React Flow's nodes and edges (pure). */
 
@@ -20,7 +21,7 @@ export const CATEGORY_COLORS: Record<string, string> = {
 };
 
 function detailOf(node: GraphNode): string {
-  if (node.kind === 'component' || node.kind === 'recursion') return '';
+  if (runsBody(node.kind)) return '';
   return Object.entries(node.params)
     .filter(([, v]) => typeof v !== 'object' && v !== false)
     .slice(0, 4)
@@ -29,7 +30,7 @@ function detailOf(node: GraphNode): string {
 }
 
 function linkOf(node: GraphNode, dims: Record<string, number>): TrmNodeData['link'] {
-  if (node.kind !== 'component' && node.kind !== 'recursion') return undefined;
+  if (!runsBody(node.kind)) return undefined;
   const component = String(node.params.component ?? '?');
   let note = node.params.shared === false ? 'own weights' : 'shared weights';
   if (node.kind === 'recursion') {
@@ -79,7 +80,7 @@ export function flowNodes(
   // Instances of the selected node's component light up: they share its weights.
   const shared = new Set(
     graph.nodes
-      .filter((n) => chosen.has(n.id) && (n.kind === 'component' || n.kind === 'recursion'))
+      .filter((n) => chosen.has(n.id) && runsBody(n.kind))
       .map((n) => String(n.params.component)),
   );
   const old = new Map(prev.map((n) => [n.id, n]));

@@ -26,6 +26,7 @@ import { CATEGORY_COLORS, flowEdges, flowNodes } from './flow-items.ts';
 import { useQuickAdd } from './use-quick-add.tsx';
 import { NodeActions, TrmNode, type TrmFlowNode, type TrmNodeData } from './trm-node.tsx';
 import './graph-canvas.css';
+import { runsBody } from '../../../engine/graph/structure.ts';
 
 const nodeTypes = { trm: TrmNode };
 const GRID: [number, number] = [20, 20];
@@ -194,7 +195,7 @@ export function GraphCanvas({
   const onNodeDoubleClick = useCallback(
     (_: unknown, node: TrmFlowNode) => {
       const target = graph.nodes.find((n) => n.id === node.id);
-      if (target && (target.kind === 'component' || target.kind === 'recursion')) {
+      if (target && runsBody(target.kind)) {
         dispatch({ type: 'openGraph', name: String(target.params.component) });
       }
     },

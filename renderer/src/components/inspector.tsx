@@ -12,6 +12,7 @@ import { TaskSelect } from './task-select.tsx';
 import type { Action } from '../state/reducer.ts';
 import './fields.css';
 import './inspector.css';
+import { runsBody } from '../../../engine/graph/structure.ts';
 
 /** Text the person typed → the stored parameter (numbers may name a dim). */
 function parseInput(field: SchemaField, text: string): { value: unknown } | { error: string } {
@@ -177,7 +178,7 @@ export function Inspector({
         <code className="node-id">{node.id}</code>
       </header>
       {kind ? <p className="kind-doc">{kind.doc}</p> : null}
-      {(node.kind === 'component' || node.kind === 'recursion') &&
+      {runsBody(node.kind) &&
       typeof node.params.component === 'string' &&
       Object.hasOwn(doc.components, node.params.component) ? (
         <div className="body-actions">

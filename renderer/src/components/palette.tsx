@@ -2,6 +2,7 @@ import { useState, type DragEvent } from 'react';
 import { CATEGORIES, kindCards } from '../kinds.ts';
 import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
 import './palette.css';
+import { portSide } from '../../../engine/graph/structure.ts';
 
 interface Item {
   key: string;
@@ -25,9 +26,7 @@ export function Palette({ insideComponent }: { insideComponent: boolean }) {
     ...c,
     items: kindCards
       .filter((k) => k.category === c.id)
-      .filter(
-        (k) => insideComponent || (k.kind !== 'component-input' && k.kind !== 'component-output'),
-      )
+      .filter((k) => insideComponent || portSide(k.kind) === undefined)
       .map((k): Item => ({ key: k.kind, title: k.title, doc: k.doc, payload: { kind: k.kind } }))
       .filter(matches),
   }));

@@ -5,6 +5,7 @@ import { kindCards } from '../kinds.ts';
 import { usableComponents } from '../../../engine/graph/edits/component-edits.ts';
 import { dropParams } from './drop-params.ts';
 import { freshId, type Edit, type XY } from '../../../engine/graph/edits/apply-edit.ts';
+import { portSide } from '../../../engine/graph/structure.ts';
 
 /**
  * The canvas's quick-add menu (double-click on empty canvas, or a wire dropped in empty
@@ -33,8 +34,6 @@ export interface MenuEntry {
   /** The new node's port the loose wire connects to. */
   port?: string;
 }
-
-const PORT_KINDS = new Set(['component-input', 'component-output']);
 
 function fits(a: PortType, b: PortType): boolean {
   return a === 'any' || b === 'any' || a === b;
@@ -74,7 +73,7 @@ export function nodeMenuEntries(
 ): MenuEntry[] {
   const inside = graphName !== 'main';
   const kinds: MenuEntry[] = kindCards
-    .filter((k) => inside || !PORT_KINDS.has(k.kind))
+    .filter((k) => inside || portSide(k.kind) === undefined)
     .map((k) => ({
       key: k.kind,
       kind: k.kind,
