@@ -201,6 +201,30 @@ export const RunSummary = z.strictObject({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
+/** A run as it is the moment it starts: what the host records and the Train panel shows. */
+export function startingRun(run: {
+  runId: string;
+  name: string;
+  steps: number;
+  data: unknown;
+  dir: string;
+}): RunSummary {
+  return {
+    runId: run.runId,
+    name: run.name,
+    status: 'starting',
+    startedAt: new Date().toISOString(),
+    step: 0,
+    steps: run.steps,
+    backend: null,
+    data: typeof run.data === 'string' ? run.data : JSON.stringify(run.data),
+    params: null,
+    lastCheckpoint: null,
+    message: null,
+    dir: run.dir,
+  };
+}
+
 export const ExportPrecision = z.enum(['fp32', 'fp16', 'int8', 'int8-weight', 'int4']);
 export type ExportPrecision = z.infer<typeof ExportPrecision>;
 

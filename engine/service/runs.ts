@@ -23,6 +23,7 @@ import type { TrainEvent } from '../contract/events.ts';
 import { TrainingSession } from '../train/session.ts';
 import {
   RunSummary,
+  startingRun,
   type ParsedParams,
   type RunDetail,
   type ServerEvent,
@@ -255,19 +256,14 @@ export class RunManager {
       `${JSON.stringify({ config: merged, data: spec }, null, 2)}\n`,
     );
     const summary: RunSummary = {
-      runId,
-      name: document.name,
+      ...startingRun({
+        runId,
+        name: document.name,
+        steps: parseTrainConfig(merged).steps,
+        data,
+        dir,
+      }),
       graphDigest: graphDigest(document),
-      status: 'starting',
-      startedAt: new Date().toISOString(),
-      step: 0,
-      steps: parseTrainConfig(merged).steps,
-      backend: null,
-      data: typeof data === 'string' ? data : JSON.stringify(data),
-      params: null,
-      lastCheckpoint: null,
-      message: null,
-      dir,
       metrics: emptyMetrics(),
     };
     await this.saveSummary(summary);

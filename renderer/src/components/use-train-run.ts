@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { Result, RunSummary, TrainEvent } from '../../../engine/contract/api.ts';
+import { startingRun } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { Curves } from './train-curves.ts';
 
@@ -138,20 +139,7 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
         config: request.config(),
       });
       runId.current = id;
-      setRun({
-        runId: id,
-        name: doc.name,
-        status: 'starting',
-        startedAt: new Date().toISOString(),
-        step: 0,
-        steps: request.steps,
-        backend: null,
-        data: typeof data === 'string' ? data : JSON.stringify(data),
-        params: null,
-        lastCheckpoint: null,
-        message: null,
-        dir,
-      });
+      setRun(startingRun({ runId: id, name: doc.name, steps: request.steps, data, dir }));
     } catch (e) {
       setError(explain((e as Error).message));
     }
