@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dim } from '../graph/dims.ts';
-import type { IrInput, IrOp, IrProgram } from '../graph/ir.ts';
-import { unrollLoops } from '../graph/ir/unroll.ts';
+import type { IrInput, IrOp, IrProgram, OpOf } from '../graph/ir.ts';
 import { puzzleIdProblem, puzzleTable } from '../graph/puzzle-input.ts';
 import { evalOp, opInputs } from './ops/eval-op.ts';
 import { detachedFrontier, lastReads, planFetch, producerMap } from './plan.ts';
@@ -26,18 +25,8 @@ export interface RunOptions {
    * per training step, or every step drops the same units.
    */
   seed?: number;
-}
-
-const expandedCache = new WeakMap<IrProgram, IrProgram>();
-
-/** The program with its Loops expanded into trips (engine/graph/ir/unroll.ts), once per program. */
-function expanded(program: IrProgram): IrProgram {
-  let flat = expandedCache.get(program);
-  if (!flat) {
-    flat = unrollLoops(program);
-    expandedCache.set(program, flat);
-  }
-  return flat;
+  /** Set by the executor inside Loop trips (see EvalOptions.trip). */
+  trip?: string;
 }
 
 /** A fetch name is a program output's name, or any raw IR value name. */
@@ -146,6 +135,22 @@ function evaluate(ops: readonly IrOp[], env: Map<string, tf.Tensor>, scope: Scop
   ops.forEach((op, i) => {
     current = op;
     const reads = opInputs(op);
+    if (op.op === 'Loop') {
+      let results: tf.Tensor[];
+      try {
+        results = runLoop(op, get, (name) => env.get(name) ?? scope.external(name), scope);
+      } catch (e) {
+        const msg = (e as Error).message;
+        throw new Error(`Loop of ${op.source} failed: ${msg}`, { cause: e });
+      }
+      op.results.forEach((name, k) => env.set(name, results[k] as tf.Tensor));
+      for (const name of reads) {
+        if (last.get(name) !== i || scope.keep.has(name)) continue;
+        env.get(name)?.dispose();
+        env.delete(name);
+      }
+      return;
+    }
     let out: tf.Tensor;
     try {
       // Its own scope: the temporaries of a composite op go when it returns.
@@ -166,6 +171,57 @@ function evaluate(ops: readonly IrOp[], env: Map<string, tf.Tensor>, scope: Scop
       env.delete(name);
     }
   });
+}
+
+/**
+ * A Loop, trip by trip: the body runs with its carried names bound to the previous trip's
+ * values, and each trip's values are freed after their last read and when the trip ends. A
+ * trip without gradients (before the last `gradSteps`) runs off the tape, so its results are
+ * constants to the gradient, as behind a StopGradient; on the tape, the other trips record
+ * as any op does. The same kernels in the same order as the expanded program
+ * (graph/ir/unroll.ts), dropout masks included. Returns the carried values, then the finals.
+ */
+function runLoop(
+  op: OpOf<'Loop'>,
+  get: (name: string) => tf.Tensor,
+  lookup: (name: string) => tf.Tensor | undefined,
+  scope: Scope,
+): tf.Tensor[] {
+  const { body } = op;
+  const owned = new Set<tf.Tensor>();
+  let carried = op.init.map(get);
+  let finals: tf.Tensor[] = [];
+  for (let t = 0; t < op.trips; t++) {
+    const bound = new Map(body.carried.map((name, k) => [name, carried[k] as tf.Tensor]));
+    const last = t === op.trips - 1;
+    const wanted = last ? [...body.next, ...body.finals] : body.next;
+    const inner: Scope = {
+      external: (name) => bound.get(name) ?? lookup(name),
+      keep: new Set(wanted),
+      opts: { ...scope.opts, trip: `${scope.opts.trip ?? ''}@${t}` },
+    };
+    const trip = () => {
+      const env = new Map<string, tf.Tensor>();
+      evaluate(body.ops, env, inner);
+      const out = wanted.map((name) => {
+        const v = env.get(name);
+        if (v) {
+          env.delete(name);
+          return v;
+        }
+        // A body that returns a value it did not compute (a carried or outer value).
+        return tf.clone(inner.external(name) as tf.Tensor);
+      });
+      for (const v of env.values()) v.dispose();
+      return out;
+    };
+    const out = t < op.trips - op.gradSteps && tapeIsOn() ? untaped(trip) : trip();
+    for (const v of carried) if (owned.has(v)) v.dispose();
+    carried = out.slice(0, body.next.length);
+    for (const v of carried) owned.add(v);
+    if (last) finals = out.slice(body.next.length);
+  }
+  return [...carried, ...finals];
 }
 
 /**
@@ -210,7 +266,7 @@ export function runProgram(
   fetch: string[],
   opts: RunOptions = {},
 ): Record<string, tf.Tensor> {
-  const program = expanded(source);
+  const program = source;
   const targets = fetch.map((name) => ({ name, value: resolveFetch(program, name, weights) }));
   const values = targets.map((t) => t.value);
   validateFeeds(program, feeds, planFetch(program, values).inputs);

@@ -1,5 +1,6 @@
 import type { IrOp, IrProgram } from '../graph/ir.ts';
 import { opInputs } from './ops/eval-op.ts';
+import { opResults } from '../graph/ir/program.ts';
 
 /**
  * What the executor runs for a fetch, decided before any tensor exists: the ops needed (in
@@ -14,7 +15,7 @@ const producers = new WeakMap<IrProgram, Map<string, IrOp>>();
 export function producerMap(program: IrProgram): Map<string, IrOp> {
   let map = producers.get(program);
   if (!map) {
-    map = new Map(program.ops.map((op) => [op.out, op]));
+    map = new Map(program.ops.flatMap((op) => opResults(op).map((r) => [r, op] as const)));
     producers.set(program, map);
   }
   return map;

@@ -6,6 +6,8 @@ export interface EvalOptions {
   training?: boolean;
   /** Base seed of the dropout masks. */
   seed?: number;
+  /** The Loop trips being run, `@t` per enclosing Loop: one trip's masks differ from another's. */
+  trip?: string;
 }
 
 /** One IR op on tfjs tensors, with ONNX semantics (see engine/graph/ir/ops/). */
