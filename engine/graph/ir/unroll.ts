@@ -6,7 +6,8 @@ import { typed } from './verify.ts';
  * The program with every Loop expanded into its trips, in order: trip t's body values are
  * named `<value>@t` (nested trips append), the carried values leaving a trip without gradients
  * pass through a StopGradient, and each Loop result becomes the value it names after the last
- * trip. What the tfjs executor runs and what `--unroll` exports; pure IR → IR.
+ * trip. What `--unroll` exports, what the KV-cache form starts from (every attention
+ * application its own cache) and what the bench's PyTorch interpreter reads; pure IR → IR.
  */
 export function unrollLoops(program: IrProgram): IrProgram {
   if (!program.ops.some((op) => op.op === 'Loop')) return program;

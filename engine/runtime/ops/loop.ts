@@ -1,12 +1,12 @@
 import type { Kernel } from './kernel.ts';
 
 /**
- * The executor expands Loops into their trips before it evaluates a program
- * (engine/graph/ir/unroll.ts), so a Loop never reaches a kernel; one that does was built by
- * hand around the executor.
+ * A Loop holds a sub-program, so the executor runs it itself (executor.ts, `runLoop`: trip by
+ * trip, gradient-free trips off the tape); no single-tensor kernel can. Reaching this means a
+ * Loop was evaluated op by op outside the executor.
  */
 export const Loop: Kernel<'Loop'> = (op) => {
   throw new Error(
-    `The Loop from ${op.source} reached the tfjs executor unexpanded; run programs through runProgram, which unrolls Loops.`,
+    `The Loop from ${op.source} was evaluated as a single op; run programs through runProgram, which runs Loops trip by trip.`,
   );
 };
