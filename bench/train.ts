@@ -168,12 +168,13 @@ function dumpForTorch(
   }
   const buffers: Record<string, { shape: number[]; values: number[] }> = {};
   for (const [name, t] of weights.buffers) buffers[name] = { shape: t.shape, values: values(t) };
+  const flat = unrollLoops(program);
   const role = (r: string) => program.outputs.find((o) => o.role === r)?.name;
   const ir = {
     // The PyTorch side interprets flat ops: Loops expanded into their trips.
-    ops: unrollLoops(program).ops,
-    outputs: unrollLoops(program).outputs,
-    supervision: unrollLoops(program).supervision,
+    ops: flat.ops,
+    outputs: flat.outputs,
+    supervision: flat.supervision,
     tokens: program.inputs.find((i) => i.role === 'tokens')!.name,
     logits: role('logits'),
     halt: role('halt'),

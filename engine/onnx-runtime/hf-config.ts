@@ -3,7 +3,7 @@ import { puzzleTable } from '../graph/puzzle-input.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { sanitizeName, type Precision } from '../onnx/emit.ts';
 import { CHAR_UNKNOWN } from '../data/char-tokenizer.ts';
-import { unrollLoops } from '../graph/ir/unroll.ts';
+import { countRuns } from '../graph/ir/unroll.ts';
 
 /*
  * The JSON files of a Hugging Face model folder, built from the graph and what the run
@@ -169,9 +169,7 @@ export function modelConfig(c: ConfigInput): Record<string, unknown> {
   const token = allNodes(doc).find((n) => n.kind === 'token-input');
   const vocab = token ? dim(doc, token.params.vocab) : 0;
   const context = token ? dim(doc, token.params.maxLength) : 0;
-  const layers =
-    c.cacheEntries ||
-    unrollLoops(program).ops.filter((o) => o.op === 'Attention' && o.causal).length;
+  const layers = c.cacheEntries || countRuns(program.ops, (o) => o.op === 'Attention' && o.causal);
   const a = attentionShape(doc);
   const table = puzzleTable(program);
   const family = c.data?.kind === 'cells' ? null : modelFamily(doc);

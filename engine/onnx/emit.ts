@@ -135,7 +135,8 @@ export function emitOnnx(
     throw new Error(
       `ONNX export: unknown precision "${String(opts.precision)}"; choose one of ${PRECISIONS.join(', ')}.`,
     );
-  for (const op of everyOp(program.ops))
+  const allOps = everyOp(program.ops);
+  for (const op of allOps)
     if (!Object.hasOwn(emitters, op.op))
       throw new UnsupportedOpError(
         String(op.op),
@@ -146,7 +147,7 @@ export function emitOnnx(
   const values = new Map([...weights, ...buffers]);
   checkValues(program, values);
   const b = new GraphBuilder(opts.opset);
-  const producer = new Map<string, IrOp>(everyOp(program.ops).map((op) => [op.out, op]));
+  const producer = new Map<string, IrOp>(allOps.map((op) => [op.out, op]));
   const ctx: EmitContext = {
     b,
     opset: opts.opset,

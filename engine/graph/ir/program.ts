@@ -1,5 +1,6 @@
 import type { IrOp, IrOpName } from './ops/index.ts';
 import { irOps } from './ops/index.ts';
+import { sameShape } from '../dims.ts';
 import { IrTypeError, type Nested, type ValueType } from './op-def.ts';
 
 /** Generic views of an op through its registry entry: operands, attributes, output type. */
@@ -59,7 +60,7 @@ export function typeResults(
   for (const [a, b] of nested.same) {
     const ta = get(a);
     const tb = get(b);
-    if (ta.dtype !== tb.dtype || ta.shape.join() !== tb.shape.join())
+    if (ta.dtype !== tb.dtype || !sameShape(ta.shape, tb.shape))
       throw new IrTypeError(
         `${op.op} from ${op.source}: "${b}" is ${tb.dtype}[${tb.shape.join(', ')}] but carries "${a}", ${ta.dtype}[${ta.shape.join(', ')}].`,
       );
@@ -113,9 +114,4 @@ export function opAttributes(op: IrOp): Record<string, unknown> {
       ([k]) => k !== 'op' && k !== 'out' && k !== 'source' && !operands.has(k),
     ),
   );
-}
-
-/** The op's output type from its operands' types (IrTypeError where they do not fit). */
-export function typeOp(op: IrOp, input: (value: string) => ValueType): ValueType {
-  return typeResults(op, input)[0] as ValueType;
 }

@@ -79,6 +79,16 @@ function expand(
   }
 }
 
+/** How many times the ops `matching` run per call: a Loop's body counts once per trip. */
+export function countRuns(ops: readonly IrOp[], matching: (op: IrOp) => boolean): number {
+  let n = 0;
+  for (const op of ops) {
+    if (matching(op)) n += 1;
+    if (op.op === 'Loop') n += op.trips * countRuns(op.body.ops, matching);
+  }
+  return n;
+}
+
 /** Every op of a program, Loop bodies included (in program order, each body once). */
 export function everyOp(ops: readonly IrOp[]): IrOp[] {
   const all: IrOp[] = [];

@@ -1,8 +1,8 @@
-import type { Dim } from '../dims.ts';
 import type { IrOp, IrProgram } from '../ir.ts';
 import type { ValueType } from './op-def.ts';
 import { irOps } from './ops/index.ts';
 import { nestedOf, opInputs, opResults, typeResults } from './program.ts';
+import { sameShape, type Dim } from '../dims.ts';
 
 /**
  * Types of every value of a program, recomputed from its inputs, weights and each op's rule:
@@ -35,11 +35,7 @@ export function typed(program: Omit<IrProgram, 'values'>): IrProgram {
 }
 
 function sameType(a: ValueType, b: ValueType): boolean {
-  return (
-    a.dtype === b.dtype &&
-    a.shape.length === b.shape.length &&
-    a.shape.every((d, i) => d === b.shape[i])
-  );
+  return a.dtype === b.dtype && sameShape(a.shape, b.shape);
 }
 
 function fmt(t: ValueType): string {

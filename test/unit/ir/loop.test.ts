@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { compile } from '../../../engine/graph/compile.ts';
 import type { IrProgram } from '../../../engine/graph/ir.ts';
-import { everyOp, unrollLoops, withTrips } from '../../../engine/graph/ir/unroll.ts';
+import { countRuns, everyOp, unrollLoops, withTrips } from '../../../engine/graph/ir/unroll.ts';
 import { verifyProgram } from '../../../engine/graph/ir/verify.ts';
 import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
@@ -37,6 +37,18 @@ describe('recursion as a Loop op', () => {
     assert.deepEqual(verifyProgram(flat), []);
     assert.ok(!flat.ops.some((o) => o.op === 'Loop'));
     assert.ok(flat.ops.length > 4 * p.ops.length, `${flat.ops.length} vs ${p.ops.length}`);
+  });
+
+  it('countRuns counts what the expanded program runs, without expanding it', () => {
+    for (const name of ['trm-sudoku', 'recursive-lm']) {
+      const p = full(load(name));
+      for (const kind of ['Attention', 'MatMul', 'Loop'] as const) {
+        const expanded = unrollLoops(p).ops.filter((o) => o.op === kind).length;
+        const counted = countRuns(p.ops, (o) => o.op === kind);
+        if (kind === 'Loop') assert.ok(counted > 0 && expanded === 0, name);
+        else assert.equal(counted, expanded, `${name} ${kind}`);
+      }
+    }
   });
 
   it('deep supervision detaches the state between all steps but the last (N_sup − 1 cuts)', () => {
