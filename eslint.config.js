@@ -30,7 +30,7 @@ const layers = [
   { type: 'graph-pure', pattern: 'engine/graph' },
   { type: 'graph-pure', pattern: 'engine/contract' },
   { type: 'onnx-pure', pattern: 'engine/onnx' },
-  { type: 'node-only', pattern: 'engine/{runtime,train,infer,data,io,onnx-runtime}' },
+  { type: 'node-only', pattern: 'engine/{runtime,train,infer,data,io,onnx-runtime,pytorch}' },
   { type: 'service', pattern: 'engine/service' },
   { type: 'host', pattern: 'engine/host' },
   { type: 'cli', pattern: ['engine/cli', 'bin'] },

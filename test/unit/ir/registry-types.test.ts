@@ -15,6 +15,7 @@ const registries = [
   irIndex,
   path.join(root, 'engine/runtime/ops/registry.ts'),
   path.join(root, 'engine/onnx/ops/index.ts'),
+  path.join(root, 'engine/pytorch/ops.ts'),
 ];
 
 const THROWAWAY = `import { defineOp, floats, type OpBase } from '../op-def.ts';
@@ -50,11 +51,11 @@ function errors(overlay: Map<string, string>): { file: string; text: string }[] 
 }
 
 describe('the op registries are checked by the compiler', () => {
-  it('as they are, the three registries type-check', () => {
+  it('as they are, the registries type-check', () => {
     assert.deepEqual(errors(new Map()), []);
   });
 
-  it('a new IR op makes tsc name the tfjs and ONNX registries, and only them', () => {
+  it('a new IR op makes tsc name the tfjs, ONNX and PyTorch registries, and only them', () => {
     const index = readFileSync(irIndex, 'utf8')
       .replace(
         "import type { OpDef } from '../op-def.ts';",
@@ -71,7 +72,7 @@ describe('the op registries are checked by the compiler', () => {
     const files = [...new Set(found.map((e) => e.file))].sort();
     assert.deepEqual(
       files,
-      ['engine/onnx/ops/index.ts', 'engine/runtime/ops/registry.ts'],
+      ['engine/onnx/ops/index.ts', 'engine/pytorch/ops.ts', 'engine/runtime/ops/registry.ts'],
       JSON.stringify(found, null, 2),
     );
     for (const e of found) assert.match(e.text, /Throwaway/, e.text);
