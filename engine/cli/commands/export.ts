@@ -21,6 +21,12 @@ step-NNNNNN folder (its graph, unless GRAPH is given); a GRAPH alone exports the
 deterministic initial weights.
 
 Options:
+  --format F               onnx (default) | pytorch: a PyTorch project instead (model.py,
+                           train.py, the training data and the initial or RUN's weights;
+                           train it with python train.py or torchrun)
+  --data SPEC              pytorch: the training data, as trm train's --data (default:
+                           the document's meta.task)
+  --steps N, --batch N     pytorch: override the document's training steps and batch
   --weights DIR            RUN given as a flag (then GRAPH is the only positional)
   --precision P            fp32 | fp16 | int8 | int8-weight | int4 (default fp32)
   --opset N                17 (widest support, default) | 23 (fused norms/attention/RoPE)
@@ -118,6 +124,10 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     argv,
     {
       weights: { type: 'string' },
+      format: { type: 'string', default: 'onnx' },
+      data: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
       precision: { type: 'string', default: 'fp32' },
       opset: { type: 'string', default: '17' },
       mode: { type: 'string', default: 'full' },
@@ -145,6 +155,26 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
   if (!file && !run) {
     out.error(`trm export: missing RUN or GRAPH.\n\n${EXPORT_USAGE}`);
     return 2;
+  }
+  if (v.format !== 'onnx' && v.format !== 'pytorch') {
+    out.error(`trm export: unknown format "${v.format}". Use onnx or pytorch.`);
+    return 2;
+  }
+  if (v.format === 'pytorch') {
+    const doc = file ? await loadDocument(file, v.preset, out) : await loadRunDocument(run!, out);
+    if (!doc) return 1;
+    const { exportPytorch } = await import('./export-pytorch.ts');
+    return exportPytorch(
+      {
+        doc,
+        ...(run ? { run } : {}),
+        target: v.out ?? defaultExportPath(doc, run, 'pytorch'),
+        ...(v.data !== undefined ? { data: v.data } : {}),
+        ...(v.steps !== undefined ? { steps: v.steps } : {}),
+        ...(v.batch !== undefined ? { batch: v.batch } : {}),
+      },
+      out,
+    );
   }
   const precision = v.precision as Precision;
   if (!PRECISIONS.includes(precision)) {
