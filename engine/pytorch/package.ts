@@ -193,6 +193,9 @@ python train.py                                   # one process (GPU when there 
 torchrun --nproc_per_node 4 train.py              # 4 processes, one per GPU (DDP)
 \`\`\`
 
+(torch 1.13 on Python 3.11, as Debian ships it, needs \`torchrun --redirects 1 --tee 2 …\`: its
+launcher cannot read its own default for those two flags there.)
+
 Requirements: Python 3.9+, \`torch>=1.13\` (2.x for \`--compile\`), \`numpy\`; \`safetensors\` is used
 when installed (the files are the same without it).
 
