@@ -88,6 +88,26 @@ describe(
       await page.getByTestId('toggle-train').click();
     });
 
+    it('explains an export precision inside the Export dialog, which Escape leaves open', async () => {
+      const { page } = s;
+      await page.getByRole('button', { name: 'Export', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
+      const picked = () => dialog.locator('.precision.on strong').textContent();
+      const before = await picked();
+      await dialog.getByRole('button', { name: 'What is int8 weights?' }).click();
+      const pop = page.getByTestId('glossary-popover');
+      assert.match((await pop.textContent()) ?? '', /^int8 weight-only export/);
+      await page.screenshot({ path: `${SHOTS}/glossary-export-popover.png` });
+      await page.keyboard.press('Escape');
+      await pop.waitFor({ state: 'detached' });
+      assert.equal(await dialog.count(), 1, 'the first Escape closes the popover alone');
+      // The "?" took the press: the precision picked stays as it was.
+      assert.equal(await picked(), before);
+      assert.notEqual(before, 'int8 weights');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    });
+
     it('opens the Glossary with G, finds a term by search and reads it', async () => {
       const { page } = s;
       await page.keyboard.press('g');
