@@ -215,7 +215,18 @@ async function buildMenu(): Promise<void> {
         },
       ],
     },
-    { label: 'Help', submenu: [{ label: 'Keyboard Shortcuts', click: command('help') }] },
+    {
+      label: 'Help',
+      submenu: [
+        {
+          label: 'Glossary',
+          accelerator: 'G',
+          registerAccelerator: false,
+          click: command('glossary'),
+        },
+        { label: 'Keyboard Shortcuts', click: command('help') },
+      ],
+    },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }

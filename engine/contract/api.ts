@@ -822,6 +822,7 @@ export const MenuCommand = z.enum([
   'runs',
   'playground',
   'insight',
+  'glossary',
 ]);
 export type MenuCommand = z.infer<typeof MenuCommand>;
 

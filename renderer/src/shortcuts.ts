@@ -44,6 +44,7 @@ export const BINDINGS: Binding[] = [
   { key: 't', command: 'train' },
   { key: 'e', mod: true, command: 'export' },
   { key: 'i', command: 'insight' },
+  { key: 'g', command: 'glossary' },
   { key: '?', command: 'help' },
   { key: 'escape', command: 'back' },
   { key: 'tab', canvas: true, command: 'enter' },
@@ -76,6 +77,7 @@ const WHAT: Record<Command, string> = {
   train: 'Show or hide the Train panel',
   export: 'Export ONNX',
   insight: 'Recursion insight: accuracy against depth',
+  glossary: 'Glossary: what every node, setting and concept is',
 };
 
 function label(b: Binding): string {

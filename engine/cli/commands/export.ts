@@ -119,33 +119,31 @@ export function formatVerdict(report: VerifyReport): string[] {
   return lines;
 }
 
+/** The export's options: each has a glossary entry (`trm explain opset`), which a test checks. */
+export const EXPORT_OPTIONS = {
+  weights: { type: 'string' },
+  format: { type: 'string', default: 'onnx' },
+  data: { type: 'string' },
+  steps: { type: 'string' },
+  batch: { type: 'string' },
+  precision: { type: 'string', default: 'fp32' },
+  opset: { type: 'string', default: '17' },
+  mode: { type: 'string', default: 'full' },
+  out: { type: 'string' },
+  tokenizer: { type: 'string' },
+  unroll: { type: 'boolean' },
+  preset: { type: 'string' },
+  backend: { type: 'string' },
+  'task-data': { type: 'string' },
+  'task-examples': { type: 'string' },
+  'no-task': { type: 'boolean' },
+  'max-accuracy-drop': { type: 'string' },
+  'max-perplexity-rise': { type: 'string' },
+  'max-top1-drop': { type: 'string' },
+} as const;
+
 export async function exportCommand(argv: string[], out: Out): Promise<number> {
-  const args = parseCommand(
-    argv,
-    {
-      weights: { type: 'string' },
-      format: { type: 'string', default: 'onnx' },
-      data: { type: 'string' },
-      steps: { type: 'string' },
-      batch: { type: 'string' },
-      precision: { type: 'string', default: 'fp32' },
-      opset: { type: 'string', default: '17' },
-      mode: { type: 'string', default: 'full' },
-      out: { type: 'string' },
-      tokenizer: { type: 'string' },
-      unroll: { type: 'boolean' },
-      preset: { type: 'string' },
-      backend: { type: 'string' },
-      'task-data': { type: 'string' },
-      'task-examples': { type: 'string' },
-      'no-task': { type: 'boolean' },
-      'max-accuracy-drop': { type: 'string' },
-      'max-perplexity-rise': { type: 'string' },
-      'max-top1-drop': { type: 'string' },
-    },
-    EXPORT_USAGE,
-    out,
-  );
+  const args = parseCommand(argv, EXPORT_OPTIONS, EXPORT_USAGE, out);
   if (typeof args === 'number') return args;
   const v = args.values;
   // A run folder first, as for eval, generate and solve; `--weights DIR` names it the older way.

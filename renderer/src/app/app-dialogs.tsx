@@ -10,6 +10,7 @@ import type { ApiClient } from '../api-client.ts';
 import { ConflictDialog } from '../components/conflict-dialog.tsx';
 import { HelpOverlay, OpenDialog, SaveAsDialog, TemplateGallery } from '../components/dialogs.tsx';
 import { ExportDialog } from '../components/export-dialog.tsx';
+import { GlossaryPanel } from '../components/glossary-panel.tsx';
 import { InsightView } from '../components/insight-view.tsx';
 import { Playground } from '../components/playground.tsx';
 import { RunsView } from '../components/runs-view.tsx';
@@ -109,5 +110,7 @@ export function AppDialogs({
       return <HelpOverlay onClose={close} />;
     case 'runs':
       return <RunsView client={client} onClose={close} />;
+    case 'glossary':
+      return <GlossaryPanel onClose={close} />;
   }
 }

@@ -39,6 +39,13 @@ export function AppToolbar({
       >
         Insight
       </button>
+      <button
+        onClick={() => setDialog({ type: 'glossary' })}
+        title="Glossary: what every node, setting and concept is (G)"
+        data-testid="open-glossary"
+      >
+        Glossary
+      </button>
     </>
   );
 }

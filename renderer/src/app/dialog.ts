@@ -12,6 +12,7 @@ export type Dialog =
   | { type: 'runs' }
   | { type: 'playground' }
   | { type: 'insight' }
+  | { type: 'glossary' }
   | null;
 
 export type SetDialog = (dialog: Dialog) => void;

@@ -80,6 +80,7 @@ export function useCommands({
         case 'runs':
         case 'playground':
         case 'insight':
+        case 'glossary':
         case 'export':
           return setDialog({ type: command });
         case 'train':

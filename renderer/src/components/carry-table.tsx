@@ -1,6 +1,8 @@
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { componentPorts } from '../../../engine/graph/analyze.ts';
 import type { CarryPair } from '../../../engine/graph/edits/recursion-edits.ts';
+import type { GlossaryEntry } from '../../../engine/contract/glossary.ts';
+import { HelpButton } from './glossary-entry.tsx';
 import './fields.css';
 import './carry-table.css';
 
@@ -25,15 +27,23 @@ export function CarryTable(props: {
   component: unknown;
   value: unknown;
   help: string;
+  /** The glossary entry its "?" shows. */
+  entry?: GlossaryEntry | undefined;
   commit: (pairs: CarryPair[]) => void;
 }) {
-  const { doc, component, value, help, commit } = props;
+  const { doc, component, value, help, entry, commit } = props;
+  const head = (
+    <div className="field-head">
+      <label>carry</label>
+      <HelpButton entry={entry} label="carry" />
+    </div>
+  );
   const ports = typeof component === 'string' ? componentPorts(doc, component) : undefined;
   const pairs = pairsOf(value);
   if (!ports)
     return (
       <div className="field field-carry">
-        <label>carry</label>
+        {head}
         <div className="help">Pick a component first: the table lists its ports.</div>
       </div>
     );
@@ -61,7 +71,7 @@ export function CarryTable(props: {
   );
   return (
     <div className="field field-carry" data-testid="carry-table">
-      <label>carry</label>
+      {head}
       <table className="carry-table">
         <thead>
           <tr>

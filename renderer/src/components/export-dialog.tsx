@@ -1,7 +1,9 @@
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import { glossaryEntry } from '../../../engine/contract/glossary-lookup.ts';
 import { ExportOutput } from './export-output.tsx';
+import { HelpButton } from './glossary-entry.tsx';
 import { Modal } from './modal.tsx';
 import { RunSelect } from './run-select.tsx';
 import { useExport } from './use-export.ts';
@@ -72,6 +74,7 @@ export function ExportDialog({
             />
             <strong>{p.label}</strong>
             <span className="muted">{p.note}</span>
+            <HelpButton entry={glossaryEntry('export', p.id)} label={p.label} />
           </label>
         ))}
       </div>

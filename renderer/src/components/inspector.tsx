@@ -13,6 +13,8 @@ import type { Action } from '../state/reducer.ts';
 import './fields.css';
 import './inspector.css';
 import { runsBody } from '../../../engine/graph/structure.ts';
+import { glossaryEntry, paramEntry } from '../../../engine/contract/glossary-lookup.ts';
+import { HelpButton } from './glossary-entry.tsx';
 
 /** Text the person typed → the stored parameter (numbers may name a dim). */
 function parseInput(field: SchemaField, text: string): { value: unknown } | { error: string } {
@@ -90,6 +92,7 @@ function Field(props: {
         component={node.params.component}
         value={value}
         help={field.help}
+        entry={paramEntry(node.kind, field.key)}
         commit={commit}
       />
     );
@@ -133,10 +136,13 @@ function Field(props: {
   }
   return (
     <div className={`field field-${field.type}`}>
-      <label htmlFor={`param-${field.key}`}>
-        {field.key}
-        {field.required ? <span className="req">*</span> : null}
-      </label>
+      <div className="field-head">
+        <label htmlFor={`param-${field.key}`}>
+          {field.key}
+          {field.required ? <span className="req">*</span> : null}
+        </label>
+        <HelpButton entry={paramEntry(node.kind, field.key)} label={field.key} />
+      </div>
       {control}
       {field.help ? <div className="help">{field.help}</div> : null}
     </div>
@@ -175,6 +181,7 @@ export function Inspector({
     <aside className="inspector" aria-label="Inspector">
       <header>
         <h2>{kind?.title ?? node.kind}</h2>
+        <HelpButton entry={glossaryEntry('node', node.kind)} label={kind?.title ?? node.kind} />
         <code className="node-id">{node.id}</code>
       </header>
       {kind ? <p className="kind-doc">{kind.doc}</p> : null}

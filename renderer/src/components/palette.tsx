@@ -1,6 +1,9 @@
-import { useState, type DragEvent } from 'react';
+import { useState, type CSSProperties, type DragEvent } from 'react';
+import { createPortal } from 'react-dom';
+import { glossaryEntry } from '../../../engine/contract/glossary-lookup.ts';
 import { CATEGORIES, kindCards } from '../kinds.ts';
 import { DRAG_MIME, type DragPayload } from './graph-canvas.tsx';
+import { cardPlace, EntryCard } from './glossary-entry.tsx';
 import './palette.css';
 import { portSide } from '../../../engine/graph/structure.ts';
 
@@ -16,9 +19,15 @@ function startDrag(event: DragEvent, payload: DragPayload) {
   event.dataTransfer.effectAllowed = 'copy';
 }
 
-/** Node kinds grouped by purpose; drag one onto the canvas (components have their own list). */
+/**
+ * Node kinds grouped by purpose; drag one onto the canvas (components have their own list).
+ * Hovering a kind shows its glossary entry beside the palette.
+ */
 export function Palette({ insideComponent }: { insideComponent: boolean }) {
   const [query, setQuery] = useState('');
+  // The kind under the pointer and where its glossary card goes (beside the palette).
+  const [hover, setHover] = useState<{ kind: string; place: CSSProperties } | null>(null);
+  const card = hover ? glossaryEntry('node', hover.kind) : undefined;
   const q = query.trim().toLowerCase();
   const matches = (i: Item) =>
     !q || `${i.title} ${i.doc} ${i.payload.kind}`.toLowerCase().includes(q);
@@ -51,8 +60,17 @@ export function Palette({ insideComponent }: { insideComponent: boolean }) {
                   key={item.key}
                   className="palette-item"
                   draggable
-                  onDragStart={(e) => startDrag(e, item.payload)}
-                  title={item.doc}
+                  onDragStart={(e) => {
+                    setHover(null);
+                    startDrag(e, item.payload);
+                  }}
+                  onMouseEnter={(e) =>
+                    setHover({
+                      kind: item.key,
+                      place: cardPlace(e.currentTarget.getBoundingClientRect(), 'right'),
+                    })
+                  }
+                  onMouseLeave={() => setHover(null)}
                   data-kind={item.key}
                 >
                   <span className="palette-dot" />
@@ -66,6 +84,19 @@ export function Palette({ insideComponent }: { insideComponent: boolean }) {
           <p className="muted">No node matches “{query}”.</p>
         ) : null}
       </div>
+      {hover && card
+        ? createPortal(
+            <div
+              className="gloss-hover"
+              role="tooltip"
+              style={hover.place}
+              data-testid="palette-card"
+            >
+              <EntryCard entry={card} />
+            </div>,
+            document.body,
+          )
+        : null}
     </aside>
   );
 }

@@ -3,6 +3,7 @@ import { recursionDepth } from '../../../engine/graph/recursion-depth.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import type { RunSummary } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
+import { glossaryEntry } from '../../../engine/contract/glossary-lookup.ts';
 import { formValues, schemaFields } from '../schema-form.ts';
 import { declaredTaskFix } from '../task-data.ts';
 import { SchemaFields } from './schema-fields.tsx';
@@ -14,6 +15,8 @@ import { trainerFields } from './trainer-fields.ts';
 import { useTrainData } from './use-train-data.ts';
 import { useTrainRun } from './use-train-run.ts';
 import './train-panel.css';
+
+const trainerEntry = (key: string) => glossaryEntry('train', key);
 
 /**
  * The Train panel: data and trainer settings on the left (forms from the engine's schemas), the
@@ -85,6 +88,7 @@ export function TrainPanel({
           <SchemaFields
             fields={configFields}
             prefix="train"
+            glossary={trainerEntry}
             values={config}
             onChange={(key, text) => setConfig((x) => ({ ...x, [key]: text }))}
           />
