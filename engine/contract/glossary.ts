@@ -671,6 +671,46 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ['4-bit', 'q4'],
   },
   {
+    term: 'format',
+    kind: 'export',
+    title: 'Export format',
+    definition:
+      'What trm export writes: onnx (a verified model folder for deployment) or pytorch (a PyTorch project that trains the same graph with the same recipe).',
+    whyItMatters:
+      'A laptop trains a 4×4 Sudoku TRM; the paper-size 9×9 model needs GPUs. The PyTorch project runs the graph on any GPU PyTorch supports and on several with torchrun, from the same initial weights and batches as the Studio (its first losses agree to about 1e-7), and its run comes back with trm import.',
+    typical: 'onnx (default); pytorch to train past CPU scale.',
+  },
+  {
+    term: 'data',
+    kind: 'export',
+    title: 'Training data of a PyTorch export',
+    definition:
+      'The data the PyTorch project trains on, written into it as the Studio produces it (same syntax as trm train --data).',
+    whyItMatters:
+      'Python does not re-implement the generators and augmentations: the project reads the Studio’s own training stream and held-out set, so both engines see the same examples in the same order.',
+    typical: "The document's task (default), e.g. sudoku4, brown, or a text file.",
+  },
+  {
+    term: 'steps',
+    kind: 'export',
+    title: 'Steps of a PyTorch export',
+    definition:
+      "Optimizer steps the PyTorch project trains for, over the document's meta.training; also sets how much of the training stream is written.",
+    whyItMatters:
+      'The stream holds one batch per step (capped at 64 Mi tokens, after which it repeats), so a longer run written with a short one would repeat its data.',
+    typical: "The document's (default); python train.py --steps N overrides it again.",
+  },
+  {
+    term: 'batch',
+    kind: 'export',
+    title: 'Batch of a PyTorch export',
+    definition:
+      'Examples per optimizer step over all processes together; under torchrun each of N processes takes batch / N of them.',
+    whyItMatters:
+      'The stream of examples and deep supervision’s slots are laid out for the global batch, so one process with batch 64 and two with 32 each train the same run.',
+    typical: "The document's (default); a multiple of the number of processes.",
+  },
+  {
     term: 'opset',
     kind: 'export',
     title: 'ONNX opset',
