@@ -153,5 +153,16 @@ export const TrainRequest = z.strictObject({
   outDir: z.string().optional(),
   /** A run folder or checkpoint folder to continue from. */
   resume: z.string().optional(),
+  /** A new run whose first weights come from an earlier run's checkpoint (fine-tuning). */
+  initFrom: z
+    .strictObject({
+      /** A run folder, RUN/step-N, or a checkpoint folder. */
+      path: z.string(),
+      /** Carry vocabulary-sized weights over token by token when the vocabularies differ. */
+      resizeEmbedding: z.boolean().optional(),
+      /** The run's name as the user knows it (a runs-table id). */
+      label: z.string().optional(),
+    })
+    .optional(),
 });
 export type TrainRequest = z.input<typeof TrainRequest>;
