@@ -8,7 +8,7 @@ import { documentFrom } from '../runtime/trainable-program.ts';
 import { createWeights } from '../runtime/weights.ts';
 import { disposeCheckpoint, readCheckpoint } from './checkpoint.ts';
 import type { TrainEvent } from '../contract/events.ts';
-import { resolveInitSource } from './init-from.ts';
+import { describeInit, resolveInitSource } from './init-from.ts';
 import { resolveTargets } from './node-params.ts';
 import { train } from './trainer.ts';
 
@@ -96,7 +96,7 @@ test('a changed graph starts from a run by weight name: same shapes mapped, the 
       .sort(),
   );
   assert.match(
-    started.notice ?? '',
+    describeInit(report),
     /12 weights mapped by name, 2 initialised afresh \(block1\/ffn\/w1: saved \[16, 64\], now \[16, 32\]/,
   );
   // Mapped weights hold the run's values (lr 1e-9 barely moves them); initialised ones do not.

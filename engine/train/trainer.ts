@@ -37,7 +37,6 @@ import type {
 } from '../contract/events.ts';
 import {
   compareVocab,
-  describeInit,
   initFromCheckpoint,
   readInitCheckpoint,
   type InitFrom,
@@ -170,7 +169,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     });
     const notice = [
       resume?.notice,
-      initFrom ? describeInit(initFrom) : undefined,
       backendNotice(backend),
       unreadPuzzleIds(tp.puzzle, source.puzzleIds, source.name),
     ]

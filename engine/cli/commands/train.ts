@@ -179,6 +179,7 @@ export async function trainCommand(
   }
   const { train } = await import('../../train/trainer.ts');
   const { TrainControl } = await import('../../train/control.ts');
+  const { describeInit } = await import('../../train/init-from.ts');
   let request: Parameters<typeof train>[0];
   try {
     const doc = file ? await loadDocument(file, v.preset, out) : undefined;
@@ -254,6 +255,7 @@ export async function trainCommand(
         out.log(
           `Training ${e.params.toLocaleString('en-US')} parameters on ${e.data} with the ${e.backend} backend${e.resumedFrom ? `, resuming ${e.resumedFrom} at step ${e.startStep}` : ''}.`,
         );
+        if (e.initFrom) out.log(describeInit(e.initFrom));
         if (e.notice) out.log(e.notice);
         if (e.frozen) {
           const shown = e.frozen.length > 8 ? [...e.frozen.slice(0, 8), '…'] : e.frozen;

@@ -6,6 +6,8 @@ import type { ApiClient } from '../api-client.ts';
 import { formValues, schemaFields } from '../schema-form.ts';
 import { declaredTaskFix } from '../task-data.ts';
 import { SchemaFields } from './schema-fields.tsx';
+import { InitSummary } from './init-summary.tsx';
+import { StartFromPicker, type StartFrom } from './start-from.tsx';
 import { TrainBar } from './train-bar.tsx';
 import { TrainCharts } from './train-charts.tsx';
 import { TrainDataForm } from './train-data-form.tsx';
@@ -50,6 +52,7 @@ export function TrainPanel({
   const { options, run, active, error, setError } = train;
   const data = useTrainData(doc, options, setError);
   const [config, setConfig] = useState<Record<string, string>>({});
+  const [startFrom, setStartFrom] = useState<StartFrom | null>(null);
 
   const recursive = useMemo(() => recursionDepth(doc).kind !== 'none', [doc]);
   const configFields = useMemo(
@@ -64,6 +67,7 @@ export function TrainPanel({
       data: data.spec,
       config: () => formValues(configFields, config),
       steps: Number(config.steps || configFields.find((f) => f.key === 'steps')?.default || 0),
+      ...(startFrom ? { initFrom: startFrom } : {}),
     });
   const declaredFix = error ? declaredTaskFix(error, data.declared, data.onDeclaredData) : null;
 
@@ -79,6 +83,14 @@ export function TrainPanel({
           nativeDialogs={nativeDialogs}
           onSetDim={onSetDim}
           onError={setError}
+        />
+        <StartFromPicker
+          client={client}
+          doc={doc}
+          value={startFrom}
+          onChange={setStartFrom}
+          onError={setError}
+          disabled={active}
         />
         <h3>Trainer</h3>
         <div className="fields">
@@ -103,6 +115,7 @@ export function TrainPanel({
           onInsight={onInsight}
         />
         <TrainProgress run={run} last={train.last} active={active} />
+        {train.initReport ? <InitSummary report={train.initReport} /> : null}
         {train.lastEval ? <EvalSummary report={train.lastEval} /> : null}
         {error ? (
           <div className="train-error" role="alert" data-testid="train-error">
