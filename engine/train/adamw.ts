@@ -108,7 +108,10 @@ export class AdamW {
     ] as const) {
       for (const [name, t] of map) {
         const saved = state[`${kind}/${name}`];
-        if (!saved) throw new Error(`The checkpoint has no optimizer state for "${name}".`);
+        if (!saved)
+          throw new Error(
+            `The checkpoint has no optimizer state for "${name}": it was frozen in that run (or the checkpoint is damaged). Resume with the run's own freeze setting.`,
+          );
         t.assign(saved);
       }
     }
