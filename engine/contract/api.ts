@@ -198,6 +198,18 @@ export const RunSummary = z.strictObject({
   dir: z.string(),
   /** Absent in runs recorded before the runs view existed (`runs.list` fills it in). */
   metrics: RunMetrics.optional(),
+  /** The run this one started from (fine-tuning): its lineage and what its weights gave. */
+  initFrom: z
+    .strictObject({
+      /** The earlier run's id (or folder, for a run started outside the app). */
+      run: z.string(),
+      /** Its checkpoint's step. */
+      step: z.number().int(),
+      /** Weights copied from it, and weights initialised afresh (new, or reshaped). */
+      mapped: z.number().int(),
+      initialised: z.number().int(),
+    })
+    .optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -686,6 +698,18 @@ export const methods = {
       /** A shorthand (`brown`, `copy:length=8`), a text file in the workspace, or a data spec. */
       data: z.union([z.string().min(1).max(4096), z.record(z.string(), z.unknown())]),
       config: z.record(z.string(), z.unknown()).default({}),
+      /**
+       * Fine-tune: start from a checkpoint of an earlier run (its latest when none is named);
+       * weights are matched by name. `resizeEmbedding` keeps shared tokens' rows when the data's
+       * vocabulary differs from the run's.
+       */
+      initFrom: z
+        .strictObject({
+          runId: RunId,
+          checkpoint: CheckpointName.optional(),
+          resizeEmbedding: z.boolean().default(false),
+        })
+        .optional(),
     }),
     z.strictObject({ runId: RunId, dir: z.string() }),
     'Start a training run in the engine process; its events arrive as `train.event`.',

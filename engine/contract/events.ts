@@ -75,6 +75,30 @@ export const EvalReport = z.strictObject({
 });
 export type EvalReport = z.infer<typeof EvalReport>;
 
+/**
+ * Where a fine-tuned run's first weights came from: a checkpoint of an earlier run, matched by
+ * weight name. Kept in every checkpoint of the new run (resume keeps it) and in its run record.
+ */
+export const InitFromReport = z.strictObject({
+  /** The checkpoint folder the weights were read from. */
+  checkpoint: z.string(),
+  /** The run it belongs to: its runs-table id, else its folder. */
+  run: z.string(),
+  /** The checkpoint's optimizer step. */
+  step: z.number().int().min(0),
+  /** Weights copied from the checkpoint (same name, same shape). */
+  mapped: z.array(z.string()),
+  /** Weights initialised afresh, each with the reason (not in the run, or its shape changed). */
+  initialised: z.array(z.strictObject({ name: z.string(), reason: z.string() })),
+  /** Weights whose vocabulary rows were carried over token by token (`resizeEmbedding`). */
+  resized: z.array(z.string()).default([]),
+  /** The checkpoint's weights this graph has no place for. */
+  unused: z.array(z.string()),
+  /** A sentence on the two vocabularies, when they differ. */
+  vocab: z.string().optional(),
+});
+export type InitFromReport = z.infer<typeof InitFromReport>;
+
 export const TrainEvent = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('started'),
@@ -86,6 +110,10 @@ export const TrainEvent = z.discriminatedUnion('type', [
     steps: z.number().int(),
     data: z.string(),
     resumedFrom: z.string().optional(),
+    /** A run started from another run's checkpoint: what was mapped and what was not. */
+    initFrom: InitFromReport.optional(),
+    /** Weights that do not train (config `freeze`), by name. */
+    frozen: z.array(z.string()).optional(),
   }),
   z.strictObject({ type: z.literal('step'), metrics: StepMetrics }),
   z.strictObject({ type: z.literal('eval'), report: EvalReport }),
@@ -125,5 +153,16 @@ export const TrainRequest = z.strictObject({
   outDir: z.string().optional(),
   /** A run folder or checkpoint folder to continue from. */
   resume: z.string().optional(),
+  /** A new run whose first weights come from an earlier run's checkpoint (fine-tuning). */
+  initFrom: z
+    .strictObject({
+      /** A run folder, RUN/step-N, or a checkpoint folder. */
+      path: z.string(),
+      /** Carry vocabulary-sized weights over token by token when the vocabularies differ. */
+      resizeEmbedding: z.boolean().optional(),
+      /** The run's name as the user knows it (a runs-table id). */
+      label: z.string().optional(),
+    })
+    .optional(),
 });
 export type TrainRequest = z.input<typeof TrainRequest>;

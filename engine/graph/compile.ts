@@ -42,6 +42,8 @@ export interface CompileResult {
   totalParams: number;
   /** Trained values left out of the total (a TRM's per-puzzle embedding). */
   uncountedParams: number;
+  /** The main-graph node each weight was first declared under (weight name → node id). */
+  owners: Map<string, string>;
 }
 
 export interface CompileOptions {
@@ -609,6 +611,7 @@ export function compile(doc: GraphDocument, options: CompileOptions = {}): Compi
     nodes: compiler.nodes,
     totalParams,
     uncountedParams,
+    owners: compiler.paramOwner,
   };
 }
 

@@ -27,6 +27,8 @@ export interface TrainableProgram {
   /** Deep-supervision steps per batch (1 for a plain model). */
   supervisionSteps: number;
   params: number;
+  /** The main-graph node each weight belongs to (weight name → node id), for freezing by node. */
+  owners: Map<string, string>;
 }
 
 export function documentFrom(input: unknown): GraphDocument {
@@ -85,6 +87,7 @@ export function prepareProgram(
     state: program.supervision?.state ?? [],
     supervisionSteps: steps,
     params: result.totalParams,
+    owners: result.owners,
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDataArg } from '../data/data-arg.ts';
 import { configFromDocument } from '../train/document-config.ts';
@@ -182,8 +182,24 @@ export class RunManager {
     }
   }
 
+  /** The checkpoint folder a fine-tuned run starts from, checked to exist in the workspace. */
+  private async initSource(from: NonNullable<ParsedParams<'train.start'>['initFrom']>) {
+    const folder = await this.folder(from.runId, 'checkpoints');
+    const path = from.checkpoint ? join(folder, from.checkpoint) : folder;
+    const marker = join(path, from.checkpoint ? 'checkpoint.json' : 'latest.json');
+    if (!(await stat(marker).catch(() => null))) {
+      throw new ServiceError(
+        'no-such-run',
+        from.checkpoint
+          ? `Run ${from.runId} has no checkpoint ${from.checkpoint}; pick one of its checkpoints again.`
+          : `Run ${from.runId} has no checkpoint to start from (it saved none); pick a run that did.`,
+      );
+    }
+    return path;
+  }
+
   private async launch(
-    { document, data, config }: ParsedParams<'train.start'>,
+    { document, data, config, initFrom }: ParsedParams<'train.start'>,
     slot: { bytes: number },
   ) {
     let spec: unknown;
@@ -224,6 +240,7 @@ export class RunManager {
     } catch (e) {
       throw new ServiceError('bad-data', (e as Error).message);
     }
+    const initPath = initFrom ? await this.initSource(initFrom) : undefined;
     const analysis = analyzeDocument(document);
     const problem = analysis.diagnostics.find((d) => d.severity === 'error');
     if (problem) {
@@ -253,7 +270,7 @@ export class RunManager {
     await writeAtomic(join(dir, 'graph.json'), `${JSON.stringify(document, null, 2)}\n`);
     await writeAtomic(
       join(dir, 'config.json'),
-      `${JSON.stringify({ config: merged, data: spec }, null, 2)}\n`,
+      `${JSON.stringify({ config: merged, data: spec, ...(initFrom ? { initFrom } : {}) }, null, 2)}\n`,
     );
     const summary: RunSummary = {
       ...startingRun({
@@ -274,7 +291,21 @@ export class RunManager {
       bytes: estimate.total,
       events: [],
       session: new TrainingSession(
-        { document, data: spec, config: merged, outDir: join(dir, 'checkpoints') },
+        {
+          document,
+          data: spec,
+          config: merged,
+          outDir: join(dir, 'checkpoints'),
+          ...(initFrom && initPath
+            ? {
+                initFrom: {
+                  path: initPath,
+                  resizeEmbedding: initFrom.resizeEmbedding,
+                  label: initFrom.runId,
+                },
+              }
+            : {}),
+        },
         (e) => {
           this.apply(run, e);
           if (run.events.length >= MAX_EVENTS) run.events.splice(0, run.events.length / 2);
@@ -328,6 +359,14 @@ export class RunManager {
           params: e.params,
           steps: e.steps,
         });
+        if (e.initFrom) {
+          s.initFrom = {
+            run: e.initFrom.run,
+            step: e.initFrom.step,
+            mapped: e.initFrom.mapped.length + e.initFrom.resized.length,
+            initialised: e.initFrom.initialised.length,
+          };
+        }
         void this.saveSummary(s);
         return;
       case 'step':

@@ -7,6 +7,8 @@ export interface AdamWOptions {
   weightDecay: number;
   /** 'adam-atan2': the step is atan2(m̂, √v̂) instead of m̂ / (√v̂ + ε). @default 'adamw' */
   optimizer?: 'adamw' | 'adam-atan2';
+  /** Learning-rate multiplier per parameter (1 when absent): its step and its decay scale by it. */
+  lrScales?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -44,24 +46,28 @@ export class AdamW {
     const bc2 = 1 - Math.pow(b2, this.step);
     const { eps, weightDecay } = this.options;
     const names = [...this.params.keys()].filter((name) => grads[name]);
-    const decayOf = (name: string) => (this.decayed.has(name) ? 1 - lr * weightDecay : 1);
+    const scaleOf = (name: string) => this.options.lrScales?.get(name) ?? 1;
     const atan2 = this.options.optimizer === 'adam-atan2';
     tf.tidy(() => {
       if (fusedAvailable() && !atan2) {
-        // The same arithmetic for every parameter in one native call (src/train.cc).
-        const out = fusedAdamW(
-          names.map((n) => this.params.get(n)!),
-          names.map((n) => grads[n]!),
-          names.map((n) => this.m.get(n)!),
-          names.map((n) => this.v.get(n)!),
-          names.map(decayOf),
-          { lr, beta1: b1, beta2: b2, eps, bc1, bc2 },
-        );
-        names.forEach((n, i) => {
-          this.params.get(n)!.assign(out.params[i]!);
-          this.m.get(n)!.assign(out.m[i]!);
-          this.v.get(n)!.assign(out.v[i]!);
-        });
+        // The same arithmetic in one native call (src/train.cc) per learning rate in use.
+        for (const scale of new Set(names.map(scaleOf))) {
+          const group = names.filter((n) => scaleOf(n) === scale);
+          const rate = lr * scale;
+          const out = fusedAdamW(
+            group.map((n) => this.params.get(n)!),
+            group.map((n) => grads[n]!),
+            group.map((n) => this.m.get(n)!),
+            group.map((n) => this.v.get(n)!),
+            group.map((n) => (this.decayed.has(n) ? 1 - rate * weightDecay : 1)),
+            { lr: rate, beta1: b1, beta2: b2, eps, bc1, bc2 },
+          );
+          group.forEach((n, i) => {
+            this.params.get(n)!.assign(out.params[i]!);
+            this.m.get(n)!.assign(out.m[i]!);
+            this.v.get(n)!.assign(out.v[i]!);
+          });
+        }
         return;
       }
       for (const name of names) {
@@ -69,14 +75,18 @@ export class AdamW {
         const g = grads[name]!;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
+        const rate = lr * scaleOf(name);
         const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
         m.assign(m1);
         v.assign(v1);
         const mHat = tf.div(m1, bc1);
         const vRoot = tf.sqrt(tf.div(v1, bc2));
-        const update = tf.mul(atan2 ? tf.atan2(mHat, vRoot) : tf.div(mHat, tf.add(vRoot, eps)), lr);
-        const decay = decayOf(name);
+        const update = tf.mul(
+          atan2 ? tf.atan2(mHat, vRoot) : tf.div(mHat, tf.add(vRoot, eps)),
+          rate,
+        );
+        const decay = this.decayed.has(name) ? 1 - rate * weightDecay : 1;
         p.assign(tf.sub(decay === 1 ? p : tf.mul(p, decay), update));
       }
     });
@@ -98,7 +108,10 @@ export class AdamW {
     ] as const) {
       for (const [name, t] of map) {
         const saved = state[`${kind}/${name}`];
-        if (!saved) throw new Error(`The checkpoint has no optimizer state for "${name}".`);
+        if (!saved)
+          throw new Error(
+            `The checkpoint has no optimizer state for "${name}": it was frozen in that run (or the checkpoint is damaged). Resume with the run's own freeze setting.`,
+          );
         t.assign(saved);
       }
     }

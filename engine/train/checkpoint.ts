@@ -14,7 +14,7 @@ import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
 import { blobPath, followLatest } from '../io/checkpoint-files.ts';
 import { LocalName } from '../io/confine.ts';
 import { parseJsonText } from '../graph/json-text.ts';
-import { EvalReport, StepRecord } from '../contract/events.ts';
+import { EvalReport, InitFromReport, StepRecord } from '../contract/events.ts';
 
 /**
  * Checkpoints: one folder per saved step (`step-000120/`) holding `checkpoint.json` and
@@ -74,6 +74,8 @@ export const CheckpointMeta = z.strictObject({
     steps: z.array(StepRecord),
     evals: z.array(EvalReport),
   }),
+  /** The run and checkpoint this run's weights started from (a fine-tuned run), kept on resume. */
+  initFrom: InitFromReport.optional(),
   /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state of every slot. */
   blobs: z.record(z.string(), Blob),
 });

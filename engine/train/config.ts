@@ -222,6 +222,29 @@ export const TrainConfig = z.strictObject({
     .default(0)
     .describe("Deep-supervision steps; 0 keeps the graph's N_sup."),
   /**
+   * Nodes whose weights stay as they are: no gradient is computed for them and the optimizer
+   * keeps no state for them. Each entry is a main-graph node id (all the weights it declares)
+   * or a weight-name prefix (`net/layer1`, `embed/table`). Mostly for fine-tuning a run.
+   * @default []
+   */
+  freeze: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'Frozen nodes: node ids or weight-name prefixes (e.g. ["embed", "net/layer1"]) that do not train.',
+    ),
+  /**
+   * Learning-rate multipliers by node (id or weight-name prefix, as `freeze`): a weight's step
+   * is lr · multiplier. The most specific target wins where two overlap. Unlisted weights: 1.
+   * @default {}
+   */
+  lrScale: z
+    .record(z.string().min(1), z.number().positive().max(1000))
+    .default({})
+    .describe(
+      'Learning-rate multiplier per node id or weight-name prefix, e.g. {"embed": 0.1}; freeze a node instead of 0.',
+    ),
+  /**
    * Compute backend; 'auto' takes the first of tensorflow-gpu → tensorflow → native → wasm → cpu.
    * @default 'auto'
    */

@@ -28,7 +28,20 @@ import {
 import { TrainControl } from './control.ts';
 import { Ema } from './ema.ts';
 import { evaluate } from './evaluate.ts';
-import type { EvalReport, StepMetrics, StepRecord, TrainEvent } from '../contract/events.ts';
+import type {
+  EvalReport,
+  InitFromReport,
+  StepMetrics,
+  StepRecord,
+  TrainEvent,
+} from '../contract/events.ts';
+import {
+  compareVocab,
+  initFromCheckpoint,
+  readInitCheckpoint,
+  type InitFrom,
+} from './init-from.ts';
+import { frozenWeights, learningRateScales } from './node-params.ts';
 import { disposeForward, forward, type ForwardResult } from './model.ts';
 import {
   documentFrom,
@@ -57,6 +70,8 @@ export interface TrainOptions {
   outDir?: string;
   /** Run folder or checkpoint folder to continue from; its config applies, `config` overrides. */
   resume?: string;
+  /** A new run whose first weights come from an earlier run's checkpoint (fine-tuning). */
+  initFrom?: InitFrom;
   onEvent?: (e: TrainEvent) => void;
   control?: TrainControl;
   /** Called before each optimizer step with its 1-based number (tests inject faults here). */
@@ -96,6 +111,11 @@ class Diverged extends Error {}
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const emit = options.onEvent ?? (() => {});
   const control = options.control ?? new TrainControl();
+  if (options.resume && options.initFrom) {
+    throw new Error(
+      `Both a run to resume (${options.resume}) and a run to start from (${options.initFrom.path}) were given: resuming continues a run exactly, starting from one begins a new run with its weights. Give one of them.`,
+    );
+  }
   const resume = options.resume ? await readResumeCheckpoint(options.resume) : undefined;
   const resumed = resume?.checkpoint;
   let config: TrainConfig | undefined;
@@ -125,7 +145,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (options.outDir) await probeWritable(options.outDir, 'checkpoints');
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
     const tp = prepareProgram(doc, source, config.supervisionSteps);
-    const run = new Run(tp, source, config, doc, dataSpec, options, emit, control);
+    const named = { names: [...tp.program.params.keys()], owners: tp.owners };
+    const frozen = frozenWeights(config.freeze, named);
+    if (frozen.size > 0 && frozen.size === named.names.length) {
+      throw new Error(
+        `freeze (${config.freeze.join(', ')}) covers every weight of the graph, so nothing would train; freeze fewer nodes.`,
+      );
+    }
+    const weights = createWeights(tp.program, config.seed);
+    let initFrom: InitFromReport | undefined;
+    try {
+      initFrom = options.initFrom
+        ? await initialise(weights, options.initFrom, doc, source, dataSpec, config.seed)
+        : undefined;
+    } catch (e) {
+      weights.dispose();
+      throw e;
+    }
+    const run = new Run(tp, weights, source, config, doc, dataSpec, options, emit, control, {
+      frozen,
+      lrScales: learningRateScales(config.lrScale, named),
+      initFrom,
+    });
     const notice = [
       resume?.notice,
       backendNotice(backend),
@@ -143,6 +184,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       steps: config.steps,
       data: source.name,
       ...(resumed ? { resumedFrom: resumed.dir } : {}),
+      ...(run.initFrom ? { initFrom: run.initFrom } : {}),
+      ...(frozen.size ? { frozen: [...frozen] } : {}),
     });
     return await run.loop();
   } catch (e) {
@@ -154,6 +197,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new Error(explained, { cause: e });
   } finally {
     if (resumed) disposeCheckpoint(resumed);
+  }
+}
+
+/** Copy an earlier run's weights into `weights` (see init-from.ts); the checkpoint is freed. */
+async function initialise(
+  weights: WeightStore,
+  init: InitFrom,
+  doc: GraphDocument,
+  source: DataSource,
+  dataSpec: DataSpec | undefined,
+  seed: number,
+): Promise<InitFromReport> {
+  const c = await readInitCheckpoint(init);
+  try {
+    const vocab = await compareVocab(c, source, dataSpec, seed);
+    return initFromCheckpoint(weights, c, doc, {
+      vocab,
+      resizeEmbedding: init.resizeEmbedding ?? false,
+      ...(init.label ? { label: init.label } : {}),
+    });
+  } finally {
+    disposeCheckpoint(c);
   }
 }
 
@@ -169,8 +234,11 @@ class Run {
   step = 0;
   /** The batch in progress; opened at the first step (or from a checkpoint). */
   private slots: SupervisionSlots | undefined;
-  private readonly weights: WeightStore;
+  /** The weights that train: all but the frozen ones. */
+  private readonly trainable: Map<string, tf.Variable>;
   private readonly optimizer: AdamW;
+  /** Where the first weights came from (a fine-tuned run), kept in every checkpoint. */
+  initFrom: InitFromReport | undefined;
   private readonly ema: Ema | undefined;
   private readonly history: StepRecord[] = [];
   private readonly evals: EvalReport[] = [];
@@ -182,6 +250,7 @@ class Run {
 
   constructor(
     private readonly tp: TrainableProgram,
+    private readonly weights: WeightStore,
     private readonly source: DataSource,
     private readonly config: TrainConfig,
     private readonly doc: GraphDocument,
@@ -189,14 +258,20 @@ class Run {
     private readonly options: TrainOptions,
     private readonly emit: (e: TrainEvent) => void,
     private readonly control: TrainControl,
+    tuning: {
+      frozen: ReadonlySet<string>;
+      lrScales: ReadonlyMap<string, number>;
+      initFrom: InitFromReport | undefined;
+    },
   ) {
-    this.weights = createWeights(tp.program, config.seed);
+    this.initFrom = tuning.initFrom;
+    // Frozen weights get no gradient, no optimizer moments and no average: they stay bit for bit.
+    this.trainable = new Map([...weights.params].filter(([name]) => !tuning.frozen.has(name)));
     const decayed = new Set(
       [...tp.program.params.values()].filter((p) => p.decay).map((p) => p.name),
     );
-    this.optimizer = new AdamW(this.weights.params, decayed, config);
-    this.ema =
-      config.ema > 0 ? new Ema(this.weights.params, config.ema, config.emaWarmup) : undefined;
+    this.optimizer = new AdamW(this.trainable, decayed, { ...config, lrScales: tuning.lrScales });
+    this.ema = config.ema > 0 ? new Ema(this.trainable, config.ema, config.emaWarmup) : undefined;
   }
 
   restore(c: LoadedCheckpoint): void {
@@ -207,8 +282,9 @@ class Run {
     if (this.ema) {
       // A run that turns EMA on when resuming starts its average from the current weights.
       if (c.groups.ema) this.ema.load(c.groups.ema);
-      else this.ema.load(Object.fromEntries(this.weights.params));
+      else this.ema.load(Object.fromEntries(this.trainable));
     }
+    this.initFrom = c.meta.initFrom;
     this.step = c.meta.step;
     this.lastCheckpoint = c.dir;
     this.lastCheckpointStep = c.meta.step;
@@ -307,7 +383,7 @@ class Run {
     this.dropCurrent();
     this.optimizer.dispose();
     if (this.ema) {
-      for (const [name, p] of this.weights.params) p.assign(this.ema.shadow.get(name)!);
+      for (const [name, p] of this.trainable) p.assign(this.ema.shadow.get(name)!);
       this.ema.dispose();
     }
     const weights = this.weights;
@@ -340,8 +416,8 @@ class Run {
     const batch = cur.batch;
     this.options.beforeStep?.(number, this.weights);
     const lr = learningRate(this.step, this.config);
-    const vars = [...this.weights.params.values()];
-    const irName = new Map([...this.weights.params].map(([n, v]) => [v.name, n]));
+    const vars = [...this.trainable.values()];
+    const irName = new Map([...this.trainable].map(([n, v]) => [v.name, n]));
     let r: ForwardResult | undefined;
     const { value, grads } = tf.variableGrads(() => {
       r = forward(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
@@ -444,7 +520,11 @@ class Run {
       weights: encodeWeights(this.weights),
       optimizer: encodeTensors(this.optimizer.state()),
     };
-    if (this.ema) groups.ema = encodeTensors(this.ema.state());
+    if (this.ema) {
+      // Every weight, as readers of the EMA group expect: frozen ones have no average, they stand.
+      const frozen = [...this.weights.params].filter(([name]) => !this.trainable.has(name));
+      groups.ema = encodeTensors({ ...Object.fromEntries(frozen), ...this.ema.state() });
+    }
     const slots = this.slots;
     if (slots?.started) {
       groups.carry = encodeTensors(Object.fromEntries(slots.state.map((t, i) => [`state${i}`, t])));
@@ -459,6 +539,7 @@ class Run {
       config: { ...this.config },
       document: this.doc,
       dataSpec: this.dataSpec ?? null,
+      ...(this.initFrom ? { initFrom: this.initFrom } : {}),
       metrics: {
         steps: this.history,
         evals: this.evals,

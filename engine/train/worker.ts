@@ -58,6 +58,7 @@ async function run(req: z.output<typeof TrainRequest>): Promise<void> {
       config: req.config,
       ...(req.outDir ? { outDir: req.outDir } : {}),
       ...(req.resume ? { resume: req.resume } : {}),
+      ...(req.initFrom ? { initFrom: req.initFrom } : {}),
       control,
       onEvent: post,
     });

@@ -110,3 +110,55 @@ test('--data shorthands, fields, JSON, and text length from the graph', () => {
   });
   assert.throws(() => parseDataArg(undefined, doc), /No training data: pass --data/);
 });
+
+test('trm train --init-from starts from a run by weight name, --freeze keeps nodes still, bad flags get a sentence', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trm-cli-ft-'));
+  const args = ['templates/tiny-gpt.json', '--data', 'copy:length=4', '--steps', '2', ...small];
+  const a = capture();
+  assert.equal(
+    await main(['train', ...args, '--out', join(dir, 'a')], a.out),
+    0,
+    a.errors.join('\n'),
+  );
+  const b = capture();
+  const code = await main(
+    [
+      'train',
+      ...args,
+      '--out',
+      join(dir, 'b'),
+      '--init-from',
+      join(dir, 'a', 'step-2'),
+      '--freeze',
+      'embed,block1/attn',
+    ],
+    b.out,
+  );
+  assert.equal(code, 0, b.errors.join('\n'));
+  assert.ok(
+    b.lines.includes(
+      `Starting from ${join(dir, 'a')} at step 2: 24 weights mapped by name, none initialised afresh.`,
+    ),
+    b.lines.join('\n'),
+  );
+  assert.ok(
+    b.lines.some((l) =>
+      l.startsWith('Frozen (not trained): 5 weights: embed/table, block1/attn/wq'),
+    ),
+  );
+  const c = capture();
+  assert.equal(await main(['train', ...args, '--lr-scale', 'embed=0'], c.out), 1);
+  assert.match(
+    c.errors.join('\n'),
+    /--lr-scale takes NODE=MULTIPLIER pairs .* "embed=0" is not one \(to stop a node training, --freeze it\)/,
+  );
+  const d = capture();
+  assert.equal(await main(['train', ...args, '--resize-embedding'], d.out), 1);
+  assert.match(d.errors.join('\n'), /--resize-embedding goes with --init-from RUN/);
+  const e = capture();
+  assert.equal(await main(['train', ...args, '--init-from', join(dir, 'a', 'step-7')], e.out), 1);
+  assert.match(
+    e.errors.join('\n'),
+    /has no checkpoint step-000007; it holds step-000002, step-000001\. Start from one of those\./,
+  );
+});

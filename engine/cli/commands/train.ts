@@ -20,6 +20,14 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
                        per example)
   --out DIR            run folder for checkpoints (latest.json + step-NNNNNN/)
   --resume DIR         continue a run folder or checkpoint exactly where it stopped
+  --init-from RUN[/step-N]
+                       start a new run from an earlier run's weights (fine-tuning): weights
+                       are matched by name; changed or new ones start afresh and are listed
+  --freeze NODE,…      node ids or weight-name prefixes that do not train (no gradient, no
+                       optimizer state), e.g. --freeze embed,block1
+  --lr-scale NODE=X,…  learning-rate multiplier per node, e.g. --lr-scale embed=0.1
+  --resize-embedding   with --init-from on data of another vocabulary: keep the shared
+                       tokens' rows of the embedding (and other vocabulary-sized weights)
   --preset NAME        apply one of the document's presets first
   --backend NAME       tensorflow-gpu, tensorflow, native, wasm or cpu (default: first that loads)
 The document's own training settings (meta.training: a template's recipe) apply unless a flag
@@ -84,6 +92,41 @@ function number(v: string | undefined, flag: string, whole: boolean): number | u
   return n;
 }
 
+/** A comma-separated flag's entries (`--freeze embed,block1`), none blank. */
+function list(v: string | undefined, flag: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  const items = v.split(',').map((x) => x.trim());
+  if (items.some((x) => x === ''))
+    throw new Error(
+      `${flag} takes node ids separated by commas, such as embed,block1; not "${v}".`,
+    );
+  return items;
+}
+
+/** `--lr-scale embed=0.1,ln_f=0.5` as multipliers by node. */
+function scales(v: string | undefined): Record<string, number> | undefined {
+  const items = list(v, '--lr-scale');
+  if (!items) return undefined;
+  return Object.fromEntries(
+    items.map((item) => {
+      const [node, x, ...rest] = item.split('=');
+      const n = Number(x);
+      if (
+        !node ||
+        x === undefined ||
+        rest.length ||
+        x.trim() === '' ||
+        !(n > 0) ||
+        !Number.isFinite(n)
+      )
+        throw new Error(
+          `--lr-scale takes NODE=MULTIPLIER pairs with a multiplier above 0, such as embed=0.1; "${item}" is not one (to stop a node training, --freeze it).`,
+        );
+      return [node, n];
+    }),
+  );
+}
+
 /** `--config`'s JSON object of training settings, or a sentence naming the flag. */
 function configFlag(v: string | undefined): Record<string, unknown> {
   if (v === undefined) return {};
@@ -119,6 +162,10 @@ export async function trainCommand(
       resume: { type: 'string' },
       preset: { type: 'string' },
       backend: { type: 'string' },
+      'init-from': { type: 'string' },
+      freeze: { type: 'string' },
+      'lr-scale': { type: 'string' },
+      'resize-embedding': { type: 'boolean' },
     },
     TRAIN_USAGE,
     out,
@@ -132,6 +179,7 @@ export async function trainCommand(
   }
   const { train } = await import('../../train/trainer.ts');
   const { TrainControl } = await import('../../train/control.ts');
+  const { describeInit } = await import('../../train/init-from.ts');
   let request: Parameters<typeof train>[0];
   try {
     const doc = file ? await loadDocument(file, v.preset, out) : undefined;
@@ -142,7 +190,13 @@ export async function trainCommand(
       batch: number(v.batch, '--batch', true),
       lr: number(v.lr, '--lr', false),
       backend: v.backend,
+      freeze: list(v.freeze, '--freeze'),
+      lrScale: scales(v['lr-scale']),
     };
+    if (v['resize-embedding'] && !v['init-from'])
+      throw new Error(
+        '--resize-embedding goes with --init-from RUN: it resizes the weights taken from that run.',
+      );
     const config = {
       ...(doc && !v.resume ? configFromDocument(doc) : {}),
       ...extra,
@@ -159,6 +213,14 @@ export async function trainCommand(
           ? { outDir: existsSync(join(v.resume, 'checkpoint.json')) ? dirname(v.resume) : v.resume }
           : {}),
       ...(v.resume ? { resume: v.resume } : {}),
+      ...(v['init-from']
+        ? {
+            initFrom: {
+              path: v['init-from'],
+              ...(v['resize-embedding'] ? { resizeEmbedding: true } : {}),
+            },
+          }
+        : {}),
     };
   } catch (e) {
     out.error((e as Error).message);
@@ -193,7 +255,12 @@ export async function trainCommand(
         out.log(
           `Training ${e.params.toLocaleString('en-US')} parameters on ${e.data} with the ${e.backend} backend${e.resumedFrom ? `, resuming ${e.resumedFrom} at step ${e.startStep}` : ''}.`,
         );
+        if (e.initFrom) out.log(describeInit(e.initFrom));
         if (e.notice) out.log(e.notice);
+        if (e.frozen) {
+          const shown = e.frozen.length > 8 ? [...e.frozen.slice(0, 8), '…'] : e.frozen;
+          out.log(`Frozen (not trained): ${e.frozen.length} weights: ${shown.join(', ')}.`);
+        }
         if (!request.outDir) {
           out.log('No --out folder was given, so this run writes no checkpoints to resume from.');
         }

@@ -9,12 +9,14 @@ export type SplitRuns = { ours: RunSummary[]; others: RunSummary[] };
 
 /**
  * Runs that have a checkpoint, the document's own first (as `doc` was when the dialog
- * opened: the list is not re-sorted on every edit); null until listed.
+ * opened: the list is not re-sorted on every edit); null until listed. A change of `refresh`
+ * lists them again (a panel that stays open while runs end).
  */
 export function useCheckpointRuns(
   client: ApiClient,
   doc: GraphDocument,
   onError: (message: string) => void,
+  refresh?: unknown,
 ): SplitRuns | null {
   const [openedOn] = useState(doc);
   const [runs, setRuns] = useState<SplitRuns | null>(null);
@@ -29,7 +31,7 @@ export function useCheckpointRuns(
         ),
       (e: Error) => onError(e.message),
     );
-  }, [client, openedOn, onError]);
+  }, [client, openedOn, onError, refresh]);
   return runs;
 }
 

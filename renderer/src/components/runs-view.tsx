@@ -76,6 +76,12 @@ const COLUMNS: Column[] = [
     value: (r) => r.params,
     show: (r) => (r.params === null ? '—' : formatCount(r.params)),
   },
+  {
+    key: 'from',
+    label: 'From',
+    value: (r) => (r.initFrom ? `${r.initFrom.run} step ${r.initFrom.step}` : ''),
+    show: (r) => (r.initFrom ? `from ${r.initFrom.run} step ${r.initFrom.step}` : '—'),
+  },
   { key: 'backend', label: 'Backend', value: (r) => r.backend ?? '' },
   { key: 'data', label: 'Data', value: (r) => r.data },
 ];

@@ -7,6 +7,8 @@ import { glossaryEntry } from '../../../engine/contract/glossary-lookup.ts';
 import { formValues, schemaFields } from '../schema-form.ts';
 import { declaredTaskFix } from '../task-data.ts';
 import { SchemaFields } from './schema-fields.tsx';
+import { InitSummary } from './init-summary.tsx';
+import { StartFromPicker, type StartFrom } from './start-from.tsx';
 import { TrainBar } from './train-bar.tsx';
 import { TrainCharts } from './train-charts.tsx';
 import { TrainDataForm } from './train-data-form.tsx';
@@ -53,6 +55,7 @@ export function TrainPanel({
   const { options, run, active, error, setError } = train;
   const data = useTrainData(doc, options, setError);
   const [config, setConfig] = useState<Record<string, string>>({});
+  const [startFrom, setStartFrom] = useState<StartFrom | null>(null);
 
   const recursive = useMemo(() => recursionDepth(doc).kind !== 'none', [doc]);
   const configFields = useMemo(
@@ -67,6 +70,7 @@ export function TrainPanel({
       data: data.spec,
       config: () => formValues(configFields, config),
       steps: Number(config.steps || configFields.find((f) => f.key === 'steps')?.default || 0),
+      ...(startFrom ? { initFrom: startFrom } : {}),
     });
   const declaredFix = error ? declaredTaskFix(error, data.declared, data.onDeclaredData) : null;
 
@@ -82,6 +86,14 @@ export function TrainPanel({
           nativeDialogs={nativeDialogs}
           onSetDim={onSetDim}
           onError={setError}
+        />
+        <StartFromPicker
+          client={client}
+          doc={doc}
+          value={startFrom}
+          onChange={setStartFrom}
+          onError={setError}
+          disabled={active}
         />
         <h3>Trainer</h3>
         <div className="fields">
@@ -107,6 +119,7 @@ export function TrainPanel({
           onInsight={onInsight}
         />
         <TrainProgress run={run} last={train.last} active={active} />
+        {train.initReport ? <InitSummary report={train.initReport} /> : null}
         {train.lastEval ? <EvalSummary report={train.lastEval} /> : null}
         {error ? (
           <div className="train-error" role="alert" data-testid="train-error">

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
-import type { Result, RunSummary, TrainEvent } from '../../../engine/contract/api.ts';
+import type { Params, Result, RunSummary, TrainEvent } from '../../../engine/contract/api.ts';
 import { startingRun } from '../../../engine/contract/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { Curves } from './train-curves.ts';
@@ -8,6 +8,7 @@ import { Curves } from './train-curves.ts';
 export type TrainOptions = Result<'train.options'>;
 export type StepMetrics = Extract<TrainEvent, { type: 'step' }>['metrics'];
 export type EvalReport = Extract<TrainEvent, { type: 'eval' }>['report'];
+export type InitFromReport = NonNullable<Extract<TrainEvent, { type: 'started' }>['initFrom']>;
 
 const ACTIVE = new Set(['starting', 'running', 'paused']);
 
@@ -19,6 +20,8 @@ export interface RunRequest {
   config: () => Record<string, unknown>;
   /** The step count shown until the run reports its own. */
   steps: number;
+  /** Fine-tune: the earlier run (and checkpoint) whose weights the run starts from. */
+  initFrom?: Params<'train.start'>['initFrom'];
 }
 
 /** A failure as a sentence and the next step. */
@@ -32,7 +35,23 @@ function explain(message: string): string {
 function advance(r: RunSummary, e: TrainEvent): RunSummary {
   switch (e.type) {
     case 'started':
-      return { ...r, status: 'running', backend: e.backend, params: e.params, steps: e.steps };
+      return {
+        ...r,
+        status: 'running',
+        backend: e.backend,
+        params: e.params,
+        steps: e.steps,
+        ...(e.initFrom
+          ? {
+              initFrom: {
+                run: e.initFrom.run,
+                step: e.initFrom.step,
+                mapped: e.initFrom.mapped.length + e.initFrom.resized.length,
+                initialised: e.initFrom.initialised.length,
+              },
+            }
+          : {}),
+      };
     case 'step':
       return { ...r, step: e.metrics.step };
     case 'paused':
@@ -74,6 +93,8 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
   const [error, setError] = useState<string | null>(null);
   /** Why a faster backend was not used (a GPU package without its driver). */
   const [notice, setNotice] = useState<string | null>(null);
+  /** A fine-tuned run: what its weights took from the earlier run, and what started afresh. */
+  const [initReport, setInitReport] = useState<InitFromReport | null>(null);
   /** Moves whenever the curves take a point: the charts redraw on it. */
   const [version, setVersion] = useState(0);
   const curves = useRef(new Curves());
@@ -85,7 +106,10 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
     if (e.type === 'eval') setLastEval(e.report);
     setRun((r) => r && advance(r, e));
     if (e.type === 'error') setError(explain(e.message));
-    if (e.type === 'started') setNotice(e.notice ?? null);
+    if (e.type === 'started') {
+      setNotice(e.notice ?? null);
+      setInitReport(e.initFrom ?? null);
+    }
   }, []);
 
   // Options, then re-attach to a run still training in the engine (the window was reloaded).
@@ -133,10 +157,12 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
       setVersion((x) => x + 1);
       setLast(null);
       setLastEval(null);
+      setInitReport(null);
       const { runId: id, dir } = await client.call('train.start', {
         document: doc,
         data,
         config: request.config(),
+        ...(request.initFrom ? { initFrom: request.initFrom } : {}),
       });
       runId.current = id;
       setRun(startingRun({ runId: id, name: doc.name, steps: request.steps, data, dir }));
@@ -164,6 +190,7 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
     error,
     setError,
     notice,
+    initReport,
     curves: curves.current,
     version,
     start,
