@@ -404,6 +404,28 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ['epsilon', 'adam epsilon'],
   },
   {
+    term: 'freeze',
+    kind: 'train',
+    title: 'Frozen nodes',
+    definition:
+      'Nodes (ids, or weight-name prefixes) whose weights do not train: no gradient, no optimizer moments, no EMA average.',
+    whyItMatters:
+      'Fine-tuning a run on new data often keeps what generalises (the embedding, a shared block) and adapts the rest; frozen weights stay bit-identical, and a recursion node freezes its whole body.',
+    typical: 'none (default); e.g. ["embed"] when fine-tuning from a run.',
+  },
+  {
+    term: 'lrScale',
+    kind: 'train',
+    title: 'Learning-rate multipliers',
+    definition:
+      'A factor on the learning rate per node id or weight-name prefix; the most specific match wins.',
+    formula: 'lr(weight) = lr(step) · lrScale[node]',
+    whyItMatters:
+      'When a run starts from another, the weights it brings usually want smaller steps than the ones it starts afresh.',
+    typical: 'none (default); e.g. {"embed": 0.1}. Use freeze instead of 0.',
+    aliases: ['lr scale', 'learning-rate multiplier'],
+  },
+  {
     term: 'weightDecay',
     kind: 'train',
     title: 'Weight decay',
