@@ -51,6 +51,11 @@ export function materialize(init: Init, shape: readonly number[], seed: number):
       for (let i = 0; i < n; i++) out[i] = gaussian(rand) * init.std;
       return out;
     }
+    case 'uniform': {
+      const rand = mulberry32(seed);
+      for (let i = 0; i < n; i++) out[i] = (2 * rand() - 1) * init.bound;
+      return out;
+    }
     case 'truncated-normal': {
       const rand = mulberry32(seed);
       const std = init.corrected ? init.std / TRUNCATED_STD : init.std;

@@ -24,6 +24,8 @@ export type Init =
    * relative to σ) so the values have std `std`, as the TRM code's initialisers do.
    */
   | { kind: 'truncated-normal'; std: number; corrected?: boolean }
+  /** Uniform on [−bound, bound] (PyTorch's recurrent cells: bound 1/√hidden). */
+  | { kind: 'uniform'; bound: number }
   | { kind: 'zeros' }
   | { kind: 'ones' }
   | { kind: 'constant'; value: number }

@@ -3,6 +3,7 @@ import type { Dim } from '../graph/dims.ts';
 import type { IrInput, IrOp, IrProgram, OpOf } from '../graph/ir.ts';
 import { puzzleIdProblem, puzzleTable } from '../graph/puzzle-input.ts';
 import { evalOp, opInputs } from './ops/eval-op.ts';
+import { opResults } from '../graph/ir/program.ts';
 import { detachedFrontier, lastReads, planFetch, producerMap } from './plan.ts';
 import { tapeIsOn, untaped } from './untaped.ts';
 import type { WeightStore } from './weights.ts';
@@ -151,20 +152,28 @@ function evaluate(ops: readonly IrOp[], env: Map<string, tf.Tensor>, scope: Scop
       }
       return;
     }
-    let out: tf.Tensor;
+    let outs: tf.Tensor[];
     try {
       // Its own scope: the temporaries of a composite op go when it returns.
-      out = tf.tidy(() => evalOp(op, get, scope.opts));
+      const out = tf.tidy(() => evalOp(op, get, scope.opts));
+      outs = Array.isArray(out) ? out : [out];
     } catch (e) {
       const msg = (e as Error).message;
       throw new Error(`${op.op} of ${op.source} failed: ${msg}`, { cause: e });
     }
     // An op may hand back its operand itself (a slice to full length): own a separate handle,
     // so freeing the operand does not free the result.
-    if (reads.some((name) => env.get(name) === out || scope.external(name) === out)) {
-      out = tf.clone(out);
-    }
-    env.set(op.out, out);
+    const operand = (t: tf.Tensor) =>
+      reads.some((name) => env.get(name) === t || scope.external(name) === t);
+    opResults(op).forEach((name, k) => {
+      const out = outs[k] as tf.Tensor;
+      // A result nothing reads (an LSTM's final cell state) is freed at once.
+      if (!last.has(name) && !scope.keep.has(name)) {
+        if (!operand(out)) out.dispose();
+        return;
+      }
+      env.set(name, operand(out) ? tf.clone(out) : out);
+    });
     for (const name of reads) {
       if (last.get(name) !== i || scope.keep.has(name)) continue;
       env.get(name)?.dispose();

@@ -7,6 +7,7 @@ import type { Batch } from '../data/types.ts';
 import type { IrProgram } from '../graph/ir.ts';
 import { selectBackend } from '../runtime/backend.ts';
 import { evalOp } from '../runtime/ops/eval-op.ts';
+import { opResults } from '../graph/ir/program.ts';
 import { peakMemory } from '../runtime/peak-memory.ts';
 import { createWeights, type WeightStore } from '../runtime/weights.ts';
 import { bceWithLogits, correctness, maskedCrossEntropy } from './loss.ts';
@@ -58,7 +59,11 @@ function tapedEverything(
     const env = new Map<string, tf.Tensor>();
     const get = (n: string) =>
       (env.get(n) ?? feeds[n] ?? weights.params.get(n) ?? weights.buffers.get(n))!;
-    for (const op of program.ops) env.set(op.out, evalOp(op, get, {}));
+    for (const op of program.ops) {
+      const out = evalOp(op, get, {});
+      const outs = Array.isArray(out) ? out : [out];
+      opResults(op).forEach((name, k) => env.set(name, outs[k] as tf.Tensor));
+    }
     const value = (name: string) => program.outputs.find((o) => o.name === name)?.value ?? name;
     return Object.fromEntries(fetch.map((name) => [name, tf.clone(get(value(name)))]));
   });

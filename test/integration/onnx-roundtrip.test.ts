@@ -64,6 +64,25 @@ const layer: GraphSpec = {
   ],
 };
 
+/** A recursion body whose next h is a bidirectional LSTM over h + x, normalised. */
+const lstmLayer: GraphSpec = {
+  nodes: [
+    { id: 'h', kind: 'component-input', params: { name: 'h' } },
+    { id: 'x', kind: 'component-input', params: { name: 'x' } },
+    { id: 'sum', kind: 'residual-add', params: {} },
+    { id: 'cell', kind: 'lstm', params: { width: D, hidden: D / 2, bidirectional: true } },
+    { id: 'norm', kind: 'rms-norm', params: { width: D, learnedScale: false } },
+    { id: 'out', kind: 'component-output', params: { name: 'h' } },
+  ],
+  edges: [
+    ['h.out', 'sum.a'],
+    ['x.out', 'sum.b'],
+    ['sum.out', 'cell.x'],
+    ['cell.out', 'norm.x'],
+    ['norm.out', 'out.value'],
+  ],
+};
+
 function recursion(extra: Record<string, unknown>): GraphSpec {
   return {
     nodes: [
@@ -200,6 +219,28 @@ const cases: {
         ['mix.out', 'head.x'],
       ],
     },
+  },
+  ...(['rnn', 'gru', 'lstm'] as const).flatMap((kind) => [
+    { name: `${kind} (one layer)`, spec: single(kind, { width: D, hidden: D }) },
+    {
+      name: `${kind} (two layers, bidirectional, dropout)`,
+      spec: single(kind, { width: D, hidden: D / 2, layers: 2, bidirectional: true, dropout: 0.2 }),
+    },
+    {
+      // The final states, [B, layers·dirs, H], read by the head as a sequence of 2.
+      name: `${kind} final ${kind === 'lstm' ? 'cell' : 'hidden'} state`,
+      spec: lm({
+        nodes: [{ id: 'n', kind, params: { width: D, hidden: D, layers: 2 } }],
+        edges: [['embed.out', 'n.x']],
+        out: kind === 'lstm' ? 'n.cell' : 'n.state',
+      }),
+    },
+  ]),
+  {
+    // A multi-result op inside a Loop body (the ONNX Loop's body names every result).
+    name: 'recursion over a component with a bidirectional LSTM',
+    spec: recursion({}),
+    components: { layer: lstmLayer },
   },
   {
     name: 'component + recursion (shared) + latent-init, full and step',

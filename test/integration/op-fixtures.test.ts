@@ -15,7 +15,8 @@ import {
   caseProgram,
   fixtureNames,
   loadFixture,
-  ruleShape,
+  expectedOutputs,
+  ruleShapes,
   type Fixture,
   type FixtureCase,
 } from '../ops/fixture.ts';
@@ -48,12 +49,21 @@ function checkTfjs(op: string, c: FixtureCase): void {
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     const x = feeds(c);
-    const y = runProgram(program, noWeights, x, ['y']).y as tf.Tensor;
-    assert.deepEqual(y.shape, c.output.shape, 'output shape');
-    assertClose(y.dataSync(), c.output.values, c.tolerance, 'output');
-    const expected = c.gradients;
-    if (!expected) return;
-    const wrt = Object.keys(expected.inputs);
+    const expected = expectedOutputs(c);
+    const got = runProgram(
+      program,
+      noWeights,
+      x,
+      expected.map(([name]) => name),
+    );
+    for (const [name, want] of expected) {
+      const y = got[name] as tf.Tensor;
+      assert.deepEqual(y.shape, want.shape, `output ${name}: shape`);
+      assertClose(y.dataSync(), want.values, c.tolerance, `output ${name}`);
+    }
+    const gradients = c.gradients;
+    if (!gradients) return;
+    const wrt = Object.keys(gradients.inputs);
     const f = (...xs: tf.Tensor[]) =>
       runProgram(
         program,
@@ -61,7 +71,7 @@ function checkTfjs(op: string, c: FixtureCase): void {
         { ...x, ...Object.fromEntries(wrt.map((n, i) => [n, xs[i] as tf.Tensor])) },
         ['y'],
       ).y as tf.Tensor;
-    const dy = tf.tensor(expected.outputGrad, c.output.shape);
+    const dy = tf.tensor(gradients.outputGrad, c.output.shape);
     const grads = tf.grads(f)(
       wrt.map((n) => x[n] as tf.Tensor),
       dy,
@@ -69,7 +79,12 @@ function checkTfjs(op: string, c: FixtureCase): void {
     wrt.forEach((n, i) => {
       const g = grads[i] as tf.Tensor;
       assert.deepEqual(g.shape, x[n]?.shape, `gradient of "${n}": shape`);
-      assertClose(g.dataSync(), expected.inputs[n] ?? [], expected.tolerance, `gradient of "${n}"`);
+      assertClose(
+        g.dataSync(),
+        gradients.inputs[n] ?? [],
+        gradients.tolerance,
+        `gradient of "${n}"`,
+      );
     });
   });
   assert.equal(tf.memory().numTensors, before, 'tensors left behind');
@@ -91,9 +106,12 @@ async function checkOnnx(op: string, c: FixtureCase, opset: 17 | 23): Promise<vo
   const bytes = emitOnnx(caseProgram(op, c), new Map(), new Map(), { opset, precision: 'fp32' });
   const session = await createSession(bytes);
   try {
-    const y = (await runOnnx(session, hostFeeds(c))).y;
-    assert.ok(y, 'the model has no output y');
-    assertClose(y, c.output.values, c.tolerance, 'output');
+    const got = await runOnnx(session, hostFeeds(c));
+    for (const [name, want] of expectedOutputs(c)) {
+      const y = got[name];
+      assert.ok(y, `the model has no output ${name}`);
+      assertClose(y, want.values, c.tolerance, `output ${name}`);
+    }
   } finally {
     await session.release();
   }
@@ -110,7 +128,10 @@ describe('op fixtures', () => {
         it(`${op}: ${c.name}`, () => {
           const program = caseProgram(op, c);
           assert.deepEqual(verifyProgram(program), []);
-          assert.deepEqual(ruleShape(program, c), c.output.shape);
+          assert.deepEqual(
+            ruleShapes(program, c),
+            expectedOutputs(c).map(([, o]) => o.shape),
+          );
         });
   });
 

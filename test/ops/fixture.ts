@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Dim } from '../../engine/graph/dims.ts';
 import type { IrOp, IrProgram } from '../../engine/graph/ir.ts';
+import { opResults } from '../../engine/graph/ir/program.ts';
 import { typed } from '../../engine/graph/ir/verify.ts';
 
 /**
@@ -39,6 +40,8 @@ const FixtureTensor = z
   });
 export type FixtureTensor = z.infer<typeof FixtureTensor>;
 
+const FixtureOutput = z.strictObject({ shape: z.array(Size), values: z.array(z.number()) });
+
 const FixtureCase = z.strictObject({
   name: z.string().min(1),
   /** Why the case is as it is, for a reader. */
@@ -48,7 +51,9 @@ const FixtureCase = z.strictObject({
   /** Operand fields and the inputs they name; @default each input names the field it is called. */
   operands: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
   inputs: z.record(z.string(), FixtureTensor),
-  output: z.strictObject({ shape: z.array(Size), values: z.array(z.number()) }),
+  output: FixtureOutput,
+  /** A multi-result op's further results (a recurrent cell's final states), in order. */
+  results: z.array(FixtureOutput).optional(),
   tolerance: Tolerance,
   /** d sum(output · outputGrad) / d input, for the listed inputs (tfjs backends only). */
   gradients: z
@@ -60,6 +65,7 @@ const FixtureCase = z.strictObject({
     .optional(),
 });
 export type FixtureCase = z.infer<typeof FixtureCase>;
+export type FixtureOutput = z.infer<typeof FixtureOutput>;
 
 const Fixture = z.strictObject({
   op: z.string(),
@@ -90,7 +96,8 @@ export function loadFixture(op: string): Fixture {
 
 /**
  * The case's op alone in a program: each input a program input (int32 ones as tokens), the
- * op's output `out` the program output `y`, every value typed by the op rules (`typed`).
+ * op's output `out` the program output `y` (further results `y1`, `y2`, …), every value typed
+ * by the op rules (`typed`).
  */
 export function caseProgram(op: string, c: FixtureCase): IrProgram {
   const operands = c.operands ?? Object.fromEntries(Object.keys(c.inputs).map((k) => [k, k]));
@@ -108,9 +115,17 @@ export function caseProgram(op: string, c: FixtureCase): IrProgram {
     ops: [{ op, ...c.attributes, ...operands, out: 'out', source } as unknown as IrOp],
   });
   // The output is named apart from the value: the ONNX emitter names its graph output `y`.
-  const shape = program.values.get('out')?.shape ?? [];
-  program.outputs.push({ name: 'y', value: 'out', shape, role: 'hidden', node: source });
+  opResults(program.ops[0] as IrOp).forEach((value, i) => {
+    const shape = program.values.get(value)?.shape ?? [];
+    const name = i === 0 ? 'y' : `y${i}`;
+    program.outputs.push({ name, value, shape, role: 'hidden', node: source });
+  });
   return program;
+}
+
+/** The case's expected outputs by program output name: `y`, then `y1`, `y2`, … */
+export function expectedOutputs(c: FixtureCase): [string, FixtureOutput][] {
+  return [c.output, ...(c.results ?? [])].map((o, i) => [i === 0 ? 'y' : `y${i}`, o]);
 }
 
 /** Symbols of the declared input shapes bound to the case's run-time sizes. */
@@ -143,10 +158,12 @@ function sizeOf(d: Dim, bound: Map<string, number>): number {
     .reduce((n, t) => n + t, 0);
 }
 
-/** The op rule's output shape, with the case's symbols bound to its run-time sizes. */
-export function ruleShape(program: IrProgram, c: FixtureCase): number[] {
+/** The op rule's output shapes (`y`, `y1`, …), with the case's symbols bound to its run-time sizes. */
+export function ruleShapes(program: IrProgram, c: FixtureCase): number[][] {
   const bound = bindSymbols(c);
-  return (program.values.get('out')?.shape ?? []).map((d) => sizeOf(d, bound));
+  return program.outputs.map((o) =>
+    (program.values.get(o.value)?.shape ?? []).map((d) => sizeOf(d, bound)),
+  );
 }
 
 /** |got − want| ≤ atol + rtol·|want| everywhere; the message names the worst element. */

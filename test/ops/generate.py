@@ -72,14 +72,18 @@ def add(
     grad_tolerance: dict | None = None,
     note: str | None = None,
 ):
-    """One case: `ref(**inputs as float64)` is the expected output.
+    """One case: `ref(**inputs as float64)` is the expected output, or a tuple of the
+    op's results (a recurrent cell's sequence and final states: the first is the output,
+    the others the case's `results`; gradients are of the first).
 
     grad: the inputs to differentiate (default: every float input); [] for none.
     declared: IR input shapes with symbols (["B", "T", 8]) where the case checks symbolic
     type rules; the run-time shapes are always `inputs`' own.
     """
     x64 = {k: v.astype(np.float64) if v.dtype == np.float32 else v for k, v in inputs.items()}
-    out = np.asarray(ref(**x64), dtype=np.float64)
+    got = ref(**x64)
+    outs = [np.asarray(r, dtype=np.float64) for r in (got if isinstance(got, tuple) else (got,))]
+    out = outs[0]
     case: dict = {"name": name}
     if note:
         case["note"] = note
@@ -94,6 +98,10 @@ def add(
         entry["values"] = [float32(e) if v.dtype == np.float32 else int(e) for e in v.ravel()]
         case["inputs"][k] = entry
     case["output"] = {"shape": list(out.shape), "values": [number(e) for e in out.ravel()]}
+    if len(outs) > 1:
+        case["results"] = [
+            {"shape": list(r.shape), "values": [number(e) for e in r.ravel()]} for r in outs[1:]
+        ]
     case["tolerance"] = tolerance or TOLERANCE
     wrt = [k for k, v in inputs.items() if v.dtype == np.float32] if grad is None else grad
     if wrt:
@@ -108,7 +116,12 @@ def add(
 
 
 def numeric_grad(ref, x64: dict, wrt: str, g: np.ndarray) -> np.ndarray:
-    """d sum(ref(x) · g) / d x[wrt] by central differences in float64."""
+    """d sum(ref(x) · g) / d x[wrt] by central differences in float64 (of the first result)."""
+
+    def first(**inputs):
+        got = ref(**inputs)
+        return got[0] if isinstance(got, tuple) else got
+
     base = x64[wrt]
     out = np.zeros_like(base)
     flat = out.reshape(-1)
@@ -117,8 +130,8 @@ def numeric_grad(ref, x64: dict, wrt: str, g: np.ndarray) -> np.ndarray:
         lo = base.copy().reshape(-1)
         hi[i] += FD_STEP
         lo[i] -= FD_STEP
-        f_hi = np.sum(np.asarray(ref(**{**x64, wrt: hi.reshape(base.shape)})) * g)
-        f_lo = np.sum(np.asarray(ref(**{**x64, wrt: lo.reshape(base.shape)})) * g)
+        f_hi = np.sum(np.asarray(first(**{**x64, wrt: hi.reshape(base.shape)})) * g)
+        f_lo = np.sum(np.asarray(first(**{**x64, wrt: lo.reshape(base.shape)})) * g)
         flat[i] = (f_hi - f_lo) / (2 * FD_STEP)
     return out
 
@@ -698,6 +711,80 @@ def broadcast_like_cases():
         )
 
 
+def recurrent(cell, x, weights, hidden, bidirectional):
+    """PyTorch's nn.RNN (tanh), nn.GRU and nn.LSTM: one layer, batch_first, zero initial
+    state, weights per direction (w_ih, w_hh, b_ih, b_hh) with PyTorch's gate order. Returns
+    Y [B, T, dirs·H], the final h [B, dirs, H] and, for an LSTM, the final c [B, dirs, H]."""
+    b, t, _ = x.shape
+    ys, hs, cs = [], [], []
+    for d in range(2 if bidirectional else 1):
+        w_ih, w_hh, b_ih, b_hh = weights[4 * d : 4 * d + 4]
+        h = np.zeros((b, hidden))
+        c = np.zeros((b, hidden))
+        y = np.zeros((b, t, hidden))
+        for step in range(t - 1, -1, -1) if d == 1 else range(t):
+            gi = x[:, step] @ w_ih.T + b_ih
+            gh = h @ w_hh.T + b_hh
+            if cell == "RNN":
+                h = np.tanh(gi + gh)
+            elif cell == "LSTM":
+                i, f, g, o = np.split(gi + gh, 4, axis=1)
+                c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+                h = sigmoid(o) * np.tanh(c)
+            else:
+                xr, xz, xn = np.split(gi, 3, axis=1)
+                hr, hz, hn = np.split(gh, 3, axis=1)
+                r = sigmoid(xr + hr)
+                z = sigmoid(xz + hz)
+                n = np.tanh(xn + r * hn)
+                h = (1 - z) * n + z * h
+            y[:, step] = h
+        ys.append(y)
+        hs.append(h)
+        cs.append(c)
+    out = (np.concatenate(ys, axis=2), np.stack(hs, axis=1))
+    return (*out, np.stack(cs, axis=1)) if cell == "LSTM" else out
+
+
+def recurrent_cases():
+    gates = {"RNN": 1, "GRU": 3, "LSTM": 4}
+    for op, g in gates.items():
+        for name, b, t, d, h, bidirectional, declared in [
+            ("forward, B 2, T 4, D 3, H 2", 2, 4, 3, 2, False, None),
+            (
+                "bidirectional, symbolic B and T",
+                2,
+                3,
+                3,
+                2,
+                True,
+                {"x": ["B", "T", 3]},
+            ),
+            ("forward, one step, one example, H 3", 1, 1, 2, 3, False, None),
+        ]:
+            rng = rng_for(op, name)
+            names = ["w_ih", "w_hh", "b_ih", "b_hh"]
+            if bidirectional:
+                names += [f"{n}_reverse" for n in names]
+            shapes = {"w_ih": [g * h, d], "w_hh": [g * h, h], "b_ih": [g * h], "b_hh": [g * h]}
+            inputs = {"x": floats(rng, [b, t, d], -1, 1)}
+            for n in names:
+                inputs[n] = floats(rng, shapes[n.removesuffix("_reverse")], -0.6, 0.6)
+
+            def ref(x, op=op, h=h, bidirectional=bidirectional, names=names, **w):
+                return recurrent(op, x, [w[n] for n in names], h, bidirectional)
+
+            add(
+                op,
+                name,
+                {"hidden": h, "bidirectional": bidirectional},
+                inputs,
+                ref,
+                operands={"x": "x", "weights": names},
+                declared=declared,
+            )
+
+
 def write_all():
     for path in HERE.glob("*.json"):
         path.unlink()
@@ -794,6 +881,7 @@ for make in [
     slice_prefix_cases,
     slice_like_cases,
     broadcast_like_cases,
+    recurrent_cases,
 ]:
     make()
 write_all()

@@ -41,8 +41,13 @@ export interface OpDef<O extends OpBase & { op: string }> {
   readonly operands: readonly OperandKey<O>[];
   /** The output's type from the operands' types; throws IrTypeError where they do not fit. */
   type(op: O, input: (value: string) => ValueType): ValueType;
-  /** Ops with several results (a Loop): their names, in order. Default: `[op.out]`. */
+  /** Ops with several results (a Loop, a recurrent cell): their names, in order. Default: `[op.out]`. */
   results?(op: O): string[];
+  /**
+   * The type of every result, in `results` order, for a multi-result op without a sub-program
+   * (a recurrent cell's sequence and final states). Default: `[type(op, input)]`.
+   */
+  types?(op: O, input: (value: string) => ValueType): ValueType[];
   /**
    * Ops holding a sub-program (a Loop's body): its ops, the inner names bound to outer values
    * (whose types they take), the inner values that become the results, and pairs of inner

@@ -15,11 +15,12 @@ function defOf(op: IrOp) {
     operands: readonly string[];
     type(op: IrOp, input: (v: string) => ValueType): ValueType;
     results?(op: IrOp): string[];
+    types?(op: IrOp, input: (v: string) => ValueType): ValueType[];
     nested?(op: IrOp): Nested;
   };
 }
 
-/** The values an op defines: its `out`, or each result of a multi-result op (a Loop). */
+/** The values an op defines: its `out`, or each result of a multi-result op (a Loop, a cell). */
 export function opResults(op: IrOp): string[] {
   return defOf(op).results?.(op) ?? [op.out];
 }
@@ -41,7 +42,7 @@ export function typeResults(
 ): ValueType[] {
   const def = defOf(op);
   const nested = def.nested?.(op);
-  if (!nested) return [def.type(op, input)];
+  if (!nested) return def.types ? def.types(op, input) : [def.type(op, input)];
   const local = new Map<string, ValueType>();
   for (const b of nested.bind) {
     const t = input(b.outer);

@@ -1,5 +1,5 @@
 import type { IrOp, IrProgram } from '../ir.ts';
-import { mapOpInputs } from './program.ts';
+import { mapOpInputs, opResults } from './program.ts';
 import { typed } from './verify.ts';
 
 /**
@@ -47,9 +47,13 @@ function expand(
 ): void {
   for (const op of body) {
     if (op.op !== 'Loop') {
-      const name = `${op.out}${suffix}`;
-      out.push({ ...mapOpInputs(op, lookup), out: name });
-      if (suffix !== '') names.set(op.out, name);
+      const copy = { ...mapOpInputs(op, lookup), out: `${op.out}${suffix}` };
+      out.push(copy);
+      // A multi-result op (a recurrent cell) names its other results after `out`.
+      if (suffix !== '') {
+        const renamed = opResults(copy);
+        opResults(op).forEach((r, i) => names.set(r, renamed[i] as string));
+      }
       continue;
     }
     let carried = op.init.map(lookup);

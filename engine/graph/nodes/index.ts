@@ -5,16 +5,19 @@ import { component } from './component.ts';
 import { componentInput, componentOutput } from './component-ports.ts';
 import { dropout } from './dropout.ts';
 import { ffn } from './ffn.ts';
+import { gru } from './gru.ts';
 import { haltingHead } from './halting-head.ts';
 import { latentInit } from './latent-init.ts';
 import { layerNorm } from './layer-norm.ts';
 import { linear } from './linear.ts';
 import { lmHead } from './lm-head.ts';
+import { lstm } from './lstm.ts';
 import { positionEmbedding } from './position-embedding.ts';
 import { puzzlePrefix } from './puzzle-prefix.ts';
 import { recursion } from './recursion.ts';
 import { residualAdd } from './residual-add.ts';
 import { rmsNorm } from './rms-norm.ts';
+import { rnn } from './rnn.ts';
 import { sequenceMlp } from './sequence-mlp.ts';
 import { tokenEmbedding } from './token-embedding.ts';
 import { tokenInput } from './token-input.ts';
@@ -28,6 +31,9 @@ export const nodeKinds = [
   attention,
   ffn,
   sequenceMlp,
+  rnn,
+  gru,
+  lstm,
   layerNorm,
   rmsNorm,
   residualAdd,

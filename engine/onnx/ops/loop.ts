@@ -99,8 +99,16 @@ function renamed(
   return ops.map((op) => {
     const mapped = mapOpInputs(op, at);
     if (mapped.op !== 'Loop') {
-      const out = define(op.out);
-      return { ...mapped, out };
+      const copy = { ...mapped, out: `${op.out}${suffix}` };
+      // A multi-result op (a recurrent cell) names its other results after `out`.
+      const renamedResults = opResults(copy);
+      opResults(op).forEach((r, i) => {
+        const to = renamedResults[i] as string;
+        names.set(r, to);
+        const shape = ctx.shapes.get(r);
+        if (shape) ctx.shapes.set(to, shape);
+      });
+      return copy;
     }
     for (const c of mapped.body.carried) define(c);
     const inner = renamed(mapped.body.ops, names, suffix, ctx);

@@ -363,6 +363,20 @@ describe('native kernels match the stock cpu kernels', { skip }, () => {
     h!.dispose();
   });
 
+  it('a slice over the whole of a tensor pins its buffer (an unstack of one step)', async () => {
+    await tf.setBackend(NATIVE_BACKEND);
+    const want = tf.tidy(() => Float32Array.from(tf.exp(tf.tensor(rand([500], 6))).dataSync()));
+    const a = tf.exp(tf.tensor(rand([1, 1, 500], 6), [1, 1, 500]));
+    // [1, 1, 500] -> one [1, 500]: a second array over a's whole buffer.
+    const [step] = tf.unstack(a, 1);
+    a.dispose();
+    tf.tidy(() => {
+      for (let i = 0; i < 5; i++) tf.mul(tf.tensor(rand([1, 500], i), [1, 500]), 3).dataSync();
+    });
+    close(step!.dataSync() as Float32Array, want, 'whole-tensor view');
+    step!.dispose();
+  });
+
   it('runs in a worker thread while the main thread uses it too', async () => {
     // Training runs in a worker (engine/train/session.ts): the addon must load there next to
     // the main thread's copy (each thread has its own shape block), with correct results.

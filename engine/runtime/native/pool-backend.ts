@@ -20,8 +20,12 @@ export class PoolBackend extends MathBackendCPU {
   private pooledBytes = 0;
   /** Buffers allocated here that may still be recycled. */
   private readonly owned = new WeakSet<ArrayBufferLike>();
-  /** Owned arrays currently held by a data entry. */
-  private readonly live = new WeakSet<Float32Array>();
+  /**
+   * Owned buffers currently held by a data entry. Tracked by buffer, not by array: a stock
+   * slice over the whole of a tensor (an unstack of a length-1 axis) is a second array over
+   * the same buffer, which must pin it rather than pass for a fresh one.
+   */
+  private readonly live = new WeakSet<ArrayBufferLike>();
 
   alloc(n: number): Float32Array {
     const a = this.pool.get(n)?.pop();
@@ -36,7 +40,7 @@ export class PoolBackend extends MathBackendCPU {
 
   /** Give back an array that never reached a tensor (a kernel's scratch space). */
   release(a: Float32Array): void {
-    if (!this.owned.has(a.buffer) || this.live.has(a)) return;
+    if (!this.owned.has(a.buffer) || this.live.has(a.buffer)) return;
     if (this.pooledBytes + a.byteLength > POOL_LIMIT_BYTES) return;
     let list = this.pool.get(a.length);
     if (!list) this.pool.set(a.length, (list = []));
@@ -46,11 +50,14 @@ export class PoolBackend extends MathBackendCPU {
 
   override write(values: backend_util.BackendValues, shape: number[], dtype: DataType): DataId {
     if (ArrayBuffer.isView(values) && this.owned.has(values.buffer)) {
-      const whole = values instanceof Float32Array && values.byteOffset === 0;
-      if (!whole || this.live.has(values)) {
+      const whole =
+        values instanceof Float32Array &&
+        values.byteOffset === 0 &&
+        values.byteLength === values.buffer.byteLength;
+      if (!whole || this.live.has(values.buffer)) {
         this.owned.delete(values.buffer); // a second holder or a view: pin it forever
       } else {
-        this.live.add(values);
+        this.live.add(values.buffer);
       }
     }
     return super.write(values, shape, dtype);
@@ -65,8 +72,8 @@ export class PoolBackend extends MathBackendCPU {
   override disposeData(dataId: DataId, force = false): boolean {
     const v = this.data.get(dataId)?.values;
     const done = super.disposeData(dataId, force);
-    if (done && v instanceof Float32Array && this.live.has(v) && !this.data.has(dataId)) {
-      this.live.delete(v);
+    if (done && v instanceof Float32Array && this.live.has(v.buffer) && !this.data.has(dataId)) {
+      this.live.delete(v.buffer);
       this.release(v);
     }
     return done;

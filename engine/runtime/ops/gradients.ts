@@ -28,7 +28,10 @@ function reg(
   });
 }
 
-/** A kernel with several outputs: its gradient receives one dy per output. */
+/**
+ * A kernel with several outputs: its gradient receives one dy per output. tfjs hands a
+ * kernel that produced a single output (an unstack of one step) its dy alone, not in a list.
+ */
 function multi(
   kernelName: string,
   gradFunc: (dys: tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => Grads,
@@ -37,7 +40,7 @@ function multi(
   tf.registerGradient({
     kernelName,
     gradFunc: (dy, saved, attrs) =>
-      gradFunc(dy as tf.Tensor[], saved, attrs as Attrs) as ReturnType<tf.GradFunc>,
+      gradFunc(Array.isArray(dy) ? dy : [dy], saved, attrs as Attrs) as ReturnType<tf.GradFunc>,
   });
 }
 

@@ -10,12 +10,15 @@ export interface EvalOptions {
   trip?: string;
 }
 
-/** One IR op on tfjs tensors, with ONNX semantics (see engine/graph/ir/ops/). */
+/**
+ * One IR op on tfjs tensors, with ONNX semantics (see engine/graph/ir/ops/). A multi-result
+ * op (a recurrent cell) returns one tensor per result, in `opResults` order.
+ */
 export type Kernel<K extends IrOpName> = (
   op: OpOf<K>,
   get: (name: string) => tf.Tensor,
   opts: EvalOptions,
-) => tf.Tensor;
+) => tf.Tensor | tf.Tensor[];
 
 /** Every IR op's kernel: a missing one is a compile error naming the op. */
 export type Kernels = { readonly [K in IrOpName]: Kernel<K> };

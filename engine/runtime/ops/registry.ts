@@ -11,6 +11,7 @@ import { LayerNormalization } from './layer-normalization.ts';
 import { Loop } from './loop.ts';
 import { MatMul } from './matmul.ts';
 import { ReduceMean } from './reduce-mean.ts';
+import { GRU, LSTM, RNN } from './recurrent.ts';
 import { Reshape } from './reshape.ts';
 import { RMSNormalization } from './rms-normalization.ts';
 import { RotaryEmbedding } from './rotary-embedding.ts';
@@ -51,5 +52,8 @@ export const kernels = {
   SlicePrefix,
   SliceLike,
   BroadcastLike,
+  RNN,
+  GRU,
+  LSTM,
   Loop,
 } satisfies Kernels;

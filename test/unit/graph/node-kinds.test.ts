@@ -72,6 +72,9 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
       'attention',
       'ffn',
       'sequence-mlp',
+      'rnn',
+      'gru',
+      'lstm',
       'layer-norm',
       'rms-norm',
       'residual-add',
@@ -345,6 +348,70 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
         assert.equal(n.flopsPerToken, 2 * D * hidden * matrices);
       });
     }
+  });
+
+  describe('rnn, gru, lstm', () => {
+    const gates = { rnn: 1, gru: 3, lstm: 4 } as const;
+    // [kind, params, PyTorch's count: sum(p.numel() for p in nn.X(...).parameters())]
+    const cases: [keyof typeof gates, Record<string, unknown>, number][] = [
+      ['lstm', { hidden: 64, layers: 2, bidirectional: true }, 198656], // nn.LSTM(128, 64, 2, bidirectional=True)
+      ['gru', { hidden: 64 }, 37248], // nn.GRU(128, 64)
+      ['rnn', { hidden: 64, layers: 3 }, 29056], // nn.RNN(128, 64, 3)
+      ['lstm', { hidden: 32 }, 20736], // nn.LSTM(128, 32)
+      ['gru', { hidden: 16, layers: 2, bidirectional: true }, 18816], // nn.GRU(128, 16, 2, bidirectional=True)
+    ];
+    for (const [kind, params, pytorch] of cases) {
+      it(`${kind} ${JSON.stringify(params)}: PyTorch's parameter count, shapes and FLOPs`, () => {
+        const H = params.hidden as number;
+        const layers = (params.layers as number | undefined) ?? 1;
+        const dirs = params.bidirectional ? 2 : 1;
+        const G = gates[kind];
+        // Per layer and direction G·H·(in + H) + 2·G·H, in = D for the first layer, dirs·H after.
+        let closed = 0;
+        for (let l = 0; l < layers; l++)
+          closed += dirs * (G * H * ((l ? dirs * H : D) + H) + 2 * G * H);
+        assert.equal(closed, pytorch);
+        const { n, r } = compileAround(kind, { width: D, ...params }, { headWidth: dirs * H });
+        assert.equal(n.params, closed);
+        assert.equal(r.totalParams, aroundParams(dirs * H) + closed);
+        assert.deepEqual(n.outputs.out?.shape, ['B', 'T', dirs * H]);
+        assert.deepEqual(n.outputs.state?.shape, ['B', layers * dirs, H]);
+        assert.deepEqual(
+          n.outputs.cell?.shape,
+          kind === 'lstm' ? ['B', layers * dirs, H] : undefined,
+        );
+        let flops = 0;
+        for (let l = 0; l < layers; l++) flops += dirs * 2 * G * H * ((l ? dirs * H : D) + H);
+        assert.equal(n.flopsPerToken, flops);
+        // One cell op per layer; weights named and shaped as PyTorch's (less weight_/bias_).
+        assert.equal(r.program?.ops.filter((o) => o.op === kind.toUpperCase()).length, layers);
+        const reverse = dirs === 2 ? '_reverse' : '';
+        assert.deepEqual(r.program?.params.get(`n/w_ih_l0${reverse}`)?.shape, [G * H, D]);
+        assert.deepEqual(r.program?.params.get(`n/w_hh_l${layers - 1}`)?.shape, [G * H, H]);
+        assert.deepEqual(r.program?.params.get(`n/b_hh_l0`)?.init, {
+          kind: 'uniform',
+          bound: 1 / Math.sqrt(H),
+        });
+        checkCompiled(r, `${kind} ${JSON.stringify(params)}`);
+      });
+    }
+
+    it('the final state wires on as a sequence of layers·dirs steps; a wrong width is refused', () => {
+      const { n } = compileAround(
+        'lstm',
+        { width: D, hidden: 16, layers: 3 },
+        { headWidth: 16, outPort: 'cell', fixed: true },
+      );
+      assert.deepEqual(n.outputs.out?.shape, ['B', L, 16]);
+      assert.deepEqual(n.outputs.cell?.shape, ['B', 3, 16]);
+      // hidden defaults to the input width: a node dropped with only its width is complete.
+      const plain = compileAround('rnn', { width: D });
+      assert.deepEqual(plain.n.outputs.out?.shape, ['B', 'T', D]);
+      assert.equal(plain.n.params, D * (D + D) + 2 * D);
+      const { diagnostics } = check(rawDoc(mainAround(['n', 'gru', { width: 64, hidden: 8 }])));
+      assert.deepEqual(errorCodes(diagnostics), ['width-mismatch']);
+      assert.equal(diagnostics[0]!.node, 'n');
+    });
   });
 
   it('layer-norm: 2·D parameters with bias, D without; 8·D FLOPs', () => {
