@@ -24,7 +24,7 @@ const RESERVED = new Set(
     'finally for from global if import in is lambda nonlocal not or pass raise return try ' +
     'while with yield self torch nn F math sum max min abs len range list dict type id input ' +
     'iter next map filter all any round pow print object super format hash slice set tuple ' +
-    'attention broadcast_like group_norm layer_norm rms_norm rotary'
+    'attention broadcast_like group_norm layer_norm recurrent rms_norm rotary'
   ).split(' '),
 );
 
@@ -461,9 +461,12 @@ class Writer {
     const expr = emit(op as never, (v) => this.ref(fn, owner, v));
     const isOut = outs.has(op.out) || app.ops.at(-1) === op;
     const preferred = isOut ? baseName(op.out) : op.op.toLowerCase();
-    const name = this.bind(fn, op.out, preferred);
-    const shape = this.shape(op.out);
-    fn.lines.push(`${name} = ${expr}${shape ? `  # ${shape}` : ''}`);
+    const results = opResults(op);
+    const names = results.map((r, i) =>
+      this.bind(fn, r, i === 0 ? preferred : `${preferred}_${r.split('.').at(-1)}`),
+    );
+    const shape = results.map((r) => this.shape(r)).join(' ');
+    fn.lines.push(`${names.join(', ')} = ${expr}${shape ? `  # ${shape}` : ''}`);
   }
 
   /** A recursion: its body as a method, called trip by trip; no gradient through the early trips. */
@@ -695,6 +698,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from layers import attention, broadcast_like, group_norm, layer_norm, rms_norm, rotary
+from layers import attention, broadcast_like, group_norm, layer_norm, recurrent, rms_norm, rotary
 
 `;

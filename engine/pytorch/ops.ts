@@ -4,7 +4,8 @@ import type { IrOpName, OpOf } from '../graph/ir.ts';
  * The PyTorch backend of the IR: each op as one Python expression over its operands, written
  * the way a person writes PyTorch (operators, `torch.*`, `F.*`, and the few helpers
  * `layers.py` defines because torch 1.13 lacks them). `x(name)` is the Python expression of
- * an operand (a local variable, or `self.…` for a weight). The Loop is not an expression: the
+ * an operand (a local variable, or `self.…` for a weight); an op with several results (a
+ * recurrent cell) returns a tuple. The Loop is not an expression: the
  * model generator (model-py.ts) writes it as a `for` loop over its body's method.
  */
 export type PyExpr<K extends IrOpName> = (op: OpOf<K>, x: (value: string) => string) => string;
@@ -16,6 +17,14 @@ const binary =
   (symbol: string) =>
   (op: { a: string; b: string }, x: (v: string) => string): string =>
     `${x(op.a)} ${symbol} ${x(op.b)}`;
+
+/** A recurrent cell's call; it returns a tuple (the sequence, the final h, for an LSTM c). */
+const recurrent = (
+  kind: string,
+  op: { x: string; weights: string[]; bidirectional: boolean },
+  x: (v: string) => string,
+) =>
+  `recurrent('${kind}', ${x(op.x)}, [${op.weights.map(x).join(', ')}], bidirectional=${bool(op.bidirectional)})`;
 
 export const pyOps = {
   MatMul: (op, x) => `${x(op.a)} @ ${x(op.b)}`,
@@ -54,6 +63,9 @@ export const pyOps = {
   SliceLike: (op, x) =>
     `${x(op.x)}.narrow(${op.axis}, ${op.offsetLike ? `${x(op.offsetLike)}.shape[1]` : '0'}, ${x(op.like)}.shape[${op.likeAxis}])`,
   BroadcastLike: (op, x) => `broadcast_like(${x(op.x)}, ${x(op.like)})`,
+  RNN: (op, x) => recurrent('rnn', op, x),
+  GRU: (op, x) => recurrent('gru', op, x),
+  LSTM: (op, x) => recurrent('lstm', op, x),
   Loop: (op) => {
     throw new Error(`The Loop from ${op.source} is a statement; model-py.ts writes it.`);
   },

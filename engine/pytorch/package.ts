@@ -50,6 +50,11 @@ export interface PackageReport {
  */
 export async function writePytorchPackage(dir: string, o: PackageOptions): Promise<PackageReport> {
   const config = parseTrainConfig(o.config ?? {});
+  if (config.freeze.length > 0 || Object.keys(config.lrScale).length > 0) {
+    throw new Error(
+      'The PyTorch engine does not apply frozen nodes or learning-rate multipliers yet; train this run with the Studio (tfjs) engine, or clear freeze and lrScale.',
+    );
+  }
   const say = o.onProgress ?? (() => {});
   const source = o.source ?? (await createDataSource(o.data, config.seed));
   const tp = prepareProgram(o.doc, source, config.supervisionSteps);

@@ -75,3 +75,45 @@ def rotary(x, heads, theta, offset=0):
 def broadcast_like(x, like):
     """x expanded to the shape x and like broadcast to together (a learned state to the batch)."""
     return x.expand(torch.broadcast_shapes(x.shape, like.shape))
+
+
+def recurrent(kind, x, weights, bidirectional):
+    """One layer of nn.RNN (tanh), nn.GRU or nn.LSTM over batch-first x [B, T, D] from a zero
+    state, with PyTorch's weights (w_ih, w_hh, b_ih, b_hh per direction, gates in PyTorch's
+    order). Returns the sequence [B, T, dirs*H], the final h [B, dirs, H] and, for an LSTM,
+    the final c."""
+    b, t, _ = x.shape
+    outs, finals_h, finals_c = [], [], []
+    for d in range(2 if bidirectional else 1):
+        w_ih, w_hh, b_ih, b_hh = weights[4 * d : 4 * d + 4]
+        hidden = w_hh.shape[1]
+        h = x.new_zeros(b, hidden)
+        c = x.new_zeros(b, hidden)
+        xs = x @ w_ih.t() + b_ih  # [B, T, G*H], the input's share of every gate at once
+        steps = range(t - 1, -1, -1) if d == 1 else range(t)
+        ys = [None] * t
+        for s in steps:
+            gh = h @ w_hh.t() + b_hh
+            gx = xs[:, s]
+            if kind == "rnn":
+                h = torch.tanh(gx + gh)
+            elif kind == "gru":
+                xr, xz, xn = gx.chunk(3, -1)
+                hr, hz, hn = gh.chunk(3, -1)
+                r = torch.sigmoid(xr + hr)
+                z = torch.sigmoid(xz + hz)
+                n = torch.tanh(xn + r * hn)
+                h = (1 - z) * n + z * h
+            else:
+                i, f, g, o = (gx + gh).chunk(4, -1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+            ys[s] = h
+        outs.append(torch.stack(ys, 1))
+        finals_h.append(h)
+        finals_c.append(c)
+    y = torch.cat(outs, -1)
+    h_n = torch.stack(finals_h, 1)
+    if kind == "lstm":
+        return y, h_n, torch.stack(finals_c, 1)
+    return y, h_n
