@@ -178,6 +178,12 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
         for (const a of report.attempts)
           out.log(`${a.ok ? '✓' : '✗'} ${a.backend}${a.reason ? `: ${a.reason}` : ''}`);
         out.log(`active backend: ${report.active} (${report.device.toUpperCase()})`);
+        const a = report.adapter;
+        if (a) {
+          out.log(
+            `WebGPU adapter: ${a.vendor}, ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`,
+          );
+        }
         const notice = backendNotice(report);
         if (notice) out.log(notice);
         out.log(`node ${process.version}, ${process.platform}-${process.arch}`);

@@ -616,7 +616,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     kind: 'train',
     title: 'Compute backend',
     definition:
-      'Which tensor backend trains: auto takes the first that loads of tensorflow-gpu → tensorflow → native → wasm → cpu.',
+      'Which tensor backend trains: auto takes the first that loads of tensorflow-gpu → webgpu (a GPU of any vendor through Dawn; a software adapter only when chosen) → tensorflow → native → wasm → cpu.',
     whyItMatters:
       'The same run is orders of magnitude faster on a native backend than on pure-JS cpu; results match within rounding. The backend used is always reported (trm doctor says which load here).',
     typical: 'auto (default).',

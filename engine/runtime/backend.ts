@@ -3,9 +3,21 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import { NATIVE_BACKEND, registerNativeBackend } from './native/index.ts';
 import { explainFailure } from './failures.ts';
+import { adapterName, probeWebGpu, startWebGpu, type AdapterSummary } from './webgpu.ts';
 
-/** The chain tried in order; the first that loads wins. */
-export const BACKEND_CHAIN = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+/**
+ * The chain tried in order; the first that loads wins. `webgpu` (tfjs's WebGPU kernels through
+ * Dawn) is any vendor's GPU; `auto` passes a software adapter by, which only a forced
+ * `--backend webgpu` uses.
+ */
+export const BACKEND_CHAIN = [
+  'tensorflow-gpu',
+  'webgpu',
+  'tensorflow',
+  'native',
+  'wasm',
+  'cpu',
+] as const;
 export type BackendChoice = (typeof BACKEND_CHAIN)[number];
 
 export interface BackendAttempt {
@@ -15,12 +27,17 @@ export interface BackendAttempt {
   reason?: string;
 }
 
+/** A backend's reason to be passed by, or the adapter it runs on. */
+type Outcome = string | undefined | { adapter: AdapterSummary };
+
 export interface BackendReport {
   active: BackendChoice;
   /** tfjs's own name for the active backend. */
   tfBackend: string;
   attempts: BackendAttempt[];
   device: 'gpu' | 'cpu';
+  /** The WebGPU adapter, when the active backend is webgpu. */
+  adapter?: AdapterSummary;
 }
 
 const require = createRequire(import.meta.url);
@@ -45,10 +62,21 @@ async function tryNative(pkg: string): Promise<string | undefined> {
   }
 }
 
-async function tryOne(b: BackendChoice): Promise<string | undefined> {
+async function tryWebGpu(forced: boolean): Promise<Outcome> {
+  const probe = await probeWebGpu();
+  if (typeof probe === 'string') return probe;
+  if (probe.software && !forced) {
+    return `the only WebGPU adapter is ${adapterName(probe)}, a renderer on the CPU that is slower than the CPU backends (--backend webgpu uses it anyway)`;
+  }
+  return (await startWebGpu()) ?? { adapter: probe };
+}
+
+async function tryOne(b: BackendChoice, forced: boolean): Promise<Outcome> {
   switch (b) {
     case 'tensorflow-gpu':
       return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'webgpu':
+      return tryWebGpu(forced);
     case 'tensorflow':
       return tryNative('@tensorflow/tfjs-node');
     case 'native': {
@@ -85,18 +113,22 @@ export async function selectBackend(force?: string): Promise<BackendReport> {
   const chain = wanted ? [wanted as BackendChoice] : BACKEND_CHAIN;
   const attempts: BackendAttempt[] = [];
   for (const b of chain) {
-    const reason = await tryOne(b);
-    attempts.push(reason ? { backend: b, ok: false, reason } : { backend: b, ok: true });
-    if (!reason) {
-      await tf.ready();
-      current = {
-        active: b,
-        tfBackend: tf.getBackend(),
-        attempts,
-        device: b === 'tensorflow-gpu' ? 'gpu' : 'cpu',
-      };
-      return current;
+    const outcome = await tryOne(b, wanted !== undefined);
+    if (typeof outcome === 'string') {
+      attempts.push({ backend: b, ok: false, reason: outcome });
+      continue;
     }
+    attempts.push({ backend: b, ok: true });
+    await tf.ready();
+    const adapter = outcome?.adapter;
+    current = {
+      active: b,
+      tfBackend: tf.getBackend(),
+      attempts,
+      device: b === 'tensorflow-gpu' || (adapter && !adapter.software) ? 'gpu' : 'cpu',
+      ...(adapter ? { adapter } : {}),
+    };
+    return current;
   }
   throw new Error(
     `No backend could start: ${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')}.`,
@@ -110,10 +142,21 @@ export function currentBackend(): BackendReport | undefined {
 /**
  * What the user should know about the backend chosen, beyond its name: a GPU package that is
  * installed but could not start (a missing driver or CUDA library) — training still runs, on
- * the CPU, but a person who installed the GPU package expects the GPU and must learn why not.
+ * the CPU, but a person who installed the GPU package expects the GPU and must learn why not —
+ * and, on WebGPU, the adapter it runs on.
  */
 export function backendNotice(report: BackendReport): string | undefined {
+  if (report.active === 'webgpu' && report.adapter) {
+    return `Training on WebGPU: ${adapterName(report.adapter)}${report.adapter.software ? ', which runs on the CPU and is slower than the native backend' : ''}.`;
+  }
   const gpu = report.attempts.find((a) => a.backend === 'tensorflow-gpu');
-  if (!gpu || gpu.ok || !gpu.reason || /is not installed/.test(gpu.reason)) return undefined;
-  return explainFailure(`${gpu.reason} (training runs on ${report.active} instead)`);
+  if (gpu && !gpu.ok && gpu.reason && !/is not installed/.test(gpu.reason)) {
+    return explainFailure(`${gpu.reason} (training runs on ${report.active} instead)`);
+  }
+  const web = report.attempts.find((a) => a.backend === 'webgpu');
+  // No adapter, or only a software one, is the common case and changes nothing: said by doctor.
+  if (web && !web.ok && web.reason && /failed/.test(web.reason)) {
+    return `The GPU is not used through WebGPU: ${web.reason.replace(/\.$/, '')}; training runs on ${report.active} instead.`;
+  }
+  return undefined;
 }

@@ -245,11 +245,12 @@ export const TrainConfig = z.strictObject({
       'Learning-rate multiplier per node id or weight-name prefix, e.g. {"embed": 0.1}; freeze a node instead of 0.',
     ),
   /**
-   * Compute backend; 'auto' takes the first of tensorflow-gpu → tensorflow → native → wasm → cpu.
+   * Compute backend; 'auto' takes the first of tensorflow-gpu → webgpu (a hardware adapter) →
+   * tensorflow → native → wasm → cpu.
    * @default 'auto'
    */
   backend: z
-    .enum(['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'])
+    .enum(['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'])
     .default('auto')
     .describe('Compute backend, or auto.'),
 });

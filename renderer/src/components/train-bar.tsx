@@ -29,7 +29,7 @@ export function TrainBar({
   onInsight: () => void;
 }) {
   const backendLabel = run?.backend
-    ? `${run.backend.startsWith('tensorflow-gpu') ? 'GPU' : 'CPU'} · ${run.backend}`
+    ? `${/^(tensorflow-gpu|webgpu)$/.test(run.backend) ? 'GPU' : 'CPU'} · ${run.backend}`
     : active
       ? 'starting…'
       : 'chosen when a run starts';

@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * The `webgpu` backend: @tensorflow/tfjs-backend-webgpu on a WebGPU adapter — Dawn's (the
+ * optional `webgpu` package) in Node, the browser's own `navigator.gpu` in a page. Both
+ * packages are optional: without them, or without an adapter, the chain moves on and says why
+ * in one sentence.
+ */
+
+/** The parts of the WebGPU API this file touches (the full types are @webgpu/types). */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device?: string;
+  description?: string;
+}
+interface GpuAdapter {
+  readonly info: GpuAdapterInfo;
+  readonly isFallbackAdapter?: boolean;
+  readonly features: ReadonlySet<string>;
+  readonly limits: Record<string, number>;
+  requestDevice(descriptor: object): Promise<unknown>;
+}
+export interface Gpu {
+  requestAdapter(options?: object): Promise<GpuAdapter | null>;
+}
+/** What @tensorflow/tfjs-backend-webgpu exports that is used here. */
+export interface WebGpuModule {
+  WebGPUBackend: new (device: never, adapterInfo?: never) => tf.KernelBackend;
+}
+
+/** Where the adapter comes from: the page's navigator.gpu, or Dawn loaded in this process. */
+export interface WebGpuProvider {
+  gpu: Gpu;
+  module: WebGpuModule;
+}
+
+/** What `trm doctor` names: the adapter and whether it is a software renderer. */
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  software: boolean;
+}
+
+export const WEBGPU_PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'] as const;
+
+/** Renderers that run on the CPU: slower than the CPU backends, so `auto` passes them by. */
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
+
+export function summarize(info: GpuAdapterInfo, fallback = false): AdapterSummary {
+  const description = [info.device, info.description].filter(Boolean).join(', ');
+  const text = `${info.vendor} ${info.architecture} ${description}`;
+  return {
+    vendor: info.vendor || 'unknown vendor',
+    architecture: info.architecture || 'unknown architecture',
+    description,
+    software: fallback || SOFTWARE.test(text),
+  };
+}
+
+/** "google swiftshader (software)": the adapter in a few words. */
+export function adapterName(a: AdapterSummary): string {
+  return `${a.vendor} ${a.architecture}${a.software ? ' (software)' : ''}`;
+}
+
+/** Why Dawn finds no adapter here, in one sentence. */
+export function noAdapterSentence(platform: NodeJS.Platform = process.platform): string {
+  const needs =
+    platform === 'linux'
+      ? 'a Vulkan driver (libvulkan.so.1 and a GPU ICD such as Mesa RADV, ANV or NVIDIA)'
+      : platform === 'darwin'
+        ? 'Metal'
+        : 'a Direct3D 12 or Vulkan driver';
+  return `Dawn found no WebGPU adapter: it needs ${needs}, and none it can use is installed.`;
+}
+
+let provided: WebGpuProvider | undefined;
+
+/** A page (or a test) hands in its own navigator.gpu and the statically bundled package. */
+export function provideWebGpu(p: WebGpuProvider | undefined): void {
+  provided = p;
+  adapter = undefined;
+}
+
+const require = createRequire(import.meta.url);
+
+async function loadDawn(): Promise<WebGpuProvider | string> {
+  const paths: string[] = [];
+  for (const pkg of WEBGPU_PACKAGES) {
+    try {
+      paths.push(require.resolve(pkg));
+    } catch {
+      return `${pkg} is not installed (optional; it ships Dawn's WebGPU for Node)`;
+    }
+  }
+  try {
+    // Imported by resolved path: the packages are optional, so tsc and the bundler never see them.
+    // eslint-disable-next-line layers/literal-import -- the optional webgpu package, resolved above
+    const dawn = (await import(pathToFileURL(paths[0]!).href)) as {
+      create(flags: string[]): Gpu;
+      globals: object;
+    };
+    // tfjs-backend-webgpu reads GPUBufferUsage and friends as globals, as in a browser.
+    Object.assign(globalThis, dawn.globals);
+    // eslint-disable-next-line layers/literal-import -- optional @tensorflow/tfjs-backend-webgpu
+    const module = (await import(pathToFileURL(paths[1]!).href)) as WebGpuModule & {
+      default?: WebGpuModule;
+    };
+    const gpu = dawn.create([]);
+    // Its backend checks navigator.gpu when constructed (set after its import, so the package
+    // does not register itself: startWebGpu registers it on the adapter already probed).
+    const g = globalThis as { navigator?: object };
+    if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    else g.navigator = { gpu };
+    return { gpu, module: module.default ?? module };
+  } catch (e) {
+    return `the webgpu package is installed but failed to load: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+let adapter: { provider: WebGpuProvider; adapter: GpuAdapter; summary: AdapterSummary } | undefined;
+let dawn: Promise<WebGpuProvider | string> | undefined;
+
+/**
+ * Find a WebGPU adapter: the summary, or why there is none (one sentence). Cached, so doctor,
+ * the trainer and the bench ask Dawn once per process.
+ */
+export async function probeWebGpu(): Promise<AdapterSummary | string> {
+  if (adapter) return adapter.summary;
+  let provider = provided;
+  if (!provider) {
+    dawn ??= loadDawn();
+    const p = await dawn;
+    if (typeof p === 'string') return p;
+    provider = p;
+  }
+  let found: GpuAdapter | null;
+  try {
+    found = await provider.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    return `requesting a WebGPU adapter failed: ${(e as Error).message.split('\n')[0]}`;
+  }
+  if (!found) return provided ? 'this browser offers no WebGPU adapter' : noAdapterSentence();
+  const summary = summarize(found.info, found.isFallbackAdapter === true);
+  adapter = { provider, adapter: found, summary };
+  return summary;
+}
+
+/**
+ * Register tfjs's WebGPU backend on the adapter found by `probeWebGpu` (the package's own
+ * registration asks navigator.gpu, which Node lacks). Returns why it cannot start, or undefined.
+ */
+export async function startWebGpu(): Promise<string | undefined> {
+  const probe = await probeWebGpu();
+  if (typeof probe === 'string') return probe;
+  const { provider, adapter: a } = adapter!;
+  if (tf.findBackendFactory('webgpu')) {
+    if (tf.findBackend('webgpu')) return (await tf.setBackend('webgpu')) ? undefined : 'failed';
+    tf.removeBackend('webgpu');
+  }
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const l = a.limits;
+      // The limits tfjs-backend-webgpu asks for itself (its base.ts), at the adapter's maximum.
+      const device = await a.requestDevice({
+        requiredFeatures: a.features.has('timestamp-query') ? ['timestamp-query'] : [],
+        requiredLimits: {
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+          maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+          maxBufferSize: l.maxBufferSize,
+          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        },
+      });
+      return new provider.module.WebGPUBackend(device as never, a.info as never);
+    },
+    0,
+  );
+  try {
+    return (await tf.setBackend('webgpu'))
+      ? undefined
+      : `the WebGPU backend failed to start on ${adapterName(adapter!.summary)}`;
+  } catch (e) {
+    return `the WebGPU backend failed to start: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+/** The adapter the active webgpu backend runs on, if any. */
+export function activeAdapter(): AdapterSummary | undefined {
+  return adapter?.summary;
+}
