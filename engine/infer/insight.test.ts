@@ -189,7 +189,7 @@ describe('recursion insight', { timeout: 240_000 }, () => {
       for (const d of [1, 3, 5]) {
         const doc = { ...trained.document, dims: { ...trained.document.dims, R: d } };
         const tp = prepareProgram(doc, trained.source);
-        const report = evaluate(tp, trained.weights, trained.source, {
+        const report = await evaluate(tp, trained.weights, trained.source, {
           examples: 32,
           batch: 16,
           loss: 'ce',

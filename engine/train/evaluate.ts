@@ -3,7 +3,8 @@ import { sliceBatch, type DataSource } from '../data/types.ts';
 import type { WeightStore } from '../runtime/weights.ts';
 import type { DepthMetrics, EvalReport } from '../contract/events.ts';
 import type { LossKind } from './loss.ts';
-import { disposeForward, forward } from './model.ts';
+import { disposeForward, finishForward, forwardTensors } from './model.ts';
+import { readTogether } from './read-back.ts';
 import { batchFeeds, initialState, type TrainableProgram } from '../runtime/trainable-program.ts';
 
 interface Tally {
@@ -31,12 +32,12 @@ const emptyTally = (): Tally => ({
  * halting and is scored after each one, which gives accuracy as a function of recursion
  * depth; its headline numbers are those of the last step.
  */
-export function evaluate(
+export async function evaluate(
   tp: TrainableProgram,
   weights: WeightStore,
   source: DataSource,
   opts: { examples: number; batch: number; loss: LossKind; step: number; ema: boolean },
-): EvalReport {
+): Promise<EvalReport> {
   const all = source.validation(opts.examples);
   const depth = tp.supervisionSteps;
   const tallies = Array.from({ length: depth }, emptyTally);
@@ -45,12 +46,24 @@ export function evaluate(
     const feeds = batchFeeds(tp, chunk);
     let state = initialState(tp, weights, feeds);
     for (let s = 0; s < depth; s++) {
-      const r = forward(tp, weights, feeds, state, chunk, {
+      const ft = forwardTensors(tp, weights, feeds, state, chunk, {
         training: false,
         seed: 0,
         loss: opts.loss,
         haltWeight: 0,
       });
+      // One asynchronous read per depth (WebGPU outside a browser has no synchronous one).
+      const [ce, predicted, ...rest] = await readTogether([
+        ft.ce,
+        ft.predicted,
+        ...(ft.bce ? [ft.bce, ft.halt!] : []),
+      ]);
+      const r = finishForward(ft, chunk, {
+        ce: ce![0]!,
+        predicted: predicted!,
+        ...(ft.bce ? { bce: rest[0]![0]! } : {}),
+      });
+      const q = rest[1];
       const t = tallies[s]!;
       // The loss is a per-position mean; weight it by scored positions to pool chunks.
       t.loss += r.ceLoss * r.counted;
@@ -59,7 +72,7 @@ export function evaluate(
       t.openCorrect += r.openCorrect;
       t.openCounted += r.openCounted;
       t.exact += r.exact.reduce((a, b) => a + b, 0);
-      if (r.halt) t.halted += (r.halt.dataSync() as Float32Array).filter((q) => q > 0).length;
+      if (q) t.halted += q.filter((v) => v > 0).length;
       tf.dispose([...state, r.loss]);
       state = r.next;
       r.next = [];

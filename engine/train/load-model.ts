@@ -81,7 +81,7 @@ export async function evaluateCheckpoint(
 ): Promise<EvalReport> {
   const model = await loadTrainedModel(path, opts);
   try {
-    return evaluate(model.trainable, model.weights, model.source, {
+    return await evaluate(model.trainable, model.weights, model.source, {
       examples: opts.examples ?? model.config.evalExamples,
       batch: model.config.batch,
       loss: model.config.loss,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IGNORE } from '../data/types.ts';
 import { fusedAvailable, fusedSoftmaxCrossEntropy } from '../runtime/native/index.ts';
+import { stopGradient } from '../runtime/ops/primitives.ts';
 
 export type LossKind = 'ce' | 'stablemax';
 
@@ -64,10 +65,10 @@ export function maskedCrossEntropy(
 }
 
 /** Mean binary cross-entropy with logits: max(x,0) − x·y + log(1 + e^−|x|). */
-export function bceWithLogits(logits: tf.Tensor, labels: Float32Array): tf.Scalar {
+export function bceWithLogits(logits: tf.Tensor, labels: Float32Array | tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const x = tf.reshape(logits, [-1]);
-    const y = tf.tensor1d(labels);
+    const y = labels instanceof Float32Array ? tf.tensor1d(labels) : labels;
     return tf.mean(
       tf.add(tf.sub(tf.relu(x), tf.mul(x, y)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(x)))))),
     ) as tf.Scalar;
@@ -96,9 +97,39 @@ export function correctness(
   batch: number,
   inputs?: Int32Array,
 ): Correctness {
-  const predicted = tf.tidy(() => tf.argMax(tf.reshape(logits, [targets.length, -1]), -1));
+  const predicted = predictions(logits, targets.length);
   const pred = predicted.dataSync() as Int32Array;
   predicted.dispose();
+  return score(pred, targets, batch, inputs);
+}
+
+/** Argmax ids [N] of logits [..., V] with N rows. */
+export function predictions(logits: tf.Tensor, rows: number): tf.Tensor1D {
+  return tf.tidy(() => tf.argMax(tf.reshape(logits, [rows, -1]), -1));
+}
+
+/**
+ * Per example [batch]: 1 when every non-ignored position of `predicted` [N] is right, on the
+ * device (the halting head's target without a read-back). Off the gradient tape.
+ */
+export function exactOnDevice(predicted: tf.Tensor, targets: Int32Array, batch: number) {
+  const labels = tf.tidy(() => {
+    const t = tf.tensor1d(targets, 'int32');
+    const right = tf.logicalOr(tf.equal(predicted, t), tf.equal(t, IGNORE));
+    return tf.cast(tf.all(tf.reshape(right, [batch, -1]), 1), 'float32');
+  });
+  const off = stopGradient(labels);
+  labels.dispose();
+  return off;
+}
+
+/** Correctness of predictions already read back (`pred` [N] as numbers). */
+export function score(
+  pred: ArrayLike<number>,
+  targets: Int32Array,
+  batch: number,
+  inputs?: Int32Array,
+): Correctness {
   const perRow = targets.length / batch;
   const exact = new Float32Array(batch);
   let correct = 0;

@@ -3,7 +3,14 @@ import type { Batch } from '../data/types.ts';
 import { runProgram } from '../runtime/executor.ts';
 import type { BatchFeeds, TrainableProgram } from '../runtime/trainable-program.ts';
 import type { WeightStore } from '../runtime/weights.ts';
-import { bceWithLogits, correctness, maskedCrossEntropy, type LossKind } from './loss.ts';
+import {
+  bceWithLogits,
+  exactOnDevice,
+  maskedCrossEntropy,
+  predictions,
+  score,
+  type LossKind,
+} from './loss.ts';
 
 export interface ForwardResult {
   loss: tf.Scalar;
@@ -20,20 +27,35 @@ export interface ForwardResult {
   openCounted: number;
 }
 
+/** A forward pass as tensors only: what `forward` reads back, left on the device. */
+export interface ForwardTensors {
+  loss: tf.Scalar;
+  /** Kept: the cross-entropy (the loss itself without a halting head). */
+  ce: tf.Scalar;
+  /** Kept: the halting BCE, when the graph has a halting head. */
+  bce?: tf.Scalar;
+  /** Kept: argmax ids [N], one per target. */
+  predicted: tf.Tensor1D;
+  logits: tf.Tensor;
+  halt?: tf.Tensor;
+  next: tf.Tensor[];
+}
+
 /**
  * One forward pass and its loss: masked cross-entropy on the logits, plus haltWeight ·
  * BCE(halt, [every scored position right]) when the graph has a halting head. The halting
- * target is read back from the predictions, so it is a constant to the gradient tape.
- * Safe inside tf.variableGrads: the tensors the caller needs are kept.
+ * target is computed from the predictions on the device and kept off the gradient tape, so a
+ * step reads nothing back before its gradients. Safe inside tf.variableGrads: the tensors the
+ * caller needs are kept; `readForward` (or `finishForward`) disposes ce, bce and predicted.
  */
-export function forward(
+export function forwardTensors(
   tp: TrainableProgram,
   weights: WeightStore,
   inputs: BatchFeeds,
   state: readonly tf.Tensor[],
   batch: Batch,
   opts: { training: boolean; seed: number; loss: LossKind; haltWeight: number },
-): ForwardResult {
+): ForwardTensors {
   const feeds: Record<string, tf.Tensor> = { ...inputs };
   tp.state.forEach((s, i) => (feeds[s.input] = state[i]!));
   const fetch = [
@@ -46,25 +68,62 @@ export function forward(
     seed: opts.seed,
   });
   const logits = tf.keep(out[tp.logits.name]!);
-  const ce = maskedCrossEntropy(logits, batch.targets, opts.loss);
-  const c = correctness(logits, batch.targets, batch.batch, batch.inputs);
-  const result: ForwardResult = {
+  const ce = tf.keep(maskedCrossEntropy(logits, batch.targets, opts.loss));
+  const predicted = tf.keep(predictions(logits, batch.targets.length));
+  const result: ForwardTensors = {
     loss: ce,
-    ceLoss: ce.dataSync()[0]!,
+    ce,
+    predicted,
     logits,
     next: tp.state.map((s) => tf.keep(out[s.output]!)),
-    ...c,
   };
   if (tp.halt) {
     const halt = tf.keep(out[tp.halt.name]!);
-    const bce = bceWithLogits(halt, c.exact);
+    const labels = exactOnDevice(predicted, batch.targets, batch.batch);
+    const bce = tf.keep(bceWithLogits(halt, labels));
+    labels.dispose();
     result.halt = halt;
-    result.haltLoss = bce.dataSync()[0]!;
+    result.bce = bce;
     // Outside a gradient tape (evaluation) nothing would free the intermediates of a sum.
     if (opts.haltWeight > 0) result.loss = tf.add(ce, tf.mul(bce, opts.haltWeight));
-    else bce.dispose();
   }
   return result;
+}
+
+/** The scalars and predictions of `t`, read back in one transfer, as a ForwardResult. */
+export function finishForward(
+  t: ForwardTensors,
+  batch: Batch,
+  values: { ce: number; bce?: number; predicted: ArrayLike<number> },
+): ForwardResult {
+  const c = score(values.predicted, batch.targets, batch.batch, batch.inputs);
+  tf.dispose([t.predicted, ...(t.ce !== t.loss ? [t.ce] : []), ...(t.bce ? [t.bce] : [])]);
+  return {
+    loss: t.loss,
+    ceLoss: values.ce,
+    logits: t.logits,
+    next: t.next,
+    ...(t.halt ? { halt: t.halt } : {}),
+    ...(values.bce !== undefined ? { haltLoss: values.bce } : {}),
+    ...c,
+  };
+}
+
+/** `forwardTensors` read back at once (synchronously: evaluation and tests). */
+export function forward(
+  tp: TrainableProgram,
+  weights: WeightStore,
+  inputs: BatchFeeds,
+  state: readonly tf.Tensor[],
+  batch: Batch,
+  opts: { training: boolean; seed: number; loss: LossKind; haltWeight: number },
+): ForwardResult {
+  const t = forwardTensors(tp, weights, inputs, state, batch, opts);
+  return finishForward(t, batch, {
+    ce: t.ce.dataSync()[0]!,
+    ...(t.bce ? { bce: t.bce.dataSync()[0]! } : {}),
+    predicted: t.predicted.dataSync(),
+  });
 }
 
 export function disposeForward(r: ForwardResult): void {

@@ -18,7 +18,7 @@ import {
   type CheckpointMeta,
   type LoadedCheckpoint,
 } from './checkpoint.ts';
-import { clipByGlobalNorm } from './clip.ts';
+import { globalNorm, scaleToNorm } from './clip.ts';
 import {
   checkpointInterval,
   parseTrainConfig,
@@ -42,7 +42,14 @@ import {
   type InitFrom,
 } from './init-from.ts';
 import { frozenWeights, learningRateScales } from './node-params.ts';
-import { disposeForward, forward, type ForwardResult } from './model.ts';
+import {
+  disposeForward,
+  finishForward,
+  forwardTensors,
+  type ForwardResult,
+  type ForwardTensors,
+} from './model.ts';
+import { readTogether } from './read-back.ts';
 import {
   documentFrom,
   prepareProgram,
@@ -354,7 +361,7 @@ class Run {
           status = 'stopped';
           break;
         }
-        this.trainStep();
+        await this.trainStep();
         const { evalEvery, checkpointSeconds } = this.config;
         if (evalEvery > 0 && this.step % evalEvery === 0) await this.runEval();
         const every = checkpointInterval(this.config);
@@ -403,7 +410,12 @@ class Run {
     this.slots = undefined;
   }
 
-  private trainStep(): void {
+  /**
+   * One optimizer step. Everything it reads (loss, gradient norm, the halting losses, the
+   * predictions and, with haltEarly, the halting logits) comes back in one asynchronous read
+   * after the gradients: no round trip to the device inside the step.
+   */
+  private async trainStep(): Promise<void> {
     const started = performance.now();
     const number = this.step + 1;
     this.slots ??= SupervisionSlots.open(
@@ -418,22 +430,42 @@ class Run {
     const lr = learningRate(this.step, this.config);
     const vars = [...this.trainable.values()];
     const irName = new Map([...this.trainable].map(([n, v]) => [v.name, n]));
-    let r: ForwardResult | undefined;
+    let t: ForwardTensors | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      r = forward(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
+      t = forwardTensors(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
         training: this.config.dropout,
         seed: stepSeed(this.config.seed, this.step),
         loss: this.config.loss,
         haltWeight: this.config.haltWeight,
       });
-      return r.loss;
+      return t.loss;
     }, vars);
-    const fr = r!;
-    const loss = value.dataSync()[0]!;
-    value.dispose();
+    const ft = t!;
     const named: Record<string, tf.Tensor> = {};
     for (const [tfName, g] of Object.entries(grads)) named[irName.get(tfName)!] = g;
-    const clipped = clipByGlobalNorm(named, this.config.clipNorm);
+    const normT = globalNorm(Object.values(named));
+    const halt = ft.halt && this.config.haltEarly ? [ft.halt] : [];
+    const [lossV, normV, ceV, predicted, ...rest] = await readTogether([
+      value,
+      normT,
+      ft.ce,
+      ft.predicted,
+      ...(ft.bce ? [ft.bce] : []),
+      ...halt,
+    ]);
+    normT.dispose();
+    const loss = lossV![0]!;
+    const fr = finishForward(ft, batch, {
+      ce: ceV![0]!,
+      predicted: predicted!,
+      ...(ft.bce ? { bce: rest.shift()![0]! } : {}),
+    });
+    const q = halt.length ? rest.shift() : undefined;
+    value.dispose();
+    const clipped = {
+      norm: normV![0]!,
+      grads: scaleToNorm(named, normV![0]!, this.config.clipNorm),
+    };
     tf.dispose(Object.values(grads));
     if (!Number.isFinite(loss) || !Number.isFinite(clipped.norm)) {
       tf.dispose(Object.values(clipped.grads));
@@ -452,7 +484,7 @@ class Run {
     tf.dispose(Object.values(clipped.grads));
     this.ema?.update(this.step);
 
-    const slots = this.advance(fr);
+    const slots = this.advance(fr, q);
     this.step = number;
     const seconds = (performance.now() - started) / 1000;
     this.timer.record(seconds);
@@ -484,9 +516,7 @@ class Run {
    * off the tape) to the next step, and the examples that are done (config.halting) are
    * replaced by new ones at the initial state.
    */
-  private advance(fr: ForwardResult): SlotStepReport {
-    // The halting logits are read (a device sync) only when they can end an example early.
-    const q = fr.halt && this.config.haltEarly ? (fr.halt.dataSync() as Float32Array) : undefined;
+  private advance(fr: ForwardResult, q: Float32Array | undefined): SlotStepReport {
     const next = fr.next;
     fr.next = [];
     disposeForward(fr);
@@ -508,7 +538,7 @@ class Run {
       ema: !!this.ema,
     };
     const run = () => evaluate(this.tp, this.weights, this.source, opts);
-    const report = this.ema ? await this.ema.withAveraged(run) : run();
+    const report = this.ema ? await this.ema.withAveraged(run) : await run();
     this.evals.push(report);
     this.emit({ type: 'eval', report });
   }

@@ -69,7 +69,7 @@ test('trm train TRM-MLP 4×4 with the template defaults, then trm eval: ≥ 90% 
   const source = await createDataSource(parseDataArg(undefined, parsed.doc), config.seed);
   const tp = prepareProgram(parsed.doc, source);
   const weights = createWeights(tp.program, config.seed);
-  const initial = evaluate(tp, weights, source, {
+  const initial = await evaluate(tp, weights, source, {
     examples: config.evalExamples,
     batch: config.batch,
     loss: config.loss,
