@@ -1,0 +1,196 @@
+/**
+ * Training parity between a backend and the CPU, shared by the Node test (Dawn, when it finds
+ * an adapter) and the SwiftShader page (bundled by page-bundle.ts): the project's own trainer
+ * (engine/train) on a recorded data stream, a few steps, losses and gradient norms per step,
+ * and the transfers from the device per step.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch, DataSource } from '../../engine/data/types.ts';
+import type { GraphDocument } from '../../engine/graph/schema.ts';
+import { train } from '../../engine/train/trainer.ts';
+
+/** A data source's stream as JSON: every batch the CPU run asked for, replayed in the page. */
+export interface RecordedSource {
+  name: string;
+  kind: DataSource['kind'];
+  vocabSize: number;
+  length: number;
+  puzzleIds?: number;
+  exactMatch: boolean;
+  describe: ReturnType<DataSource['describe']>;
+  batches: Record<string, { inputs: number[]; targets: number[]; puzzle?: number[] }>;
+}
+
+const toJson = (b: Batch) => ({
+  inputs: [...b.inputs],
+  targets: [...b.targets],
+  ...(b.puzzle ? { puzzle: [...b.puzzle] } : {}),
+});
+
+/** `src` with every batch it hands out written down in `recorded`. */
+export function recordSource(src: DataSource): { source: DataSource; recorded: RecordedSource } {
+  const recorded: RecordedSource = {
+    name: src.name,
+    kind: src.kind,
+    vocabSize: src.vocabSize,
+    length: src.length,
+    ...(src.puzzleIds !== undefined ? { puzzleIds: src.puzzleIds } : {}),
+    exactMatch: src.exactMatch,
+    describe: src.describe(),
+    batches: {},
+  };
+  const source: DataSource = {
+    ...src,
+    trainBatch: (index, size) => {
+      const b = src.trainBatch(index, size);
+      recorded.batches[`t${index}:${size}`] = toJson(b);
+      return b;
+    },
+    validation: (count) => {
+      const b = src.validation(count);
+      recorded.batches[`v${count}`] = toJson(b);
+      return b;
+    },
+    decode: (ids) => src.decode(ids),
+    describe: () => src.describe(),
+  };
+  return { source, recorded };
+}
+
+export function replaySource(r: RecordedSource): DataSource {
+  const get = (key: string): Batch => {
+    const b = r.batches[key];
+    if (!b) throw new Error(`The recorded stream has no batch ${key}.`);
+    return {
+      inputs: Int32Array.from(b.inputs),
+      targets: Int32Array.from(b.targets),
+      batch: b.inputs.length / r.length,
+      length: r.length,
+      ...(b.puzzle ? { puzzle: Int32Array.from(b.puzzle) } : {}),
+    };
+  };
+  return {
+    name: r.name,
+    kind: r.kind,
+    vocabSize: r.vocabSize,
+    length: r.length,
+    ...(r.puzzleIds !== undefined ? { puzzleIds: r.puzzleIds } : {}),
+    exactMatch: r.exactMatch,
+    trainBatch: (index, size) => get(`t${index}:${size}`),
+    validation: (count) => get(`v${count}`),
+    decode: (ids) => Array.from(ids).join(' '),
+    describe: () => r.describe,
+  };
+}
+
+export interface ParityRun {
+  backend: string;
+  losses: number[];
+  gradNorms: number[];
+  /** Transfers from the device (reads of data not already on the CPU), per step. */
+  downloads: number[];
+  stepMs: number[];
+}
+
+export const PARITY_CONFIG = {
+  steps: 3,
+  batch: 4,
+  lr: 3e-3,
+  warmup: 0,
+  evalEvery: 0,
+  evalExamples: 4,
+  ema: 0,
+  seed: 1,
+} as const;
+
+type Reads = { read: (id: object) => Promise<unknown>; readSync: (id: object) => unknown };
+
+/**
+ * Count the active backend's reads that move data off the device: on WebGPU a tensor whose
+ * values still sit on the CPU (never uploaded) is read without a transfer.
+ */
+function countDownloads(): { count: () => number; restore: () => void } {
+  const backend = tf.backend() as unknown as Reads & {
+    tensorMap?: { get(id: object): { values?: unknown } | undefined };
+  };
+  const { read, readSync } = backend;
+  let n = 0;
+  const onDevice = (id: object) => {
+    const map = backend.tensorMap;
+    return !map || map.get(id)?.values == null;
+  };
+  backend.read = (id) => {
+    if (onDevice(id)) n++;
+    return read.call(backend, id);
+  };
+  backend.readSync = (id) => {
+    if (onDevice(id)) n++;
+    return readSync.call(backend, id);
+  };
+  return {
+    count: () => n,
+    restore: () => Object.assign(backend, { read, readSync }),
+  };
+}
+
+/** Train `doc` on `source` for PARITY_CONFIG.steps steps on `backend`. */
+export async function trainFew(
+  doc: GraphDocument,
+  source: DataSource,
+  backend: string,
+): Promise<ParityRun> {
+  const run: ParityRun = { backend, losses: [], gradNorms: [], downloads: [], stepMs: [] };
+  let counter: ReturnType<typeof countDownloads> | undefined;
+  let last = 0;
+  let at = 0;
+  const result = await train({
+    document: doc,
+    source,
+    config: { ...PARITY_CONFIG, backend: backend as 'cpu' },
+    onEvent: (e) => {
+      if (e.type === 'started') {
+        counter = countDownloads();
+        at = performance.now();
+      }
+      if (e.type === 'step') {
+        run.losses.push(e.metrics.loss);
+        run.gradNorms.push(e.metrics.gradNorm ?? NaN);
+        const n = counter!.count();
+        run.downloads.push(n - last);
+        last = n;
+        run.stepMs.push(performance.now() - at);
+        at = performance.now();
+      }
+    },
+  });
+  counter?.restore();
+  result.model.dispose();
+  if (result.status !== 'completed') throw new Error(result.error ?? result.status);
+  return run;
+}
+
+/** float32 tolerances: relative to the CPU's value, looser for later steps (AdamW compounds). */
+export const TOLERANCE = { loss: [1e-5, 1e-4, 1e-3], gradNorm: [1e-4, 1e-3, 1e-2] } as const;
+
+/** The steps where `got` leaves the tolerance around `ref`, as sentences; empty when in. */
+export function compareRuns(ref: ParityRun, got: ParityRun): string[] {
+  const out: string[] = [];
+  for (const key of ['losses', 'gradNorms'] as const) {
+    const tol = key === 'losses' ? TOLERANCE.loss : TOLERANCE.gradNorm;
+    ref[key].forEach((r, i) => {
+      const g = got[key][i]!;
+      const rel = Math.abs(g - r) / Math.max(Math.abs(r), 1e-6);
+      if (!(rel <= tol[Math.min(i, tol.length - 1)]!)) {
+        out.push(
+          `${key} at step ${i + 1}: ${got.backend} ${g} vs cpu ${r} (relative ${rel.toExponential(2)})`,
+        );
+      }
+    });
+  }
+  return out;
+}
+
+/** The largest relative difference per step, for the report. */
+export function relativeErrors(ref: ParityRun, got: ParityRun, key: 'losses' | 'gradNorms') {
+  return ref[key].map((r, i) => Math.abs(got[key][i]! - r) / Math.max(Math.abs(r), 1e-6));
+}
