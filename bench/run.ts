@@ -51,34 +51,43 @@ interface Row {
 const rows: Row[] = [];
 const log = (r: Row) => {
   rows.push(r);
-  const v = r.value >= 100 ? r.value.toFixed(0) : r.value.toPrecision(3);
+  const v = Number.isNaN(r.value)
+    ? '—'
+    : r.value >= 100
+      ? r.value.toFixed(0)
+      : r.value.toPrecision(3);
   console.log(
     `${r.section.padEnd(8)} ${r.name.padEnd(28)} ${r.backend.padEnd(8)} ${v.padStart(9)} ${r.unit.padEnd(9)} ${r.note ?? ''}`,
   );
 };
 
+/** Why a backend of the table could not run here, shown in its column ("no adapter"). */
+const missing = new Map<string, string>();
+
 async function backends(): Promise<string[]> {
   const out: string[] = [];
-  for (const b of only ?? ['native', 'wasm', 'cpu']) {
+  for (const b of only ?? ['webgpu', 'native', 'wasm', 'cpu']) {
     try {
       await selectBackend(b);
       out.push(b);
     } catch (e) {
-      console.log(`(${b} unavailable: ${(e as Error).message})`);
+      const why = (e as Error).message;
+      missing.set(b, /no WebGPU adapter/.test(why) ? 'no adapter' : 'not installed');
+      console.log(`(${b} unavailable: ${why})`);
     }
   }
   return out;
 }
 
-function gemmBackend(backend: string, m: number, k: number, n: number): number {
+async function gemmBackend(backend: string, m: number, k: number, n: number): Promise<number> {
   const a = tf.randomUniform([m, k]);
   const b = tf.randomUniform([k, n]);
-  tf.matMul(a, b).dispose();
+  await tf.matMul(a, b).data();
   let reps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < (quick ? 300 : 1500) || reps < 2) {
     const c = tf.matMul(a, b);
-    c.dataSync();
+    await c.data(); // WebGPU outside a browser reads asynchronously only
     c.dispose();
     reps++;
     if (backend === 'cpu' && reps >= 2) break;
@@ -128,7 +137,8 @@ function note(r: TrainResult & { torch?: string }, unit: string): string {
  */
 async function trainModel(m: Model, available: string[], torch: boolean): Promise<void> {
   const dump = join(tmpdir(), `trm-bench-${process.pid}.json`);
-  for (const b of available.filter((b) => b !== 'native')) {
+  // The training loop of bench/train.ts reads synchronously, which WebGPU in Node cannot.
+  for (const b of available.filter((b) => b !== 'native' && b !== 'webgpu')) {
     if (b === 'cpu' && !process.argv.includes('--cpu')) continue; // cpu: minutes per step
     await selectBackend(b);
     const r = ours(m, SECONDS, b === available[available.length - 1] ? dump : undefined);
@@ -241,7 +251,7 @@ async function main() {
       [512, 512, 512],
       [2048, 128, 256],
     ] as const) {
-      const g = gemmBackend(b, m, k, n);
+      const g = await gemmBackend(b, m, k, n);
       const note = peak ? `${((100 * g) / peak).toFixed(1)}% of BLAS peak` : undefined;
       log({
         section: 'gemm',
@@ -252,6 +262,10 @@ async function main() {
         ...(note ? { note } : {}),
       });
     }
+  }
+
+  for (const [b, why] of missing) {
+    log({ section: 'gemm', name: '512×512×512', backend: b, value: NaN, unit: '', note: why });
   }
 
   const torch = torchAvailable();

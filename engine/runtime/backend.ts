@@ -131,7 +131,7 @@ export async function selectBackend(force?: string): Promise<BackendReport> {
     return current;
   }
   throw new Error(
-    `No backend could start: ${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')}.`,
+    `No backend could start: ${attempts.map((a) => `${a.backend}: ${a.reason?.replace(/\.$/, '')}`).join('; ')}.`,
   );
 }
 
