@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel } from './kernel.ts';
 import { gather } from './primitives.ts';
 
@@ -7,6 +7,9 @@ function checkIds(ids: tf.Tensor, rows: number, name: string): void {
   if (ids.dtype !== 'int32') {
     throw new Error(`Gather needs int32 ids, but "${name}" is ${ids.dtype}.`);
   }
+  // On WebGPU the ids may live on the device (deep-supervision slots gather them there):
+  // reading them back would be a synchronous round trip inside the step, which Node cannot do.
+  if (tf.getBackend() === 'webgpu') return;
   const values = ids.dataSync();
   for (let i = 0; i < values.length; i++) {
     const id = values[i] as number;
