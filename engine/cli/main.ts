@@ -13,7 +13,8 @@ const USAGE = `Usage: trm <command> [options]
 Commands:
   validate FILE            check a graph document; exit 1 when it has errors
   summary FILE [--json]    per-node output shapes, parameters and FLOPs per token
-  doctor                   which compute backend loads here, and why the others do not
+  doctor                   which compute backend loads here, why the others do not, and
+                           whether the PyTorch engine (python with torch) is there
   templates                the graph templates: parameters and what each is for
   train GRAPH [--data SPEC]       train with live progress and checkpoints (trm train --help)
   eval RUN [GRAPH]                held-out metrics, accuracy by recursion depth
@@ -181,6 +182,14 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
         const notice = backendNotice(report);
         if (notice) out.log(notice);
         out.log(`node ${process.version}, ${process.platform}-${process.arch}`);
+        // The PyTorch engine (trm export --format pytorch, the Train panel's engine choice).
+        const { findTorchPython, torchMissing } = await import('../pytorch/python-env.ts');
+        const torch = await findTorchPython();
+        out.log(
+          torch.ok
+            ? `✓ pytorch engine: torch ${torch.torch} on ${torch.python} (Python ${torch.pythonVersion}); devices: ${torch.devices.join(', ')}${torch.safetensors ? '' : '; safetensors not installed (the engine writes the format itself)'}`
+            : `✗ pytorch engine: ${torchMissing(torch)}`,
+        );
         return 0;
       } catch (e) {
         out.error((e as Error).message);

@@ -661,6 +661,22 @@ export const methods = {
   ),
   'document.recover': method(Empty, Recovery.nullable(), 'Unsaved work left by a crash.'),
   'document.discardRecovery': method(Empty, Empty, 'Forget the recovery file.'),
+  'train.engines': method(
+    Empty,
+    z.strictObject({
+      /** The PyTorch engine: the interpreter, torch version and devices; or why it is missing. */
+      pytorch: z.union([
+        z.strictObject({
+          ok: z.literal(true),
+          python: z.string(),
+          torch: z.string(),
+          devices: z.array(z.string()),
+        }),
+        z.strictObject({ ok: z.literal(false), reason: z.string() }),
+      ]),
+    }),
+    'The training engines this machine offers besides tfjs (which is always there).',
+  ),
   'train.options': method(
     Empty,
     z.strictObject({
@@ -710,6 +726,13 @@ export const methods = {
           resizeEmbedding: z.boolean().default(false),
         })
         .optional(),
+      /**
+       * Which engine trains: tfjs in the engine process (default), or PyTorch — the graph as a
+       * PyTorch project in the run folder, trained by the python that `train.engines` found,
+       * under torchrun with `processes` > 1.
+       */
+      engine: z.enum(['tfjs', 'pytorch']).default('tfjs'),
+      processes: z.number().int().min(1).max(64).default(1),
     }),
     z.strictObject({ runId: RunId, dir: z.string() }),
     'Start a training run in the engine process; its events arrive as `train.event`.',
