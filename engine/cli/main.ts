@@ -21,6 +21,7 @@ Commands:
   generate RUN|MODEL --prompt TEXT   continue a text with a checkpoint or an .onnx file
   solve RUN|MODEL --puzzle CELLS     solve a Sudoku step by step with a TRM model
   diff BEFORE AFTER        what changed between two graphs or two runs' graphs
+  import PT_RUN [--out DIR]       a PyTorch package's run as a Studio run (trm import --help)
 
 Every command takes --help. RUN is a run folder (trm train --out) or one of its
 step-NNNNNN checkpoints.
@@ -86,6 +87,8 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
     return (await import('./commands/diff.ts')).diffCommand(argv.slice(1), out);
   if (argv[0] === 'templates')
     return (await import('./commands/templates.ts')).templatesCommand(argv.slice(1), out);
+  if (argv[0] === 'import')
+    return (await import('./commands/import.ts')).importCommand(argv.slice(1), out);
   if (argv[0] === 'solve')
     return (await import('./commands/solve.ts')).solveCommand(argv.slice(1), out);
   let args;

@@ -14,6 +14,7 @@ import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
 import { blobPath, followLatest } from '../io/checkpoint-files.ts';
 import { LocalName } from '../io/confine.ts';
 import { parseJsonText } from '../graph/json-text.ts';
+import { ImportedFrom } from '../contract/api.ts';
 import { EvalReport, StepRecord } from '../contract/events.ts';
 
 /**
@@ -74,6 +75,8 @@ export const CheckpointMeta = z.strictObject({
     steps: z.array(StepRecord),
     evals: z.array(EvalReport),
   }),
+  /** Set when another engine trained these weights and `trm import` converted them. */
+  importedFrom: ImportedFrom.optional(),
   /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state of every slot. */
   blobs: z.record(z.string(), Blob),
 });
