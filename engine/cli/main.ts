@@ -23,6 +23,7 @@ Commands:
   solve RUN|MODEL --puzzle CELLS     solve a Sudoku step by step with a TRM model
   diff BEFORE AFTER        what changed between two graphs or two runs' graphs
   explain [TERM]           what a node kind, setting or concept is (no TERM: list them)
+  import PT_RUN [--out DIR] a PyTorch package's run as a Studio run (trm import --help)
 
 Every command takes --help. RUN is a run folder (trm train --out) or one of its
 step-NNNNNN checkpoints.
@@ -90,6 +91,8 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
     return (await import('./commands/templates.ts')).templatesCommand(argv.slice(1), out);
   if (argv[0] === 'explain')
     return (await import('./commands/explain.ts')).explainCommand(argv.slice(1), out);
+  if (argv[0] === 'import')
+    return (await import('./commands/import.ts')).importCommand(argv.slice(1), out);
   if (argv[0] === 'solve')
     return (await import('./commands/solve.ts')).solveCommand(argv.slice(1), out);
   let args;

@@ -159,6 +159,21 @@ export const RunStatus = z.enum([
 ]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/**
+ * Where a run was trained when another engine trained it (`trm import`): the engine, the
+ * checkpoint folder it was read from, that engine's version and its process count.
+ */
+export const ImportedFrom = z.strictObject({
+  engine: z.literal('pytorch'),
+  /** The other engine's checkpoint folder, as it was when imported. */
+  path: z.string(),
+  /** The engine's version (torch.__version__). */
+  version: z.string(),
+  /** Processes that trained it (DDP world size). */
+  world: z.number().int().min(1),
+});
+export type ImportedFrom = z.infer<typeof ImportedFrom>;
+
 /** Runs comparison: a run's headline figures, kept up to date in `run.json` as it trains. */
 export const RunMetrics = z.strictObject({
   /** The last training step's loss and accuracy (null: no step yet). */
@@ -210,6 +225,8 @@ export const RunSummary = z.strictObject({
       initialised: z.number().int(),
     })
     .optional(),
+  /** Set when another engine trained the run and `trm import` brought it in. */
+  importedFrom: ImportedFrom.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

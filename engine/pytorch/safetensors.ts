@@ -72,8 +72,9 @@ export function decodeSafetensors(
       throw new Error(
         `${what}: tensor "${name}" (${spec.dtype} [${spec.shape}]) is damaged or of an unsupported type.`,
       );
-    const raw = bytes.slice(base + from, base + to);
-    const dv = new DataView(raw.buffer);
+    // A view, not `slice`: a Node Buffer's slice shares its (pooled) memory, so its .buffer
+    // would start elsewhere.
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + base + from, to - from);
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       switch (spec.dtype) {

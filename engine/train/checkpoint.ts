@@ -14,6 +14,7 @@ import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
 import { blobPath, followLatest } from '../io/checkpoint-files.ts';
 import { LocalName } from '../io/confine.ts';
 import { parseJsonText } from '../graph/json-text.ts';
+import { ImportedFrom } from '../contract/api.ts';
 import { EvalReport, InitFromReport, StepRecord } from '../contract/events.ts';
 
 /**
@@ -76,6 +77,8 @@ export const CheckpointMeta = z.strictObject({
   }),
   /** The run and checkpoint this run's weights started from (a fine-tuned run), kept on resume. */
   initFrom: InitFromReport.optional(),
+  /** Set when another engine trained these weights and `trm import` converted them. */
+  importedFrom: ImportedFrom.optional(),
   /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state of every slot. */
   blobs: z.record(z.string(), Blob),
 });
