@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TrainEvent } from '../contract/events.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TrainConfigInput } from '../train/config.ts';
 import type { RunSession, SessionOutcome } from '../train/session.ts';
+import { importPytorchRun } from './import-run.ts';
 import { writePytorchPackage } from './package.ts';
 import { findTorchPython, torchMissing } from './python-env.ts';
 
@@ -86,7 +88,7 @@ export class PytorchSession implements RunSession {
     this.child = child;
     let stderr = '';
     let lastCheckpoint: string | undefined;
-    let outcome: SessionOutcome | undefined;
+    let outcome: Extract<SessionOutcome, { status: 'completed' | 'stopped' }> | undefined;
     let buffer = '';
     const device = probe.devices.find((d) => d !== 'cpu') ?? 'cpu';
     const handle = (line: string) => {
@@ -100,13 +102,9 @@ export class PytorchSession implements RunSession {
       if (!event) return;
       if (event.type === 'checkpoint') lastCheckpoint = event.path;
       if (event.type === 'stopped') {
-        outcome = {
-          status: event.reason,
-          step: event.step,
-          ...(lastCheckpoint ? { lastCheckpoint } : {}),
-        };
-        event.lastCheckpoint = lastCheckpoint;
-        if (!lastCheckpoint) delete event.lastCheckpoint;
+        // Reported once the run is imported (below), with the Studio checkpoint.
+        outcome = { status: event.reason, step: event.step };
+        return;
       }
       this.onEvent(event);
     };
@@ -127,7 +125,7 @@ export class PytorchSession implements RunSession {
       child.on('exit', (c) => resolve(c));
     });
     if (buffer.trim()) handle(buffer.trim());
-    if (outcome) return outcome;
+    if (outcome) return this.finish(outcome, lastCheckpoint);
     const last = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ').slice(-600);
     const message =
       `The PyTorch trainer exited (code ${code}) at step ${this.step}` +
@@ -147,6 +145,43 @@ export class PytorchSession implements RunSession {
       message,
       ...(lastCheckpoint ? { lastCheckpoint } : {}),
     };
+  }
+
+  /**
+   * The PyTorch run as a Studio run: its last checkpoint imported into the run folder's
+   * checkpoints/, so Playground, Insight, evaluation and ONNX export read it like any run.
+   */
+  private async finish(
+    outcome: Extract<SessionOutcome, { status: 'completed' | 'stopped' }>,
+    pytorchCheckpoint: string | undefined,
+  ): Promise<SessionOutcome> {
+    const { pkg, run } = pytorchFolders(this.request.dir);
+    if (!pytorchCheckpoint) {
+      this.onEvent({ type: 'stopped', step: outcome.step, reason: outcome.status });
+      return outcome;
+    }
+    const imported = path.join(pkg, 'studio');
+    const checkpoints = path.join(this.request.dir, 'checkpoints');
+    try {
+      await rm(imported, { recursive: true, force: true });
+      const report = await importPytorchRun({ run, out: imported, packageDir: pkg });
+      await rm(checkpoints, { recursive: true, force: true });
+      await rename(path.join(imported, 'checkpoints'), checkpoints);
+      await rm(imported, { recursive: true, force: true });
+      const lastCheckpoint = path.join(checkpoints, path.basename(report.checkpoint));
+      this.onEvent({ type: 'checkpoint', step: report.step, path: lastCheckpoint });
+      this.onEvent({ type: 'stopped', step: outcome.step, reason: outcome.status, lastCheckpoint });
+      return { ...outcome, lastCheckpoint };
+    } catch (e) {
+      const message = `PyTorch trained ${outcome.step} steps, but bringing the run into the Studio failed: ${(e as Error).message} The PyTorch run is in ${run}; trm import ${run} retries.`;
+      this.onEvent({
+        type: 'error',
+        message,
+        step: outcome.step,
+        lastCheckpoint: pytorchCheckpoint,
+      });
+      return { status: 'failed', step: outcome.step, message, lastCheckpoint: pytorchCheckpoint };
+    }
   }
 
   /** A metrics line of train.py as the Studio's event (validated; unknown lines dropped). */

@@ -18,7 +18,8 @@ import {
  * The PyTorch engine from the Train panel, as a person uses it: open the TRM-MLP template,
  * choose "PyTorch" as the engine (the option names the torch version and devices found), set a
  * short run, start it; the curves and progress come from the python process, the notice says
- * PyTorch trained it, and the run folder holds the generated project and its checkpoints.
+ * PyTorch trained it, the run folder holds the generated project, and the run comes back as a
+ * Studio checkpoint (imported) that the Playground, Insight and export read.
  */
 describe(
   'training on the PyTorch engine (browser mode)',
@@ -97,7 +98,11 @@ describe(
         'run/step-000006/model.safetensors',
       ])
         assert.ok(existsSync(join(pkg, f)), f);
-      await page.screenshot({ path: 'test-results/screenshots/train-pytorch-panel.png' });
+      // Brought into the Studio at the end: a Studio checkpoint the Playground and export read.
+    const studio = join(runsDir, id, 'checkpoints', 'step-000006');
+    assert.ok(existsSync(join(studio, 'checkpoint.json')), 'the imported Studio checkpoint');
+    assert.equal(summary()?.lastCheckpoint, studio);
+    await page.screenshot({ path: 'test-results/screenshots/train-pytorch-panel.png' });
       assert.deepEqual(s.pageErrors, []);
     });
   },
