@@ -122,6 +122,42 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ['mlp', 'feed-forward', 'feedforward'],
   },
   {
+    term: 'rnn',
+    kind: 'node',
+    title: 'RNN (tanh)',
+    definition:
+      'A recurrent layer that reads the sequence one position at a time, carrying a hidden state h of width H forward (and backward when bidirectional).',
+    formula: 'h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)',
+    whyItMatters:
+      'The oldest way to reuse one set of weights many times: TRMs recurse over depth, RNNs over time. Drawn next to a TRM on the same data, it shows what recursion over a latent buys; long sequences train poorly (vanishing gradients), which gated cells fix.',
+    typical: 'hidden = D, 1–2 layers; weights uniform ±1/√H as in PyTorch.',
+    aliases: ['recurrent', 'elman'],
+  },
+  {
+    term: 'gru',
+    kind: 'node',
+    title: 'GRU',
+    definition:
+      'A gated recurrent layer: a reset gate r and an update gate z decide how much of the old state to read and to keep at each position.',
+    formula:
+      'r, z = σ(x·W_ir,z + h·W_hr,z + b);  n = tanh(x·W_in + b_in + r ⊙ (h·W_hn + b_hn));  h = (1−z)⊙n + z⊙h',
+    whyItMatters:
+      'Gating keeps gradients alive over long sequences with three gate matrices instead of the LSTM’s four: 3·(D·H + H·H + 2H) parameters per layer and direction, as PyTorch counts them.',
+    typical: 'hidden = D, 1–2 layers, bidirectional for encoders that see the whole input.',
+  },
+  {
+    term: 'lstm',
+    kind: 'node',
+    title: 'LSTM',
+    definition:
+      'A recurrent layer with a separate cell state c that input, forget and output gates write, keep and read at each position.',
+    formula: 'i, f, g, o = x·W_ihᵀ + h·W_hhᵀ + b;  c = σ(f)⊙c + σ(i)⊙tanh(g);  h = σ(o)⊙tanh(c)',
+    whyItMatters:
+      'The classic baseline for sequences: the cell state carries information across many steps. Returns the sequence, and the final h and c for a head to read. 4·(D·H + H·H + 2H) parameters per layer and direction.',
+    typical: 'hidden = D, 1–2 layers; dropout between stacked layers 0–0.3.',
+    aliases: ['long short-term memory'],
+  },
+  {
     term: 'sequence-mlp',
     kind: 'node',
     title: 'Sequence MLP',
