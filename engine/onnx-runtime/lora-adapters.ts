@@ -18,19 +18,14 @@ export interface AdapterFile {
   adapters: Map<string, Float32Array>;
 }
 
-/** The file's bytes. Each adapter's shape is read from its base weight's shape (`shapes`). */
-export function encodeAdapterFile(
-  file: AdapterFile,
-  shapes: ReadonlyMap<string, readonly number[]>,
-): Uint8Array {
+/** The file's bytes; shapes follow from the rank (A [in, r], B [r, out]). */
+export function encodeAdapterFile(file: AdapterFile): Uint8Array {
   const r = file.lora.rank;
   const tensors: Record<string, NamedTensor> = {};
-  for (const [weight, shape] of shapes) {
-    const a = file.adapters.get(adapterA(weight));
-    const b = file.adapters.get(adapterB(weight));
-    if (!a || !b) continue;
-    tensors[adapterA(weight)] = { shape: [shape[0]!, r], data: a };
-    tensors[adapterB(weight)] = { shape: [r, shape[1]!], data: b };
+  for (const [name, data] of file.adapters) {
+    const isA = name.endsWith(adapterA(''));
+    if (!isA && !name.endsWith(adapterB(''))) continue;
+    tensors[name] = { shape: isA ? [data.length / r, r] : [r, data.length / r], data };
   }
   if (Object.keys(tensors).length === 0)
     throw new Error('The run has no LoRA adapters to write; it was not trained with lora.');

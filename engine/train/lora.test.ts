@@ -22,6 +22,7 @@ import { decodeAdapterFile, encodeAdapterFile } from '../onnx-runtime/lora-adapt
 import { tfjsRunner } from '../onnx-runtime/reference.ts';
 import { createSession, runOnnx } from '../onnx-runtime/verify.ts';
 import { writePytorchPackage } from '../pytorch/package.ts';
+import { decodeSafetensors } from '../pytorch/safetensors.ts';
 import { documentFrom } from '../runtime/trainable-program.ts';
 import { createWeights } from '../runtime/weights.ts';
 import { train } from './trainer.ts';
@@ -196,11 +197,15 @@ async function loraRoundTrip(doc: GraphDocument, lora: LoraConfig, expected: str
   assert.ok(diff < 1e-5, `merged export differs from the adapted model by ${diff}`);
 
   // The adapters alone: a safetensors file that reads back bit for bit and merges the same.
-  const shapes = new Map([...base.params.values()].map((p) => [p.name, p.shape] as const));
-  const bytes = encodeAdapterFile({ lora, adapters: ckpt.lora.adapters }, shapes);
+  const bytes = encodeAdapterFile({ lora, adapters: ckpt.lora.adapters });
   const back = decodeAdapterFile(bytes);
   assert.deepEqual(back.lora, { rank: lora.rank, alpha: lora.alpha, targets: lora.targets });
   assert.deepEqual([...back.adapters.keys()].sort(), adapters.sort());
+  const header = decodeSafetensors(bytes);
+  assert.deepEqual(header[adapterA(expected[0]!)]!.shape, [
+    base.params.get(expected[0]!)!.shape[0],
+    lora.rank,
+  ]);
   for (const n of adapters) assert.deepEqual(back.adapters.get(n), raw.get(n), n);
   const base0 = new Map([...raw].filter(([n]) => !n.includes('@lora/')));
   const remerged = mergeLora(new Map([...base0, ...back.adapters]), back.lora);
