@@ -207,6 +207,12 @@ export const RunSummary = z.strictObject({
   /** The data as chosen (shorthand, path or JSON spec). */
   data: z.string(),
   params: z.number().int().nullable(),
+  /**
+   * Parameter values that train and that stay still (frozen nodes; every base weight under
+   * LoRA, whose adapters train). Absent in runs recorded before they were counted.
+   */
+  trainableParams: z.number().int().optional(),
+  frozenParams: z.number().int().optional(),
   lastCheckpoint: z.string().nullable(),
   /** Why a failed run failed, as a sentence. */
   message: z.string().nullable(),

@@ -107,6 +107,9 @@ export const TrainEvent = z.discriminatedUnion('type', [
     /** Why a faster backend was not used (a GPU package without its driver), as a sentence. */
     notice: z.string().optional(),
     params: z.number().int(),
+    /** Parameter values that train (LoRA adapters included) and that stay as they are. */
+    trainableParams: z.number().int().optional(),
+    frozenParams: z.number().int().optional(),
     startStep: z.number().int(),
     steps: z.number().int(),
     data: z.string(),

@@ -462,6 +462,19 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ['lr scale', 'learning-rate multiplier'],
   },
   {
+    term: 'lora',
+    kind: 'train',
+    title: 'LoRA adapters',
+    definition:
+      'Low-rank adapters on chosen matrix weights: each W is used as W + (α/r)·A·B, where A and B are small new matrices and only they train; every base weight stays frozen.',
+    formula: "W' = W + (alpha / rank) · A · B,  A [in, rank] (small random), B [rank, out] (zeros)",
+    whyItMatters:
+      'Fine-tuning through a few thousand adapter values instead of every weight: far less to train and store, the base model untouched, and B starting at zero means step 0 is exactly the base model. Inside a shared recursion the one adapter follows the shared weight into every step.',
+    typical:
+      'none (default); e.g. {"targets": ["*/attn/w{q,v}"], "rank": 8, "alpha": 16} when adapting a trained run (--init-from).',
+    aliases: ['low-rank adaptation', 'adapter', 'adapters', 'rank', 'alpha'],
+  },
+  {
     term: 'weightDecay',
     kind: 'train',
     title: 'Weight decay',
@@ -872,6 +885,28 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     whyItMatters:
       'More rows make the accuracy difference less noisy and the check slower, especially for a recursive model run to full depth.',
     typical: '32 text windows or 256 puzzles (default).',
+  },
+  {
+    term: 'merge-lora',
+    kind: 'export',
+    title: 'Merge LoRA adapters',
+    definition:
+      "For a run trained with LoRA, folds each adapter into its base weight before export (W' = W + (α/r)·A·B), so the file is an ordinary model of the graph.",
+    whyItMatters:
+      "The merged model runs at the base model's speed and size in any runtime, and is verified against the adapted model like any export.",
+    typical: 'on (default) for a LoRA run; no effect on other runs.',
+    aliases: ['merge adapters', 'merged'],
+  },
+  {
+    term: 'lora-only',
+    kind: 'export',
+    title: 'Export the adapters alone',
+    definition:
+      "Writes just a LoRA run's adapter matrices (A and B per adapted weight, with rank, alpha and targets in the metadata) to a safetensors file, instead of a model.",
+    whyItMatters:
+      "An adapter file is a few kilobytes: several tasks can share one base model and swap adapters. Its layout is the IR's ([in, out]); PEFT stores the transposes.",
+    typical: 'off (default); e.g. --lora-only adapters.safetensors.',
+    aliases: ['adapter file', 'adapters only'],
   },
   {
     term: 'no-task',

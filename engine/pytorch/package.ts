@@ -55,6 +55,11 @@ export async function writePytorchPackage(dir: string, o: PackageOptions): Promi
       'The PyTorch engine does not apply frozen nodes or learning-rate multipliers yet; train this run with the Studio (tfjs) engine, or clear freeze and lrScale.',
     );
   }
+  if (config.lora) {
+    throw new Error(
+      'The PyTorch engine does not train LoRA adapters yet (its train.py would update every weight); train this run with the Studio (tfjs) engine, or clear lora.',
+    );
+  }
   const say = o.onProgress ?? (() => {});
   const source = o.source ?? (await createDataSource(o.data, config.seed));
   const tp = prepareProgram(o.doc, source, config.supervisionSteps);

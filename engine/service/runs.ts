@@ -388,6 +388,8 @@ export class RunManager {
           status: 'running',
           backend: e.backend,
           params: e.params,
+          ...(e.trainableParams !== undefined ? { trainableParams: e.trainableParams } : {}),
+          ...(e.frozenParams !== undefined ? { frozenParams: e.frozenParams } : {}),
           steps: e.steps,
         });
         if (e.initFrom) {

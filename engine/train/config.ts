@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LoraConfig } from '../graph/lora.ts';
 
 /**
  * Training hyper-parameters. Every field has a documented default so `TrainConfig.parse({})`
@@ -244,6 +245,15 @@ export const TrainConfig = z.strictObject({
     .describe(
       'Learning-rate multiplier per node id or weight-name prefix, e.g. {"embed": 0.1}; freeze a node instead of 0.',
     ),
+  /**
+   * LoRA adapters: rank-r corrections W + (α/r)·A·B on the matrix weights `targets` names
+   * (weight names, globs such as `block?/attn/w{q,v}`, or node ids). Only the adapters train; every
+   * base weight is frozen. Export merges them into the base weights (or writes them alone).
+   * @default none
+   */
+  lora: LoraConfig.optional().describe(
+    'LoRA adapters {targets, rank, alpha}: only the adapters train; export merges them into the base weights.',
+  ),
   /**
    * Compute backend; 'auto' takes the first of tensorflow-gpu → tensorflow → native → wasm → cpu.
    * @default 'auto'

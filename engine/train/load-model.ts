@@ -44,7 +44,7 @@ export async function loadTrainedModel(
     const spec = (opts.data ?? recorded) as DataSpec | null;
     if (!spec) throw new Error(`${c.dir} records no data spec; pass --data.`);
     const source: DataSource = await createDataSource(spec, config.seed);
-    const trainable = prepareProgram(doc, source, config.supervisionSteps);
+    const trainable = prepareProgram(doc, source, config.supervisionSteps, config.lora);
     const weights = createWeights(trainable.program, config.seed);
     try {
       const manifest = c.raw.weights!.manifest;

@@ -144,9 +144,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // once the model is known to fit, so a refused run leaves no folder behind).
     if (options.outDir) await probeWritable(options.outDir, 'checkpoints');
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
-    const tp = prepareProgram(doc, source, config.supervisionSteps);
+    const tp = prepareProgram(doc, source, config.supervisionSteps, config.lora);
     const named = { names: [...tp.program.params.keys()], owners: tp.owners };
     const frozen = frozenWeights(config.freeze, named);
+    // LoRA trains the adapters alone: every base weight is frozen, as `freeze` freezes it.
+    if (config.lora) for (const n of named.names) if (!tp.adapters.includes(n)) frozen.add(n);
     if (frozen.size > 0 && frozen.size === named.names.length) {
       throw new Error(
         `freeze (${config.freeze.join(', ')}) covers every weight of the graph, so nothing would train; freeze fewer nodes.`,
@@ -180,6 +182,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       backend: backend.active,
       ...(notice ? { notice } : {}),
       params: tp.params,
+      ...parameterSplit(tp, frozen),
       startStep: run.step,
       steps: config.steps,
       data: source.name,
@@ -198,6 +201,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     if (resumed) disposeCheckpoint(resumed);
   }
+}
+
+/** Values that train and values that stay (frozen nodes, and every base weight under LoRA). */
+function parameterSplit(
+  tp: TrainableProgram,
+  frozen: ReadonlySet<string>,
+): { trainableParams: number; frozenParams: number } {
+  let trainableParams = 0;
+  let frozenParams = 0;
+  for (const p of tp.program.params.values()) {
+    if (p.counted === false) continue;
+    const n = p.shape.reduce((a, d) => a * d, 1);
+    if (frozen.has(p.name)) frozenParams += n;
+    else trainableParams += n;
+  }
+  return { trainableParams, frozenParams };
 }
 
 /** Copy an earlier run's weights into `weights` (see init-from.ts); the checkpoint is freed. */

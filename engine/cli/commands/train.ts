@@ -26,6 +26,10 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
   --freeze NODE,…      node ids or weight-name prefixes that do not train (no gradient, no
                        optimizer state), e.g. --freeze embed,block1
   --lr-scale NODE=X,…  learning-rate multiplier per node, e.g. --lr-scale embed=0.1
+  --lora SPEC          LoRA adapters W + (α/r)·A·B; only they train, every base weight is
+                       frozen: 'targets=*/attn/w{q,v},block1/ffn/w1,rank=8,alpha=16'
+                       (weight names, globs or node ids; rank default 8, alpha 16) or JSON
+                       '{"targets":["*/attn/wq"],"rank":4}'; export merges them
   --resize-embedding   with --init-from on data of another vocabulary: keep the shared
                        tokens' rows of the embedding (and other vocabulary-sized weights)
   --preset NAME        apply one of the document's presets first
@@ -127,6 +131,56 @@ function scales(v: string | undefined): Record<string, number> | undefined {
   );
 }
 
+/** Commas outside braces: `a,b{q,v},c` → a | b{q,v} | c. */
+function splitTop(v: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of v) {
+    if (c === ',' && depth === 0) {
+      parts.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+    cur += c;
+  }
+  parts.push(cur.trim());
+  return parts;
+}
+
+/**
+ * `--lora`: JSON, or `targets=T1,T2,rank=8,alpha=16` — an entry without `=` is one more
+ * target, and commas inside `{q,v}` stay in their pattern.
+ */
+export function loraFlag(v: string | undefined): Record<string, unknown> | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim().startsWith('{')) {
+    try {
+      return JSON.parse(v) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`--lora is not valid JSON (${(e as Error).message}).`);
+    }
+  }
+  const targets: string[] = [];
+  const out: Record<string, unknown> = { targets };
+  let key = '';
+  for (const part of splitTop(v)) {
+    const eq = part.indexOf('=');
+    const [k, value] = eq < 0 ? [key, part] : [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
+    if (k === 'targets' && value) targets.push(value);
+    else if ((k === 'rank' || k === 'alpha') && value !== '' && Number.isFinite(Number(value)))
+      out[k] = Number(value);
+    else
+      throw new Error(
+        `--lora takes targets=PATTERN,…,rank=R,alpha=A (such as 'targets=*/attn/w{q,v},rank=8,alpha=16'); "${part}" is not part of that.`,
+      );
+    key = k;
+  }
+  return out;
+}
+
 /** `--config`'s JSON object of training settings, or a sentence naming the flag. */
 function configFlag(v: string | undefined): Record<string, unknown> {
   if (v === undefined) return {};
@@ -165,6 +219,7 @@ export async function trainCommand(
       'init-from': { type: 'string' },
       freeze: { type: 'string' },
       'lr-scale': { type: 'string' },
+      lora: { type: 'string' },
       'resize-embedding': { type: 'boolean' },
     },
     TRAIN_USAGE,
@@ -192,6 +247,7 @@ export async function trainCommand(
       backend: v.backend,
       freeze: list(v.freeze, '--freeze'),
       lrScale: scales(v['lr-scale']),
+      lora: loraFlag(v.lora),
     };
     if (v['resize-embedding'] && !v['init-from'])
       throw new Error(
@@ -257,6 +313,10 @@ export async function trainCommand(
         );
         if (e.initFrom) out.log(describeInit(e.initFrom));
         if (e.notice) out.log(e.notice);
+        if (e.trainableParams !== undefined && e.frozenParams)
+          out.log(
+            `Trainable: ${e.trainableParams.toLocaleString('en-US')} parameters; frozen: ${e.frozenParams.toLocaleString('en-US')}.`,
+          );
         if (e.frozen) {
           const shown = e.frozen.length > 8 ? [...e.frozen.slice(0, 8), '…'] : e.frozen;
           out.log(`Frozen (not trained): ${e.frozen.length} weights: ${shown.join(', ')}.`);

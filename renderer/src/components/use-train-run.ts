@@ -43,6 +43,8 @@ function advance(r: RunSummary, e: TrainEvent): RunSummary {
         status: 'running',
         backend: e.backend,
         params: e.params,
+        ...(e.trainableParams !== undefined ? { trainableParams: e.trainableParams } : {}),
+        ...(e.frozenParams !== undefined ? { frozenParams: e.frozenParams } : {}),
         steps: e.steps,
         ...(e.initFrom
           ? {
