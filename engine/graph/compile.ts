@@ -497,10 +497,11 @@ class Compiler {
         this.aborted = true;
       },
       siblingWeight: (id, local) => `${scope.prefix}${id}/${local}`,
-      buffer: (local, shape, init) => {
+      buffer: (local, shape, init, running) => {
         const name = `${scope.prefix}${nodeId}/${local}`;
         if (!this.buffers.has(name)) {
-          this.buffers.set(name, { name, shape, init, seed: hashSeed(name) });
+          const seed = hashSeed(name);
+          this.buffers.set(name, { name, shape, init, seed, ...(running ? { running: true as const } : {}) });
           this.values.set(name, { dtype: 'float32', shape: [...shape] });
         }
         return name;

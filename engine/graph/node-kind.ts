@@ -64,7 +64,8 @@ export interface KindContext {
 export interface LowerContext extends KindContext {
   /** Scoped name of a sibling node's weight (tied heads). */
   siblingWeight(nodeId: string, local: string): string;
-  buffer(local: string, shape: number[], init: Init): string;
+  /** A buffer of this node; `running`: state its ops update while training (see IrBuffer). */
+  buffer(local: string, shape: number[], init: Init, running?: boolean): string;
   op(spec: OpSpec): string;
   /** Declare a program input (token ids, puzzle ids, or carried state in `step` mode). */
   input(name: string, type: TensorType, role: Exclude<IrInput['role'], 'past'>): string;

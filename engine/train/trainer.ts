@@ -421,7 +421,8 @@ class Run {
     let r: ForwardResult | undefined;
     const { value, grads } = tf.variableGrads(() => {
       r = forward(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
-        training: this.config.dropout,
+        training: true,
+        dropout: this.config.dropout,
         seed: stepSeed(this.config.seed, this.step),
         loss: this.config.loss,
         haltWeight: this.config.haltWeight,
