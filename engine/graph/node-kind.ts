@@ -59,6 +59,12 @@ export interface KindContext {
   componentNames(): string[];
   /** Parameters of another node in the same graph (used by tied heads). */
   sibling(id: string): { kind: string; params: Record<string, unknown> } | undefined;
+  /**
+   * Whether the model is causal: some node of the document, in any graph, has a `causal`
+   * parameter that is true (an attention masking later positions). False where only ports
+   * are asked.
+   */
+  causal(): boolean;
 }
 
 export interface LowerContext extends KindContext {

@@ -522,9 +522,17 @@ class Run {
       optimizer: encodeTensors(this.optimizer.state()),
     };
     if (this.ema) {
-      // Every weight, as readers of the EMA group expect: frozen ones have no average, they stand.
+      // Every weight, as readers of the EMA group expect: frozen ones have no average, they
+      // stand, and so do running statistics (BatchNorm's), which the model is evaluated with.
       const frozen = [...this.weights.params].filter(([name]) => !this.trainable.has(name));
-      groups.ema = encodeTensors({ ...Object.fromEntries(frozen), ...this.ema.state() });
+      const running = [...this.weights.buffers].filter(
+        ([name]) => this.tp.program.buffers.get(name)?.running,
+      );
+      groups.ema = encodeTensors({
+        ...Object.fromEntries(frozen),
+        ...Object.fromEntries(running),
+        ...this.ema.state(),
+      });
     }
     const slots = this.slots;
     if (slots?.started) {
