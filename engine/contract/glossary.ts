@@ -197,6 +197,26 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     params: ['rms-norm.learnedScale', 'rms-norm.over'],
   },
   {
+    term: 'batch-norm',
+    kind: 'node',
+    title: 'BatchNorm',
+    definition:
+      'Normalises each channel (the last axis) with statistics over the batch and every position; training updates running statistics that evaluation uses.',
+    formula:
+      'training: y = (x − μ_batch) / √(σ²_batch + ε) · γ + β;  running ← (1 − momentum)·running + momentum·batch (variance unbiased); evaluation: μ, σ² = running',
+    whyItMatters:
+      "PyTorch's BatchNorm1d on channels-last tensors: the network for image-like or per-example features. Its running mean and variance are state, saved in checkpoints and exported as ONNX BatchNormalization. On a sequence in a causal model the batch statistics let each position see later ones while training (the canvas warns); LayerNorm or RMSNorm normalise each position alone.",
+    typical: 'eps 1e-5, momentum 0.1, affine on (PyTorch defaults).',
+    aliases: [
+      'batchnorm',
+      'bn',
+      'batch normalisation',
+      'batch normalization',
+      'running statistics',
+    ],
+    params: ['batch-norm.momentum', 'batch-norm.affine'],
+  },
+  {
     term: 'residual-add',
     kind: 'node',
     title: 'Add',
@@ -1173,7 +1193,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "Too large and small states are not normalised, which lets a recursion's state shrink; too small risks overflow in fp16.",
     typical: '1e-5.',
     aliases: ['eps', 'epsilon'],
-    params: ['layer-norm.eps', 'rms-norm.eps'],
+    params: ['layer-norm.eps', 'rms-norm.eps', 'batch-norm.eps'],
   },
   {
     term: 'bias',

@@ -97,6 +97,10 @@ export const messages = {
     code: 'rank-mismatch',
     message: `Input "${port}" of node "${node}" expects ${expected} but receives a ${formatShape(got)} tensor. Connect a tensor of that shape.`,
   }),
+  batchNormCausal: (node: string, got: Shape) => ({
+    code: 'batch-norm-causal',
+    message: `BatchNorm "${node}" normalises a ${formatShape(got)} sequence in a causal model: in training its statistics mix every position of the batch, so each position sees later ones, and evaluation (running statistics) behaves differently. Use a LayerNorm or RMSNorm there, or apply BatchNorm where no later position is seen.`,
+  }),
   widthMismatch: (node: string, port: string, expected: Dim, got: Dim) => ({
     code: 'width-mismatch',
     message: `Input "${port}" of node "${node}" expects width ${expected} but receives ${got}. Set the node's width to ${got} or change the upstream node's output width to ${expected}.`,

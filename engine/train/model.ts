@@ -32,7 +32,14 @@ export function forward(
   inputs: BatchFeeds,
   state: readonly tf.Tensor[],
   batch: Batch,
-  opts: { training: boolean; seed: number; loss: LossKind; haltWeight: number },
+  opts: {
+    training: boolean;
+    /** Dropout in a training run. @default true */
+    dropout?: boolean;
+    seed: number;
+    loss: LossKind;
+    haltWeight: number;
+  },
 ): ForwardResult {
   const feeds: Record<string, tf.Tensor> = { ...inputs };
   tp.state.forEach((s, i) => (feeds[s.input] = state[i]!));
@@ -43,6 +50,7 @@ export function forward(
   ];
   const out = runProgram(tp.program, weights, feeds, fetch, {
     training: opts.training,
+    ...(opts.dropout === undefined ? {} : { dropout: opts.dropout }),
     seed: opts.seed,
   });
   const logits = tf.keep(out[tp.logits.name]!);

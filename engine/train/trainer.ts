@@ -440,7 +440,8 @@ class Run {
     let r: ForwardResult | undefined;
     const { value, grads } = tf.variableGrads(() => {
       r = forward(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
-        training: this.config.dropout,
+        training: true,
+        dropout: this.config.dropout,
         seed: stepSeed(this.config.seed, this.step),
         loss: this.config.loss,
         haltWeight: this.config.haltWeight,
@@ -540,9 +541,17 @@ class Run {
       optimizer: encodeTensors(this.optimizer.state()),
     };
     if (this.ema) {
-      // Every weight, as readers of the EMA group expect: frozen ones have no average, they stand.
+      // Every weight, as readers of the EMA group expect: frozen ones have no average, they
+      // stand, and so do running statistics (BatchNorm's), which the model is evaluated with.
       const frozen = [...this.weights.params].filter(([name]) => !this.trainable.has(name));
-      groups.ema = encodeTensors({ ...Object.fromEntries(frozen), ...this.ema.state() });
+      const running = [...this.weights.buffers].filter(
+        ([name]) => this.tp.program.buffers.get(name)?.running,
+      );
+      groups.ema = encodeTensors({
+        ...Object.fromEntries(frozen),
+        ...Object.fromEntries(running),
+        ...this.ema.state(),
+      });
     }
     const slots = this.slots;
     if (slots?.started) {

@@ -220,6 +220,12 @@ const cases: {
       ],
     },
   },
+  // Running statistics random below (init values, zeros and ones, would hide a misplaced one).
+  { name: 'batch-norm (affine)', spec: single('batch-norm', { width: D, momentum: 0.3 }) },
+  {
+    name: 'batch-norm (no scale or bias)',
+    spec: single('batch-norm', { width: D, affine: false }),
+  },
   ...(['rnn', 'gru', 'lstm'] as const).flatMap((kind) => [
     { name: `${kind} (one layer)`, spec: single(kind, { width: D, hidden: D }) },
     {
@@ -276,7 +282,15 @@ describe('node kinds: tfjs forward vs onnxruntime (fp32)', () => {
     for (const mode of c.modes ?? ['full']) {
       it(`${c.name} [${mode}] at opsets 17 and 23 within 1e-5`, async () => {
         const program = compileSpec(c.spec, c.components ?? {}, mode);
-        const { buffers } = initialValues(program);
+        // Running buffers (BatchNorm's statistics) random and positive, like trained ones.
+        const buffers = new Map(
+          [...initialValues(program).buffers].map(([name, v], i) => [
+            name,
+            program.buffers.get(name)?.running
+              ? randomFloats(v.length, 101 + i).map((u) => 0.5 + Math.abs(u))
+              : v,
+          ]),
+        );
         // Random weights in [-0.5, 0.5): initial ones (ones, zeros) would hide a missing op.
         const weights = new Map(
           [...program.params.values()].map((p, i) => [

@@ -1,5 +1,6 @@
 import type { NodeKind } from '../node-kind.ts';
 import { attention } from './attention.ts';
+import { batchNorm } from './batch-norm.ts';
 import { classifierHead } from './classifier-head.ts';
 import { component } from './component.ts';
 import { componentInput, componentOutput } from './component-ports.ts';
@@ -36,6 +37,7 @@ export const nodeKinds = [
   lstm,
   layerNorm,
   rmsNorm,
+  batchNorm,
   residualAdd,
   linear,
   dropout,

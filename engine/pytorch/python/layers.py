@@ -20,6 +20,17 @@ def layer_norm(x, weight, bias, eps):
     return F.layer_norm(x, x.shape[-1:], weight, bias, eps)
 
 
+def batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps):
+    """BatchNorm of channels-last x [B, ..., C] (nn.BatchNorm1d's F.batch_norm with the
+    channels moved to axis 1 and back). Training: the batch's statistics, and the running
+    buffers updated in place (unbiased variance); evaluation: the running statistics."""
+    # [B, ..., C] -> [B, C, ...]
+    y = F.batch_norm(
+        x.movedim(-1, 1), running_mean, running_var, weight, bias, training, momentum, eps
+    )
+    return y.movedim(1, -1)
+
+
 def group_norm(x, groups, weight, bias, eps):
     """GroupNorm of channels-last x [B, ..., C]: each group of C/groups channels is normalised
     over its channels and every position of the example together."""

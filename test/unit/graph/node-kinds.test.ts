@@ -77,6 +77,7 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
       'lstm',
       'layer-norm',
       'rms-norm',
+      'batch-norm',
       'residual-add',
       'linear',
       'dropout',
@@ -427,6 +428,38 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
     assert.deepEqual(scaled.n.outputs.out?.shape, ['B', 'T', D]);
     assert.equal(scaled.n.params, D);
     assert.equal(compileAround('rms-norm', { width: D, learnedScale: false }).n.params, 0);
+  });
+
+  it('batch-norm: 2·C parameters when affine, none without; running mean and variance as running buffers', () => {
+    const affine = compileAround('batch-norm', { width: D });
+    assert.deepEqual(affine.n.outputs.out?.shape, ['B', 'T', D]);
+    assert.equal(affine.n.params, 2 * D);
+    assert.equal(affine.n.flopsPerToken, 6 * D);
+    checkCompiled(affine.r, 'batch-norm');
+    const buffers = [...affine.r.program!.buffers.values()].map((b) => [b.name, b.running, b.init]);
+    assert.deepEqual(buffers, [
+      ['n/running_mean', true, { kind: 'zeros' }],
+      ['n/running_var', true, { kind: 'ones' }],
+    ]);
+    assert.equal(compileAround('batch-norm', { width: D, affine: false }).n.params, 0);
+    const { diagnostics } = check(rawDoc(mainAround(['n', 'batch-norm', { width: 64 }])));
+    assert.deepEqual(errorCodes(diagnostics), ['width-mismatch']);
+  });
+
+  it('batch-norm on a sequence warns in a causal model only', () => {
+    const warnings = (attention: Record<string, unknown> | undefined) => {
+      const spec = mainAround(['n', 'batch-norm', { width: D }]);
+      if (attention) {
+        spec.nodes.push(['att', 'attention', { width: D, heads: 4, ...attention }]);
+        spec.edges = spec.edges.map((e) => (e === 'emb.out -> n.x' ? 'emb.out -> att.x' : e));
+        spec.edges.push('att.out -> n.x');
+      }
+      const r = ok(rawDoc(spec));
+      return r.diagnostics.filter((d) => d.severity === 'warning').map((d) => [d.code, d.node]);
+    };
+    assert.deepEqual(warnings({}), [['batch-norm-causal', 'n']]);
+    assert.deepEqual(warnings({ causal: false }), []);
+    assert.deepEqual(warnings(undefined), []);
   });
 
   it('linear: [B, T, in] → [B, T, out], in·out (+ out) parameters, 2·in·out FLOPs', () => {
