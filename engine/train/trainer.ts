@@ -41,6 +41,7 @@ import {
   readInitCheckpoint,
   type InitFrom,
 } from './init-from.ts';
+import { loadTeacher, type Teacher } from './distill.ts';
 import { frozenWeights, learningRateScales } from './node-params.ts';
 import { disposeForward, forward, type ForwardResult } from './model.ts';
 import {
@@ -154,9 +155,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     const weights = createWeights(tp.program, config.seed);
     let initFrom: InitFromReport | undefined;
+    let teacher: Teacher | undefined;
     try {
       initFrom = options.initFrom
         ? await initialise(weights, options.initFrom, doc, source, dataSpec, config.seed)
+        : undefined;
+      teacher = config.distill
+        ? await loadTeacher(config.distill.teacher, tp, source, dataSpec, config.seed)
         : undefined;
     } catch (e) {
       weights.dispose();
@@ -166,9 +171,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       frozen,
       lrScales: learningRateScales(config.lrScale, named),
       initFrom,
+      teacher,
     });
     const notice = [
       resume?.notice,
+      teacher && config.distill
+        ? `Distilling from ${teacher.label}: loss = ${config.distill.alpha}·CE + ${Number((1 - config.distill.alpha).toFixed(6))}·T²·KL at T = ${config.distill.temperature}.`
+        : undefined,
       backendNotice(backend),
       unreadPuzzleIds(tp.puzzle, source.puzzleIds, source.name),
     ]
@@ -240,6 +249,8 @@ class Run {
   /** Where the first weights came from (a fine-tuned run), kept in every checkpoint. */
   initFrom: InitFromReport | undefined;
   private readonly ema: Ema | undefined;
+  /** The frozen model whose logits teach this one (config.distill). */
+  private readonly teacher: Teacher | undefined;
   private readonly history: StepRecord[] = [];
   private readonly evals: EvalReport[] = [];
   private lastCheckpoint: string | undefined;
@@ -262,9 +273,11 @@ class Run {
       frozen: ReadonlySet<string>;
       lrScales: ReadonlyMap<string, number>;
       initFrom: InitFromReport | undefined;
+      teacher?: Teacher | undefined;
     },
   ) {
     this.initFrom = tuning.initFrom;
+    this.teacher = tuning.teacher;
     // Frozen weights get no gradient, no optimizer moments and no average: they stay bit for bit.
     this.trainable = new Map([...weights.params].filter(([name]) => !tuning.frozen.has(name)));
     const decayed = new Set(
@@ -381,6 +394,7 @@ class Run {
       });
     }
     this.dropCurrent();
+    this.teacher?.dispose();
     this.optimizer.dispose();
     if (this.ema) {
       for (const [name, p] of this.trainable) p.assign(this.ema.shadow.get(name)!);
@@ -419,15 +433,28 @@ class Run {
     const vars = [...this.trainable.values()];
     const irName = new Map([...this.trainable].map(([n, v]) => [v.name, n]));
     let r: ForwardResult | undefined;
+    // The teacher sees the same batch, off the tape: its weights get no gradient.
+    const distill = this.config.distill;
+    const teacherLogits = this.teacher?.logits(batch);
     const { value, grads } = tf.variableGrads(() => {
       r = forward(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
         training: this.config.dropout,
         seed: stepSeed(this.config.seed, this.step),
         loss: this.config.loss,
         haltWeight: this.config.haltWeight,
+        ...(teacherLogits && distill
+          ? {
+              distill: {
+                logits: teacherLogits,
+                alpha: distill.alpha,
+                temperature: distill.temperature,
+              },
+            }
+          : {}),
       });
       return r.loss;
     }, vars);
+    teacherLogits?.dispose();
     const fr = r!;
     const loss = value.dataSync()[0]!;
     value.dispose();
@@ -466,6 +493,7 @@ class Run {
         : {}),
       ...(this.source.kind === 'lm' ? { perplexity: Math.exp(fr.ceLoss) } : {}),
       ...(fr.haltLoss !== undefined ? { haltLoss: fr.haltLoss } : {}),
+      ...(fr.distillLoss !== undefined ? { distillLoss: fr.distillLoss } : {}),
       ...(this.tp.state.length > 0
         ? { supervisionStep: slots.meanStep, halted: slots.halted, replaced: slots.refilled }
         : {}),
