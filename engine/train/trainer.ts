@@ -17,6 +17,7 @@ import {
   writeCheckpoint,
   type CheckpointMeta,
   type LoadedCheckpoint,
+  type PruneRecord,
 } from './checkpoint.ts';
 import { clipByGlobalNorm } from './clip.ts';
 import {
@@ -251,6 +252,9 @@ class Run {
   private readonly ema: Ema | undefined;
   /** The frozen model whose logits teach this one (config.distill). */
   private readonly teacher: Teacher | undefined;
+  /** A pruned run's 0/1 masks by weight (the checkpoint's `mask` group): pruned entries stay 0. */
+  private masks: Record<string, tf.Tensor> | undefined;
+  private pruned: PruneRecord | undefined;
   private readonly history: StepRecord[] = [];
   private readonly evals: EvalReport[] = [];
   private lastCheckpoint: string | undefined;
@@ -298,6 +302,18 @@ class Run {
       else this.ema.load(Object.fromEntries(this.trainable));
     }
     this.initFrom = c.meta.initFrom;
+    this.pruned = c.meta.pruned;
+    const mask = c.groups.mask;
+    if (mask) {
+      for (const name of Object.keys(mask))
+        if (!this.weights.params.has(name))
+          throw new Error(
+            `${c.dir} masks "${name}", which this graph has no weight of; it is damaged.`,
+          );
+      // The checkpoint's tensors are freed with it; the run keeps its own copies.
+      this.masks = Object.fromEntries(Object.entries(mask).map(([n, t]) => [n, t.clone()]));
+      this.applyMasks();
+    }
     this.step = c.meta.step;
     this.lastCheckpoint = c.dir;
     this.lastCheckpointStep = c.meta.step;
@@ -395,6 +411,7 @@ class Run {
     }
     this.dropCurrent();
     this.teacher?.dispose();
+    if (this.masks) tf.dispose(Object.values(this.masks));
     this.optimizer.dispose();
     if (this.ema) {
       for (const [name, p] of this.trainable) p.assign(this.ema.shadow.get(name)!);
@@ -410,6 +427,15 @@ class Run {
       ...(error ? { error } : {}),
       model: { trainable: this.tp, weights, source: this.source, dispose: () => weights.dispose() },
     };
+  }
+
+  /** Zero the pruned entries again after an update (the EMA then averages zeros for them). */
+  private applyMasks(): void {
+    if (!this.masks) return;
+    for (const [name, m] of Object.entries(this.masks)) {
+      const p = this.weights.params.get(name)!;
+      tf.tidy(() => p.assign(tf.mul(p, m)));
+    }
   }
 
   private dropCurrent(): void {
@@ -477,6 +503,7 @@ class Run {
     }
     this.optimizer.apply(clipped.grads, lr);
     tf.dispose(Object.values(clipped.grads));
+    this.applyMasks();
     this.ema?.update(this.step);
 
     const slots = this.advance(fr);
@@ -553,6 +580,7 @@ class Run {
       const frozen = [...this.weights.params].filter(([name]) => !this.trainable.has(name));
       groups.ema = encodeTensors({ ...Object.fromEntries(frozen), ...this.ema.state() });
     }
+    if (this.masks) groups.mask = encodeTensors(this.masks);
     const slots = this.slots;
     if (slots?.started) {
       groups.carry = encodeTensors(Object.fromEntries(slots.state.map((t, i) => [`state${i}`, t])));
@@ -568,6 +596,7 @@ class Run {
       document: this.doc,
       dataSpec: this.dataSpec ?? null,
       ...(this.initFrom ? { initFrom: this.initFrom } : {}),
+      ...(this.pruned ? { pruned: this.pruned } : {}),
       metrics: {
         steps: this.history,
         evals: this.evals,
