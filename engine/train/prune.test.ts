@@ -203,3 +203,24 @@ test('a pruned run fine-tunes with its pruned weights kept at zero, and says wha
     disposeCheckpoint(c);
   }
 });
+
+test('trm prune refuses bad input in a sentence naming the flag', async () => {
+  const { main } = await import('../cli/main.ts');
+  const trm = async (...argv: string[]) => {
+    const err: string[] = [];
+    const code = await main(argv, { log: () => {}, error: (s) => err.push(s) });
+    return { code, err: err.join('\n') };
+  };
+  let r = await trm('prune', 'runs/x', '--sparsity', '1', '--out', 'y');
+  assert.equal(r.code, 2);
+  assert.match(
+    r.err,
+    /--sparsity takes a share from 0 up to \(not including\) 1, such as 0\.5; not "1"\./,
+  );
+  r = await trm('prune', 'runs/x', '--sparsity', '0.5', '--structured', 'rows', '--out', 'y');
+  assert.match(r.err, /--structured takes heads or ffn, not "rows"\./);
+  r = await trm('prune', 'runs/x', '--sweep', '0,0.5', '--finetune-steps', '3');
+  assert.match(r.err, /--sweep evaluates each sparsity without fine-tuning/);
+  r = await trm('prune', 'runs/x', '--sparsity', '0.5');
+  assert.match(r.err, /needs --out NEWRUN/);
+});
