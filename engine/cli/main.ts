@@ -19,6 +19,7 @@ Commands:
   train GRAPH [--data SPEC]       train with live progress and checkpoints (trm train --help)
   eval RUN [GRAPH]                held-out metrics, accuracy by recursion depth
   export RUN|GRAPH [options]      ONNX model + onnxruntime verification (trm export --help)
+  prune RUN --sparsity S --out NEWRUN   magnitude or head/channel pruning (trm prune --help)
   generate RUN|MODEL --prompt TEXT   continue a text with a checkpoint or an .onnx file
   solve RUN|MODEL --puzzle CELLS     solve a Sudoku step by step with a TRM model
   diff BEFORE AFTER        what changed between two graphs or two runs' graphs
@@ -85,6 +86,8 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
     return (await import('./commands/eval.ts')).evalCommand(argv.slice(1), out);
   if (argv[0] === 'generate')
     return (await import('./commands/generate.ts')).generateCommand(argv.slice(1), out);
+  if (argv[0] === 'prune')
+    return (await import('./commands/prune.ts')).pruneCommand(argv.slice(1), out);
   if (argv[0] === 'diff')
     return (await import('./commands/diff.ts')).diffCommand(argv.slice(1), out);
   if (argv[0] === 'templates')

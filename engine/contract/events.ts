@@ -17,6 +17,8 @@ export const StepMetrics = z.strictObject({
   perplexity: z.number().optional(),
   /** Halting loss (deep supervision). */
   haltLoss: z.number().optional(),
+  /** Distillation: the teacher's term T²·KL(teacher ‖ student) of the loss. */
+  distillLoss: z.number().optional(),
   /**
    * Deep supervision: which supervision step (0-based) this was, as a mean over the batch's
    * examples ('batch' halting keeps them all at the same step).

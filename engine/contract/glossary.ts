@@ -495,6 +495,20 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ['low-rank adaptation', 'adapter', 'adapters', 'rank', 'alpha'],
   },
   {
+    term: 'distill',
+    kind: 'train',
+    title: 'Knowledge distillation',
+    definition:
+      "Train against a trained teacher run's softened predictions on the same batch as well as the labels.",
+    formula:
+      'loss = α · CE(labels) + (1 − α) · T² · KL(softmax(teacher/T) ‖ softmax(student/T)), averaged over scored positions',
+    whyItMatters:
+      "A teacher's full distribution says which wrong tokens are nearly right, a richer signal per example than one label: a small or recursive student reaches a lower loss in the same steps. T² keeps the soft term's gradient on the labels' scale as T grows. The teacher is frozen and needs the same vocabulary.",
+    typical:
+      'off (default); {"teacher": "runs/gpt", "alpha": 0.5, "temperature": 1}; T from 1 (measured best for a recursive LM taught by a tiny GPT) to 4, α 0.1 to 0.5.',
+    aliases: ['distillation', 'teacher', 'kd', 'knowledge distillation', 'distill-alpha'],
+  },
+  {
     term: 'weightDecay',
     kind: 'train',
     title: 'Weight decay',

@@ -32,7 +32,15 @@ export async function loadTrainedModel(
   path: string,
   opts: LoadOptions = {},
 ): Promise<
-  TrainedModel & { config: TrainConfig; step: number; ema: boolean; document: GraphDocument }
+  TrainedModel & {
+    config: TrainConfig;
+    step: number;
+    ema: boolean;
+    document: GraphDocument;
+    dataSpec: DataSpec;
+    /** The checkpoint folder read. */
+    dir: string;
+  }
 > {
   const c = await readCheckpoint(path);
   try {
@@ -65,6 +73,8 @@ export async function loadTrainedModel(
       source,
       config,
       document: doc,
+      dataSpec: spec,
+      dir: c.dir,
       step: c.meta.step,
       ema: !!c.groups.ema,
       dispose: () => weights.dispose(),

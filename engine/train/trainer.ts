@@ -17,6 +17,7 @@ import {
   writeCheckpoint,
   type CheckpointMeta,
   type LoadedCheckpoint,
+  type PruneRecord,
 } from './checkpoint.ts';
 import { clipByGlobalNorm } from './clip.ts';
 import {
@@ -41,6 +42,7 @@ import {
   readInitCheckpoint,
   type InitFrom,
 } from './init-from.ts';
+import { loadTeacher, type Teacher } from './distill.ts';
 import { frozenWeights, learningRateScales } from './node-params.ts';
 import { disposeForward, forward, type ForwardResult } from './model.ts';
 import {
@@ -156,9 +158,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     const weights = createWeights(tp.program, config.seed);
     let initFrom: InitFromReport | undefined;
+    let teacher: Teacher | undefined;
     try {
       initFrom = options.initFrom
         ? await initialise(weights, options.initFrom, doc, source, dataSpec, config.seed)
+        : undefined;
+      teacher = config.distill
+        ? await loadTeacher(config.distill.teacher, tp, source, dataSpec, config.seed)
         : undefined;
     } catch (e) {
       weights.dispose();
@@ -168,9 +174,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       frozen,
       lrScales: learningRateScales(config.lrScale, named),
       initFrom,
+      teacher,
     });
     const notice = [
       resume?.notice,
+      teacher && config.distill
+        ? `Distilling from ${teacher.label}: loss = ${config.distill.alpha}·CE + ${Number((1 - config.distill.alpha).toFixed(6))}·T²·KL at T = ${config.distill.temperature}.`
+        : undefined,
       backendNotice(backend),
       unreadPuzzleIds(tp.puzzle, source.puzzleIds, source.name),
     ]
@@ -259,6 +269,11 @@ class Run {
   /** Where the first weights came from (a fine-tuned run), kept in every checkpoint. */
   initFrom: InitFromReport | undefined;
   private readonly ema: Ema | undefined;
+  /** The frozen model whose logits teach this one (config.distill). */
+  private readonly teacher: Teacher | undefined;
+  /** A pruned run's 0/1 masks by weight (the checkpoint's `mask` group): pruned entries stay 0. */
+  private masks: Record<string, tf.Tensor> | undefined;
+  private pruned: PruneRecord | undefined;
   private readonly history: StepRecord[] = [];
   private readonly evals: EvalReport[] = [];
   private lastCheckpoint: string | undefined;
@@ -281,9 +296,11 @@ class Run {
       frozen: ReadonlySet<string>;
       lrScales: ReadonlyMap<string, number>;
       initFrom: InitFromReport | undefined;
+      teacher?: Teacher | undefined;
     },
   ) {
     this.initFrom = tuning.initFrom;
+    this.teacher = tuning.teacher;
     // Frozen weights get no gradient, no optimizer moments and no average: they stay bit for bit.
     this.trainable = new Map([...weights.params].filter(([name]) => !tuning.frozen.has(name)));
     const decayed = new Set(
@@ -304,6 +321,18 @@ class Run {
       else this.ema.load(Object.fromEntries(this.trainable));
     }
     this.initFrom = c.meta.initFrom;
+    this.pruned = c.meta.pruned;
+    const mask = c.groups.mask;
+    if (mask) {
+      for (const name of Object.keys(mask))
+        if (!this.weights.params.has(name))
+          throw new Error(
+            `${c.dir} masks "${name}", which this graph has no weight of; it is damaged.`,
+          );
+      // The checkpoint's tensors are freed with it; the run keeps its own copies.
+      this.masks = Object.fromEntries(Object.entries(mask).map(([n, t]) => [n, t.clone()]));
+      this.applyMasks();
+    }
     this.step = c.meta.step;
     this.lastCheckpoint = c.dir;
     this.lastCheckpointStep = c.meta.step;
@@ -400,6 +429,8 @@ class Run {
       });
     }
     this.dropCurrent();
+    this.teacher?.dispose();
+    if (this.masks) tf.dispose(Object.values(this.masks));
     this.optimizer.dispose();
     if (this.ema) {
       for (const [name, p] of this.trainable) p.assign(this.ema.shadow.get(name)!);
@@ -415,6 +446,15 @@ class Run {
       ...(error ? { error } : {}),
       model: { trainable: this.tp, weights, source: this.source, dispose: () => weights.dispose() },
     };
+  }
+
+  /** Zero the pruned entries again after an update (the EMA then averages zeros for them). */
+  private applyMasks(): void {
+    if (!this.masks) return;
+    for (const [name, m] of Object.entries(this.masks)) {
+      const p = this.weights.params.get(name)!;
+      tf.tidy(() => p.assign(tf.mul(p, m)));
+    }
   }
 
   private dropCurrent(): void {
@@ -438,6 +478,9 @@ class Run {
     const vars = [...this.trainable.values()];
     const irName = new Map([...this.trainable].map(([n, v]) => [v.name, n]));
     let r: ForwardResult | undefined;
+    // The teacher sees the same batch, off the tape: its weights get no gradient.
+    const distill = this.config.distill;
+    const teacherLogits = this.teacher?.logits(batch);
     const { value, grads } = tf.variableGrads(() => {
       r = forward(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
         training: true,
@@ -445,9 +488,19 @@ class Run {
         seed: stepSeed(this.config.seed, this.step),
         loss: this.config.loss,
         haltWeight: this.config.haltWeight,
+        ...(teacherLogits && distill
+          ? {
+              distill: {
+                logits: teacherLogits,
+                alpha: distill.alpha,
+                temperature: distill.temperature,
+              },
+            }
+          : {}),
       });
       return r.loss;
     }, vars);
+    teacherLogits?.dispose();
     const fr = r!;
     const loss = value.dataSync()[0]!;
     value.dispose();
@@ -470,6 +523,7 @@ class Run {
     }
     this.optimizer.apply(clipped.grads, lr);
     tf.dispose(Object.values(clipped.grads));
+    this.applyMasks();
     this.ema?.update(this.step);
 
     const slots = this.advance(fr);
@@ -486,6 +540,7 @@ class Run {
         : {}),
       ...(this.source.kind === 'lm' ? { perplexity: Math.exp(fr.ceLoss) } : {}),
       ...(fr.haltLoss !== undefined ? { haltLoss: fr.haltLoss } : {}),
+      ...(fr.distillLoss !== undefined ? { distillLoss: fr.distillLoss } : {}),
       ...(this.tp.state.length > 0
         ? { supervisionStep: slots.meanStep, halted: slots.halted, replaced: slots.refilled }
         : {}),
@@ -553,6 +608,7 @@ class Run {
         ...this.ema.state(),
       });
     }
+    if (this.masks) groups.mask = encodeTensors(this.masks);
     const slots = this.slots;
     if (slots?.started) {
       groups.carry = encodeTensors(Object.fromEntries(slots.state.map((t, i) => [`state${i}`, t])));
@@ -568,6 +624,7 @@ class Run {
       document: this.doc,
       dataSpec: this.dataSpec ?? null,
       ...(this.initFrom ? { initFrom: this.initFrom } : {}),
+      ...(this.pruned ? { pruned: this.pruned } : {}),
       metrics: {
         steps: this.history,
         evals: this.evals,

@@ -32,6 +32,12 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
                        '{"targets":["*/attn/wq"],"rank":4}'; export merges them
   --resize-embedding   with --init-from on data of another vocabulary: keep the shared
                        tokens' rows of the embedding (and other vocabulary-sized weights)
+  --teacher RUN[/step-N]
+                       knowledge distillation: a trained run (same vocabulary) whose logits
+                       teach this one on the same batch; loss = α·CE + (1−α)·T²·KL
+  --distill-alpha A    weight α of the labels' loss, 0 to 1 (default 0.5)
+  --distill-temperature T
+                       softmax temperature of the teacher's term (default 1)
   --preset NAME        apply one of the document's presets first
   --backend NAME       tensorflow-gpu, tensorflow, native, wasm or cpu (default: first that loads)
 The document's own training settings (meta.training: a template's recipe) apply unless a flag
@@ -181,6 +187,31 @@ export function loraFlag(v: string | undefined): Record<string, unknown> | undef
   return out;
 }
 
+/** `--teacher RUN --distill-alpha A --distill-temperature T` as the `distill` setting. */
+function distillFlags(
+  teacher: string | undefined,
+  alpha: string | undefined,
+  temperature: string | undefined,
+): { teacher: string; alpha?: number; temperature?: number } | undefined {
+  if (teacher === undefined) {
+    if (alpha !== undefined || temperature !== undefined)
+      throw new Error(
+        `${alpha !== undefined ? '--distill-alpha' : '--distill-temperature'} goes with --teacher RUN: it weighs what that run teaches.`,
+      );
+    return undefined;
+  }
+  const a = alpha === undefined ? undefined : Number(alpha);
+  if (a !== undefined && (alpha!.trim() === '' || !(a >= 0 && a <= 1)))
+    throw new Error(`--distill-alpha must be a number from 0 to 1, not "${alpha}".`);
+  return {
+    teacher,
+    ...(a !== undefined ? { alpha: a } : {}),
+    ...(temperature !== undefined
+      ? { temperature: number(temperature, '--distill-temperature', false)! }
+      : {}),
+  };
+}
+
 /** `--config`'s JSON object of training settings, or a sentence naming the flag. */
 function configFlag(v: string | undefined): Record<string, unknown> {
   if (v === undefined) return {};
@@ -221,6 +252,9 @@ export async function trainCommand(
       'lr-scale': { type: 'string' },
       lora: { type: 'string' },
       'resize-embedding': { type: 'boolean' },
+      teacher: { type: 'string' },
+      'distill-alpha': { type: 'string' },
+      'distill-temperature': { type: 'string' },
     },
     TRAIN_USAGE,
     out,
@@ -253,10 +287,12 @@ export async function trainCommand(
       throw new Error(
         '--resize-embedding goes with --init-from RUN: it resizes the weights taken from that run.',
       );
+    const distill = distillFlags(v.teacher, v['distill-alpha'], v['distill-temperature']);
     const config = {
       ...(doc && !v.resume ? configFromDocument(doc) : {}),
       ...extra,
       ...Object.fromEntries(Object.entries(flags).filter(([, x]) => x !== undefined)),
+      ...(distill ? { distill } : {}),
     };
     request = {
       ...(doc ? { document: doc } : {}),
