@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
+import { loadModel } from '../../engine/infer/load.ts';
 import { capture } from '../support/capture.ts';
 
 const TEMPLATE = 'templates/seq2seq-reverse.json';
@@ -23,6 +24,49 @@ describe('seq2seq-reverse: trained with its template defaults', () => {
     const started = performance.now();
     assert.equal(await main(['train', TEMPLATE, '--out', dir], t.out), 0, t.errors.join('\n'));
     seconds = (performance.now() - started) / 1000;
+  });
+
+  /** The run's held-out rows (its recorded data and seed) as (source digits, reversed digits). */
+  async function heldOut(count: number): Promise<[string, string][]> {
+    const model = await loadModel(dir);
+    const source = await model.dataSource();
+    await model.dispose();
+    assert.ok(source, 'the run records its data');
+    const batch = source.validation(count);
+    return Array.from({ length: batch.batch }, (_, r) => {
+      const row = batch.inputs.subarray(r * batch.length, (r + 1) * batch.length);
+      const text = source.decode(row.subarray(0, 8)).replace(/<pad>/g, '');
+      return [text, [...text].reverse().join('')];
+    });
+  }
+
+  for (const beams of [1, 3]) {
+    it(`trm generate ${beams === 1 ? 'greedy' : `--beams ${beams}`} reverses held-out sources`, async () => {
+      const rows = await heldOut(12);
+      for (const [src, want] of rows) {
+        const g = capture();
+        const args = [
+          'generate',
+          dir,
+          '--prompt',
+          src,
+          ...(beams > 1 ? ['--beams', String(beams)] : []),
+        ];
+        assert.equal(await main(args, g.out), 0, g.errors.join('\n'));
+        assert.equal(g.lines.at(-1), want, `source ${src}`);
+      }
+    });
+  }
+
+  it('trm generate refuses a source that is not digits or too long, in a sentence', async () => {
+    for (const [prompt, message] of [
+      ['12a4', /only digits 0–9; remove "a"/],
+      ['123456789', /9 digits but the model reads at most 8; shorten it/],
+    ] as const) {
+      const g = capture();
+      assert.equal(await main(['generate', dir, '--prompt', prompt], g.out), 1);
+      assert.match(g.errors.join('\n'), message);
+    }
   });
 
   it('reaches ≥ 95% held-out exact match (trm eval)', async () => {
