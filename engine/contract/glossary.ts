@@ -109,6 +109,47 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ['self-attention', 'mha', 'multi-head attention'],
   },
   {
+    term: 'cross-attention',
+    kind: 'node',
+    title: 'Cross-attention',
+    definition:
+      'Encoder–decoder attention: each position of x (the decoder) reads the whole memory (the encoder output); source padding can be masked.',
+    formula:
+      'per head: softmax(Q·Kᵀ / √Dh + pad)·V,  Q = x·Wq, K = m·Wk, V = m·Wv;  pad = −∞ where source = padId;  out = concat(heads)·Wo',
+    whyItMatters:
+      'It is how a decoder sees the source without reading it token by token: the encoder runs once over the source, bidirectionally, and every decoding step attends to its result. No causal mask applies (the source is known in full); the padding mask makes a short source padded to the full length read as the short source.',
+    typical:
+      "The same width and heads as the decoder's self-attention (seq2seq-reverse: D 64, 4 heads); padId 0, the data's <pad>; memoryWidth only when the encoder is wider or narrower than the decoder.",
+    aliases: ['encoder-decoder attention', 'source attention'],
+    params: ['cross-attention.padId', 'cross-attention.memoryWidth'],
+  },
+  {
+    term: 'sequence-slice',
+    kind: 'node',
+    title: 'Sequence slice',
+    definition:
+      'Keeps positions start … start+length−1 of token ids [B, T] or activations [B, T, D].',
+    formula: 'out[b, i] = x[b, start + i],  i < length',
+    whyItMatters:
+      "The trainer feeds one token sequence; an encoder–decoder splits it into the source the encoder reads and the target part the decoder reads, so neither sees the other's tokens by self-attention.",
+    typical:
+      'seq2seq-reverse (source 8, then "=" and 8 target positions): start 0 length 8 for the encoder, start 8 length 9 for the decoder.',
+    aliases: ['slice', 'split'],
+    params: ['sequence-slice.start', 'sequence-slice.length'],
+  },
+  {
+    term: 'sequence-pad',
+    kind: 'node',
+    title: 'Sequence pad',
+    definition:
+      'Puts `before` zero positions in front of activations: [B, T, D] → [B, before+T, D].',
+    whyItMatters:
+      "A decoder that read only the target part of the sequence pads its output back to the full length, so the head's logits line up position by position with the data's targets; the padded positions have no target and cost nothing in the loss.",
+    typical: 'before = the source length (seq2seq-reverse: 8).',
+    aliases: ['pad', 'left pad'],
+    params: ['sequence-pad.before'],
+  },
+  {
     term: 'ffn',
     kind: 'node',
     title: 'Feed-forward',

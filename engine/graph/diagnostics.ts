@@ -113,6 +113,10 @@ export const messages = {
     code: 'dtype-mismatch',
     message: `Input "${port}" of node "${node}" expects ${expected} but receives ${got}. ${expected === 'token ids' ? 'Connect a token-input node.' : 'Embed the tokens first.'}`,
   }),
+  sliceOutOfRange: (node: string, start: number, end: number, have: number) => ({
+    code: 'slice-out-of-range',
+    message: `Node "${node}" keeps positions ${start}..${end - 1} but its input has ${have} positions. Lower start or length, or feed a longer sequence.`,
+  }),
   notDivisible: (node: string, what: string, by: string, fix = 'Change one of them.') => ({
     code: 'not-divisible',
     message: `In node "${node}", ${what} must be divisible by ${by}. ${fix}`,
@@ -201,6 +205,10 @@ export const messages = {
   inputNameTaken: (node: string, name: string) => ({
     code: 'input-name',
     message: `Node "${node}" needs a model input called "${name}", but another node's input already has that name. Rename the node called "${name}".`,
+  }),
+  padNeedsLength: (node: string, got: Dim) => ({
+    code: 'sequence-length',
+    message: `Node "${node}" pads a sequence to a fixed length but receives length ${got}. Give the token input a fixed length, or slice a fixed number of positions first.`,
   }),
   sequenceLength: (node: string, got: Dim) => ({
     code: 'sequence-length',

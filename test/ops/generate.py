@@ -182,7 +182,7 @@ def rms_norm(x, scale=None, epsilon=1e-5):
     return y * scale if scale is not None else y
 
 
-def attention(q, k, v, q_heads, kv_heads, causal, bottom_right=False):
+def attention(q, k, v, q_heads, kv_heads, causal, bottom_right=False, key_ids=None, pad_id=0):
     """ONNX Attention-23 on 3-D inputs: [B, T, H·Dh], [B, S, Hkv·Dh] -> [B, T, H·Dh]."""
     b, t, width = q.shape
     s = k.shape[1]
@@ -200,6 +200,9 @@ def attention(q, k, v, q_heads, kv_heads, causal, bottom_right=False):
         i = np.arange(t)[:, None]
         j = np.arange(s)[None, :]
         scores = np.where(j > i + shift, -np.inf, scores)
+    if key_ids is not None:
+        # Keys whose token is padding are masked in every head and query row.
+        scores = np.where((key_ids == pad_id)[:, None, None, :], -np.inf, scores)
     y = softmax(scores, -1) @ vh  # [B, H, T, Dh]
     return y.transpose(0, 2, 1, 3).reshape(b, t, q_heads * dh)
 
@@ -637,6 +640,33 @@ def attention_cases():
                 q, k, v, h, hkv, c, br
             ),
         )
+    rng = rng_for(op, "key padding")
+    ids = np.array([[5, 7, 0, 0], [3, 0, 9, 0]], dtype=np.int32)
+    add(
+        op,
+        "key padding: keys whose id is padId are masked (cross lengths, 2 heads)",
+        {"qHeads": 2, "kvHeads": 2, "causal": False, "padId": 0},
+        {
+            "q": floats(rng, [2, 3, 4]),
+            "k": floats(rng, [2, 4, 4]),
+            "v": floats(rng, [2, 4, 4]),
+            "keyIds": ids,
+        },
+        lambda q, k, v, keyIds: attention(q, k, v, 2, 2, False, key_ids=keyIds, pad_id=0),
+    )
+    rng = rng_for(op, "key padding causal")
+    add(
+        op,
+        "key padding with a causal mask and GQA, padId 2",
+        {"qHeads": 2, "kvHeads": 1, "causal": True, "padId": 2},
+        {
+            "q": floats(rng, [1, 3, 4]),
+            "k": floats(rng, [1, 3, 2]),
+            "v": floats(rng, [1, 3, 2]),
+            "keyIds": np.array([[1, 2, 4]], dtype=np.int32),
+        },
+        lambda q, k, v, keyIds: attention(q, k, v, 2, 1, True, key_ids=keyIds, pad_id=2),
+    )
     rng = rng_for(op, "symbolic")
     add(
         op,

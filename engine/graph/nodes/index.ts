@@ -3,6 +3,7 @@ import { attention } from './attention.ts';
 import { batchNorm } from './batch-norm.ts';
 import { classifierHead } from './classifier-head.ts';
 import { component } from './component.ts';
+import { crossAttention } from './cross-attention.ts';
 import { componentInput, componentOutput } from './component-ports.ts';
 import { dropout } from './dropout.ts';
 import { ffn } from './ffn.ts';
@@ -20,6 +21,8 @@ import { residualAdd } from './residual-add.ts';
 import { rmsNorm } from './rms-norm.ts';
 import { rnn } from './rnn.ts';
 import { sequenceMlp } from './sequence-mlp.ts';
+import { sequencePad } from './sequence-pad.ts';
+import { sequenceSlice } from './sequence-slice.ts';
 import { tokenEmbedding } from './token-embedding.ts';
 import { tokenInput } from './token-input.ts';
 
@@ -30,6 +33,7 @@ export const nodeKinds = [
   positionEmbedding,
   puzzlePrefix,
   attention,
+  crossAttention,
   ffn,
   sequenceMlp,
   rnn,
@@ -41,6 +45,8 @@ export const nodeKinds = [
   residualAdd,
   linear,
   dropout,
+  sequenceSlice,
+  sequencePad,
   latentInit,
   component,
   recursion,
