@@ -306,7 +306,12 @@ async function main() {
   // memory against batch and depth, and the designer (validation time, canvas frame time) run
   // in their own processes.
   if (!process.argv.includes('--train-only')) {
-    for (const script of ['bench/decode.ts', 'bench/memory.ts', 'test/e2e/canvas-bench.ts']) {
+    for (const script of [
+      'bench/pytorch-engine.ts',
+      'bench/decode.ts',
+      'bench/memory.ts',
+      'test/e2e/canvas-bench.ts',
+    ]) {
       console.log(`\n== ${script}`);
       const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, '..', script)], {
         stdio: 'inherit',

@@ -13,15 +13,18 @@ const USAGE = `Usage: trm <command> [options]
 Commands:
   validate FILE            check a graph document; exit 1 when it has errors
   summary FILE [--json]    per-node output shapes, parameters and FLOPs per token
-  doctor                   which compute backend loads here, and why the others do not
+  doctor                   which compute backend loads here, why the others do not, and
+                           whether the PyTorch engine (python with torch) is there
   templates                the graph templates: parameters and what each is for
   train GRAPH [--data SPEC]       train with live progress and checkpoints (trm train --help)
   eval RUN [GRAPH]                held-out metrics, accuracy by recursion depth
   export RUN|GRAPH [options]      ONNX model + onnxruntime verification (trm export --help)
+  prune RUN --sparsity S --out NEWRUN   magnitude or head/channel pruning (trm prune --help)
   generate RUN|MODEL --prompt TEXT   continue a text with a checkpoint or an .onnx file
   solve RUN|MODEL --puzzle CELLS     solve a Sudoku step by step with a TRM model
   diff BEFORE AFTER        what changed between two graphs or two runs' graphs
   explain [TERM]           what a node kind, setting or concept is (no TERM: list them)
+  import PT_RUN [--out DIR] a PyTorch package's run as a Studio run (trm import --help)
 
 Every command takes --help. RUN is a run folder (trm train --out) or one of its
 step-NNNNNN checkpoints.
@@ -83,12 +86,16 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
     return (await import('./commands/eval.ts')).evalCommand(argv.slice(1), out);
   if (argv[0] === 'generate')
     return (await import('./commands/generate.ts')).generateCommand(argv.slice(1), out);
+  if (argv[0] === 'prune')
+    return (await import('./commands/prune.ts')).pruneCommand(argv.slice(1), out);
   if (argv[0] === 'diff')
     return (await import('./commands/diff.ts')).diffCommand(argv.slice(1), out);
   if (argv[0] === 'templates')
     return (await import('./commands/templates.ts')).templatesCommand(argv.slice(1), out);
   if (argv[0] === 'explain')
     return (await import('./commands/explain.ts')).explainCommand(argv.slice(1), out);
+  if (argv[0] === 'import')
+    return (await import('./commands/import.ts')).importCommand(argv.slice(1), out);
   if (argv[0] === 'solve')
     return (await import('./commands/solve.ts')).solveCommand(argv.slice(1), out);
   let args;
@@ -187,6 +194,14 @@ export async function main(argv: string[], out: Out = console_): Promise<number>
         const notice = backendNotice(report);
         if (notice) out.log(notice);
         out.log(`node ${process.version}, ${process.platform}-${process.arch}`);
+        // The PyTorch engine (trm export --format pytorch, the Train panel's engine choice).
+        const { findTorchPython, torchMissing } = await import('../pytorch/python-env.ts');
+        const torch = await findTorchPython();
+        out.log(
+          torch.ok
+            ? `✓ pytorch engine: torch ${torch.torch} on ${torch.python} (Python ${torch.pythonVersion}); devices: ${torch.devices.join(', ')}${torch.safetensors ? '' : '; safetensors not installed (the engine writes the format itself)'}`
+            : `✗ pytorch engine: ${torchMissing(torch)}`,
+        );
         return 0;
       } catch (e) {
         out.error((e as Error).message);

@@ -159,6 +159,21 @@ export const RunStatus = z.enum([
 ]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/**
+ * Where a run was trained when another engine trained it (`trm import`): the engine, the
+ * checkpoint folder it was read from, that engine's version and its process count.
+ */
+export const ImportedFrom = z.strictObject({
+  engine: z.literal('pytorch'),
+  /** The other engine's checkpoint folder, as it was when imported. */
+  path: z.string(),
+  /** The engine's version (torch.__version__). */
+  version: z.string(),
+  /** Processes that trained it (DDP world size). */
+  world: z.number().int().min(1),
+});
+export type ImportedFrom = z.infer<typeof ImportedFrom>;
+
 /** Runs comparison: a run's headline figures, kept up to date in `run.json` as it trains. */
 export const RunMetrics = z.strictObject({
   /** The last training step's loss and accuracy (null: no step yet). */
@@ -192,6 +207,12 @@ export const RunSummary = z.strictObject({
   /** The data as chosen (shorthand, path or JSON spec). */
   data: z.string(),
   params: z.number().int().nullable(),
+  /**
+   * Parameter values that train and that stay still (frozen nodes; every base weight under
+   * LoRA, whose adapters train). Absent in runs recorded before they were counted.
+   */
+  trainableParams: z.number().int().optional(),
+  frozenParams: z.number().int().optional(),
   lastCheckpoint: z.string().nullable(),
   /** Why a failed run failed, as a sentence. */
   message: z.string().nullable(),
@@ -210,6 +231,8 @@ export const RunSummary = z.strictObject({
       initialised: z.number().int(),
     })
     .optional(),
+  /** Set when another engine trained the run and `trm import` brought it in. */
+  importedFrom: ImportedFrom.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -661,6 +684,22 @@ export const methods = {
   ),
   'document.recover': method(Empty, Recovery.nullable(), 'Unsaved work left by a crash.'),
   'document.discardRecovery': method(Empty, Empty, 'Forget the recovery file.'),
+  'train.engines': method(
+    Empty,
+    z.strictObject({
+      /** The PyTorch engine: the interpreter, torch version and devices; or why it is missing. */
+      pytorch: z.union([
+        z.strictObject({
+          ok: z.literal(true),
+          python: z.string(),
+          torch: z.string(),
+          devices: z.array(z.string()),
+        }),
+        z.strictObject({ ok: z.literal(false), reason: z.string() }),
+      ]),
+    }),
+    'The training engines this machine offers besides tfjs (which is always there).',
+  ),
   'train.options': method(
     Empty,
     z.strictObject({
@@ -710,6 +749,13 @@ export const methods = {
           resizeEmbedding: z.boolean().default(false),
         })
         .optional(),
+      /**
+       * Which engine trains: tfjs in the engine process (default), or PyTorch — the graph as a
+       * PyTorch project in the run folder, trained by the python that `train.engines` found,
+       * under torchrun with `processes` > 1.
+       */
+      engine: z.enum(['tfjs', 'pytorch']).default('tfjs'),
+      processes: z.number().int().min(1).max(64).default(1),
     }),
     z.strictObject({ runId: RunId, dir: z.string() }),
     'Start a training run in the engine process; its events arrive as `train.event`.',

@@ -17,6 +17,8 @@ export const StepMetrics = z.strictObject({
   perplexity: z.number().optional(),
   /** Halting loss (deep supervision). */
   haltLoss: z.number().optional(),
+  /** Distillation: the teacher's term T²·KL(teacher ‖ student) of the loss. */
+  distillLoss: z.number().optional(),
   /**
    * Deep supervision: which supervision step (0-based) this was, as a mean over the batch's
    * examples ('batch' halting keeps them all at the same step).
@@ -32,7 +34,8 @@ export const StepMetrics = z.strictObject({
   /** Seconds left at the steady pace; absent for the first steps (compile time, warm-up). */
   etaSec: z.number().optional(),
   /** tf.memory().numTensors after the step: flat in a healthy run. */
-  tensors: z.number().int(),
+  /** Live tfjs tensors after the step (the tfjs engine's leak check; absent on PyTorch). */
+  tensors: z.number().int().optional(),
 });
 export type StepMetrics = z.infer<typeof StepMetrics>;
 
@@ -106,6 +109,9 @@ export const TrainEvent = z.discriminatedUnion('type', [
     /** Why a faster backend was not used (a GPU package without its driver), as a sentence. */
     notice: z.string().optional(),
     params: z.number().int(),
+    /** Parameter values that train (LoRA adapters included) and that stay as they are. */
+    trainableParams: z.number().int().optional(),
+    frozenParams: z.number().int().optional(),
     startStep: z.number().int(),
     steps: z.number().int(),
     data: z.string(),

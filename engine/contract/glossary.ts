@@ -109,6 +109,47 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ['self-attention', 'mha', 'multi-head attention'],
   },
   {
+    term: 'cross-attention',
+    kind: 'node',
+    title: 'Cross-attention',
+    definition:
+      'Encoder–decoder attention: each position of x (the decoder) reads the whole memory (the encoder output); source padding can be masked.',
+    formula:
+      'per head: softmax(Q·Kᵀ / √Dh + pad)·V,  Q = x·Wq, K = m·Wk, V = m·Wv;  pad = −∞ where source = padId;  out = concat(heads)·Wo',
+    whyItMatters:
+      'It is how a decoder sees the source without reading it token by token: the encoder runs once over the source, bidirectionally, and every decoding step attends to its result. No causal mask applies (the source is known in full); the padding mask makes a short source padded to the full length read as the short source.',
+    typical:
+      "The same width and heads as the decoder's self-attention (seq2seq-reverse: D 64, 4 heads); padId 0, the data's <pad>; memoryWidth only when the encoder is wider or narrower than the decoder.",
+    aliases: ['encoder-decoder attention', 'source attention'],
+    params: ['cross-attention.padId', 'cross-attention.memoryWidth'],
+  },
+  {
+    term: 'sequence-slice',
+    kind: 'node',
+    title: 'Sequence slice',
+    definition:
+      'Keeps positions start … start+length−1 of token ids [B, T] or activations [B, T, D].',
+    formula: 'out[b, i] = x[b, start + i],  i < length',
+    whyItMatters:
+      "The trainer feeds one token sequence; an encoder–decoder splits it into the source the encoder reads and the target part the decoder reads, so neither sees the other's tokens by self-attention.",
+    typical:
+      'seq2seq-reverse (source 8, then "=" and 8 target positions): start 0 length 8 for the encoder, start 8 length 9 for the decoder.',
+    aliases: ['slice', 'split'],
+    params: ['sequence-slice.start', 'sequence-slice.length'],
+  },
+  {
+    term: 'sequence-pad',
+    kind: 'node',
+    title: 'Sequence pad',
+    definition:
+      'Puts `before` zero positions in front of activations: [B, T, D] → [B, before+T, D].',
+    whyItMatters:
+      "A decoder that read only the target part of the sequence pads its output back to the full length, so the head's logits line up position by position with the data's targets; the padded positions have no target and cost nothing in the loss.",
+    typical: 'before = the source length (seq2seq-reverse: 8).',
+    aliases: ['pad', 'left pad'],
+    params: ['sequence-pad.before'],
+  },
+  {
     term: 'ffn',
     kind: 'node',
     title: 'Feed-forward',
@@ -120,6 +161,42 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     typical:
       'ratio 4; TRM: SwiGLU with ratio 4 (hidden ⅔·4·D rounded up to a multiple of 256: 1536 at D = 512), no biases.',
     aliases: ['mlp', 'feed-forward', 'feedforward'],
+  },
+  {
+    term: 'rnn',
+    kind: 'node',
+    title: 'RNN (tanh)',
+    definition:
+      'A recurrent layer that reads the sequence one position at a time, carrying a hidden state h of width H forward (and backward when bidirectional).',
+    formula: 'h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)',
+    whyItMatters:
+      'The oldest way to reuse one set of weights many times: TRMs recurse over depth, RNNs over time. Drawn next to a TRM on the same data, it shows what recursion over a latent buys; long sequences train poorly (vanishing gradients), which gated cells fix.',
+    typical: 'hidden = D, 1–2 layers; weights uniform ±1/√H as in PyTorch.',
+    aliases: ['recurrent', 'elman'],
+  },
+  {
+    term: 'gru',
+    kind: 'node',
+    title: 'GRU',
+    definition:
+      'A gated recurrent layer: a reset gate r and an update gate z decide how much of the old state to read and to keep at each position.',
+    formula:
+      'r, z = σ(x·W_ir,z + h·W_hr,z + b);  n = tanh(x·W_in + b_in + r ⊙ (h·W_hn + b_hn));  h = (1−z)⊙n + z⊙h',
+    whyItMatters:
+      'Gating keeps gradients alive over long sequences with three gate matrices instead of the LSTM’s four: 3·(D·H + H·H + 2H) parameters per layer and direction, as PyTorch counts them.',
+    typical: 'hidden = D, 1–2 layers, bidirectional for encoders that see the whole input.',
+  },
+  {
+    term: 'lstm',
+    kind: 'node',
+    title: 'LSTM',
+    definition:
+      'A recurrent layer with a separate cell state c that input, forget and output gates write, keep and read at each position.',
+    formula: 'i, f, g, o = x·W_ihᵀ + h·W_hhᵀ + b;  c = σ(f)⊙c + σ(i)⊙tanh(g);  h = σ(o)⊙tanh(c)',
+    whyItMatters:
+      'The classic baseline for sequences: the cell state carries information across many steps. Returns the sequence, and the final h and c for a head to read. 4·(D·H + H·H + 2H) parameters per layer and direction.',
+    typical: 'hidden = D, 1–2 layers; dropout between stacked layers 0–0.3.',
+    aliases: ['long short-term memory'],
   },
   {
     term: 'sequence-mlp',
@@ -159,6 +236,26 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     typical: 'eps 1e-5; TRM: learnedScale off, over width (over sequence after a sequence MLP).',
     aliases: ['rmsnorm', 'root mean square norm'],
     params: ['rms-norm.learnedScale', 'rms-norm.over'],
+  },
+  {
+    term: 'batch-norm',
+    kind: 'node',
+    title: 'BatchNorm',
+    definition:
+      'Normalises each channel (the last axis) with statistics over the batch and every position; training updates running statistics that evaluation uses.',
+    formula:
+      'training: y = (x − μ_batch) / √(σ²_batch + ε) · γ + β;  running ← (1 − momentum)·running + momentum·batch (variance unbiased); evaluation: μ, σ² = running',
+    whyItMatters:
+      "PyTorch's BatchNorm1d on channels-last tensors: the network for image-like or per-example features. Its running mean and variance are state, saved in checkpoints and exported as ONNX BatchNormalization. On a sequence in a causal model the batch statistics let each position see later ones while training (the canvas warns); LayerNorm or RMSNorm normalise each position alone.",
+    typical: 'eps 1e-5, momentum 0.1, affine on (PyTorch defaults).',
+    aliases: [
+      'batchnorm',
+      'bn',
+      'batch normalisation',
+      'batch normalization',
+      'running statistics',
+    ],
+    params: ['batch-norm.momentum', 'batch-norm.affine'],
   },
   {
     term: 'residual-add',
@@ -424,6 +521,33 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       'When a run starts from another, the weights it brings usually want smaller steps than the ones it starts afresh.',
     typical: 'none (default); e.g. {"embed": 0.1}. Use freeze instead of 0.',
     aliases: ['lr scale', 'learning-rate multiplier'],
+  },
+  {
+    term: 'lora',
+    kind: 'train',
+    title: 'LoRA adapters',
+    definition:
+      'Low-rank adapters on chosen matrix weights: each W is used as W + (α/r)·A·B, where A and B are small new matrices and only they train; every base weight stays frozen.',
+    formula: "W' = W + (alpha / rank) · A · B,  A [in, rank] (small random), B [rank, out] (zeros)",
+    whyItMatters:
+      'Fine-tuning through a few thousand adapter values instead of every weight: far less to train and store, the base model untouched, and B starting at zero means step 0 is exactly the base model. Inside a shared recursion the one adapter follows the shared weight into every step.',
+    typical:
+      'none (default); e.g. {"targets": ["*/attn/w{q,v}"], "rank": 8, "alpha": 16} when adapting a trained run (--init-from).',
+    aliases: ['low-rank adaptation', 'adapter', 'adapters', 'rank', 'alpha'],
+  },
+  {
+    term: 'distill',
+    kind: 'train',
+    title: 'Knowledge distillation',
+    definition:
+      "Train against a trained teacher run's softened predictions on the same batch as well as the labels.",
+    formula:
+      'loss = α · CE(labels) + (1 − α) · T² · KL(softmax(teacher/T) ‖ softmax(student/T)), averaged over scored positions',
+    whyItMatters:
+      "A teacher's full distribution says which wrong tokens are nearly right, a richer signal per example than one label: a small or recursive student reaches a lower loss in the same steps. T² keeps the soft term's gradient on the labels' scale as T grows. The teacher is frozen and needs the same vocabulary.",
+    typical:
+      'off (default); {"teacher": "runs/gpt", "alpha": 0.5, "temperature": 1}; T from 1 (measured best for a recursive LM taught by a tiny GPT) to 4, α 0.1 to 0.5.',
+    aliases: ['distillation', 'teacher', 'kd', 'knowledge distillation', 'distill-alpha'],
   },
   {
     term: 'weightDecay',
@@ -838,6 +962,28 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     typical: '32 text windows or 256 puzzles (default).',
   },
   {
+    term: 'merge-lora',
+    kind: 'export',
+    title: 'Merge LoRA adapters',
+    definition:
+      "For a run trained with LoRA, folds each adapter into its base weight before export (W' = W + (α/r)·A·B), so the file is an ordinary model of the graph.",
+    whyItMatters:
+      "The merged model runs at the base model's speed and size in any runtime, and is verified against the adapted model like any export.",
+    typical: 'on (default) for a LoRA run; no effect on other runs.',
+    aliases: ['merge adapters', 'merged'],
+  },
+  {
+    term: 'lora-only',
+    kind: 'export',
+    title: 'Export the adapters alone',
+    definition:
+      "Writes just a LoRA run's adapter matrices (A and B per adapted weight, with rank, alpha and targets in the metadata) to a safetensors file, instead of a model.",
+    whyItMatters:
+      "An adapter file is a few kilobytes: several tasks can share one base model and swap adapters. Its layout is the IR's ([in, out]); PEFT stores the transposes.",
+    typical: 'off (default); e.g. --lora-only adapters.safetensors.',
+    aliases: ['adapter file', 'adapters only'],
+  },
+  {
     term: 'no-task',
     kind: 'export',
     title: 'Skip the task check',
@@ -1102,7 +1248,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "Too large and small states are not normalised, which lets a recursion's state shrink; too small risks overflow in fp16.",
     typical: '1e-5.',
     aliases: ['eps', 'epsilon'],
-    params: ['layer-norm.eps', 'rms-norm.eps'],
+    params: ['layer-norm.eps', 'rms-norm.eps', 'batch-norm.eps'],
   },
   {
     term: 'bias',

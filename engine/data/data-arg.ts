@@ -5,7 +5,8 @@ import type { GraphDocument } from '../graph/schema.ts';
 
 /**
  * `--data` accepts a JSON data spec, a text file path, or a shorthand with optional fields:
- * `sudoku4`, `sudoku9`, `maze`, `copy`, `reverse`, `sort`, `addition`, `brown`, `brown-bpe`,
+ * `sudoku4`, `sudoku9`, `maze`, `copy`, `reverse`, `sort`, `addition`, `seq2seq` (an
+ * encoder–decoder's source = target rows; `seq2seq-reverse` the same), `brown`, `brown-bpe`,
  * `brown-mlm` (masked-token prediction),
  * e.g. `copy:length=8,symbols=5`. Text sources default their sequence length to the graph's
  * `T` so the two fit. Puzzle files name their path first (`sudoku-csv:PATH`, `maze-csv:PATH`,
@@ -20,6 +21,8 @@ const SHORTHANDS: Record<string, Record<string, unknown>> = {
   reverse: { type: 'reverse' },
   sort: { type: 'sort' },
   addition: { type: 'addition' },
+  seq2seq: { type: 'seq2seq' },
+  'seq2seq-reverse': { type: 'seq2seq', task: 'reverse' },
   brown: { type: 'corpus', name: 'brown' },
   'brown-bpe': { type: 'corpus', name: 'brown', tokenizer: 'bpe' },
   'brown-mlm': { type: 'mlm', base: { type: 'corpus', name: 'brown' } },
@@ -37,6 +40,7 @@ const TASK_DATA: Record<string, string> = {
   'masked-lm': 'brown-mlm',
   maze: 'maze',
   'maze-30x30': 'maze:size=30',
+  'seq2seq-reverse': 'seq2seq-reverse',
 };
 
 function scalar(v: string): unknown {

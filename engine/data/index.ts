@@ -7,6 +7,7 @@ import { CharTokenizer } from './char-tokenizer.ts';
 import { dataErrors } from './errors.ts';
 import { createLmSource, createMlmSource, type TokenStreams } from './lm-source.ts';
 import { mazeTask } from './maze-source.ts';
+import { seq2seqTask } from './seq2seq-tasks.ts';
 import { additionTask, sequenceTask } from './sequence-tasks.ts';
 import { parseDataSpec, type CorpusSpec, type DataSpec, type TextSpec } from './spec.ts';
 import { sudokuTask } from './sudoku-source.ts';
@@ -99,6 +100,8 @@ export async function createDataSource(spec: DataSpec, seed: number): Promise<Da
       return createCellsSource(sequenceTask(resolved), seed, resolved.validationSize);
     case 'addition':
       return createCellsSource(additionTask(resolved), seed, resolved.validationSize);
+    case 'seq2seq':
+      return createCellsSource(seq2seqTask(resolved), seed, resolved.validationSize);
   }
 }
 

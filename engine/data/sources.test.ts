@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDataSource } from './index.ts';
 import { bfs, MazeToken } from './maze.ts';
+import { Seq2SeqToken } from './seq2seq-tasks.ts';
 import { addDigits, SeqToken } from './sequence-tasks.ts';
 import type { DataSpec } from './spec.ts';
 import { countSolutions, isSolvedGrid } from './sudoku.ts';
@@ -21,6 +22,7 @@ const SMALL: DataSpec[] = [
   { type: 'reverse', length: 5, validationSize: 50 },
   { type: 'sort', length: 5, validationSize: 50 },
   { type: 'addition', digits: 2, validationSize: 50 },
+  { type: 'seq2seq', length: 5, minLength: 3, validationSize: 50 },
 ];
 
 describe('cells sources', () => {
@@ -155,6 +157,45 @@ describe('cells sources', () => {
       const sum = String(Number(a) + Number(b)).padStart(5, '0');
       assert.equal(source.decode(targets[r] as Int32Array).trim(), sum);
     });
+  });
+
+  it('seq2seq: source padded to n, "=", the target as decoder inputs; targets shifted by one, then "."', async () => {
+    const digits = (ids: ArrayLike<number>): number[] =>
+      Array.from(ids, (t) => t - Seq2SeqToken.digit0);
+    for (const task of ['copy', 'reverse', 'sort'] as const) {
+      const source = await createDataSource({ type: 'seq2seq', task, length: 6, minLength: 2 }, 1);
+      assert.equal(source.length, 13);
+      const batch = source.trainBatch(0, 32);
+      const targets = targetRows(batch);
+      const lengths = new Set<number>();
+      rows(batch).forEach((input, r) => {
+        const target = targets[r] as Int32Array;
+        const k = input.subarray(0, 6).findIndex((t) => t === Seq2SeqToken.pad);
+        const n = k < 0 ? 6 : k;
+        lengths.add(n);
+        assert.ok(n >= 2, `source of ${n}`);
+        assert.ok(input.subarray(n, 6).every((t) => t === Seq2SeqToken.pad));
+        const items = digits(input.subarray(0, n));
+        const answer =
+          task === 'copy'
+            ? items
+            : task === 'reverse'
+              ? [...items].reverse()
+              : [...items].sort((a, b) => a - b);
+        assert.equal(input[6], Seq2SeqToken.start);
+        assert.deepEqual(digits(input.subarray(7, 7 + n)), answer);
+        assert.ok(input.subarray(7 + n).every((t) => t === Seq2SeqToken.pad));
+        assert.ok(target.subarray(0, 6).every((t) => t === IGNORE));
+        assert.deepEqual(digits(target.subarray(6, 6 + n)), answer);
+        assert.equal(target[6 + n], Seq2SeqToken.end);
+        assert.ok(target.subarray(7 + n).every((t) => t === IGNORE));
+      });
+      assert.ok(lengths.size > 1, 'sources of several lengths');
+    }
+    await assert.rejects(
+      createDataSource({ type: 'seq2seq', length: 4, minLength: 5 }, 1),
+      /minLength: the shortest source \(5\) is longer than the longest \(length 4\)/,
+    );
   });
 
   it('addDigits matches BigInt addition on long operands', () => {

@@ -159,6 +159,20 @@ export const AdditionSpec = z.strictObject({
   validationSize: ValidationSize.default(1000),
 });
 
+export const Seq2SeqSpec = z.strictObject({
+  type: z.literal('seq2seq'),
+  /** What the target is: the source copied, reversed or sorted. @default 'reverse' */
+  task: z.enum(['copy', 'reverse', 'sort']).default('reverse'),
+  /** Longest source (its padded length n); rows are 2n + 1 tokens. @default 8 */
+  length: z.number().int().min(1).max(2048).default(8),
+  /** Shortest source; lengths are drawn uniformly from minLength to length. @default 4 */
+  minLength: z.number().int().min(1).max(2048).default(4),
+  /** Distinct symbols (digits 0..symbols-1). @default 10 */
+  symbols: z.number().int().min(2).max(10).default(10),
+  /** @default 1000 */
+  validationSize: ValidationSize.default(1000),
+});
+
 export const MlmSpec = z.strictObject({
   type: z.literal('mlm'),
   /** The text the masked windows come from. */
@@ -177,6 +191,7 @@ export const DataSpec = z.discriminatedUnion('type', [
   ArcSpec,
   SequenceTaskSpec,
   AdditionSpec,
+  Seq2SeqSpec,
   MlmSpec,
 ]);
 export type DataSpec = z.input<typeof DataSpec>;
@@ -190,6 +205,7 @@ export type MazeCsvSpec = z.output<typeof MazeCsvSpec>;
 export type ArcSpec = z.output<typeof ArcSpec>;
 export type SequenceTaskSpec = z.output<typeof SequenceTaskSpec>;
 export type AdditionSpec = z.output<typeof AdditionSpec>;
+export type Seq2SeqSpec = z.output<typeof Seq2SeqSpec>;
 export type MlmSpec = z.output<typeof MlmSpec>;
 
 /** Validates `input`; throws a DataError naming every bad field. */

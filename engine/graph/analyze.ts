@@ -64,6 +64,7 @@ function stubContext(doc: GraphDocument, nodeId: string): KindContext {
     componentPorts: (c) => componentPorts(doc, c),
     componentNames: () => Object.keys(doc.components),
     sibling: () => undefined,
+    causal: () => false,
   };
 }
 

@@ -80,6 +80,7 @@ class Compiler {
   /** Ports per component, derived once: every instance node asks for them several times. */
   private readonly ports = new Map<string, Ports>();
   private names: string[] | undefined;
+  private isCausal: boolean | undefined;
   private readonly stack: string[] = [];
   private counter = 0;
   private topNode = '';
@@ -205,6 +206,14 @@ class Compiler {
   componentNames(): string[] {
     this.names ??= Object.keys(this.doc.components);
     return this.names;
+  }
+
+  /** See KindContext.causal: read from the prepared graphs, whose parameters hold defaults. */
+  causal(): boolean {
+    this.isCausal ??= ['main', ...this.componentNames()].some((name) =>
+      [...(this.graphFor(name)?.byId.values() ?? [])].some((n) => n.params.causal === true),
+    );
+    return this.isCausal;
   }
 
   fresh(hint: string): string {
@@ -481,6 +490,7 @@ class Compiler {
       report: (d) => this.report({ severity: 'error', ...d, graph: graph.label, node: nodeId }),
       componentPorts: (c) => this.componentPorts(c),
       componentNames: () => this.componentNames(),
+      causal: () => this.causal(),
       sibling: (id) => {
         const n = graph.byId.get(id);
         return n ? { kind: n.kind.kind, params: n.params } : undefined;
@@ -497,10 +507,17 @@ class Compiler {
         this.aborted = true;
       },
       siblingWeight: (id, local) => `${scope.prefix}${id}/${local}`,
-      buffer: (local, shape, init) => {
+      buffer: (local, shape, init, running) => {
         const name = `${scope.prefix}${nodeId}/${local}`;
         if (!this.buffers.has(name)) {
-          this.buffers.set(name, { name, shape, init, seed: hashSeed(name) });
+          const seed = hashSeed(name);
+          this.buffers.set(name, {
+            name,
+            shape,
+            init,
+            seed,
+            ...(running ? { running: true as const } : {}),
+          });
           this.values.set(name, { dtype: 'float32', shape: [...shape] });
         }
         return name;

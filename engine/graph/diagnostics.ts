@@ -97,6 +97,10 @@ export const messages = {
     code: 'rank-mismatch',
     message: `Input "${port}" of node "${node}" expects ${expected} but receives a ${formatShape(got)} tensor. Connect a tensor of that shape.`,
   }),
+  batchNormCausal: (node: string, got: Shape) => ({
+    code: 'batch-norm-causal',
+    message: `BatchNorm "${node}" normalises a ${formatShape(got)} sequence in a causal model: in training its statistics mix every position of the batch, so each position sees later ones, and evaluation (running statistics) behaves differently. Use a LayerNorm or RMSNorm there, or apply BatchNorm where no later position is seen.`,
+  }),
   widthMismatch: (node: string, port: string, expected: Dim, got: Dim) => ({
     code: 'width-mismatch',
     message: `Input "${port}" of node "${node}" expects width ${expected} but receives ${got}. Set the node's width to ${got} or change the upstream node's output width to ${expected}.`,
@@ -108,6 +112,10 @@ export const messages = {
   dtypeMismatch: (node: string, port: string, expected: string, got: string) => ({
     code: 'dtype-mismatch',
     message: `Input "${port}" of node "${node}" expects ${expected} but receives ${got}. ${expected === 'token ids' ? 'Connect a token-input node.' : 'Embed the tokens first.'}`,
+  }),
+  sliceOutOfRange: (node: string, start: number, end: number, have: number) => ({
+    code: 'slice-out-of-range',
+    message: `Node "${node}" keeps positions ${start}..${end - 1} but its input has ${have} positions. Lower start or length, or feed a longer sequence.`,
   }),
   notDivisible: (node: string, what: string, by: string, fix = 'Change one of them.') => ({
     code: 'not-divisible',
@@ -197,6 +205,10 @@ export const messages = {
   inputNameTaken: (node: string, name: string) => ({
     code: 'input-name',
     message: `Node "${node}" needs a model input called "${name}", but another node's input already has that name. Rename the node called "${name}".`,
+  }),
+  padNeedsLength: (node: string, got: Dim) => ({
+    code: 'sequence-length',
+    message: `Node "${node}" pads a sequence to a fixed length but receives length ${got}. Give the token input a fixed length, or slice a fixed number of positions first.`,
   }),
   sequenceLength: (node: string, got: Dim) => ({
     code: 'sequence-length',

@@ -43,13 +43,22 @@ export interface IrParam {
   counted?: false;
 }
 
-/** A fixed tensor that is part of the model but not trained (TRM's initial y and z). */
+/**
+ * A tensor that is part of the model but not trained by gradients: fixed (TRM's initial y and
+ * z), or `running` state that training runs update (BatchNorm's running mean and variance).
+ */
 export interface IrBuffer {
   name: string;
   shape: number[];
   init: Init;
   /** Seed for random inits, so a buffer is identical across runs and exports. */
   seed: number;
+  /**
+   * Updated by the ops that read it in training runs (the executor's `update`), so its value
+   * is state: saved in checkpoints with the weights, exported with its trained value. Absent:
+   * fixed, always its init.
+   */
+  running?: true;
 }
 
 export type { IrOp, IrOpName, OpOf } from './ir/ops/index.ts';

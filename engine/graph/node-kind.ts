@@ -59,12 +59,19 @@ export interface KindContext {
   componentNames(): string[];
   /** Parameters of another node in the same graph (used by tied heads). */
   sibling(id: string): { kind: string; params: Record<string, unknown> } | undefined;
+  /**
+   * Whether the model is causal: some node of the document, in any graph, has a `causal`
+   * parameter that is true (an attention masking later positions). False where only ports
+   * are asked.
+   */
+  causal(): boolean;
 }
 
 export interface LowerContext extends KindContext {
   /** Scoped name of a sibling node's weight (tied heads). */
   siblingWeight(nodeId: string, local: string): string;
-  buffer(local: string, shape: number[], init: Init): string;
+  /** A buffer of this node; `running`: state its ops update while training (see IrBuffer). */
+  buffer(local: string, shape: number[], init: Init, running?: boolean): string;
   op(spec: OpSpec): string;
   /** Declare a program input (token ids, puzzle ids, or carried state in `step` mode). */
   input(name: string, type: TensorType, role: Exclude<IrInput['role'], 'past'>): string;

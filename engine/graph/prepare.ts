@@ -79,6 +79,7 @@ export function prepareGraph(
       componentPorts,
       componentNames,
       sibling: () => undefined,
+      causal: () => false,
     });
     byId.set(raw.id, { id: raw.id, kind, params, ports });
     if (portsOk) broken.delete(raw.id);

@@ -2,10 +2,15 @@
 
 /**
  * Right-pads sequences of unequal length with token 0 into one [B, T] batch. Causal models
- * never look right, so the logits at each sequence's last real position are unaffected.
+ * never look right, so the logits at each sequence's last real position are unaffected. A
+ * model of fixed length (`fixed`) gets rows of that length: an encoder–decoder's row whose
+ * target part is filled so far (the rest <pad>, id 0).
  */
-export function padBatch(sequences: number[][]): { data: Int32Array; length: number } {
-  const length = Math.max(...sequences.map((s) => s.length));
+export function padBatch(
+  sequences: number[][],
+  fixed?: number,
+): { data: Int32Array; length: number } {
+  const length = fixed ?? Math.max(...sequences.map((s) => s.length));
   const data = new Int32Array(sequences.length * length);
   sequences.forEach((s, b) => data.set(s, b * length));
   return { data, length };

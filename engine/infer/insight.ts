@@ -128,7 +128,7 @@ export function atDepth(
   const doc = withRecursionSteps(m.doc, sites, depth);
   let trainable: TrainableProgram;
   try {
-    trainable = prepareProgram(doc, m.source, m.config.supervisionSteps);
+    trainable = prepareProgram(doc, m.source, m.config.supervisionSteps, m.config.lora);
   } catch (e) {
     throw new Error(
       `The model does not compile with ${depth} recursion steps: ${(e as Error).message}`,

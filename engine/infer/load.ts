@@ -164,7 +164,7 @@ async function loadOnnxModel(path: string, confineData?: ConfineData): Promise<L
     contextLength: contextLengthOf(doc),
     ...(r.fixedLength ? { fixedLength: r.fixedLength } : {}),
     // A decode export always takes past inputs: without the cache it runs them empty.
-    next: () => (decode ? kv(false) : onnxNextLogits(m, r.tokens, r.logits)),
+    next: () => (decode ? kv(false) : onnxNextLogits(m, r.tokens, r.logits, r.fixedLength)),
     ...(decode ? { cachedNext: () => kv(true) } : {}),
     stepModel: () => onnxStepModel(m, r.tokens, r.logits, r.halt, r.classes) as StepModel<unknown>,
     dataSpec,

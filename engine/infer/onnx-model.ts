@@ -72,11 +72,17 @@ function withMask(
 }
 
 /** Next-token logits from a full ONNX export (recompute over the window). */
-export function onnxNextLogits(m: OnnxModel, tokens: string, logits: string): NextLogits {
+export function onnxNextLogits(
+  m: OnnxModel,
+  tokens: string,
+  logits: string,
+  /** The token input's fixed length, when it has one (rows are padded to it). */
+  fixed?: number,
+): NextLogits {
   const input = m.onnxName(tokens);
   const output = m.onnxName(logits);
   return async (sequences) => {
-    const { data, length } = padBatch(sequences);
+    const { data, length } = padBatch(sequences, fixed);
     const dims = [sequences.length, length];
     const feeds = withMask(m, { [input]: idsTensor(m, input, data, dims) }, dims[0]!, length);
     withPuzzleIds(m, feeds, dims[0]!);

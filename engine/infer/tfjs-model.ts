@@ -29,8 +29,9 @@ function feedsOf(m: ProgramModel, tokens: tf.Tensor, puzzleId = 0): Record<strin
 
 /** Next-token logits from the tfjs executor (full recompute over the window). */
 export function tfjsNextLogits(m: ProgramModel): NextLogits {
+  const fixed = m.program.inputs.find((i) => i.name === m.tokens)?.shape[1];
   return (sequences) => {
-    const { data, length } = padBatch(sequences);
+    const { data, length } = padBatch(sequences, typeof fixed === 'number' ? fixed : undefined);
     const logits = tf.tidy(() => {
       const tokens = tf.tensor2d(data, [sequences.length, length], 'int32');
       return runProgram(m.program, m.weights, feedsOf(m, tokens), [m.logits])[m.logits]!;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { verifyBlob } from '../io/checkpoint-integrity.ts';
 import { blobPath, followLatest } from '../io/checkpoint-files.ts';
 import { parseJsonText } from '../graph/json-text.ts';
+import { adapterValues, LoraConfig, mergeLora } from '../graph/lora.ts';
 
 /**
  * Reads model weights from a trainer checkpoint (a `step-NNNNNN/` folder holding
@@ -33,6 +34,12 @@ export interface CheckpointWeights {
   step?: number;
   config?: unknown;
   dataSpec?: unknown;
+  /**
+   * A LoRA run: its settings and its adapters as trained. `values` then holds the base
+   * weights with the adapters merged in (W + (α/r)·A·B) and no adapter, so every export
+   * sees a plain model of the graph.
+   */
+  lora?: { config: LoraConfig; adapters: Map<string, Float32Array> };
 }
 
 /** Groups tried in order: EMA weights are what a TRM is evaluated with. */
@@ -99,13 +106,27 @@ export async function readCheckpointWeights(path: string): Promise<CheckpointWei
     for (let i = 0; i < n; i++) out[i] = view.getFloat32(e.offset + 4 * i, true);
     values.set(e.name, out);
   }
+  const lora = loraOf(meta.config, file);
   return {
-    values,
+    values: lora ? mergeLora(values, lora) : values,
+    ...(lora ? { lora: { config: lora, adapters: adapterValues(values) } } : {}),
     group,
     ...(typeof meta.step === 'number' ? { step: meta.step } : {}),
     config: meta.config,
     dataSpec: meta.dataSpec,
   };
+}
+
+/** The LoRA settings a checkpoint's config records, checked; undefined for a plain run. */
+function loraOf(config: unknown, file: string): LoraConfig | undefined {
+  const raw = (config as { lora?: unknown } | undefined)?.lora;
+  if (raw === undefined) return undefined;
+  const parsed = LoraConfig.safeParse(raw);
+  if (!parsed.success)
+    throw new Error(
+      `${file} records LoRA settings that are not valid: ${parsed.error.issues[0]!.message}.`,
+    );
+  return parsed.data;
 }
 
 /**

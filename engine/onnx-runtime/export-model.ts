@@ -186,28 +186,41 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       'A step export needs a recursion with deep supervision; this graph has none. Export with --mode full.',
     );
   const initial = initialValues(program);
+  // Trained state: the parameters and the running buffers (BatchNorm's statistics).
+  const trained = [
+    ...program.params.values(),
+    ...[...program.buffers.values()].filter((b) => b.running),
+  ];
   // Saved names, also for weights trained before the document was grouped or ungrouped.
   const savedName = req.weights
     ? matchSavedNames(
-        [...program.params.values()].map((p) => ({ name: p.name, size: numel(p.shape) })),
+        trained.map((p) => ({ name: p.name, size: numel(p.shape) })),
         [...req.weights].map(([name, v]) => ({ name, size: v.length })),
       )
     : new Map<string, string>();
+  const savedOr = (name: string, initialValue: Float32Array) =>
+    req.weights?.get(savedName.get(name) ?? name) ?? initialValue;
   const weights = new Map(
     [...program.params.keys()].map((name) => [
       name,
-      req.weights?.get(savedName.get(name) ?? name) ?? (initial.weights.get(name) as Float32Array),
+      savedOr(name, initial.weights.get(name) as Float32Array),
+    ]),
+  );
+  const buffers = new Map(
+    [...initial.buffers].map(([name, v]) => [
+      name,
+      program.buffers.get(name)?.running ? savedOr(name, v) : v,
     ]),
   );
   if (req.weights) {
-    const missing = [...program.params.keys()].filter((n) => !savedName.has(n));
+    const missing = trained.map((w) => w.name).filter((n) => !savedName.has(n));
     if (missing.length > 0)
       throw new Error(
-        `The weights lack ${missing.length} of this graph's parameters (first: "${missing[0]}"): they belong to a different graph. Pass the checkpoint trained from this graph.`,
+        `The weights lack ${missing.length} of this graph's parameters and running statistics (first: "${missing[0]}"): they belong to a different graph. Pass the checkpoint trained from this graph.`,
       );
   }
   const tokens = tokenInputs(req.doc);
-  const bytes = emitOnnx(program, weights, initial.buffers, {
+  const bytes = emitOnnx(program, weights, buffers, {
     opset: req.opset ?? 17,
     precision: req.precision,
     producerVersion: req.producerVersion ?? '0.1.0',
@@ -222,7 +235,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   // Written before the check: an export whose check cannot run is still the user's file.
   if (req.out) await writeFileAtomic(req.out, bytes, 'the ONNX model');
   const feeds = heldOutFeeds(program, req.doc, { decode: mode === 'decode', ...req.heldOut });
-  const values = new Map([...weights, ...initial.buffers]);
+  const values = new Map([...weights, ...buffers]);
   const unverified = async (what: string, e: unknown): Promise<ExportResult> => {
     if (e instanceof WriteError) throw e;
     const report = unverifiedReport(bytes, req.precision, what, e);

@@ -36,6 +36,13 @@ export function tfjsRunner(
     const given = values.get(name);
     if (given) v.assign(tf.tensor(given, v.shape));
   }
+  // Buffers too: running ones (BatchNorm's statistics) hold what training left in them.
+  for (const [name, t] of store.buffers) {
+    const given = values.get(name);
+    if (!given) continue;
+    store.buffers.set(name, tf.keep(tf.tensor(given, t.shape)));
+    t.dispose();
+  }
   const outs = exportedOutputs(program);
   const run = (feeds: Record<string, HostTensor>) => {
     const tensors: tf.Tensor[] = [];

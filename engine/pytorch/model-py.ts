@@ -24,7 +24,7 @@ const RESERVED = new Set(
     'finally for from global if import in is lambda nonlocal not or pass raise return try ' +
     'while with yield self torch nn F math sum max min abs len range list dict type id input ' +
     'iter next map filter all any round pow print object super format hash slice set tuple ' +
-    'attention broadcast_like group_norm layer_norm recurrent rms_norm rotary'
+    'attention batch_norm broadcast_like group_norm layer_norm recurrent rms_norm rotary'
   ).split(' '),
 );
 
@@ -328,7 +328,7 @@ class Writer {
       const leaf = r.split('/').at(-1)!;
       const shape = b.shape.join(', ');
       lines.push(
-        `    ${parent ? `self.${dotted(parent)}` : 'self'}.register_buffer('${leaf}', torch.empty(${shape}))  # fixed, not trained`,
+        `    ${parent ? `self.${dotted(parent)}` : 'self'}.register_buffer('${leaf}', torch.empty(${shape}))  # ${b.running ? 'running statistics, updated while training' : 'fixed, not trained'}`,
       );
     }
     return lines.join('\n');
@@ -698,6 +698,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from layers import attention, broadcast_like, group_norm, layer_norm, recurrent, rms_norm, rotary
+from layers import attention, batch_norm, broadcast_like, group_norm, layer_norm, recurrent, rms_norm, rotary
 
 `;

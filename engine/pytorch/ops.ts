@@ -54,8 +54,10 @@ export const pyOps = {
     `rms_norm(${x(op.x)}, ${op.scale ? x(op.scale) : 'None'}, ${op.epsilon})`,
   GroupNormalization: (op, x) =>
     `group_norm(${x(op.x)}, ${op.groups}, ${op.scale ? x(op.scale) : 'None'}, ${op.bias ? x(op.bias) : 'None'}, ${op.epsilon})`,
+  BatchNormalization: (op, x) =>
+    `batch_norm(${x(op.x)}, ${x(op.mean)}, ${x(op.var)}, ${op.scale ? x(op.scale) : 'None'}, ${op.bias ? x(op.bias) : 'None'}, self.training, ${num(op.momentum)}, ${num(op.epsilon)})`,
   Attention: (op, x) =>
-    `attention(${x(op.q)}, ${x(op.k)}, ${x(op.v)}, heads=${op.qHeads}, kv_heads=${op.kvHeads}, causal=${bool(op.causal)}${op.bottomRight ? ', bottom_right=True' : ''})`,
+    `attention(${x(op.q)}, ${x(op.k)}, ${x(op.v)}, heads=${op.qHeads}, kv_heads=${op.kvHeads}, causal=${bool(op.causal)}${op.bottomRight ? ', bottom_right=True' : ''}${op.keyIds === undefined ? '' : `, key_ids=${x(op.keyIds)}, pad_id=${op.padId ?? 0}`})`,
   RotaryEmbedding: (op, x) =>
     `rotary(${x(op.x)}, heads=${op.heads}, theta=${num(op.theta)}${op.offsetLike ? `, offset=${x(op.offsetLike)}.shape[1]` : ''})`,
   Concat: (op, x) => `torch.cat([${op.inputs.map(x).join(', ')}], dim=${op.axis})`,

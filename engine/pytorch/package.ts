@@ -55,6 +55,16 @@ export async function writePytorchPackage(dir: string, o: PackageOptions): Promi
       'The PyTorch engine does not apply frozen nodes or learning-rate multipliers yet; train this run with the Studio (tfjs) engine, or clear freeze and lrScale.',
     );
   }
+  if (config.lora) {
+    throw new Error(
+      'The PyTorch engine does not train LoRA adapters yet (its train.py would update every weight); train this run with the Studio (tfjs) engine, or clear lora.',
+    );
+  }
+  if (config.distill) {
+    throw new Error(
+      `The PyTorch engine does not distil from a teacher run (${config.distill.teacher}) yet; train this run with the Studio (tfjs) engine, or remove the distill setting.`,
+    );
+  }
   const say = o.onProgress ?? (() => {});
   const source = o.source ?? (await createDataSource(o.data, config.seed));
   const tp = prepareProgram(o.doc, source, config.supervisionSteps);

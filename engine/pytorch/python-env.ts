@@ -51,10 +51,13 @@ export type TorchProbe =
   ({ ok: true } & TorchPython) | { ok: false; reason: string; tried: string[] };
 
 /** The first interpreter that imports torch, or why none does. */
-export async function findTorchPython(env: NodeJS.ProcessEnv = process.env): Promise<TorchProbe> {
+export async function findTorchPython(
+  env: NodeJS.ProcessEnv = process.env,
+  candidates: readonly string[] = pythonCandidates(env),
+): Promise<TorchProbe> {
   const tried: string[] = [];
   let reason = 'no python interpreter was found';
-  for (const python of pythonCandidates(env)) {
+  for (const python of candidates) {
     tried.push(python);
     try {
       const { stdout } = await run(python, ['-c', PROBE], { timeout: 60_000 });

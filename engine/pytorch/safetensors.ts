@@ -9,9 +9,13 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
-export function encodeSafetensors(tensors: Readonly<Record<string, NamedTensor>>): Uint8Array {
+/** `metadata` becomes the header's `__metadata__` (string to string, as the format allows). */
+export function encodeSafetensors(
+  tensors: Readonly<Record<string, NamedTensor>>,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
+  const header: Record<string, unknown> = metadata ? { __metadata__: { ...metadata } } : {};
   let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
@@ -72,8 +76,9 @@ export function decodeSafetensors(
       throw new Error(
         `${what}: tensor "${name}" (${spec.dtype} [${spec.shape}]) is damaged or of an unsupported type.`,
       );
-    const raw = bytes.slice(base + from, base + to);
-    const dv = new DataView(raw.buffer);
+    // A view, not `slice`: a Node Buffer's slice shares its (pooled) memory, so its .buffer
+    // would start elsewhere.
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + base + from, to - from);
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       switch (spec.dtype) {
@@ -98,4 +103,13 @@ export function decodeSafetensors(
     out[name] = { shape: spec.shape, data };
   }
   return out;
+}
+
+/** The header's `__metadata__` (empty when the file has none). */
+export function safetensorsMetadata(bytes: Uint8Array): Record<string, string> {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as {
+    __metadata__?: Record<string, string>;
+  };
+  return header.__metadata__ ?? {};
 }

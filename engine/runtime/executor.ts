@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dim } from '../graph/dims.ts';
 import type { IrInput, IrOp, IrProgram, OpOf } from '../graph/ir.ts';
 import { puzzleIdProblem, puzzleTable } from '../graph/puzzle-input.ts';
-import { evalOp, opInputs } from './ops/eval-op.ts';
+import { evalOp, opInputs, type EvalOptions } from './ops/eval-op.ts';
 import { opResults } from '../graph/ir/program.ts';
 import { detachedFrontier, lastReads, planFetch, producerMap } from './plan.ts';
 import { tapeIsOn, untaped } from './untaped.ts';
@@ -19,8 +19,14 @@ export { opInputs } from './ops/eval-op.ts';
  */
 
 export interface RunOptions {
-  /** Enables Dropout. @default false */
+  /**
+   * A training run: Dropout drops (unless `dropout` is false), and BatchNorm normalises with
+   * the batch's statistics and writes its updated running statistics into the weight store's
+   * running buffers. @default false
+   */
   training?: boolean;
+  /** Dropout in a training run. @default true */
+  dropout?: boolean;
   /**
    * Seeds the dropout masks; each Dropout op mixes in its own name. Pass a different seed
    * per training step, or every step drops the same units.
@@ -113,7 +119,7 @@ interface Scope {
   external: (name: string) => tf.Tensor | undefined;
   /** Values that must outlive the run: the fetched ones. */
   keep: ReadonlySet<string>;
-  opts: RunOptions;
+  opts: EvalOptions;
 }
 
 /**
@@ -263,6 +269,24 @@ function detachedValues(
 }
 
 /**
+ * How a training run's ops update running buffers: the store's tensor is replaced by the new
+ * value (kept, off the tape), so later reads in the run, checkpoints and exports see it.
+ */
+function runningUpdate(program: IrProgram, weights: WeightStore) {
+  return (name: string, value: tf.Tensor): void => {
+    const old = weights.buffers.get(name);
+    if (!program.buffers.get(name)?.running || !old) {
+      value.dispose();
+      throw new Error(
+        `The program updates "${name}", which is not a running buffer of the model; recompile the graph.`,
+      );
+    }
+    weights.buffers.set(name, value);
+    old.dispose();
+  };
+}
+
+/**
  * Evaluate only what the fetched names need (program output names or raw IR value names).
  * Feeds are keyed by program input names. Intermediate tensors are freed as soon as nothing
  * reads them; the returned tensors belong to the caller. Works inside tf.variableGrads, where
@@ -282,7 +306,7 @@ export function runProgram(
   const scope: Scope = {
     external: (name) => feeds[name] ?? weights.params.get(name) ?? weights.buffers.get(name),
     keep: new Set(values),
-    opts,
+    opts: opts.training ? { ...opts, update: runningUpdate(program, weights) } : opts,
   };
   return tf.tidy(() => {
     const env = tapeIsOn() ? detachedValues(program, values, scope) : new Map<string, tf.Tensor>();

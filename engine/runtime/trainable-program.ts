@@ -6,6 +6,7 @@ import type { IrInput, IrOutput, IrProgram, IrState } from '../graph/ir.ts';
 import { parseDocument } from '../graph/parse.ts';
 import { puzzleDataProblem, puzzleTable, type PuzzleTable } from '../graph/puzzle-input.ts';
 import type { GraphDocument } from '../graph/schema.ts';
+import { adapterA, adapterB, applyLora, type LoraConfig } from '../graph/lora.ts';
 import { runProgram } from './executor.ts';
 import type { WeightStore } from './weights.ts';
 
@@ -29,6 +30,8 @@ export interface TrainableProgram {
   params: number;
   /** The main-graph node each weight belongs to (weight name → node id), for freezing by node. */
   owners: Map<string, string>;
+  /** LoRA adapter params (`<W>@lora/A`, `<W>@lora/B`) when the run adapts weights; else empty. */
+  adapters: string[];
 }
 
 export function documentFrom(input: unknown): GraphDocument {
@@ -46,6 +49,7 @@ export function prepareProgram(
   doc: GraphDocument,
   source: Pick<DataSource, 'vocabSize' | 'length' | 'name' | 'puzzleIds'>,
   supervisionOverride = 0,
+  lora?: LoraConfig,
 ): TrainableProgram {
   const result = compile(doc, { mode: 'step' });
   if (!result.program || hasErrors(result.diagnostics)) {
@@ -54,7 +58,18 @@ export function prepareProgram(
       `The graph does not compile, so it cannot train: ${errors.map(formatDiagnostic).join(' ')}`,
     );
   }
-  const program = result.program;
+  const owners = new Map(result.owners);
+  let program = result.program;
+  let adapters: string[] = [];
+  if (lora) {
+    const adapted = applyLora(program, lora, owners);
+    program = adapted.program;
+    adapters = adapted.adapted.flatMap((w) => [adapterA(w), adapterB(w)]);
+    for (const w of adapted.adapted) {
+      const owner = owners.get(w);
+      if (owner) for (const a of [adapterA(w), adapterB(w)]) owners.set(a, owner);
+    }
+  }
   const tokens = program.inputs.find((i) => i.role === 'tokens');
   const logits = program.outputs.find((o) => o.role === 'logits');
   if (!tokens || !logits) {
@@ -87,7 +102,8 @@ export function prepareProgram(
     state: program.supervision?.state ?? [],
     supervisionSteps: steps,
     params: result.totalParams,
-    owners: result.owners,
+    owners,
+    adapters,
   };
 }
 

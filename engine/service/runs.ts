@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDataArg } from '../data/data-arg.ts';
+import type { DataSpec } from '../data/spec.ts';
 import { configFromDocument } from '../train/document-config.ts';
 import { z } from 'zod';
 import {
@@ -20,7 +21,9 @@ import { graphDigest } from '../graph/digest.ts';
 import { analyzeDocument } from '../graph/analyze.ts';
 import { parseTrainConfig, TrainConfig } from '../train/config.ts';
 import type { TrainEvent } from '../contract/events.ts';
-import { TrainingSession } from '../train/session.ts';
+import { TrainingSession, type RunSession } from '../train/session.ts';
+import { PytorchSession } from '../pytorch/session.ts';
+import { findTorchPython, torchMissing } from '../pytorch/python-env.ts';
 import {
   RunSummary,
   startingRun,
@@ -48,7 +51,7 @@ import { deleteRunFolder, foldRunFile, readRunDetail } from './run-record.ts';
 
 interface LiveRun {
   summary: RunSummary;
-  session: TrainingSession;
+  session: RunSession;
   events: TrainEvent[];
   /** Why the metrics file could not be appended to; the run was stopped. */
   metricsError?: string;
@@ -105,6 +108,19 @@ export function trainOptions() {
       { id: 'brown', label: 'Brown corpus', tokenizer: true },
       { id: 'brown-mlm', label: 'Brown corpus (masked tokens)', tokenizer: false },
     ],
+  };
+}
+
+let enginesProbe: ReturnType<typeof findTorchPython> | undefined;
+
+/** The engines besides tfjs: the PyTorch interpreter found here (probed once), or why none. */
+export async function trainEngines() {
+  enginesProbe ??= findTorchPython();
+  const p = await enginesProbe;
+  return {
+    pytorch: p.ok
+      ? { ok: true as const, python: p.python, torch: p.torch, devices: p.devices }
+      : { ok: false as const, reason: torchMissing(p) },
   };
 }
 
@@ -199,7 +215,7 @@ export class RunManager {
   }
 
   private async launch(
-    { document, data, config, initFrom }: ParsedParams<'train.start'>,
+    { document, data, config, initFrom, engine, processes }: ParsedParams<'train.start'>,
     slot: { bytes: number },
   ) {
     let spec: unknown;
@@ -240,6 +256,15 @@ export class RunManager {
     } catch (e) {
       throw new ServiceError('bad-data', (e as Error).message);
     }
+    if (engine === 'pytorch') {
+      if (initFrom)
+        throw new ServiceError(
+          'bad-config',
+          'The PyTorch engine does not start from an earlier run yet; train this one with tfjs, or clear "Start from".',
+        );
+      const engines = await trainEngines();
+      if (!engines.pytorch.ok) throw new ServiceError('bad-config', engines.pytorch.reason);
+    }
     const initPath = initFrom ? await this.initSource(initFrom) : undefined;
     const analysis = analyzeDocument(document);
     const problem = analysis.diagnostics.find((d) => d.severity === 'error');
@@ -255,11 +280,14 @@ export class RunManager {
       ...(typeof length === 'number' ? { context: length } : {}),
     });
     // No await between the check and the reservation: a concurrent start sees this memory held.
-    checkTrainingFits(estimate, parsedConfig.batch, {
-      backend: parsedConfig.backend,
-      going: this.going().filter((r) => r.bytes > 0),
-    });
-    slot.bytes = estimate.total;
+    // (A PyTorch run's memory is its own process's, often a GPU's: tfjs's estimate says nothing.)
+    if (engine === 'tfjs') {
+      checkTrainingFits(estimate, parsedConfig.batch, {
+        backend: parsedConfig.backend,
+        going: this.going().filter((r) => r.bytes > 0),
+      });
+      slot.bytes = estimate.total;
+    }
     const runId = newRunId();
     const dir = this.runDir(runId);
     try {
@@ -286,43 +314,46 @@ export class RunManager {
     await this.saveSummary(summary);
     const metricsFile = join(dir, 'metrics.jsonl');
     let writes = Promise.resolve();
-    const run: LiveRun = {
-      summary,
-      bytes: estimate.total,
-      events: [],
-      session: new TrainingSession(
-        {
-          document,
-          data: spec,
-          config: merged,
-          outDir: join(dir, 'checkpoints'),
-          ...(initFrom && initPath
-            ? {
-                initFrom: {
-                  path: initPath,
-                  resizeEmbedding: initFrom.resizeEmbedding,
-                  label: initFrom.runId,
-                },
-              }
-            : {}),
-        },
-        (e) => {
-          this.apply(run, e);
-          if (run.events.length >= MAX_EVENTS) run.events.splice(0, run.events.length / 2);
-          run.events.push(e);
-          writes = writes
-            .then(() => appendFile(metricsFile, `${JSON.stringify(e)}\n`))
-            .catch((err: unknown) => {
-              // A run whose record cannot be written (a full disk) stops at once: training on
-              // would lose its curve, and its next checkpoint would fail on the same disk.
-              if (run.metricsError) return;
-              run.metricsError = `${writeError(err, metricsFile, "the run's metrics").message.replace(/ Nothing there was changed;.*$/, '')} The run was stopped to keep its record whole; free space, then resume from the last checkpoint.`;
-              run.session.stop();
-            });
-          this.emit({ type: 'train.event', runId, event: e });
-        },
-      ),
+    const onEvent = (e: TrainEvent) => {
+      this.apply(run, e);
+      if (run.events.length >= MAX_EVENTS) run.events.splice(0, run.events.length / 2);
+      run.events.push(e);
+      writes = writes
+        .then(() => appendFile(metricsFile, `${JSON.stringify(e)}\n`))
+        .catch((err: unknown) => {
+          // A run whose record cannot be written (a full disk) stops at once: training on
+          // would lose its curve, and its next checkpoint would fail on the same disk.
+          if (run.metricsError) return;
+          run.metricsError = `${writeError(err, metricsFile, "the run's metrics").message.replace(/ Nothing there was changed;.*$/, '')} The run was stopped to keep its record whole; free space, then resume from the last checkpoint.`;
+          run.session.stop();
+        });
+      this.emit({ type: 'train.event', runId, event: e });
     };
+    const session: RunSession =
+      engine === 'pytorch'
+        ? new PytorchSession(
+            { document, data: spec as DataSpec, config: merged, dir, processes },
+            onEvent,
+          )
+        : new TrainingSession(
+            {
+              document,
+              data: spec,
+              config: merged,
+              outDir: join(dir, 'checkpoints'),
+              ...(initFrom && initPath
+                ? {
+                    initFrom: {
+                      path: initPath,
+                      resizeEmbedding: initFrom.resizeEmbedding,
+                      label: initFrom.runId,
+                    },
+                  }
+                : {}),
+            },
+            onEvent,
+          );
+    const run: LiveRun = { summary, bytes: slot.bytes, events: [], session };
     this.live.set(runId, run);
     this.latest = runId;
     run.settled = run.session.done.then(async () => {
@@ -357,6 +388,8 @@ export class RunManager {
           status: 'running',
           backend: e.backend,
           params: e.params,
+          ...(e.trainableParams !== undefined ? { trainableParams: e.trainableParams } : {}),
+          ...(e.frozenParams !== undefined ? { frozenParams: e.frozenParams } : {}),
           steps: e.steps,
         });
         if (e.initFrom) {

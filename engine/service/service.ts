@@ -20,7 +20,7 @@ import { exportRun } from './export-run.ts';
 import { changedSince, currentVersion, FilePolicy, versionOf, writeAtomic } from './files.ts';
 import { InsightJobs } from './insight-jobs.ts';
 import { Playground } from './playground.ts';
-import { RunManager, trainOptions } from './runs.ts';
+import { RunManager, trainEngines, trainOptions } from './runs.ts';
 import { Uploads } from './uploads.ts';
 import { PreflightError } from '../train/preflight.ts';
 import { validateDocument } from './validate.ts';
@@ -236,6 +236,7 @@ export function createService(options: ServiceOptions): Service {
       return {};
     },
     'train.options': async () => trainOptions(),
+    'train.engines': async () => trainEngines(),
     'train.start': async (params) => runs.start(params),
     'train.pause': async ({ runId }) => runs.control(runId, 'pause'),
     'train.resume': async ({ runId }) => runs.control(runId, 'resume'),

@@ -14,6 +14,7 @@ import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
 import { blobPath, followLatest } from '../io/checkpoint-files.ts';
 import { LocalName } from '../io/confine.ts';
 import { parseJsonText } from '../graph/json-text.ts';
+import { ImportedFrom } from '../contract/api.ts';
 import { EvalReport, InitFromReport, StepRecord } from '../contract/events.ts';
 
 /**
@@ -42,6 +43,22 @@ const Blob = z.strictObject({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
 });
+
+/** How a run was pruned: its source and the share of weights (or units) removed. */
+export const PruneRecord = z.strictObject({
+  /** The checkpoint pruned. */
+  from: z.string(),
+  step: z.number().int().min(0),
+  sparsity: z.number().min(0).max(1),
+  /** Absent: magnitude pruning of single weights (the `mask` group keeps them zero). */
+  structured: z.enum(['heads', 'ffn']).optional(),
+  global: z.boolean(),
+  /** Zeroed share of the prunable weights (magnitude), or removed share of units (structured). */
+  reached: z.number().min(0).max(1),
+  paramsBefore: z.number().int().min(0),
+  paramsAfter: z.number().int().min(0),
+});
+export type PruneRecord = z.infer<typeof PruneRecord>;
 
 export const CheckpointMeta = z.strictObject({
   format: z.literal('trm-checkpoint'),
@@ -76,6 +93,10 @@ export const CheckpointMeta = z.strictObject({
   }),
   /** The run and checkpoint this run's weights started from (a fine-tuned run), kept on resume. */
   initFrom: InitFromReport.optional(),
+  /** Set when another engine trained these weights and `trm import` converted them. */
+  importedFrom: ImportedFrom.optional(),
+  /** The run this one was pruned from and how (`trm prune`), kept on resume. */
+  pruned: PruneRecord.optional(),
   /** Tensor groups: model weights, optimizer moments, EMA weights, carried TRM state of every slot. */
   blobs: z.record(z.string(), Blob),
 });

@@ -32,7 +32,15 @@ export async function loadTrainedModel(
   path: string,
   opts: LoadOptions = {},
 ): Promise<
-  TrainedModel & { config: TrainConfig; step: number; ema: boolean; document: GraphDocument }
+  TrainedModel & {
+    config: TrainConfig;
+    step: number;
+    ema: boolean;
+    document: GraphDocument;
+    dataSpec: DataSpec;
+    /** The checkpoint folder read. */
+    dir: string;
+  }
 > {
   const c = await readCheckpoint(path);
   try {
@@ -44,7 +52,7 @@ export async function loadTrainedModel(
     const spec = (opts.data ?? recorded) as DataSpec | null;
     if (!spec) throw new Error(`${c.dir} records no data spec; pass --data.`);
     const source: DataSource = await createDataSource(spec, config.seed);
-    const trainable = prepareProgram(doc, source, config.supervisionSteps);
+    const trainable = prepareProgram(doc, source, config.supervisionSteps, config.lora);
     const weights = createWeights(trainable.program, config.seed);
     try {
       const manifest = c.raw.weights!.manifest;
@@ -65,6 +73,8 @@ export async function loadTrainedModel(
       source,
       config,
       document: doc,
+      dataSpec: spec,
+      dir: c.dir,
       step: c.meta.step,
       ema: !!c.groups.ema,
       dispose: () => weights.dispose(),

@@ -3,6 +3,7 @@ import type { Batch } from '../data/types.ts';
 import { runProgram } from '../runtime/executor.ts';
 import type { BatchFeeds, TrainableProgram } from '../runtime/trainable-program.ts';
 import type { WeightStore } from '../runtime/weights.ts';
+import { distillationTerm } from './distill.ts';
 import {
   bceWithLogits,
   exactOnDevice,
@@ -12,9 +13,18 @@ import {
   type LossKind,
 } from './loss.ts';
 
+/** A teacher's logits for this batch and how much they count (see distill.ts). */
+export interface DistillTarget {
+  logits: tf.Tensor;
+  alpha: number;
+  temperature: number;
+}
+
 export interface ForwardResult {
   loss: tf.Scalar;
   ceLoss: number;
+  /** The teacher's term T²·KL, when distilling. */
+  distillLoss?: number;
   haltLoss?: number;
   /** Kept tensors the caller disposes: logits, halting logits, next state. */
   logits: tf.Tensor;
@@ -27,11 +37,24 @@ export interface ForwardResult {
   openCounted: number;
 }
 
+export interface ForwardOptions {
+  /** A training run: BatchNorm uses the batch's statistics and updates its running ones. */
+  training: boolean;
+  /** Dropout in a training run. @default true */
+  dropout?: boolean;
+  seed: number;
+  loss: LossKind;
+  haltWeight: number;
+  distill?: DistillTarget;
+}
+
 /** A forward pass as tensors only: what `forward` reads back, left on the device. */
 export interface ForwardTensors {
   loss: tf.Scalar;
-  /** Kept: the cross-entropy (the loss itself without a halting head). */
+  /** Kept: the cross-entropy (the loss itself without a halting head or a teacher). */
   ce: tf.Scalar;
+  /** Kept: the teacher's term T²·KL, when distilling. */
+  distill?: tf.Scalar;
   /** Kept: the halting BCE, when the graph has a halting head. */
   bce?: tf.Scalar;
   /** Kept: argmax ids [N], one per target. */
@@ -42,11 +65,12 @@ export interface ForwardTensors {
 }
 
 /**
- * One forward pass and its loss: masked cross-entropy on the logits, plus haltWeight ·
+ * One forward pass and its loss: masked cross-entropy on the logits — with a teacher, α · CE +
+ * (1 − α) · T²·KL(teacher ‖ student) —, plus haltWeight ·
  * BCE(halt, [every scored position right]) when the graph has a halting head. The halting
  * target is computed from the predictions on the device and kept off the gradient tape, so a
  * step reads nothing back before its gradients. Safe inside tf.variableGrads: the tensors the
- * caller needs are kept; `readForward` (or `finishForward`) disposes ce, bce and predicted.
+ * caller needs are kept; `finishForward` disposes ce, distill, bce and predicted.
  */
 export function forwardTensors(
   tp: TrainableProgram,
@@ -54,7 +78,7 @@ export function forwardTensors(
   inputs: BatchFeeds,
   state: readonly tf.Tensor[],
   batch: Batch,
-  opts: { training: boolean; seed: number; loss: LossKind; haltWeight: number },
+  opts: ForwardOptions,
 ): ForwardTensors {
   const feeds: Record<string, tf.Tensor> = { ...inputs };
   tp.state.forEach((s, i) => (feeds[s.input] = state[i]!));
@@ -65,6 +89,7 @@ export function forwardTensors(
   ];
   const out = runProgram(tp.program, weights, feeds, fetch, {
     training: opts.training,
+    ...(opts.dropout === undefined ? {} : { dropout: opts.dropout }),
     seed: opts.seed,
   });
   const logits = tf.keep(out[tp.logits.name]!);
@@ -77,6 +102,12 @@ export function forwardTensors(
     logits,
     next: tp.state.map((s) => tf.keep(out[s.output]!)),
   };
+  if (opts.distill) {
+    const { alpha, temperature } = opts.distill;
+    const kd = tf.keep(distillationTerm(logits, opts.distill.logits, batch.targets, temperature));
+    result.distill = kd;
+    result.loss = tf.tidy(() => tf.add(tf.mul(ce, alpha), tf.mul(kd, 1 - alpha)));
+  }
   if (tp.halt) {
     const halt = tf.keep(out[tp.halt.name]!);
     const labels = exactOnDevice(predicted, batch.targets, batch.batch);
@@ -85,7 +116,7 @@ export function forwardTensors(
     result.halt = halt;
     result.bce = bce;
     // Outside a gradient tape (evaluation) nothing would free the intermediates of a sum.
-    if (opts.haltWeight > 0) result.loss = tf.add(ce, tf.mul(bce, opts.haltWeight));
+    if (opts.haltWeight > 0) result.loss = tf.add(result.loss, tf.mul(bce, opts.haltWeight));
   }
   return result;
 }
@@ -94,13 +125,19 @@ export function forwardTensors(
 export function finishForward(
   t: ForwardTensors,
   batch: Batch,
-  values: { ce: number; bce?: number; predicted: ArrayLike<number> },
+  values: { ce: number; distill?: number; bce?: number; predicted: ArrayLike<number> },
 ): ForwardResult {
   const c = score(values.predicted, batch.targets, batch.batch, batch.inputs);
-  tf.dispose([t.predicted, ...(t.ce !== t.loss ? [t.ce] : []), ...(t.bce ? [t.bce] : [])]);
+  tf.dispose([
+    t.predicted,
+    ...(t.ce !== t.loss ? [t.ce] : []),
+    ...(t.distill ? [t.distill] : []),
+    ...(t.bce ? [t.bce] : []),
+  ]);
   return {
     loss: t.loss,
     ceLoss: values.ce,
+    ...(values.distill !== undefined ? { distillLoss: values.distill } : {}),
     logits: t.logits,
     next: t.next,
     ...(t.halt ? { halt: t.halt } : {}),
@@ -116,11 +153,12 @@ export function forward(
   inputs: BatchFeeds,
   state: readonly tf.Tensor[],
   batch: Batch,
-  opts: { training: boolean; seed: number; loss: LossKind; haltWeight: number },
+  opts: ForwardOptions,
 ): ForwardResult {
   const t = forwardTensors(tp, weights, inputs, state, batch, opts);
   return finishForward(t, batch, {
     ce: t.ce.dataSync()[0]!,
+    ...(t.distill ? { distill: t.distill.dataSync()[0]! } : {}),
     ...(t.bce ? { bce: t.bce.dataSync()[0]! } : {}),
     predicted: t.predicted.dataSync(),
   });

@@ -18,11 +18,22 @@ export type SessionOutcome =
   | { status: 'completed' | 'stopped'; step: number; lastCheckpoint?: string }
   | { status: 'failed'; step: number; message: string; lastCheckpoint?: string };
 
+/** A training run as its host drives it, whichever engine trains it. */
+export interface RunSession {
+  readonly done: Promise<SessionOutcome>;
+  pause(): void;
+  resume(): void;
+  /** Stop after the current step, writing a checkpoint first. */
+  stop(): void;
+  /** End it at once (no checkpoint). */
+  terminate(): Promise<void>;
+}
+
 /**
  * A training run in a worker thread: the host (Electron main process, web host, CLI) keeps
  * its event loop; events arrive validated; pause / resume / stop are messages.
  */
-export class TrainingSession {
+export class TrainingSession implements RunSession {
   /** Settles when the run ends (completed, stopped, failed or the worker died). */
   readonly done: Promise<SessionOutcome>;
   private readonly worker: Worker;

@@ -312,7 +312,7 @@ test('tensor count stays flat across steps; pause and resume are reported', asyn
   events.forEach((e) => {
     if (e.type !== 'step') return;
     const s = e.metrics.supervisionStep!;
-    bySup.set(s, (bySup.get(s) ?? new Set()).add(e.metrics.tensors));
+    bySup.set(s, (bySup.get(s) ?? new Set()).add(e.metrics.tensors!));
   });
   for (const [s, set] of bySup) assert.equal(set.size, 1, `supervision step ${s}: ${[...set]}`);
   assert.equal(counts.length, 12);

@@ -17,6 +17,7 @@ import {
   writeCheckpoint,
   type CheckpointMeta,
   type LoadedCheckpoint,
+  type PruneRecord,
 } from './checkpoint.ts';
 import { globalNorm, scaleToNorm } from './clip.ts';
 import {
@@ -41,6 +42,7 @@ import {
   readInitCheckpoint,
   type InitFrom,
 } from './init-from.ts';
+import { loadTeacher, type Teacher } from './distill.ts';
 import { frozenWeights, learningRateScales } from './node-params.ts';
 import {
   disposeForward,
@@ -151,9 +153,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // once the model is known to fit, so a refused run leaves no folder behind).
     if (options.outDir) await probeWritable(options.outDir, 'checkpoints');
     const source = options.source ?? (await createDataSource(dataSpec!, config.seed));
-    const tp = prepareProgram(doc, source, config.supervisionSteps);
+    const tp = prepareProgram(doc, source, config.supervisionSteps, config.lora);
     const named = { names: [...tp.program.params.keys()], owners: tp.owners };
     const frozen = frozenWeights(config.freeze, named);
+    // LoRA trains the adapters alone: every base weight is frozen, as `freeze` freezes it.
+    if (config.lora) for (const n of named.names) if (!tp.adapters.includes(n)) frozen.add(n);
     if (frozen.size > 0 && frozen.size === named.names.length) {
       throw new Error(
         `freeze (${config.freeze.join(', ')}) covers every weight of the graph, so nothing would train; freeze fewer nodes.`,
@@ -161,9 +165,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     const weights = createWeights(tp.program, config.seed);
     let initFrom: InitFromReport | undefined;
+    let teacher: Teacher | undefined;
     try {
       initFrom = options.initFrom
         ? await initialise(weights, options.initFrom, doc, source, dataSpec, config.seed)
+        : undefined;
+      teacher = config.distill
+        ? await loadTeacher(config.distill.teacher, tp, source, dataSpec, config.seed)
         : undefined;
     } catch (e) {
       weights.dispose();
@@ -173,9 +181,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       frozen,
       lrScales: learningRateScales(config.lrScale, named),
       initFrom,
+      teacher,
     });
     const notice = [
       resume?.notice,
+      teacher && config.distill
+        ? `Distilling from ${teacher.label}: loss = ${config.distill.alpha}·CE + ${Number((1 - config.distill.alpha).toFixed(6))}·T²·KL at T = ${config.distill.temperature}.`
+        : undefined,
       backendNotice(backend),
       unreadPuzzleIds(tp.puzzle, source.puzzleIds, source.name),
     ]
@@ -187,6 +199,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       backend: backend.active,
       ...(notice ? { notice } : {}),
       params: tp.params,
+      ...parameterSplit(tp, frozen),
       startStep: run.step,
       steps: config.steps,
       data: source.name,
@@ -205,6 +218,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     if (resumed) disposeCheckpoint(resumed);
   }
+}
+
+/** Values that train and values that stay (frozen nodes, and every base weight under LoRA). */
+function parameterSplit(
+  tp: TrainableProgram,
+  frozen: ReadonlySet<string>,
+): { trainableParams: number; frozenParams: number } {
+  let trainableParams = 0;
+  let frozenParams = 0;
+  for (const p of tp.program.params.values()) {
+    if (p.counted === false) continue;
+    const n = p.shape.reduce((a, d) => a * d, 1);
+    if (frozen.has(p.name)) frozenParams += n;
+    else trainableParams += n;
+  }
+  return { trainableParams, frozenParams };
 }
 
 /** Copy an earlier run's weights into `weights` (see init-from.ts); the checkpoint is freed. */
@@ -247,6 +276,11 @@ class Run {
   /** Where the first weights came from (a fine-tuned run), kept in every checkpoint. */
   initFrom: InitFromReport | undefined;
   private readonly ema: Ema | undefined;
+  /** The frozen model whose logits teach this one (config.distill). */
+  private readonly teacher: Teacher | undefined;
+  /** A pruned run's 0/1 masks by weight (the checkpoint's `mask` group): pruned entries stay 0. */
+  private masks: Record<string, tf.Tensor> | undefined;
+  private pruned: PruneRecord | undefined;
   private readonly history: StepRecord[] = [];
   private readonly evals: EvalReport[] = [];
   private lastCheckpoint: string | undefined;
@@ -269,9 +303,11 @@ class Run {
       frozen: ReadonlySet<string>;
       lrScales: ReadonlyMap<string, number>;
       initFrom: InitFromReport | undefined;
+      teacher?: Teacher | undefined;
     },
   ) {
     this.initFrom = tuning.initFrom;
+    this.teacher = tuning.teacher;
     // Frozen weights get no gradient, no optimizer moments and no average: they stay bit for bit.
     this.trainable = new Map([...weights.params].filter(([name]) => !tuning.frozen.has(name)));
     const decayed = new Set(
@@ -292,6 +328,18 @@ class Run {
       else this.ema.load(Object.fromEntries(this.trainable));
     }
     this.initFrom = c.meta.initFrom;
+    this.pruned = c.meta.pruned;
+    const mask = c.groups.mask;
+    if (mask) {
+      for (const name of Object.keys(mask))
+        if (!this.weights.params.has(name))
+          throw new Error(
+            `${c.dir} masks "${name}", which this graph has no weight of; it is damaged.`,
+          );
+      // The checkpoint's tensors are freed with it; the run keeps its own copies.
+      this.masks = Object.fromEntries(Object.entries(mask).map(([n, t]) => [n, t.clone()]));
+      this.applyMasks();
+    }
     this.step = c.meta.step;
     this.lastCheckpoint = c.dir;
     this.lastCheckpointStep = c.meta.step;
@@ -388,6 +436,8 @@ class Run {
       });
     }
     this.dropCurrent();
+    this.teacher?.dispose();
+    if (this.masks) tf.dispose(Object.values(this.masks));
     this.optimizer.dispose();
     if (this.ema) {
       for (const [name, p] of this.trainable) p.assign(this.ema.shadow.get(name)!);
@@ -405,15 +455,24 @@ class Run {
     };
   }
 
+  /** Zero the pruned entries again after an update (the EMA then averages zeros for them). */
+  private applyMasks(): void {
+    if (!this.masks) return;
+    for (const [name, m] of Object.entries(this.masks)) {
+      const p = this.weights.params.get(name)!;
+      tf.tidy(() => p.assign(tf.mul(p, m)));
+    }
+  }
+
   private dropCurrent(): void {
     this.slots?.dispose();
     this.slots = undefined;
   }
 
   /**
-   * One optimizer step. Everything it reads (loss, gradient norm, the halting losses, the
-   * predictions and, with haltEarly, the halting logits) comes back in one asynchronous read
-   * after the gradients: no round trip to the device inside the step.
+   * One optimizer step. Everything it reads (loss, gradient norm, the teacher's term, the
+   * halting losses, the predictions and, with haltEarly, the halting logits) comes back in one
+   * asynchronous read after the gradients: no round trip to the device inside the step.
    */
   private async trainStep(): Promise<void> {
     const started = performance.now();
@@ -431,15 +490,29 @@ class Run {
     const vars = [...this.trainable.values()];
     const irName = new Map([...this.trainable].map(([n, v]) => [v.name, n]));
     let t: ForwardTensors | undefined;
+    // The teacher sees the same batch, off the tape: its weights get no gradient.
+    const distill = this.config.distill;
+    const teacherLogits = this.teacher?.logits(batch);
     const { value, grads } = tf.variableGrads(() => {
       t = forwardTensors(this.tp, this.weights, cur.feeds, cur.state, cur.batch, {
-        training: this.config.dropout,
+        training: true,
+        dropout: this.config.dropout,
         seed: stepSeed(this.config.seed, this.step),
         loss: this.config.loss,
         haltWeight: this.config.haltWeight,
+        ...(teacherLogits && distill
+          ? {
+              distill: {
+                logits: teacherLogits,
+                alpha: distill.alpha,
+                temperature: distill.temperature,
+              },
+            }
+          : {}),
       });
       return t.loss;
     }, vars);
+    teacherLogits?.dispose();
     const ft = t!;
     const named: Record<string, tf.Tensor> = {};
     for (const [tfName, g] of Object.entries(grads)) named[irName.get(tfName)!] = g;
@@ -450,6 +523,7 @@ class Run {
       normT,
       ft.ce,
       ft.predicted,
+      ...(ft.distill ? [ft.distill] : []),
       ...(ft.bce ? [ft.bce] : []),
       ...halt,
     ]);
@@ -458,6 +532,7 @@ class Run {
     const fr = finishForward(ft, batch, {
       ce: ceV![0]!,
       predicted: predicted!,
+      ...(ft.distill ? { distill: rest.shift()![0]! } : {}),
       ...(ft.bce ? { bce: rest.shift()![0]! } : {}),
     });
     const q = halt.length ? rest.shift() : undefined;
@@ -482,6 +557,7 @@ class Run {
     }
     this.optimizer.apply(clipped.grads, lr);
     tf.dispose(Object.values(clipped.grads));
+    this.applyMasks();
     this.ema?.update(this.step);
 
     const slots = this.advance(fr, q);
@@ -498,6 +574,7 @@ class Run {
         : {}),
       ...(this.source.kind === 'lm' ? { perplexity: Math.exp(fr.ceLoss) } : {}),
       ...(fr.haltLoss !== undefined ? { haltLoss: fr.haltLoss } : {}),
+      ...(fr.distillLoss !== undefined ? { distillLoss: fr.distillLoss } : {}),
       ...(this.tp.state.length > 0
         ? { supervisionStep: slots.meanStep, halted: slots.halted, replaced: slots.refilled }
         : {}),
@@ -551,10 +628,19 @@ class Run {
       optimizer: encodeTensors(this.optimizer.state()),
     };
     if (this.ema) {
-      // Every weight, as readers of the EMA group expect: frozen ones have no average, they stand.
+      // Every weight, as readers of the EMA group expect: frozen ones have no average, they
+      // stand, and so do running statistics (BatchNorm's), which the model is evaluated with.
       const frozen = [...this.weights.params].filter(([name]) => !this.trainable.has(name));
-      groups.ema = encodeTensors({ ...Object.fromEntries(frozen), ...this.ema.state() });
+      const running = [...this.weights.buffers].filter(
+        ([name]) => this.tp.program.buffers.get(name)?.running,
+      );
+      groups.ema = encodeTensors({
+        ...Object.fromEntries(frozen),
+        ...Object.fromEntries(running),
+        ...this.ema.state(),
+      });
     }
+    if (this.masks) groups.mask = encodeTensors(this.masks);
     const slots = this.slots;
     if (slots?.started) {
       groups.carry = encodeTensors(Object.fromEntries(slots.state.map((t, i) => [`state${i}`, t])));
@@ -570,6 +656,7 @@ class Run {
       document: this.doc,
       dataSpec: this.dataSpec ?? null,
       ...(this.initFrom ? { initFrom: this.initFrom } : {}),
+      ...(this.pruned ? { pruned: this.pruned } : {}),
       metrics: {
         steps: this.history,
         evals: this.evals,

@@ -41,6 +41,7 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'document.recover': {},
   'document.discardRecovery': {},
   'train.options': {},
+  'train.engines': {},
   'train.start': { document: doc, data: 'copy', config: {} },
   'train.pause': { runId: 'run-1' },
   'train.resume': { runId: 'run-1' },

@@ -220,6 +220,43 @@ const cases: {
       ],
     },
   },
+  // Running statistics random below (init values, zeros and ones, would hide a misplaced one).
+  { name: 'batch-norm (affine)', spec: single('batch-norm', { width: D, momentum: 0.3 }) },
+  {
+    name: 'batch-norm (no scale or bias)',
+    spec: single('batch-norm', { width: D, affine: false }),
+  },
+  ...[true, false].map((masked) => ({
+    // Encoder part (positions 0..2) as memory, decoder part (3..L−1) as queries, padded back.
+    name: `cross-attention ${masked ? 'with a source padding mask' : 'without a mask'}, sequence-slice, sequence-pad`,
+    spec: {
+      nodes: [
+        {
+          id: 'tokens',
+          kind: 'token-input',
+          params: { vocab: V, maxLength: L, fixedLength: true },
+        },
+        { id: 'embed', kind: 'token-embedding', params: { vocab: V, width: D } },
+        { id: 'enc', kind: 'sequence-slice', params: { start: 0, length: 3 } },
+        { id: 'src', kind: 'sequence-slice', params: { start: 0, length: 3 } },
+        { id: 'dec', kind: 'sequence-slice', params: { start: 3, length: L - 3 } },
+        { id: 'n', kind: 'cross-attention', params: { width: D, heads: 2, bias: true, padId: 1 } },
+        { id: 'pad', kind: 'sequence-pad', params: { before: 3 } },
+        lmHead(),
+      ],
+      edges: [
+        ['tokens.tokens', 'embed.tokens'],
+        ['embed.out', 'enc.x'],
+        ['tokens.tokens', 'src.x'],
+        ['embed.out', 'dec.x'],
+        ['dec.out', 'n.x'],
+        ['enc.out', 'n.memory'],
+        ...(masked ? [['src.out', 'n.source']] : []),
+        ['n.out', 'pad.x'],
+        ['pad.out', 'head.x'],
+      ] as GraphSpec['edges'],
+    },
+  })),
   ...(['rnn', 'gru', 'lstm'] as const).flatMap((kind) => [
     { name: `${kind} (one layer)`, spec: single(kind, { width: D, hidden: D }) },
     {
@@ -276,7 +313,15 @@ describe('node kinds: tfjs forward vs onnxruntime (fp32)', () => {
     for (const mode of c.modes ?? ['full']) {
       it(`${c.name} [${mode}] at opsets 17 and 23 within 1e-5`, async () => {
         const program = compileSpec(c.spec, c.components ?? {}, mode);
-        const { buffers } = initialValues(program);
+        // Running buffers (BatchNorm's statistics) random and positive, like trained ones.
+        const buffers = new Map(
+          [...initialValues(program).buffers].map(([name, v], i) => [
+            name,
+            program.buffers.get(name)?.running
+              ? randomFloats(v.length, 101 + i).map((u) => 0.5 + Math.abs(u))
+              : v,
+          ]),
+        );
         // Random weights in [-0.5, 0.5): initial ones (ones, zeros) would hide a missing op.
         const weights = new Map(
           [...program.params.values()].map((p, i) => [

@@ -54,6 +54,16 @@ const FixtureCase = z.strictObject({
   output: FixtureOutput,
   /** A multi-result op's further results (a recurrent cell's final states), in order. */
   results: z.array(FixtureOutput).optional(),
+  /**
+   * Run as a training run (BatchNorm's batch statistics); ONNX exports evaluation only, so
+   * onnxruntime skips the case.
+   */
+  training: z.literal(true).optional(),
+  /**
+   * The running statistics a training run updates: each named input becomes a running buffer
+   * of the program (holding the input's values), and this is its value after the run.
+   */
+  updates: z.record(z.string(), FixtureOutput).optional(),
   tolerance: Tolerance,
   /** d sum(output · outputGrad) / d input, for the listed inputs (tfjs backends only). */
   gradients: z
@@ -95,23 +105,32 @@ export function loadFixture(op: string): Fixture {
 }
 
 /**
- * The case's op alone in a program: each input a program input (int32 ones as tokens), the
+ * The case's op alone in a program: each input a program input (int32 ones as tokens) or,
+ * where the case lists its update, a running buffer; the
  * op's output `out` the program output `y` (further results `y1`, `y2`, …), every value typed
  * by the op rules (`typed`).
  */
 export function caseProgram(op: string, c: FixtureCase): IrProgram {
   const operands = c.operands ?? Object.fromEntries(Object.keys(c.inputs).map((k) => [k, k]));
   const source = `fixture/${op}`;
+  const running = new Set(Object.keys(c.updates ?? {}));
   const program = typed({
-    inputs: Object.entries(c.inputs).map(([name, t]) => ({
-      name,
-      dtype: t.dtype,
-      shape: t.declared ?? [...t.shape],
-      role: t.dtype === 'int32' ? ('tokens' as const) : ('state' as const),
-    })),
+    inputs: Object.entries(c.inputs)
+      .filter(([name]) => !running.has(name))
+      .map(([name, t]) => ({
+        name,
+        dtype: t.dtype,
+        shape: t.declared ?? [...t.shape],
+        role: t.dtype === 'int32' ? ('tokens' as const) : ('state' as const),
+      })),
     outputs: [],
     params: new Map(),
-    buffers: new Map(),
+    buffers: new Map(
+      [...running].map((name) => {
+        const shape = [...(c.inputs[name]?.shape ?? [])];
+        return [name, { name, shape, init: { kind: 'zeros' }, seed: 0, running: true }];
+      }),
+    ),
     ops: [{ op, ...c.attributes, ...operands, out: 'out', source } as unknown as IrOp],
   });
   // The output is named apart from the value: the ONNX emitter names its graph output `y`.

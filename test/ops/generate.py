@@ -71,12 +71,17 @@ def add(
     tolerance: dict | None = None,
     grad_tolerance: dict | None = None,
     note: str | None = None,
+    training: bool = False,
+    updates=None,
 ):
     """One case: `ref(**inputs as float64)` is the expected output, or a tuple of the
     op's results (a recurrent cell's sequence and final states: the first is the output,
     the others the case's `results`; gradients are of the first).
 
     grad: the inputs to differentiate (default: every float input); [] for none.
+    training: the case is a training run (BatchNorm's batch statistics).
+    updates: `updates(**inputs as float64)` is a dict of the running inputs' values after the
+    run (those inputs become the program's running buffers).
     declared: IR input shapes with symbols (["B", "T", 8]) where the case checks symbolic
     type rules; the run-time shapes are always `inputs`' own.
     """
@@ -102,6 +107,13 @@ def add(
         case["results"] = [
             {"shape": list(r.shape), "values": [number(e) for e in r.ravel()]} for r in outs[1:]
         ]
+    if training:
+        case["training"] = True
+    if updates:
+        case["updates"] = {
+            k: {"shape": list(v.shape), "values": [number(e) for e in np.ravel(v)]}
+            for k, v in updates(**x64).items()
+        }
     case["tolerance"] = tolerance or TOLERANCE
     wrt = [k for k, v in inputs.items() if v.dtype == np.float32] if grad is None else grad
     if wrt:
@@ -170,7 +182,7 @@ def rms_norm(x, scale=None, epsilon=1e-5):
     return y * scale if scale is not None else y
 
 
-def attention(q, k, v, q_heads, kv_heads, causal, bottom_right=False):
+def attention(q, k, v, q_heads, kv_heads, causal, bottom_right=False, key_ids=None, pad_id=0):
     """ONNX Attention-23 on 3-D inputs: [B, T, H·Dh], [B, S, Hkv·Dh] -> [B, T, H·Dh]."""
     b, t, width = q.shape
     s = k.shape[1]
@@ -188,6 +200,9 @@ def attention(q, k, v, q_heads, kv_heads, causal, bottom_right=False):
         i = np.arange(t)[:, None]
         j = np.arange(s)[None, :]
         scores = np.where(j > i + shift, -np.inf, scores)
+    if key_ids is not None:
+        # Keys whose token is padding are masked in every head and query row.
+        scores = np.where((key_ids == pad_id)[:, None, None, :], -np.inf, scores)
     y = softmax(scores, -1) @ vh  # [B, H, T, Dh]
     return y.transpose(0, 2, 1, 3).reshape(b, t, q_heads * dh)
 
@@ -504,6 +519,94 @@ def group_norm_cases():
         )
 
 
+def batch_norm(x, mean, var, scale=None, bias=None, epsilon=1e-5, training=False):
+    """PyTorch's BatchNorm over the last (channel) axis of x [B, ..., C]: in training, the
+    batch's statistics over every other axis (biased variance); otherwise the running ones."""
+    if training:
+        axes = tuple(range(x.ndim - 1))
+        mean = x.mean(axis=axes)
+        var = ((x - mean) ** 2).mean(axis=axes)
+    y = (x - mean) / np.sqrt(var + epsilon)
+    if scale is not None:
+        y = y * scale
+    return y if bias is None else y + bias
+
+
+def batch_norm_running(x, mean, var, momentum):
+    """The running statistics after a training run: (1 − m)·running + m·batch, the batch's
+    variance unbiased (n / (n − 1) times the biased), as torch.nn.BatchNorm updates them."""
+    axes = tuple(range(x.ndim - 1))
+    n = x.size // x.shape[-1]
+    batch_var = ((x - x.mean(axis=axes)) ** 2).mean(axis=axes) * n / (n - 1)
+    return {
+        "mean": (1 - momentum) * mean + momentum * x.mean(axis=axes),
+        "var": (1 - momentum) * var + momentum * batch_var,
+    }
+
+
+def batch_norm_cases():
+    op = "BatchNormalization"
+
+    def stats(rng, c):
+        return floats(rng, [c], -1, 1), floats(rng, [c], 0.2, 2)
+
+    rng = rng_for(op, "inference")
+    mean, var = stats(rng, 4)
+    add(
+        op,
+        "evaluation: the running statistics, scale and bias, [B, T, C]",
+        {"epsilon": 1e-5, "momentum": 0.1},
+        {
+            "x": floats(rng, [2, 3, 4]),
+            "scale": floats(rng, [4]),
+            "bias": floats(rng, [4]),
+            "mean": mean,
+            "var": var,
+        },
+        lambda x, scale, bias, mean, var: batch_norm(x, mean, var, scale, bias, 1e-5),
+        # Running statistics are buffers, never differentiated (torch refuses to).
+        grad=["x", "scale", "bias"],
+    )
+    rng = rng_for(op, "inference rank 2")
+    mean, var = stats(rng, 3)
+    add(
+        op,
+        "evaluation: no scale or bias, [B, C], large epsilon",
+        {"epsilon": 0.5, "momentum": 0.1},
+        {"x": floats(rng, [4, 3]), "mean": mean, "var": var},
+        lambda x, mean, var: batch_norm(x, mean, var, epsilon=0.5),
+        grad=["x"],
+    )
+    for shape, momentum, affine in [
+        ([2, 3, 4], 0.1, True),
+        ([5, 3], 0.3, False),
+        ([2, 2, 2, 3], 1.0, True),
+    ]:
+        name = f"training: batch statistics of [{', '.join(map(str, shape))}], momentum {momentum}"
+        rng = rng_for(op, name)
+        c = shape[-1]
+        mean, var = stats(rng, c)
+        inputs = {"x": floats(rng, shape)}
+        if affine:
+            inputs |= {"scale": floats(rng, [c]), "bias": floats(rng, [c])}
+        inputs |= {"mean": mean, "var": var}
+        add(
+            op,
+            name + ("" if affine else ", no scale or bias"),
+            {"epsilon": 1e-5, "momentum": momentum},
+            inputs,
+            lambda x, mean, var, scale=None, bias=None: batch_norm(
+                x, mean, var, scale, bias, 1e-5, training=True
+            ),
+            grad=["x", *(["scale", "bias"] if affine else [])],
+            training=True,
+            updates=lambda x, mean, var, momentum=momentum, **_: batch_norm_running(
+                x, mean, var, momentum
+            ),
+            note="mean and var are the program's running buffers; `updates`: their values after",
+        )
+
+
 def attention_cases():
     op = "Attention"
     cases = [
@@ -537,6 +640,33 @@ def attention_cases():
                 q, k, v, h, hkv, c, br
             ),
         )
+    rng = rng_for(op, "key padding")
+    ids = np.array([[5, 7, 0, 0], [3, 0, 9, 0]], dtype=np.int32)
+    add(
+        op,
+        "key padding: keys whose id is padId are masked (cross lengths, 2 heads)",
+        {"qHeads": 2, "kvHeads": 2, "causal": False, "padId": 0},
+        {
+            "q": floats(rng, [2, 3, 4]),
+            "k": floats(rng, [2, 4, 4]),
+            "v": floats(rng, [2, 4, 4]),
+            "keyIds": ids,
+        },
+        lambda q, k, v, keyIds: attention(q, k, v, 2, 2, False, key_ids=keyIds, pad_id=0),
+    )
+    rng = rng_for(op, "key padding causal")
+    add(
+        op,
+        "key padding with a causal mask and GQA, padId 2",
+        {"qHeads": 2, "kvHeads": 1, "causal": True, "padId": 2},
+        {
+            "q": floats(rng, [1, 3, 4]),
+            "k": floats(rng, [1, 3, 2]),
+            "v": floats(rng, [1, 3, 2]),
+            "keyIds": np.array([[1, 2, 4]], dtype=np.int32),
+        },
+        lambda q, k, v, keyIds: attention(q, k, v, 2, 1, True, key_ids=keyIds, pad_id=2),
+    )
     rng = rng_for(op, "symbolic")
     add(
         op,
@@ -875,6 +1005,7 @@ for make in [
     layer_norm_cases,
     rms_norm_cases,
     group_norm_cases,
+    batch_norm_cases,
     attention_cases,
     rope_cases,
     concat_cases,

@@ -17,7 +17,8 @@ import { torchPython } from '../support/python.ts';
 
 // Every IR op's fixture (test/ops/<Op>.json, float64 numpy reference) through the PyTorch
 // backend: the op's case program written as Python by the model generator, run in torch
-// (float32, values and the listed gradients). One Python process runs every case.
+// (float32, values, the listed gradients and running buffers' updates; a training case in the
+// module's training mode). One Python process runs every case.
 
 const run = promisify(execFile);
 
@@ -29,7 +30,11 @@ results = []
 for i, c in enumerate(cases):
     try:
         module = importlib.import_module(f"case_{i}").Program()
-        module.eval()
+        module.train(c["training"])
+        with torch.no_grad():
+            for name in c["buffers"]:
+                t = c["inputs"][name]
+                getattr(module, name).copy_(torch.tensor(t["values"]).reshape(t["shape"]))
         xs = []
         for name in c["order"]:
             t = c["inputs"][name]
@@ -40,6 +45,7 @@ for i, c in enumerate(cases):
             xs.append(x)
         y = module(*xs)[0]
         out = {"shape": list(y.shape), "values": y.detach().reshape(-1).tolist()}
+        out["updates"] = [getattr(module, n).reshape(-1).tolist() for n in c["buffers"]]
         if c["wrt"]:
             dy = torch.tensor(c["outputGrad"], dtype=torch.float32).reshape(y.shape)
             wrt = [xs[c["order"].index(n)] for n in c["wrt"]]
@@ -55,6 +61,7 @@ interface Result {
   shape?: number[];
   values?: number[];
   grads?: (number[] | null)[];
+  updates?: number[][];
   error?: string;
 }
 
@@ -75,8 +82,11 @@ describe('IR ops in PyTorch (test/ops fixtures through the generated Python)', (
     copyFileSync(path.join(PYTHON_DIR, 'layers.py'), path.join(dir, 'layers.py'));
     const cases = all.map(({ op, c }, i) => {
       writeFileSync(path.join(dir, `case_${i}.py`), programPy(caseProgram(op, c)));
+      const buffers = Object.keys(c.updates ?? {});
       return {
-        order: Object.keys(c.inputs),
+        order: Object.keys(c.inputs).filter((name) => !buffers.includes(name)),
+        buffers,
+        training: c.training ?? false,
         inputs: c.inputs,
         wrt: Object.keys(c.gradients?.inputs ?? {}),
         outputGrad: c.gradients?.outputGrad ?? [],
@@ -108,6 +118,9 @@ function check(c: FixtureCase, r: Result): void {
   assertClose(r.values!, c.output.values, c.tolerance, 'output');
   if (JSON.stringify(r.shape) !== JSON.stringify(c.output.shape))
     throw new Error(`output shape [${r.shape}], expected [${c.output.shape}]`);
+  Object.entries(c.updates ?? {}).forEach(([name, want], k) =>
+    assertClose(r.updates?.[k] ?? [], want.values, c.tolerance, `running ${name} after the run`),
+  );
   const g = c.gradients;
   if (!g) return;
   Object.entries(g.inputs).forEach(([name, want], k) => {

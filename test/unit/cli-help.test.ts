@@ -50,7 +50,7 @@ describe('trm --help and the README', () => {
   });
 
   it("every flag of a command's --help is in the README's line for it", async () => {
-    for (const command of ['train', 'eval', 'export', 'generate', 'solve', 'diff']) {
+    for (const command of ['train', 'eval', 'export', 'generate', 'solve', 'diff', 'prune']) {
       const text = await help(command);
       const flags = [...text.matchAll(/^ {2}(--[a-z][\w-]*)/gm)].map((m) => m[1]!);
       const named = readmeCommands().get(command)!;

@@ -40,6 +40,11 @@ Options:
                            slower to load; sometimes faster at batch 1)
   --preset NAME            apply one of the document's presets first
   --backend NAME           tfjs backend for the reference run
+  --merge-lora             a LoRA run's adapters folded into its base weights,
+                           W' = W + (alpha/rank)·A·B, so the file is a plain model (default)
+  --lora-only FILE         write a LoRA run's adapters alone, as FILE.safetensors (IR layout
+                           A [in, r], B [r, out]; rank, alpha and targets in its metadata),
+                           instead of a model
 
 Task check (held-out data with targets, reference and export scored alike):
   --task-data SPEC         data to score on, as trm train's --data; default: the data the
@@ -140,6 +145,8 @@ export const EXPORT_OPTIONS = {
   'max-accuracy-drop': { type: 'string' },
   'max-perplexity-rise': { type: 'string' },
   'max-top1-drop': { type: 'string' },
+  'merge-lora': { type: 'boolean', default: true },
+  'lora-only': { type: 'string' },
 } as const;
 
 export async function exportCommand(argv: string[], out: Out): Promise<number> {
@@ -157,6 +164,15 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
   if (v.format !== 'onnx' && v.format !== 'pytorch') {
     out.error(`trm export: unknown format "${v.format}". Use onnx or pytorch.`);
     return 2;
+  }
+  if (v['lora-only'] !== undefined) {
+    if (!run) {
+      out.error(
+        'trm export: --lora-only needs a RUN trained with --lora; a GRAPH has no adapters.',
+      );
+      return 2;
+    }
+    return exportAdapters(run, v['lora-only'], out);
   }
   if (v.format === 'pytorch') {
     const doc = file ? await loadDocument(file, v.preset, out) : await loadRunDocument(run!, out);
@@ -240,6 +256,10 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
         return 1;
       }
       weights = ckpt.values;
+      if (ckpt.lora)
+        out.log(
+          `LoRA: ${ckpt.lora.adapters.size / 2} adapters (rank ${ckpt.lora.config.rank}, alpha ${ckpt.lora.config.alpha}) merged into the base weights.`,
+        );
       training = {
         ...(ckpt.config !== undefined ? { config: ckpt.config } : {}),
         ...(ckpt.step !== undefined ? { step: ckpt.step } : {}),
@@ -302,6 +322,31 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     );
     for (const line of formatVerdict(result.report)) out.log(line);
     return result.report.ok ? 0 : 1;
+  } catch (e) {
+    out.error(`trm export: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+/** `--lora-only FILE`: a LoRA run's adapters alone, as safetensors (see lora-adapters.ts). */
+async function exportAdapters(run: string, file: string, out: Out): Promise<number> {
+  try {
+    const { readCheckpointWeights } = await import('../../onnx-runtime/checkpoint.ts');
+    const { encodeAdapterFile } = await import('../../onnx-runtime/lora-adapters.ts');
+    const { writeFileAtomic } = await import('../../io/durable-write.ts');
+    const ckpt = await readCheckpointWeights(run);
+    if (!ckpt.lora) {
+      out.error(
+        `trm export: ${run} was not trained with LoRA, so it has no adapters to write; export the model itself (without --lora-only).`,
+      );
+      return 1;
+    }
+    const bytes = encodeAdapterFile({ lora: ckpt.lora.config, adapters: ckpt.lora.adapters });
+    await writeFileAtomic(file, bytes);
+    out.log(
+      `wrote ${file}: ${ckpt.lora.adapters.size / 2} LoRA adapters (rank ${ckpt.lora.config.rank}, alpha ${ckpt.lora.config.alpha}), ${formatBytes(bytes.length)}`,
+    );
+    return 0;
   } catch (e) {
     out.error(`trm export: ${(e as Error).message}`);
     return 1;

@@ -5,7 +5,7 @@ export const GENERATE_USAGE = `Usage: trm generate MODEL --prompt TEXT [options]
 
 MODEL is an exported .onnx file or a trainer checkpoint folder (run or step-NNNNNN).
 
-  --prompt TEXT        the text to continue
+  --prompt TEXT        the text to continue (an encoder–decoder: the source, e.g. 31415)
   --max-tokens N       tokens to generate (default 64)
   --temperature T      0 = greedy (default), higher = more random
   --top-k K            sample among the K most likely tokens (0 = all)
@@ -91,6 +91,14 @@ export async function generateCommand(argv: string[], out: Out): Promise<number>
     return 1;
   }
   try {
+    const { seq2seqLayoutOf } = await import('../../infer/seq2seq.ts');
+    const layout = seq2seqLayoutOf(model.dataSpec);
+    if (layout) {
+      const { decodeTarget, encodeSource, translate } = await import('../../infer/seq2seq.ts');
+      const target = await translate(model.next(), layout, encodeSource(v.prompt, layout), cfg);
+      out.log(decodeTarget(target));
+      return 0;
+    }
     const tokenizer = await model.tokenizer();
     if (!tokenizer) {
       out.error(

@@ -26,8 +26,18 @@ export const TRAIN_USAGE = `Usage: trm train GRAPH [--data SPEC] [options]
   --freeze NODE,…      node ids or weight-name prefixes that do not train (no gradient, no
                        optimizer state), e.g. --freeze embed,block1
   --lr-scale NODE=X,…  learning-rate multiplier per node, e.g. --lr-scale embed=0.1
+  --lora SPEC          LoRA adapters W + (α/r)·A·B; only they train, every base weight is
+                       frozen: 'targets=*/attn/w{q,v},block1/ffn/w1,rank=8,alpha=16'
+                       (weight names, globs or node ids; rank default 8, alpha 16) or JSON
+                       '{"targets":["*/attn/wq"],"rank":4}'; export merges them
   --resize-embedding   with --init-from on data of another vocabulary: keep the shared
                        tokens' rows of the embedding (and other vocabulary-sized weights)
+  --teacher RUN[/step-N]
+                       knowledge distillation: a trained run (same vocabulary) whose logits
+                       teach this one on the same batch; loss = α·CE + (1−α)·T²·KL
+  --distill-alpha A    weight α of the labels' loss, 0 to 1 (default 0.5)
+  --distill-temperature T
+                       softmax temperature of the teacher's term (default 1)
   --preset NAME        apply one of the document's presets first
   --backend NAME       tensorflow-gpu, tensorflow, native, wasm or cpu (default: first that loads)
 The document's own training settings (meta.training: a template's recipe) apply unless a flag
@@ -127,6 +137,81 @@ function scales(v: string | undefined): Record<string, number> | undefined {
   );
 }
 
+/** Commas outside braces: `a,b{q,v},c` → a | b{q,v} | c. */
+function splitTop(v: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of v) {
+    if (c === ',' && depth === 0) {
+      parts.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+    cur += c;
+  }
+  parts.push(cur.trim());
+  return parts;
+}
+
+/**
+ * `--lora`: JSON, or `targets=T1,T2,rank=8,alpha=16` — an entry without `=` is one more
+ * target, and commas inside `{q,v}` stay in their pattern.
+ */
+export function loraFlag(v: string | undefined): Record<string, unknown> | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim().startsWith('{')) {
+    try {
+      return JSON.parse(v) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`--lora is not valid JSON (${(e as Error).message}).`);
+    }
+  }
+  const targets: string[] = [];
+  const out: Record<string, unknown> = { targets };
+  let key = '';
+  for (const part of splitTop(v)) {
+    const eq = part.indexOf('=');
+    const [k, value] = eq < 0 ? [key, part] : [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
+    if (k === 'targets' && value) targets.push(value);
+    else if ((k === 'rank' || k === 'alpha') && value !== '' && Number.isFinite(Number(value)))
+      out[k] = Number(value);
+    else
+      throw new Error(
+        `--lora takes targets=PATTERN,…,rank=R,alpha=A (such as 'targets=*/attn/w{q,v},rank=8,alpha=16'); "${part}" is not part of that.`,
+      );
+    key = k;
+  }
+  return out;
+}
+
+/** `--teacher RUN --distill-alpha A --distill-temperature T` as the `distill` setting. */
+function distillFlags(
+  teacher: string | undefined,
+  alpha: string | undefined,
+  temperature: string | undefined,
+): { teacher: string; alpha?: number; temperature?: number } | undefined {
+  if (teacher === undefined) {
+    if (alpha !== undefined || temperature !== undefined)
+      throw new Error(
+        `${alpha !== undefined ? '--distill-alpha' : '--distill-temperature'} goes with --teacher RUN: it weighs what that run teaches.`,
+      );
+    return undefined;
+  }
+  const a = alpha === undefined ? undefined : Number(alpha);
+  if (a !== undefined && (alpha!.trim() === '' || !(a >= 0 && a <= 1)))
+    throw new Error(`--distill-alpha must be a number from 0 to 1, not "${alpha}".`);
+  return {
+    teacher,
+    ...(a !== undefined ? { alpha: a } : {}),
+    ...(temperature !== undefined
+      ? { temperature: number(temperature, '--distill-temperature', false)! }
+      : {}),
+  };
+}
+
 /** `--config`'s JSON object of training settings, or a sentence naming the flag. */
 function configFlag(v: string | undefined): Record<string, unknown> {
   if (v === undefined) return {};
@@ -165,7 +250,11 @@ export async function trainCommand(
       'init-from': { type: 'string' },
       freeze: { type: 'string' },
       'lr-scale': { type: 'string' },
+      lora: { type: 'string' },
       'resize-embedding': { type: 'boolean' },
+      teacher: { type: 'string' },
+      'distill-alpha': { type: 'string' },
+      'distill-temperature': { type: 'string' },
     },
     TRAIN_USAGE,
     out,
@@ -192,15 +281,18 @@ export async function trainCommand(
       backend: v.backend,
       freeze: list(v.freeze, '--freeze'),
       lrScale: scales(v['lr-scale']),
+      lora: loraFlag(v.lora),
     };
     if (v['resize-embedding'] && !v['init-from'])
       throw new Error(
         '--resize-embedding goes with --init-from RUN: it resizes the weights taken from that run.',
       );
+    const distill = distillFlags(v.teacher, v['distill-alpha'], v['distill-temperature']);
     const config = {
       ...(doc && !v.resume ? configFromDocument(doc) : {}),
       ...extra,
       ...Object.fromEntries(Object.entries(flags).filter(([, x]) => x !== undefined)),
+      ...(distill ? { distill } : {}),
     };
     request = {
       ...(doc ? { document: doc } : {}),
@@ -257,6 +349,10 @@ export async function trainCommand(
         );
         if (e.initFrom) out.log(describeInit(e.initFrom));
         if (e.notice) out.log(e.notice);
+        if (e.trainableParams !== undefined && e.frozenParams)
+          out.log(
+            `Trainable: ${e.trainableParams.toLocaleString('en-US')} parameters; frozen: ${e.frozenParams.toLocaleString('en-US')}.`,
+          );
         if (e.frozen) {
           const shown = e.frozen.length > 8 ? [...e.frozen.slice(0, 8), '…'] : e.frozen;
           out.log(`Frozen (not trained): ${e.frozen.length} weights: ${shown.join(', ')}.`);

@@ -55,6 +55,7 @@ export function outputNames(doc: GraphDocument, node: GraphNode): string[] {
     componentPorts: () => undefined,
     componentNames: () => [],
     sibling: () => undefined,
+    causal: () => false,
   };
   return kind.ports(node.params as never, ctx).outputs.map((p) => p.name);
 }

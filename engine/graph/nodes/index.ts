@@ -1,7 +1,9 @@
 import type { NodeKind } from '../node-kind.ts';
 import { attention } from './attention.ts';
+import { batchNorm } from './batch-norm.ts';
 import { classifierHead } from './classifier-head.ts';
 import { component } from './component.ts';
+import { crossAttention } from './cross-attention.ts';
 import { componentInput, componentOutput } from './component-ports.ts';
 import { dropout } from './dropout.ts';
 import { ffn } from './ffn.ts';
@@ -19,6 +21,8 @@ import { residualAdd } from './residual-add.ts';
 import { rmsNorm } from './rms-norm.ts';
 import { rnn } from './rnn.ts';
 import { sequenceMlp } from './sequence-mlp.ts';
+import { sequencePad } from './sequence-pad.ts';
+import { sequenceSlice } from './sequence-slice.ts';
 import { tokenEmbedding } from './token-embedding.ts';
 import { tokenInput } from './token-input.ts';
 
@@ -29,6 +33,7 @@ export const nodeKinds = [
   positionEmbedding,
   puzzlePrefix,
   attention,
+  crossAttention,
   ffn,
   sequenceMlp,
   rnn,
@@ -36,9 +41,12 @@ export const nodeKinds = [
   lstm,
   layerNorm,
   rmsNorm,
+  batchNorm,
   residualAdd,
   linear,
   dropout,
+  sequenceSlice,
+  sequencePad,
   latentInit,
   component,
   recursion,

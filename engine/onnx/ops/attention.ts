@@ -1,4 +1,4 @@
-import { int, ints } from '../proto.ts';
+import { DataType, int, ints } from '../proto.ts';
 import type { EmitContext } from '../context.ts';
 import { lastDimOf } from '../context.ts';
 import type { Emitter } from './emitter.ts';
@@ -45,9 +45,23 @@ function attention17(ctx: EmitContext, op: OpOf<'Attention'>): void {
     const future = b.op('Greater', [keys, last]); // [T, S]
     scores = b.op('Where', [future, b.floats([-Infinity], []), scores]);
   }
+  if (op.keyIds !== undefined) {
+    // Padding keys: ids [B, S] == padId -> [B, 1, 1, S], −∞ in every head's and query's row.
+    const pad = b.op('Unsqueeze', [padding(ctx, op), b.int64s([1, 2])]);
+    scores = b.op('Where', [pad, b.floats([-Infinity], []), scores]);
+  }
   const probs = b.op('Softmax', [scores], { axis: int(-1) });
   const y = b.op('Transpose', [b.op('MatMul', [probs, v])], { perm: ints(0, 2, 1, 3) }); // [B, T, H, Dh]
   b.op('Reshape', [y, b.int64s([0, 0, H * dh])], {}, op.out); // [B, T, H*Dh]
+}
+
+/** [B, S] bool, true at keys whose id is the padding id. */
+function padding(ctx: EmitContext, op: OpOf<'Attention'>): string {
+  const { b } = ctx;
+  return b.op('Equal', [
+    op.keyIds as string,
+    b.table(`i32:pad:${op.padId ?? 0}`, [], () => Int32Array.of(op.padId ?? 0), DataType.INT32),
+  ]);
 }
 
 /** Opset 23: the fused operator, 3-D Q, K, V [B, T, heads·Dh] with head counts as attributes. */
@@ -65,6 +79,12 @@ function attention23(ctx: EmitContext, op: OpOf<'Attention'>): void {
   );
 }
 
-/** A KV-cache program (bottom-right mask) is emitted in opset-17 form. */
+/**
+ * A KV-cache program (bottom-right mask) and key padding are emitted in opset-17 form:
+ * onnxruntime 1.30's Attention wants an attn_mask with one row per query ([B, 1, T, S]),
+ * which the decomposition's broadcast [B, 1, 1, S] mask does not need.
+ */
 export const Attention: Emitter<'Attention'> = (ctx, op) =>
-  ctx.opset >= 23 && !op.bottomRight ? attention23(ctx, op) : attention17(ctx, op);
+  ctx.opset >= 23 && !op.bottomRight && op.keyIds === undefined
+    ? attention23(ctx, op)
+    : attention17(ctx, op);

@@ -1,5 +1,6 @@
 import { Attention } from './attention.ts';
 import { Add, Div, Mul, Sub } from './binary.ts';
+import { BatchNormalization } from './batch-normalization.ts';
 import { BroadcastLike } from './broadcast-like.ts';
 import { Concat } from './concat.ts';
 import { Dropout } from './dropout.ts';
@@ -46,6 +47,7 @@ export const emitters = {
   LayerNormalization,
   RMSNormalization,
   GroupNormalization,
+  BatchNormalization,
   Attention,
   RotaryEmbedding,
   Concat,

@@ -20,6 +20,17 @@ def layer_norm(x, weight, bias, eps):
     return F.layer_norm(x, x.shape[-1:], weight, bias, eps)
 
 
+def batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps):
+    """BatchNorm of channels-last x [B, ..., C] (nn.BatchNorm1d's F.batch_norm with the
+    channels moved to axis 1 and back). Training: the batch's statistics, and the running
+    buffers updated in place (unbiased variance); evaluation: the running statistics."""
+    # [B, ..., C] -> [B, C, ...]
+    y = F.batch_norm(
+        x.movedim(-1, 1), running_mean, running_var, weight, bias, training, momentum, eps
+    )
+    return y.movedim(1, -1)
+
+
 def group_norm(x, groups, weight, bias, eps):
     """GroupNorm of channels-last x [B, ..., C]: each group of C/groups channels is normalised
     over its channels and every position of the example together."""
@@ -33,10 +44,11 @@ def group_norm(x, groups, weight, bias, eps):
     return y if bias is None else y + bias
 
 
-def attention(q, k, v, heads, kv_heads, causal, bottom_right=False):
+def attention(q, k, v, heads, kv_heads, causal, bottom_right=False, key_ids=None, pad_id=0):
     """Scaled dot-product attention on packed heads: q [B, T, H*Dh], k and v [B, S, Hkv*Dh].
     Query head h reads key/value head h // (H / Hkv). With bottom_right, the causal mask lines
-    up the last query with the last key (a KV cache)."""
+    up the last query with the last key (a KV cache). With key_ids [B, S], keys whose id is
+    pad_id are masked (an encoder's padding)."""
     b, t, width = q.shape
     s = k.shape[1]
     dh = width // heads
@@ -52,6 +64,9 @@ def attention(q, k, v, heads, kv_heads, causal, bottom_right=False):
         shift = max(s - t, 0) if bottom_right else 0
         mask = torch.ones(t, s, dtype=torch.bool, device=q.device).triu(1 + shift)
         scores = scores.masked_fill(mask, float('-inf'))
+    if key_ids is not None:
+        pad = (key_ids == pad_id)[:, None, None, :]  # [B, 1, 1, S]
+        scores = scores.masked_fill(pad, float('-inf'))
     out = torch.softmax(scores, dim=-1) @ vh  # [B, H, T, Dh]
     return out.transpose(1, 2).reshape(b, t, heads * vh.shape[-1])
 

@@ -586,6 +586,12 @@ class Trainer:
                 last_eval = self.step
                 self.log_eval()
             overdue = c["checkpointSeconds"] > 0 and time.perf_counter() - saved_at >= c["checkpointSeconds"]
+            if self.distributed:
+                # Every process decides alike (a signal or a clock may reach them apart), since
+                # saving gathers the carried state from all of them.
+                flags = torch.tensor([float(self.stop), float(overdue)])
+                dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+                self.stop, overdue = bool(flags[0]), bool(flags[1])
             if (every > 0 and self.step % every == 0) or overdue:
                 self.save()
                 last_save, saved_at = self.step, time.perf_counter()

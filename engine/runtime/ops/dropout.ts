@@ -4,11 +4,11 @@ import { dropout } from './fused.ts';
 import type { Kernel } from './kernel.ts';
 
 /**
- * Active only while training; each op's mask is seeded by the run seed, its value name and the
+ * Active only in training runs that keep dropout on; each op's mask is seeded by the run seed, its value name and the
  * Loop trip it runs in (the name the value has in the expanded program, graph/ir/unroll.ts).
  */
 export const Dropout: Kernel<'Dropout'> = (op, get, opts) => {
-  if (!opts.training) return tf.clone(get(op.x));
+  if (!opts.training || opts.dropout === false) return tf.clone(get(op.x));
   return dropout(
     get(op.x),
     op.rate,

@@ -45,6 +45,8 @@ export function attention(
   kvHeads: number,
   causal: boolean,
   bottomRight = false,
+  /** Key padding: [B, S] ids of the keys' tokens, and the id that marks padding. */
+  keyPadding?: { ids: tf.Tensor; padId: number },
 ): tf.Tensor {
   const [b, t, qw] = dims3(q, 'Attention queries');
   const [kb, s, kw] = dims3(k, 'Attention keys');
@@ -59,7 +61,12 @@ export function attention(
   if (kb !== b || vb !== b || vs !== s || vw !== kw) {
     throw new Error(`Attention inputs disagree: q [${q.shape}], k [${k.shape}], v [${v.shape}].`);
   }
-  if (fusedAvailable() && group === 1 && s === t) {
+  if (keyPadding && (keyPadding.ids.shape[0] !== b || keyPadding.ids.shape[1] !== s)) {
+    throw new Error(
+      `Attention key ids [${keyPadding.ids.shape}] do not match the keys [${k.shape}]: one id per key.`,
+    );
+  }
+  if (fusedAvailable() && group === 1 && s === t && !keyPadding) {
     return fusedAttention(q, k, v, qHeads, causal); // one native pass each way
   }
   // Grouped heads without copying K/V: [B, Hq, T, Dh] viewed as [B·Hkv, g·T, Dh].
@@ -83,10 +90,24 @@ export function attention(
   let scores = batchMatMul(tf.mul(qh, tf.scalar(1 / Math.sqrt(dh))), kt); // [B·Hkv, g·T, S]
   if (causal)
     scores = tf.add(scores, causalMask(group, t, s, bottomRight ? Math.max(s - t, 0) : 0));
+  if (keyPadding) scores = tf.add(scores, paddingMask(keyPadding.ids, keyPadding.padId, kvHeads));
   const probs = tf.softmax(scores);
   const out = batchMatMul(probs, vh); // [B·Hkv, g·T, Dh]
   // [B, Hq, T, Dh] -> [B, T, Hq, Dh] -> [B, T, Hq·Dh]
   return tf.reshape(tf.transpose(tf.reshape(out, [b, qHeads, t, dh]), [0, 2, 1, 3]), [b, t, qw]);
+}
+
+/** MASKED at padding keys, 0 elsewhere: ids [B, S] -> [B·Hkv, 1, S], added to every query's scores. */
+function paddingMask(ids: tf.Tensor, padId: number, kvHeads: number): tf.Tensor {
+  const [b, s] = ids.shape as [number, number];
+  const pad = tf.equal(ids, tf.scalar(padId, 'int32'));
+  const bias = tf.where(pad, tf.fill([b, s], MASKED), tf.zeros([b, s])); // [B, S]
+  // [B, S] -> [B, 1, 1, S] -> [B, Hkv, 1, S] -> [B·Hkv, 1, S]
+  return tf.reshape(tf.tile(tf.reshape(bias, [b, 1, 1, s]), [1, kvHeads, 1, 1]), [
+    b * kvHeads,
+    1,
+    s,
+  ]);
 }
 
 /** cos and sin tables [T, 1, Dh], each half repeated (non-interleaved RoPE). */

@@ -2,8 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { IrOpName, OpOf } from '../../graph/ir.ts';
 
 export interface EvalOptions {
-  /** Dropout is active only while training. */
+  /**
+   * A training run: BatchNorm normalises with the batch's statistics and updates its running
+   * ones; Dropout is active unless `dropout` is false.
+   */
   training?: boolean;
+  /** Dropout in a training run. @default true */
+  dropout?: boolean;
+  /**
+   * Training runs: replaces the value of a running buffer (BatchNorm's statistics) with
+   * `value`, which the store then owns. Absent, running statistics are left as they are.
+   */
+  update?: (buffer: string, value: tf.Tensor) => void;
   /** Base seed of the dropout masks. */
   seed?: number;
   /** The Loop trips being run, `@t` per enclosing Loop: one trip's masks differ from another's. */

@@ -1,6 +1,15 @@
 import type { RunSummary } from '../../../engine/contract/api.ts';
 import './train-bar.css';
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The run's parameter meter: trainable against frozen when some weights stay still (LoRA, freeze). */
+function paramsLabel(run: RunSummary): string {
+  if (run.frozenParams && run.trainableParams !== undefined)
+    return ` · ${count(run.trainableParams)} trainable · ${count(run.frozenParams)} frozen params`;
+  return run.params ? ` · ${count(run.params)} params` : '';
+}
+
 /**
  * The Train panel's controls and what the run is: start, or pause / resume / stop while it goes;
  * export, try and inspect what it trained; the backend it runs on and its status.
@@ -74,9 +83,7 @@ export function TrainBar({
         <span className="stat-label">Backend</span> {backendLabel}
       </div>
       <div className="train-status" data-testid="run-status">
-        {run
-          ? `${run.status}${run.params ? ` · ${run.params.toLocaleString('en-US')} params` : ''}`
-          : 'no run yet'}
+        {run ? `${run.status}${paramsLabel(run)}` : 'no run yet'}
       </div>
     </div>
   );

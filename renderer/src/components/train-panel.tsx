@@ -8,6 +8,7 @@ import { formValues, schemaFields } from '../schema-form.ts';
 import { declaredTaskFix } from '../task-data.ts';
 import { SchemaFields } from './schema-fields.tsx';
 import { InitSummary } from './init-summary.tsx';
+import { EngineChoice, type EngineValue } from './engine-choice.tsx';
 import { StartFromPicker, type StartFrom } from './start-from.tsx';
 import { TrainBar } from './train-bar.tsx';
 import { TrainCharts } from './train-charts.tsx';
@@ -56,6 +57,7 @@ export function TrainPanel({
   const data = useTrainData(doc, options, setError);
   const [config, setConfig] = useState<Record<string, string>>({});
   const [startFrom, setStartFrom] = useState<StartFrom | null>(null);
+  const [engine, setEngine] = useState<EngineValue>({ engine: 'tfjs', processes: 1 });
 
   const recursive = useMemo(() => recursionDepth(doc).kind !== 'none', [doc]);
   const configFields = useMemo(
@@ -71,6 +73,7 @@ export function TrainPanel({
       config: () => formValues(configFields, config),
       steps: Number(config.steps || configFields.find((f) => f.key === 'steps')?.default || 0),
       ...(startFrom ? { initFrom: startFrom } : {}),
+      ...(engine.engine === 'pytorch' ? engine : {}),
     });
   const declaredFix = error ? declaredTaskFix(error, data.declared, data.onDeclaredData) : null;
 
@@ -87,6 +90,7 @@ export function TrainPanel({
           onSetDim={onSetDim}
           onError={setError}
         />
+        <EngineChoice client={client} value={engine} onChange={setEngine} disabled={active} />
         <StartFromPicker
           client={client}
           doc={doc}

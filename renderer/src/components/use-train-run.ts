@@ -22,6 +22,9 @@ export interface RunRequest {
   steps: number;
   /** Fine-tune: the earlier run (and checkpoint) whose weights the run starts from. */
   initFrom?: Params<'train.start'>['initFrom'];
+  /** PyTorch instead of tfjs, with this many processes. */
+  engine?: 'tfjs' | 'pytorch';
+  processes?: number;
 }
 
 /** A failure as a sentence and the next step. */
@@ -40,6 +43,8 @@ function advance(r: RunSummary, e: TrainEvent): RunSummary {
         status: 'running',
         backend: e.backend,
         params: e.params,
+        ...(e.trainableParams !== undefined ? { trainableParams: e.trainableParams } : {}),
+        ...(e.frozenParams !== undefined ? { frozenParams: e.frozenParams } : {}),
         steps: e.steps,
         ...(e.initFrom
           ? {
@@ -163,6 +168,8 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
         data,
         config: request.config(),
         ...(request.initFrom ? { initFrom: request.initFrom } : {}),
+        ...(request.engine ? { engine: request.engine } : {}),
+        ...(request.processes ? { processes: request.processes } : {}),
       });
       runId.current = id;
       setRun(startingRun({ runId: id, name: doc.name, steps: request.steps, data, dir }));

@@ -70,6 +70,9 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
       'position-embedding',
       'puzzle-prefix',
       'attention',
+      'cross-attention',
+      'sequence-slice',
+      'sequence-pad',
       'ffn',
       'sequence-mlp',
       'rnn',
@@ -77,6 +80,7 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
       'lstm',
       'layer-norm',
       'rms-norm',
+      'batch-norm',
       'residual-add',
       'linear',
       'dropout',
@@ -310,6 +314,104 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
     });
   });
 
+  describe('encoder–decoder: cross-attention, sequence-slice, sequence-pad', () => {
+    const S = 6; // source positions of the fixed length L: the decoder reads the other L − S
+    /** tok → emb; enc = slice [0, S); dec = slice [S, L); n: dec attends to enc; pad back to L. */
+    function encDec(
+      params: Record<string, unknown>,
+      o: { source?: boolean; memWidth?: number } = {},
+    ) {
+      const mem = o.memWidth ?? D;
+      return rawDoc({
+        nodes: [
+          ['tok', 'token-input', { vocab: V, maxLength: L, fixedLength: true }],
+          ['emb', 'token-embedding', { vocab: V, width: D }],
+          ['enc', 'sequence-slice', { start: 0, length: S }],
+          ['src', 'sequence-slice', { start: 0, length: S }],
+          ['dec', 'sequence-slice', { start: S, length: L - S }],
+          ['up', 'linear', { inFeatures: D, outFeatures: mem }],
+          ['n', 'cross-attention', { width: D, ...params }],
+          ['pad', 'sequence-pad', { before: S }],
+          ['head', 'lm-head', { width: D, vocab: V }],
+        ],
+        edges: [
+          'tok.tokens -> emb.tokens',
+          'emb.out -> enc.x',
+          'tok.tokens -> src.x',
+          'emb.out -> dec.x',
+          'enc.out -> up.x',
+          'dec.out -> n.x',
+          'up.out -> n.memory',
+          ...(o.source === false ? [] : ['src.out -> n.source']),
+          'n.out -> pad.x',
+          'pad.out -> head.x',
+        ],
+      });
+    }
+
+    it('shapes: slices of ids and activations, [B, L−S, D] queries over an [B, S, Dm] memory, padded back to L', () => {
+      const r = ok(encDec({ heads: 4, memoryWidth: 64 }, { memWidth: 64 }));
+      assert.deepEqual(report(r, 'src').outputs.out, { shape: ['B', S], dtype: 'int32' });
+      assert.deepEqual(report(r, 'enc').outputs.out?.shape, ['B', S, D]);
+      assert.deepEqual(report(r, 'dec').outputs.out?.shape, ['B', L - S, D]);
+      assert.deepEqual(report(r, 'n').outputs.out?.shape, ['B', L - S, D]);
+      assert.deepEqual(report(r, 'pad').outputs.out?.shape, ['B', L, D]);
+      assert.deepEqual(r.program?.outputs[0]?.shape, ['B', L, V]);
+      for (const id of ['enc', 'src', 'dec', 'pad']) assert.equal(report(r, id).params, 0);
+    });
+
+    it('cross-attention parameters: q and o from the query width, k and v from the memory width', () => {
+      const plain = report(ok(encDec({ heads: 4 })), 'n');
+      assert.equal(plain.params, 4 * D * D);
+      const wide = report(ok(encDec({ heads: 4, memoryWidth: 64 }, { memWidth: 64 })), 'n');
+      assert.equal(wide.params, 2 * D * D + 2 * 64 * D);
+      const biased = report(ok(encDec({ heads: 4, bias: true })), 'n');
+      assert.equal(biased.params, 4 * D * D + 4 * D);
+      // Per query token: q, o (2·D·D each) and k, v (2·Dm·D each), plus scores and the sum over S.
+      assert.equal(plain.flopsPerToken, 2 * (2 * D * D + 2 * D * D) + 4 * D * S);
+    });
+
+    it('lowers the padding mask only when the source ids are wired', () => {
+      const attention = (r: ReturnType<typeof ok>) =>
+        r.program?.ops.find((o) => o.op === 'Attention') as { keyIds?: string; padId?: number };
+      const masked = attention(ok(encDec({ heads: 4, padId: 3 })));
+      assert.equal(typeof masked.keyIds, 'string');
+      assert.equal(masked.padId, 3);
+      assert.equal(attention(ok(encDec({ heads: 4 }, { source: false }))).keyIds, undefined);
+    });
+
+    it('refuses a memory of the wrong width, source ids of the wrong length, a slice past the end', () => {
+      const wrongMemory = check(encDec({ heads: 4 }, { memWidth: 64 })).diagnostics;
+      assert.deepEqual(errorCodes(wrongMemory), ['width-mismatch']);
+      assert.match(wrongMemory[0]!.message, /Input "memory" of node "n" expects width 128/);
+      const doc = encDec({ heads: 4 }) as { main: { nodes: { id: string; params: object }[] } };
+      const src = doc.main.nodes.find((n) => n.id === 'src')!;
+      src.params = { start: 0, length: S - 1 };
+      const wrongSource = check(doc).diagnostics;
+      assert.deepEqual(errorCodes(wrongSource), ['rank-mismatch']);
+      assert.match(
+        wrongSource[0]!.message,
+        /Input "source" of node "n" expects token ids \[B, 6\]/,
+      );
+      src.params = { start: 2, length: L };
+      const past = check(doc).diagnostics;
+      assert.ok(errorCodes(past).includes('slice-out-of-range'));
+      assert.match(
+        past.find((d) => d.code === 'slice-out-of-range')!.message,
+        /Node "src" keeps positions 2\.\.17 but its input has 16 positions/,
+      );
+    });
+
+    it('sequence-pad refuses a sequence without a fixed length', () => {
+      const { diagnostics } = check(rawDoc(mainAround(['n', 'sequence-pad', { before: 2 }])));
+      assert.deepEqual(errorCodes(diagnostics), ['sequence-length']);
+      assert.match(
+        diagnostics[0]!.message,
+        /pads a sequence to a fixed length but receives length T/,
+      );
+    });
+  });
+
   describe('ffn', () => {
     const cases: [string, Record<string, unknown>, number, number][] = [
       // [name, params, hidden, closed-form parameter count]
@@ -427,6 +529,38 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
     assert.deepEqual(scaled.n.outputs.out?.shape, ['B', 'T', D]);
     assert.equal(scaled.n.params, D);
     assert.equal(compileAround('rms-norm', { width: D, learnedScale: false }).n.params, 0);
+  });
+
+  it('batch-norm: 2·C parameters when affine, none without; running mean and variance as running buffers', () => {
+    const affine = compileAround('batch-norm', { width: D });
+    assert.deepEqual(affine.n.outputs.out?.shape, ['B', 'T', D]);
+    assert.equal(affine.n.params, 2 * D);
+    assert.equal(affine.n.flopsPerToken, 6 * D);
+    checkCompiled(affine.r, 'batch-norm');
+    const buffers = [...affine.r.program!.buffers.values()].map((b) => [b.name, b.running, b.init]);
+    assert.deepEqual(buffers, [
+      ['n/running_mean', true, { kind: 'zeros' }],
+      ['n/running_var', true, { kind: 'ones' }],
+    ]);
+    assert.equal(compileAround('batch-norm', { width: D, affine: false }).n.params, 0);
+    const { diagnostics } = check(rawDoc(mainAround(['n', 'batch-norm', { width: 64 }])));
+    assert.deepEqual(errorCodes(diagnostics), ['width-mismatch']);
+  });
+
+  it('batch-norm on a sequence warns in a causal model only', () => {
+    const warnings = (attention: Record<string, unknown> | undefined) => {
+      const spec = mainAround(['n', 'batch-norm', { width: D }]);
+      if (attention) {
+        spec.nodes.push(['att', 'attention', { width: D, heads: 4, ...attention }]);
+        spec.edges = spec.edges.map((e) => (e === 'emb.out -> n.x' ? 'emb.out -> att.x' : e));
+        spec.edges.push('att.out -> n.x');
+      }
+      const r = ok(rawDoc(spec));
+      return r.diagnostics.filter((d) => d.severity === 'warning').map((d) => [d.code, d.node]);
+    };
+    assert.deepEqual(warnings({}), [['batch-norm-causal', 'n']]);
+    assert.deepEqual(warnings({ causal: false }), []);
+    assert.deepEqual(warnings(undefined), []);
   });
 
   it('linear: [B, T, in] → [B, T, out], in·out (+ out) parameters, 2·in·out FLOPs', () => {

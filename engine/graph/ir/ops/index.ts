@@ -1,6 +1,7 @@
 import type { OpDef } from '../op-def.ts';
 import { Attention } from './attention.ts';
 import { Add, Div, Mul, Sub } from './binary.ts';
+import { BatchNormalization } from './batch-normalization.ts';
 import { BroadcastLike } from './broadcast-like.ts';
 import { Concat } from './concat.ts';
 import { Dropout } from './dropout.ts';
@@ -50,6 +51,7 @@ const definitions = {
   LayerNormalization,
   RMSNormalization,
   GroupNormalization,
+  BatchNormalization,
   Attention,
   RotaryEmbedding,
   Concat,

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RunSummary } from '../../engine/contract/api.ts';
+import { torchPython } from '../support/python.ts';
+import {
+  hasChromium,
+  loadTemplate,
+  openApp,
+  runStatus,
+  SKIP_REASON,
+  until,
+  type Session,
+} from './harness.ts';
+
+/**
+ * The PyTorch engine from the Train panel, as a person uses it: open the TRM-MLP template,
+ * choose "PyTorch" as the engine (the option names the torch version and devices found), set a
+ * short run, start it; the curves and progress come from the python process, the notice says
+ * PyTorch trained it, the run folder holds the generated project, and the run comes back as a
+ * Studio checkpoint (imported) that the Playground, Insight and export read.
+ */
+describe(
+  'training on the PyTorch engine (browser mode)',
+  { skip: SKIP_REASON, timeout: 240_000 },
+  () => {
+    let s: Session;
+    let skip: string | undefined;
+    before(async () => {
+      const torch = await torchPython();
+      if (typeof torch === 'string') skip = torch;
+      else if (hasChromium) s = await openApp();
+    });
+    after(async () => {
+      await s?.close();
+    });
+
+    it('chooses PyTorch, trains a short run with live progress, and keeps the project', async (t) => {
+      if (skip) return t.skip(skip);
+      const { page } = s;
+      await page.locator('[data-template]').first().waitFor();
+      await loadTemplate(page, 'trm-mlp-sudoku');
+      await page.getByTestId('toggle-train').click();
+      await page.getByTestId('train-panel').waitFor();
+      const engine = page.getByLabel('Engine');
+      // The option turns on once the host has found python with torch.
+      await page.locator('option[value="pytorch"]:not([disabled])').waitFor({ state: 'attached' });
+      assert.match(
+        (await page.locator('option[value="pytorch"]').textContent()) ?? '',
+        /PyTorch \d+\.\d+.*cpu/,
+      );
+      await engine.selectOption('pytorch');
+      assert.match((await page.getByTestId('engine-help').textContent()) ?? '', /PyTorch project/);
+      for (const [key, value] of Object.entries({
+        batch: '16',
+        steps: '6',
+        evalEvery: '3',
+        evalExamples: '32',
+        checkpointEvery: '3',
+      })) {
+        await page.locator(`#train-${key}`).fill(value);
+      }
+      mkdirSync('test-results/screenshots', { recursive: true });
+      await page.getByTestId('engine-choice').screenshot({
+        path: 'test-results/screenshots/train-pytorch-engine.png',
+      });
+      const runsDir = join(s.workspace, 'runs');
+      const ids = () => (existsSync(runsDir) ? readdirSync(runsDir).sort() : []);
+      const before = ids();
+      await page.getByRole('button', { name: /Start training/ }).click();
+      assert.equal(
+        await until(async () => ids().length, before.length + 1, 20_000),
+        before.length + 1,
+      );
+      const id = ids().find((x) => !before.includes(x))!;
+      const summary = (): RunSummary | null => {
+        try {
+          return JSON.parse(readFileSync(join(runsDir, id, 'run.json'), 'utf8')) as RunSummary;
+        } catch {
+          return null;
+        }
+      };
+      assert.equal(
+        await until(async () => summary()?.status, 'completed', 180_000),
+        'completed',
+        summary()?.message ?? '',
+      );
+      assert.equal(await until(() => runStatus(page), 'completed'), 'completed');
+      assert.match(summary()?.backend ?? '', /^pytorch cpu/);
+      assert.equal(summary()?.step, 6);
+      assert.match((await page.getByTestId('backend-notice').textContent()) ?? '', /PyTorch/);
+      const pkg = join(runsDir, id, 'pytorch');
+      for (const f of [
+        'model.py',
+        'train.py',
+        'run/metrics.jsonl',
+        'run/step-000006/model.safetensors',
+      ])
+        assert.ok(existsSync(join(pkg, f)), f);
+      // Brought into the Studio at the end: a Studio checkpoint the Playground and export read.
+    const studio = join(runsDir, id, 'checkpoints', 'step-000006');
+    assert.ok(existsSync(join(studio, 'checkpoint.json')), 'the imported Studio checkpoint');
+    assert.equal(summary()?.lastCheckpoint, studio);
+    await page.screenshot({ path: 'test-results/screenshots/train-pytorch-panel.png' });
+      assert.deepEqual(s.pageErrors, []);
+    });
+  },
+);
