@@ -99,10 +99,26 @@ describe(
       ])
         assert.ok(existsSync(join(pkg, f)), f);
       // Brought into the Studio at the end: a Studio checkpoint the Playground and export read.
-    const studio = join(runsDir, id, 'checkpoints', 'step-000006');
-    assert.ok(existsSync(join(studio, 'checkpoint.json')), 'the imported Studio checkpoint');
-    assert.equal(summary()?.lastCheckpoint, studio);
-    await page.screenshot({ path: 'test-results/screenshots/train-pytorch-panel.png' });
+      const studio = join(runsDir, id, 'checkpoints', 'step-000006');
+      assert.ok(existsSync(join(studio, 'checkpoint.json')), 'the imported Studio checkpoint');
+      assert.equal(summary()?.lastCheckpoint, studio);
+      await page.screenshot({ path: 'test-results/screenshots/train-pytorch-panel.png' });
+
+      // Export → PyTorch project: the run's weights, data and recipe as a project again.
+      await page.getByRole('button', { name: 'Export…' }).click();
+      await page.getByRole('button', { name: 'Export PyTorch project' }).click();
+      const project = page.getByTestId('pytorch-project');
+      await project.waitFor({ timeout: 60_000 });
+      const text = (await project.textContent()) ?? '';
+      assert.match(text, /Written to .*exports.*-pytorch/);
+      assert.match(text, /python train\.py/);
+      assert.match(text, /torchrun --nproc_per_node 2 train\.py/);
+      const exported = join(runsDir, id, 'exports');
+      const folder = readdirSync(exported).find((f) => f.endsWith('-pytorch'))!;
+      assert.ok(existsSync(join(exported, folder, 'model.py')));
+      await page.getByTestId('pytorch-export').screenshot({
+        path: 'test-results/screenshots/train-pytorch-export.png',
+      });
       assert.deepEqual(s.pageErrors, []);
     });
   },
