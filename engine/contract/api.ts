@@ -798,6 +798,23 @@ export const methods = {
     ExportReport,
     'Export ONNX at a precision and verify it against the tfjs reference.',
   ),
+  'export.pytorch': method(
+    z
+      .strictObject({ runId: RunId.optional(), document: GraphDocument.optional() })
+      .refine((p) => (p.runId === undefined) !== (p.document === undefined), {
+        message: 'give either a runId (its trained weights) or a document (initial weights)',
+      }),
+    z.strictObject({
+      dir: z.string(),
+      files: z.array(z.string()),
+      params: z.number().int(),
+      trainExamples: z.number().int(),
+      validationExamples: z.number().int(),
+      /** How to train it: one process, and torchrun. */
+      commands: z.array(z.string()),
+    }),
+    "The graph as a PyTorch project (model.py, train.py, the run's data and weights) that trains on any GPU PyTorch supports and under torchrun.",
+  ),
 
   // ── Training data files: the Train panel's file dialog and drop zone ──
   'data.import': method(

@@ -17,6 +17,7 @@ import {
 import { ServiceError } from './errors.ts';
 import { importText } from './data-files.ts';
 import { exportRun } from './export-run.ts';
+import { exportPytorchProject } from './export-pytorch.ts';
 import { changedSince, currentVersion, FilePolicy, versionOf, writeAtomic } from './files.ts';
 import { InsightJobs } from './insight-jobs.ts';
 import { Playground } from './playground.ts';
@@ -247,6 +248,7 @@ export function createService(options: ServiceOptions): Service {
     'runs.get': async ({ runId }) => runs.get(runId),
     'runs.delete': async ({ runId }) => runs.remove(runId),
     'export.run': async (params) => exportRun(params, runs, policy.workspace),
+    'export.pytorch': async (params) => exportPytorchProject(params, runs, policy.workspace),
     'data.import': async ({ name, text }) => importText(policy.workspace, name, text),
     'data.upload': async (chunk) => uploads.chunk(chunk),
     'data.pick': async () => {

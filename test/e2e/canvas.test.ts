@@ -82,8 +82,9 @@ describe('canvas (browser mode)', { skip: SKIP_REASON, timeout: 150_000 }, () =>
     const shown = await page
       .locator('.palette-item')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
-    assert.deepEqual(shown.sort(), ['layer-norm', 'rms-norm']);
+    // Cleared first, so a failure here does not leave the later tests a filtered palette.
     await search.fill('');
+    assert.deepEqual(shown.sort(), ['batch-norm', 'layer-norm', 'rms-norm']);
   });
 
   it('adds nodes by dragging from the palette and wires them', async () => {

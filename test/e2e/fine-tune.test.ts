@@ -6,9 +6,9 @@ import type { Page } from 'playwright-core';
 import type { RunSummary } from '../../engine/contract/api.ts';
 import {
   hasChromium,
-  loadTemplate,
   node,
   openApp,
+  openTrainPanel,
   runStatus,
   SKIP_REASON,
   until,
@@ -59,20 +59,14 @@ describe('fine-tuning from a run (browser mode)', { skip: SKIP_REASON, timeout: 
 
   it('starts a changed graph from a checkpoint of an earlier run and lists what mapped', async () => {
     const { page } = s;
-    await page.locator('[data-template]').first().waitFor();
-    await loadTemplate(page, 'tiny-gpt');
-    await page.getByTestId('toggle-train').click();
-    await page.getByTestId('train-panel').waitFor();
-    for (const [key, value] of Object.entries({
+    await openTrainPanel(page, 'tiny-gpt', {
       batch: '4',
       steps: '4',
       evalEvery: '0',
       evalExamples: '8',
       checkpointEvery: '2',
       warmup: '1',
-    })) {
-      await page.locator(`#train-${key}`).fill(value);
-    }
+    });
     const first = await trainBriefly(page);
     assert.equal(await page.getByTestId('init-summary').count(), 0);
 

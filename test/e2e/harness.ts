@@ -93,6 +93,24 @@ export async function loadTemplate(page: Page, id: string): Promise<void> {
   await page.locator('.react-flow__node').first().waitFor();
 }
 
+/**
+ * Open a template on the Train panel with trainer settings typed into their fields
+ * (`#train-<key>`), as a person sets up a short run.
+ */
+export async function openTrainPanel(
+  page: Page,
+  template: string,
+  settings: Record<string, string>,
+): Promise<void> {
+  await page.locator('[data-template]').first().waitFor();
+  await loadTemplate(page, template);
+  await page.getByTestId('toggle-train').click();
+  await page.getByTestId('train-panel').waitFor();
+  for (const [key, value] of Object.entries(settings)) {
+    await page.locator(`#train-${key}`).fill(value);
+  }
+}
+
 export const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 
 export const handle = (page: Page, nodeId: string, port: string, type: 'source' | 'target') =>

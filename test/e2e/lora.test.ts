@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   hasChromium,
-  loadTemplate,
   openApp,
+  openTrainPanel,
   runStatus,
   SKIP_REASON,
   until,
@@ -30,20 +30,14 @@ describe(
 
     it('trains adapters only and the meter shows trainable vs frozen', async () => {
       const { page } = s;
-      await page.locator('[data-template]').first().waitFor();
-      await loadTemplate(page, 'tiny-gpt');
-      await page.getByTestId('toggle-train').click();
-      await page.getByTestId('train-panel').waitFor();
-      for (const [key, value] of Object.entries({
+      await openTrainPanel(page, 'tiny-gpt', {
         batch: '4',
         steps: '3',
         evalEvery: '0',
         evalExamples: '8',
         warmup: '1',
         lora: '{"targets": ["*/attn/w{q,v}"], "rank": 4}',
-      })) {
-        await page.locator(`#train-${key}`).fill(value);
-      }
+      });
       await page.getByRole('button', { name: /Start training/ }).click();
       assert.equal(await until(() => runStatus(page), 'completed', 90_000), 'completed');
       const status = (await page.getByTestId('run-status').textContent()) ?? '';

@@ -6,8 +6,8 @@ import type { RunSummary } from '../../engine/contract/api.ts';
 import { torchPython } from '../support/python.ts';
 import {
   hasChromium,
-  loadTemplate,
   openApp,
+  openTrainPanel,
   runStatus,
   SKIP_REASON,
   until,
@@ -39,10 +39,13 @@ describe(
     it('chooses PyTorch, trains a short run with live progress, and keeps the project', async (t) => {
       if (skip) return t.skip(skip);
       const { page } = s;
-      await page.locator('[data-template]').first().waitFor();
-      await loadTemplate(page, 'trm-mlp-sudoku');
-      await page.getByTestId('toggle-train').click();
-      await page.getByTestId('train-panel').waitFor();
+      await openTrainPanel(page, 'trm-mlp-sudoku', {
+        batch: '16',
+        steps: '6',
+        evalEvery: '3',
+        evalExamples: '32',
+        checkpointEvery: '3',
+      });
       const engine = page.getByLabel('Engine');
       // The option turns on once the host has found python with torch.
       await page.locator('option[value="pytorch"]:not([disabled])').waitFor({ state: 'attached' });
@@ -52,15 +55,6 @@ describe(
       );
       await engine.selectOption('pytorch');
       assert.match((await page.getByTestId('engine-help').textContent()) ?? '', /PyTorch project/);
-      for (const [key, value] of Object.entries({
-        batch: '16',
-        steps: '6',
-        evalEvery: '3',
-        evalExamples: '32',
-        checkpointEvery: '3',
-      })) {
-        await page.locator(`#train-${key}`).fill(value);
-      }
       mkdirSync('test-results/screenshots', { recursive: true });
       await page.getByTestId('engine-choice').screenshot({
         path: 'test-results/screenshots/train-pytorch-engine.png',
@@ -99,10 +93,26 @@ describe(
       ])
         assert.ok(existsSync(join(pkg, f)), f);
       // Brought into the Studio at the end: a Studio checkpoint the Playground and export read.
-    const studio = join(runsDir, id, 'checkpoints', 'step-000006');
-    assert.ok(existsSync(join(studio, 'checkpoint.json')), 'the imported Studio checkpoint');
-    assert.equal(summary()?.lastCheckpoint, studio);
-    await page.screenshot({ path: 'test-results/screenshots/train-pytorch-panel.png' });
+      const studio = join(runsDir, id, 'checkpoints', 'step-000006');
+      assert.ok(existsSync(join(studio, 'checkpoint.json')), 'the imported Studio checkpoint');
+      assert.equal(summary()?.lastCheckpoint, studio);
+      await page.screenshot({ path: 'test-results/screenshots/train-pytorch-panel.png' });
+
+      // Export → PyTorch project: the run's weights, data and recipe as a project again.
+      await page.getByRole('button', { name: 'Export…' }).click();
+      await page.getByRole('button', { name: 'Export PyTorch project' }).click();
+      const project = page.getByTestId('pytorch-project');
+      await project.waitFor({ timeout: 60_000 });
+      const text = (await project.textContent()) ?? '';
+      assert.match(text, /Written to .*exports.*-pytorch/);
+      assert.match(text, /python train\.py/);
+      assert.match(text, /torchrun --nproc_per_node 2 train\.py/);
+      const exported = join(runsDir, id, 'exports');
+      const folder = readdirSync(exported).find((f) => f.endsWith('-pytorch'))!;
+      assert.ok(existsSync(join(exported, folder, 'model.py')));
+      await page.getByTestId('pytorch-export').screenshot({
+        path: 'test-results/screenshots/train-pytorch-export.png',
+      });
       assert.deepEqual(s.pageErrors, []);
     });
   },

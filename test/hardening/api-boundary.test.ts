@@ -50,6 +50,7 @@ const valid: Record<MethodName, Record<string, unknown>> = {
   'runs.list': {},
   'runs.get': { runId: 'run-1' },
   'runs.delete': { runId: 'run-1' },
+  'export.pytorch': { document: doc },
   'export.run': { runId: 'run-1', precision: 'int8', mode: 'full' },
   'data.import': { name: 'a.txt', text: 'hello' },
   'data.upload': { name: 'a.txt', index: 0, text: 'hello', last: true },

@@ -3,6 +3,7 @@ import type { ExportPrecision, ExportReport, RunSummary } from '../../../engine/
 import type { ApiClient } from '../api-client.ts';
 import { glossaryEntry } from '../../../engine/contract/glossary-lookup.ts';
 import { ExportOutput } from './export-output.tsx';
+import { PytorchExport } from './pytorch-export.tsx';
 import { HelpButton } from './glossary-entry.tsx';
 import { Modal } from './modal.tsx';
 import { RunSelect } from './run-select.tsx';
@@ -96,6 +97,7 @@ export function ExportDialog({
       ) : null}
       {results.some((r) => r.failures.length > 0) ? <VerifyFailures results={results} /> : null}
       {latest ? <ExportOutput client={client} latest={latest} onError={exporter.setError} /> : null}
+      <PytorchExport client={client} doc={doc} picked={picked} disabled={busy} />
     </Modal>
   );
 }
