@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, DataSource } from '../../engine/data/types.ts';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
+import type { TrainConfigInput } from '../../engine/train/config.ts';
 import { train } from '../../engine/train/trainer.ts';
 
 /** A data source's stream as JSON: every batch the CPU run asked for, replayed in the page. */
@@ -87,6 +88,8 @@ export interface ParityRun {
   backend: string;
   losses: number[];
   gradNorms: number[];
+  /** The teacher's term T²·KL per step, when the run distils (config.distill). */
+  distillLosses: number[];
   /** Transfers from the device (reads of data not already on the CPU), per step. */
   downloads: number[];
   stepMs: number[];
@@ -133,20 +136,32 @@ function countDownloads(): { count: () => number; restore: () => void } {
   };
 }
 
-/** Train `doc` on `source` for PARITY_CONFIG.steps steps on `backend`. */
+/**
+ * Train `doc` on `source` for PARITY_CONFIG.steps steps on `backend`; `config` adds to
+ * PARITY_CONFIG (a teacher, say) and `outDir` keeps the run (to teach another).
+ */
 export async function trainFew(
   doc: GraphDocument,
   source: DataSource,
   backend: string,
+  extra: { config?: TrainConfigInput; outDir?: string } = {},
 ): Promise<ParityRun> {
-  const run: ParityRun = { backend, losses: [], gradNorms: [], downloads: [], stepMs: [] };
+  const run: ParityRun = {
+    backend,
+    losses: [],
+    gradNorms: [],
+    distillLosses: [],
+    downloads: [],
+    stepMs: [],
+  };
   let counter: ReturnType<typeof countDownloads> | undefined;
   let last = 0;
   let at = 0;
   const result = await train({
     document: doc,
     source,
-    config: { ...PARITY_CONFIG, backend: backend as 'cpu' },
+    config: { ...PARITY_CONFIG, ...extra.config, backend: backend as 'cpu' },
+    ...(extra.outDir ? { outDir: extra.outDir } : {}),
     onEvent: (e) => {
       if (e.type === 'started') {
         counter = countDownloads();
@@ -155,6 +170,7 @@ export async function trainFew(
       if (e.type === 'step') {
         run.losses.push(e.metrics.loss);
         run.gradNorms.push(e.metrics.gradNorm ?? NaN);
+        if (e.metrics.distillLoss !== undefined) run.distillLosses.push(e.metrics.distillLoss);
         const n = counter!.count();
         run.downloads.push(n - last);
         last = n;
@@ -172,11 +188,21 @@ export async function trainFew(
 /** float32 tolerances: relative to the CPU's value, looser for later steps (AdamW compounds). */
 export const TOLERANCE = { loss: [1e-5, 1e-4, 1e-3], gradNorm: [1e-4, 1e-3, 1e-2] } as const;
 
-/** The steps where `got` leaves the tolerance around `ref`, as sentences; empty when in. */
+type Series = 'losses' | 'gradNorms' | 'distillLosses';
+
+/**
+ * The steps where `got` leaves the tolerance around `ref`, as sentences; empty when in. The
+ * teacher's term is a loss (summed into it), so it gets the loss tolerances.
+ */
 export function compareRuns(ref: ParityRun, got: ParityRun): string[] {
   const out: string[] = [];
-  for (const key of ['losses', 'gradNorms'] as const) {
-    const tol = key === 'losses' ? TOLERANCE.loss : TOLERANCE.gradNorm;
+  if (got.distillLosses.length !== ref.distillLosses.length) {
+    out.push(
+      `distillLosses: ${got.backend} reported ${got.distillLosses.length}, cpu ${ref.distillLosses.length}`,
+    );
+  }
+  for (const key of ['losses', 'gradNorms', 'distillLosses'] as const) {
+    const tol = key === 'gradNorms' ? TOLERANCE.gradNorm : TOLERANCE.loss;
     ref[key].forEach((r, i) => {
       const g = got[key][i]!;
       const rel = Math.abs(g - r) / Math.max(Math.abs(r), 1e-6);
@@ -191,6 +217,6 @@ export function compareRuns(ref: ParityRun, got: ParityRun): string[] {
 }
 
 /** The largest relative difference per step, for the report. */
-export function relativeErrors(ref: ParityRun, got: ParityRun, key: 'losses' | 'gradNorms') {
+export function relativeErrors(ref: ParityRun, got: ParityRun, key: Series) {
   return ref[key].map((r, i) => Math.abs(got[key][i]! - r) / Math.max(Math.abs(r), 1e-6));
 }
