@@ -66,13 +66,31 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Params then buffers as a manifest plus one little-endian float32 blob. */
 export function encodeWeights(store: WeightStore): { manifest: WeightEntry[]; data: Uint8Array } {
   const all = entries(store);
+  return packWeights(
+    all,
+    all.map(([, t]) => t.dataSync() as Float32Array),
+  );
+}
+
+/** `encodeWeights` with the values read asynchronously (a device backend without sync reads). */
+export async function encodeWeightsAsync(
+  store: WeightStore,
+): Promise<{ manifest: WeightEntry[]; data: Uint8Array }> {
+  const all = entries(store);
+  return packWeights(all, await Promise.all(all.map(([, t]) => t.data() as Promise<Float32Array>)));
+}
+
+function packWeights(
+  all: readonly [string, tf.Tensor][],
+  read: readonly Float32Array[],
+): { manifest: WeightEntry[]; data: Uint8Array } {
   const total = all.reduce((n, [, t]) => n + t.size, 0);
   const data = new Uint8Array(total * 4);
   const view = new DataView(data.buffer);
   const manifest: WeightEntry[] = [];
   let offset = 0;
-  for (const [name, t] of all) {
-    const values = t.dataSync() as Float32Array;
+  for (const [i, [name, t]] of all.entries()) {
+    const values = read[i]!;
     if (littleEndian) new Float32Array(data.buffer, offset, values.length).set(values);
     else values.forEach((v, i) => view.setFloat32(offset + 4 * i, v, true));
     manifest.push({ name, shape: [...t.shape], offset });

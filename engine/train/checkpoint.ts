@@ -108,17 +108,44 @@ export function encodeTensors(tensors: Readonly<Record<string, tf.Tensor>>): {
   data: Uint8Array;
 } {
   const names = Object.keys(tensors);
-  const total = names.reduce((n, k) => n + tensors[k]!.size, 0);
+  return packTensors(
+    names.map((n) => tensors[n]!),
+    names,
+    names.map((n) => tensors[n]!.dataSync() as Float32Array),
+  );
+}
+
+/**
+ * `encodeTensors` with the values read asynchronously, as a device backend (WebGPU in Node,
+ * which has no synchronous read) needs; the training loop's checkpoints use it.
+ */
+export async function encodeTensorsAsync(
+  tensors: Readonly<Record<string, tf.Tensor>>,
+): Promise<{ manifest: TensorEntry[]; data: Uint8Array }> {
+  const names = Object.keys(tensors);
+  const values = await Promise.all(names.map((n) => tensors[n]!.data() as Promise<Float32Array>));
+  return packTensors(
+    names.map((n) => tensors[n]!),
+    names,
+    values,
+  );
+}
+
+function packTensors(
+  tensors: readonly tf.Tensor[],
+  names: readonly string[],
+  values: readonly Float32Array[],
+): { manifest: TensorEntry[]; data: Uint8Array } {
+  const total = tensors.reduce((n, t) => n + t.size, 0);
   const data = new Uint8Array(total * 4);
   const floats = new Float32Array(data.buffer);
   const manifest: TensorEntry[] = [];
   let at = 0;
-  for (const name of names) {
-    const t = tensors[name]!;
-    floats.set(t.dataSync() as Float32Array, at);
-    manifest.push({ name, shape: [...t.shape], offset: at * 4 });
+  tensors.forEach((t, i) => {
+    floats.set(values[i]!, at);
+    manifest.push({ name: names[i]!, shape: [...t.shape], offset: at * 4 });
     at += t.size;
-  }
+  });
   return { manifest, data };
 }
 

@@ -9,11 +9,16 @@ import type { GraphDocument } from '../graph/schema.ts';
 import { backendNotice, selectBackend } from '../runtime/backend.ts';
 import { checkTrainingFits, estimateTrainingMemory } from './preflight.ts';
 import { explainFailure } from '../runtime/failures.ts';
-import { createWeights, encodeWeights, loadWeights, type WeightStore } from '../runtime/weights.ts';
+import {
+  createWeights,
+  encodeWeightsAsync,
+  loadWeights,
+  type WeightStore,
+} from '../runtime/weights.ts';
 import { AdamW } from './adamw.ts';
 import {
   disposeCheckpoint,
-  encodeTensors,
+  encodeTensorsAsync,
   writeCheckpoint,
   type CheckpointMeta,
   type LoadedCheckpoint,
@@ -623,9 +628,10 @@ class Run {
   private async save(): Promise<void> {
     const out = this.options.outDir;
     if (!out) return;
-    const groups: Record<string, ReturnType<typeof encodeTensors>> = {
-      weights: encodeWeights(this.weights),
-      optimizer: encodeTensors(this.optimizer.state()),
+    // Read asynchronously: a device backend (WebGPU in Node) has no synchronous read.
+    const groups: Record<string, Awaited<ReturnType<typeof encodeTensorsAsync>>> = {
+      weights: await encodeWeightsAsync(this.weights),
+      optimizer: await encodeTensorsAsync(this.optimizer.state()),
     };
     if (this.ema) {
       // Every weight, as readers of the EMA group expect: frozen ones have no average, they
@@ -634,16 +640,18 @@ class Run {
       const running = [...this.weights.buffers].filter(
         ([name]) => this.tp.program.buffers.get(name)?.running,
       );
-      groups.ema = encodeTensors({
+      groups.ema = await encodeTensorsAsync({
         ...Object.fromEntries(frozen),
         ...Object.fromEntries(running),
         ...this.ema.state(),
       });
     }
-    if (this.masks) groups.mask = encodeTensors(this.masks);
+    if (this.masks) groups.mask = await encodeTensorsAsync(this.masks);
     const slots = this.slots;
     if (slots?.started) {
-      groups.carry = encodeTensors(Object.fromEntries(slots.state.map((t, i) => [`state${i}`, t])));
+      groups.carry = await encodeTensorsAsync(
+        Object.fromEntries(slots.state.map((t, i) => [`state${i}`, t])),
+      );
     }
     const meta: Omit<CheckpointMeta, 'blobs'> = {
       format: 'trm-checkpoint',
