@@ -452,9 +452,13 @@ export type GenerationSettings = z.infer<typeof GenerationSettings>;
 
 export const GenerationId = z.string().regex(/^gen-\d{1,12}$/, 'a generation id is gen-N');
 
-/** What a model is for, so the playground shows a prompt box or a grid. */
+/**
+ * What a model is for, so the playground shows a prompt box or a grid: a language model
+ * continues text, a puzzle model solves a grid, an encoder–decoder (seq2seq) translates a
+ * source into its target.
+ */
 export const ModelInfo = z.strictObject({
-  kind: z.enum(['lm', 'puzzle']),
+  kind: z.enum(['lm', 'puzzle', 'seq2seq']),
   /** The graph's name. */
   name: z.string(),
   runtime: z.enum(['tfjs', 'onnx']),
@@ -476,6 +480,12 @@ export const ModelInfo = z.strictObject({
       /** Tokens a person may type into a cell. */
       editable: z.array(z.number().int()),
       supervisionSteps: z.number().int(),
+    })
+    .nullable(),
+  seq2seq: z
+    .strictObject({
+      /** The longest source the model reads (digits). */
+      sourceLength: z.number().int(),
     })
     .nullable(),
 });

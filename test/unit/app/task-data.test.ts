@@ -103,9 +103,8 @@ describe('the document panel’s Task choice', () => {
       if (choice.source !== 'task') continue;
       assert.ok(Object.hasOwn(options.tasks, choice.task), id);
       // Each value the choice fills in is an option of that task, and one it accepts.
-      const props = (options.tasks as Record<string, { properties: Record<string, unknown> }>)[
-        choice.task
-      ]!.properties as Record<string, { enum?: unknown[] }>;
+      const tasks: Record<string, Record<string, unknown>> = options.tasks;
+      const props = tasks[choice.task]!.properties as Record<string, { enum?: unknown[] }>;
       for (const [key, value] of Object.entries(choice.values)) {
         const enums = props[key]?.enum?.map(String);
         assert.ok(props[key], `${id}: ${choice.task} has no option ${key}`);
