@@ -125,12 +125,15 @@ export function TextPlayground({
   );
 
   const running = out?.state === 'running';
+  // A target ends at its end token or the source length, so max tokens means nothing there.
+  const controls = CONTROLS.filter(
+    (c) => c.for.includes(strategy) && !(seq2seq && c.key === 'maxTokens'),
+  );
 
   const generate = async () => {
     setError(null);
     const settings: Record<string, unknown> = { strategy };
-    for (const c of CONTROLS) {
-      if (!c.for.includes(strategy)) continue;
+    for (const c of controls) {
       const n = Number(values[c.key]);
       if (values[c.key]?.trim() === '' || !Number.isFinite(n))
         return setError(`${c.label} must be a number (${c.help}).`);
@@ -207,7 +210,7 @@ export function TextPlayground({
         ))}
       </div>
       <div className="fields playground-controls">
-        {CONTROLS.filter((c) => c.for.includes(strategy)).map((c) => (
+        {controls.map((c) => (
           <label key={c.key} className="field" title={c.help}>
             <span className="field-name">{c.label}</span>
             <input
