@@ -306,7 +306,8 @@ export type IoSpec = z.infer<typeof IoSpec>;
 export const ExportReport = z.strictObject({
   path: z.string(),
   precision: ExportPrecision,
-  mode: z.enum(['full', 'step']),
+  /** encoder-decoder: two files, `path` the encoder's (the decoder lies beside it). */
+  mode: z.enum(['full', 'step', 'encoder-decoder']),
   /** Whether trained weights (a run's last checkpoint) were exported. */
   trained: z.boolean(),
   ok: z.boolean(),
@@ -800,7 +801,7 @@ export const methods = {
         runId: RunId.optional(),
         document: GraphDocument.optional(),
         precision: ExportPrecision,
-        mode: z.enum(['full', 'step']).default('full'),
+        mode: z.enum(['full', 'step', 'encoder-decoder']).default('full'),
       })
       .refine((p) => (p.runId === undefined) !== (p.document === undefined), {
         message: 'give either a runId (its trained weights) or a document (initial weights)',

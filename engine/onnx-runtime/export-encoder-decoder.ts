@@ -61,6 +61,8 @@ export interface EncoderDecoderReport {
   sources: number;
   /** Share of sources the pair decodes to exactly the tfjs model's output. */
   agreement: number;
+  /** Largest |onnx − tfjs| of the first decoding step's logits over the held-out sources. */
+  maxAbsError: number;
   /** Share of sources decoded to exactly their target: tfjs, the pair. */
   exactMatch: { tfjs: number; onnx: number };
   /** The first few disagreements. */
@@ -72,6 +74,10 @@ export interface EncoderDecoderReport {
 
 export interface EncoderDecoderResult {
   report: EncoderDecoderReport;
+  encoder: Uint8Array;
+  decoder: Uint8Array;
+  /** The encoder file, inside `dir`. */
+  encoderPath: string;
   /** Every file written, relative to `dir`. */
   files: string[];
 }
@@ -137,12 +143,29 @@ export async function exportEncoderDecoder(
     const onnxNext = onnxPairNextLogits(encoder, decoder, pair, layout.length);
     const tfjsNext = reference.next();
     const greedy = SamplingConfig.parse({});
+    const sources: number[][] = [];
+    for (let r = 0; r < held.batch; r++) {
+      const row = held.inputs.subarray(r * held.length, (r + 1) * held.length);
+      sources.push(Array.from(row.subarray(0, layout.source)).filter((t) => t !== layout.pad));
+    }
+    // The first decoding step's logits for every source at once: the numeric check.
+    const firstStep = sources.map((ids) => [
+      ...ids,
+      ...new Array<number>(layout.source - ids.length).fill(layout.pad),
+      layout.start,
+    ]);
+    const [tfjsFirst, onnxFirst] = [await tfjsNext(firstStep), await onnxNext(firstStep)];
+    let maxAbsError = 0;
+    tfjsFirst.forEach((a, i) =>
+      a.forEach((x, j) => {
+        maxAbsError = Math.max(maxAbsError, Math.abs(x - onnxFirst[i]![j]!));
+      }),
+    );
     const mismatches: PairMismatch[] = [];
     let agree = 0;
     const right = { tfjs: 0, onnx: 0 };
     for (let r = 0; r < held.batch; r++) {
-      const row = Array.from(held.inputs.subarray(r * held.length, (r + 1) * held.length));
-      const ids = row.slice(0, layout.source).filter((t) => t !== layout.pad);
+      const ids = sources[r]!;
       // The target: the row's scored positions from n, up to the end token.
       const target = decodeTarget(
         Array.from(held.targets.subarray(r * held.length + layout.source, (r + 1) * held.length)),
@@ -174,6 +197,7 @@ export async function exportEncoderDecoder(
       opset: req.opset,
       sources: held.batch,
       agreement: agree / n,
+      maxAbsError,
       exactMatch,
       mismatches,
       encoderBytes: encoderBytes.length,
@@ -236,7 +260,13 @@ export async function exportEncoderDecoder(
     await mkdir(join(req.dir, 'onnx'), { recursive: true });
     for (const [name, data] of Object.entries(files))
       await writeFileAtomic(join(req.dir, name), data, name);
-    return { report, files: Object.keys(files) };
+    return {
+      report,
+      encoder: encoderBytes,
+      decoder: decoderBytes,
+      encoderPath: join(req.dir, fileOf(req.precision, 'encoder')),
+      files: Object.keys(files),
+    };
   } finally {
     await reference.dispose();
   }

@@ -92,6 +92,29 @@ describe('seq2seq in the app (browser mode)', { skip: SKIP_REASON, timeout: 240_
       /The source may hold only digits 0–9; remove "a"\./,
     );
     await page.screenshot({ path: 'test-results/screenshots/seq2seq-playground-error.png' });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    assert.deepEqual(s.pageErrors, []);
+  });
+
+  it('exports the run as an encoder and a decoder from the Export dialog', async () => {
+    const { page } = s;
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
+    await dialog.waitFor();
+    await dialog.getByText('exact, largest').click();
+    await dialog.getByTestId('export-pair').check();
+    await dialog.getByRole('button', { name: 'Export fp32 encoder + decoder' }).click();
+    const table = page.getByTestId('verify-table');
+    await table.waitFor({ timeout: 60_000 });
+    const text = (await table.textContent()) ?? '';
+    assert.match(text, /fp32 encoder \+ decoder/);
+    assert.match(text, /Verdict✓ pass/);
+    assert.match(text, /Top-1 agreement100\.0% \(held-out\)/);
+    assert.match(
+      (await page.getByTestId('verify-note').textContent()) ?? '',
+      /onnx\/encoder\.onnx and onnx\/decoder\.onnx/,
+    );
+    await page.screenshot({ path: 'test-results/screenshots/seq2seq-export.png' });
     assert.deepEqual(s.pageErrors, []);
   });
 });

@@ -456,4 +456,33 @@ describe('playground service: an encoder–decoder', () => {
     );
     await refused('infer.puzzle', { source: s2s }, 'not-a-puzzle-model', /encoder–decoder/);
   });
+
+  it('exports the run as an encoder and a decoder (export.run), and refuses other models', async () => {
+    const r = await ok<ExportReport>('export.run', {
+      runId: s2s.runId,
+      precision: 'fp32',
+      mode: 'encoder-decoder',
+    });
+    assert.equal(r.mode, 'encoder-decoder');
+    assert.equal(r.ok, true, r.failures.join(' '));
+    assert.match(r.path, /Seq2seq-reverse-encoder-decoder[\\/]onnx[\\/]encoder\.onnx$/);
+    assert.equal(r.top1Agreement, 1);
+    assert.equal(r.task?.metric, 'exact-match');
+    assert.deepEqual(
+      r.signature.outputs.map((o) => o.name),
+      ['encoder_hidden_states'],
+    );
+    await refused(
+      'export.run',
+      { runId: lm.runId, precision: 'fp32', mode: 'encoder-decoder' },
+      'export-failed',
+      /no cross-attention reading the source ids/,
+    );
+    await refused(
+      'export.run',
+      { document: template('seq2seq-reverse'), precision: 'fp32', mode: 'encoder-decoder' },
+      'needs-run',
+      /pick a run as the weights/,
+    );
+  });
 });

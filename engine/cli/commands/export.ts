@@ -133,6 +133,7 @@ export function formatPairVerdict(r: EncoderDecoderReport): string[] {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   return [
     `encoder ${formatBytes(r.encoderBytes)} · decoder ${formatBytes(r.decoderBytes)}`,
+    `first-step logits max abs err ${r.maxAbsError.toExponential(2)}`,
     `greedy decoding of ${r.sources} held-out sources: the pair agrees with tfjs on ${pct(r.agreement)}`,
     `  exact match ${pct(r.exactMatch.tfjs)} (tfjs) → ${pct(r.exactMatch.onnx)} (onnx)`,
     ...r.mismatches.map(
