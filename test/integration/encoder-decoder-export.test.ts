@@ -2,7 +2,7 @@
  * `trm export RUN --mode encoder-decoder`: a briefly trained seq2seq-reverse run is written as
  * onnx/encoder.onnx + onnx/decoder.onnx with its config and a verification of greedy decoding
  * on held-out sources against the tfjs model (PASS); the files read back decode a source to
- * what `trm generate` prints. A model without cross-attention, a GRAPH without a run and a
+ * what `trm generate` prints, and `trm generate` on the folder decodes through them. A model without cross-attention, a GRAPH without a run and a
  * single .onnx file are refused with a sentence.
  */
 import assert from 'node:assert/strict';
@@ -95,7 +95,17 @@ describe('trm export --mode encoder-decoder', () => {
       const ids = encodeSource(source, layout);
       const got = decodeTarget(await translate(next, layout, ids, SamplingConfig.parse({})));
       assert.equal(got, g.lines.at(-1), source);
+      // trm generate on the model folder decodes through the pair, greedy and with beams.
+      for (const beams of [[], ['--beams', '3']]) {
+        const f = await trm(['generate', out, '--prompt', source, ...beams]);
+        const r = await trm(['generate', run, '--prompt', source, ...beams]);
+        assert.equal(f.code, 0, f.all);
+        assert.equal(f.lines.at(-1), r.lines.at(-1), `${source} ${beams.join(' ')}`);
+      }
     }
+    const bad = await trm(['generate', out, '--prompt', '12a4']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.all, /The source may hold only digits 0–9; remove "a"\./);
     await encoder.release();
     await decoder.release();
   });
