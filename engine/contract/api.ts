@@ -306,7 +306,8 @@ export type IoSpec = z.infer<typeof IoSpec>;
 export const ExportReport = z.strictObject({
   path: z.string(),
   precision: ExportPrecision,
-  mode: z.enum(['full', 'step']),
+  /** encoder-decoder: two files, `path` the encoder's (the decoder lies beside it). */
+  mode: z.enum(['full', 'step', 'encoder-decoder']),
   /** Whether trained weights (a run's last checkpoint) were exported. */
   trained: z.boolean(),
   ok: z.boolean(),
@@ -452,9 +453,13 @@ export type GenerationSettings = z.infer<typeof GenerationSettings>;
 
 export const GenerationId = z.string().regex(/^gen-\d{1,12}$/, 'a generation id is gen-N');
 
-/** What a model is for, so the playground shows a prompt box or a grid. */
+/**
+ * What a model is for, so the playground shows a prompt box or a grid: a language model
+ * continues text, a puzzle model solves a grid, an encoder–decoder (seq2seq) translates a
+ * source into its target.
+ */
 export const ModelInfo = z.strictObject({
-  kind: z.enum(['lm', 'puzzle']),
+  kind: z.enum(['lm', 'puzzle', 'seq2seq']),
   /** The graph's name. */
   name: z.string(),
   runtime: z.enum(['tfjs', 'onnx']),
@@ -476,6 +481,12 @@ export const ModelInfo = z.strictObject({
       /** Tokens a person may type into a cell. */
       editable: z.array(z.number().int()),
       supervisionSteps: z.number().int(),
+    })
+    .nullable(),
+  seq2seq: z
+    .strictObject({
+      /** The longest source the model reads (digits). */
+      sourceLength: z.number().int(),
     })
     .nullable(),
 });
@@ -790,7 +801,7 @@ export const methods = {
         runId: RunId.optional(),
         document: GraphDocument.optional(),
         precision: ExportPrecision,
-        mode: z.enum(['full', 'step']).default('full'),
+        mode: z.enum(['full', 'step', 'encoder-decoder']).default('full'),
       })
       .refine((p) => (p.runId === undefined) !== (p.document === undefined), {
         message: 'give either a runId (its trained weights) or a document (initial weights)',

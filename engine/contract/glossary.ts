@@ -871,12 +871,12 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     kind: 'export',
     title: 'Export mode',
     definition:
-      'What the file computes: full (the whole fixed-depth model), step (one deep-supervision step) or decode (a language model with a KV cache).',
+      'What the file computes: full (the whole fixed-depth model), step (one deep-supervision step), decode (a language model with a KV cache) or encoder-decoder (an encoder file and a decoder file).',
     whyItMatters:
-      "A TRM's host can only halt early with the step model: it feeds y and z back in and reads the halting logit after each step. The full model always runs all N_sup steps. decode lets text generation reuse past keys and values instead of recomputing them.",
+      "A TRM's host can only halt early with the step model: it feeds y and z back in and reads the halting logit after each step. The full model always runs all N_sup steps. decode lets text generation reuse past keys and values instead of recomputing them. encoder-decoder writes onnx/encoder.onnx (the source to its memory, run once) and onnx/decoder.onnx (the target so far and that memory to the next token), the pair seq2seq runtimes expect.",
     typical:
-      'full for puzzles solved at fixed depth; step for early halting; decode for generation (trm generate, transformers.js).',
-    aliases: ['export mode', 'step model', 'decode', 'kv cache'],
+      'full for puzzles solved at fixed depth; step for early halting; decode for generation (trm generate, transformers.js); encoder-decoder for a trained seq2seq model with cross-attention, verified by greedy decoding of held-out sources against the tfjs model.',
+    aliases: ['export mode', 'step model', 'decode', 'kv cache', 'encoder-decoder', 'encoder.onnx'],
   },
   {
     term: 'unroll',

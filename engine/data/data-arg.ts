@@ -6,7 +6,7 @@ import type { GraphDocument } from '../graph/schema.ts';
 /**
  * `--data` accepts a JSON data spec, a text file path, or a shorthand with optional fields:
  * `sudoku4`, `sudoku9`, `maze`, `copy`, `reverse`, `sort`, `addition`, `seq2seq` (an
- * encoder–decoder's source = target rows; `seq2seq-reverse` the same), `brown`, `brown-bpe`,
+ * encoder–decoder's source → reversed rows; `seq2seq-copy`, `seq2seq-reverse`, `seq2seq-sort` name the target), `brown`, `brown-bpe`,
  * `brown-mlm` (masked-token prediction),
  * e.g. `copy:length=8,symbols=5`. Text sources default their sequence length to the graph's
  * `T` so the two fit. Puzzle files name their path first (`sudoku-csv:PATH`, `maze-csv:PATH`,
@@ -22,7 +22,9 @@ const SHORTHANDS: Record<string, Record<string, unknown>> = {
   sort: { type: 'sort' },
   addition: { type: 'addition' },
   seq2seq: { type: 'seq2seq' },
+  'seq2seq-copy': { type: 'seq2seq', task: 'copy' },
   'seq2seq-reverse': { type: 'seq2seq', task: 'reverse' },
+  'seq2seq-sort': { type: 'seq2seq', task: 'sort' },
   brown: { type: 'corpus', name: 'brown' },
   'brown-bpe': { type: 'corpus', name: 'brown', tokenizer: 'bpe' },
   'brown-mlm': { type: 'mlm', base: { type: 'corpus', name: 'brown' } },
@@ -40,7 +42,9 @@ const TASK_DATA: Record<string, string> = {
   'masked-lm': 'brown-mlm',
   maze: 'maze',
   'maze-30x30': 'maze:size=30',
+  'seq2seq-copy': 'seq2seq-copy',
   'seq2seq-reverse': 'seq2seq-reverse',
+  'seq2seq-sort': 'seq2seq-sort',
 };
 
 function scalar(v: string): unknown {

@@ -6,7 +6,7 @@ import {
   Seq2SeqToken,
   type Seq2SeqLayout,
 } from '../data/seq2seq-tasks.ts';
-import { generate, type NextLogits } from './generate.ts';
+import { generate, type GenerateOptions, type NextLogits } from './generate.ts';
 
 /**
  * Decoding for an encoder–decoder trained on seq2seq rows (engine/data/seq2seq-tasks.ts): the
@@ -49,17 +49,25 @@ export function decodeTarget(ids: readonly number[]): string {
   return text;
 }
 
-/** Greedy (beams 1, temperature 0), sampled or beam-searched target ids for one source. */
+/**
+ * Greedy (beams 1, temperature 0), sampled or beam-searched target ids for one source; `opts`
+ * streams each token of the best sequence and stops on a signal (the playground).
+ */
 export async function translate(
   next: NextLogits,
   layout: Seq2SeqLayout,
   source: number[],
   cfg: SamplingConfig,
+  opts: Pick<GenerateOptions, 'onToken' | 'signal'> = {},
 ): Promise<number[]> {
   const prompt = new Array<number>(layout.source).fill(layout.pad);
   prompt.splice(0, source.length, ...source);
   prompt.push(layout.start);
   // At most n target tokens and the end: the row's length, 2n + 1.
   const budget = { ...cfg, maxNewTokens: Math.min(cfg.maxNewTokens, layout.source + 1) };
-  return generate(next, prompt, budget, { contextLength: layout.length, stopToken: layout.end });
+  return generate(next, prompt, budget, {
+    ...opts,
+    contextLength: layout.length,
+    stopToken: layout.end,
+  });
 }

@@ -14,6 +14,7 @@ import { ServiceError } from './errors.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TaskOptions } from '../onnx-runtime/task-metric.ts';
 import type { RunManager } from './runs.ts';
+import type { EncoderDecoderRequest } from '../onnx-runtime/export-encoder-decoder.ts';
 
 /** JSON has no NaN or Infinity: a non-finite score (a broken export) travels as null. */
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
@@ -119,6 +120,16 @@ export async function exportRun(
   }
   const { selectBackend } = await import('../runtime/backend.ts');
   const backend = await selectBackend();
+  if (mode === 'encoder-decoder') {
+    if (!weights) {
+      throw new ServiceError(
+        'needs-run',
+        'The encoder–decoder export checks the pair by decoding held-out sources of a trained run; pick a run as the weights.',
+      );
+    }
+    const checkpoints = await runs.folder(params.runId!, 'checkpoints');
+    return exportPair({ doc, run: checkpoints, weights, precision, dir, metadata }, backend.active);
+  }
   const { onnxSignature } = await import('../onnx-runtime/export-model.ts');
   const { exportFolder } = await import('../onnx-runtime/export-folder.ts');
   let report;
@@ -165,5 +176,59 @@ export async function exportRun(
     task: taskResult(report.task),
     taskSkipped: report.taskSkipped,
     signature: onnxSignature(bytes),
+  };
+}
+
+/** `export.run` in encoder-decoder mode: the pair's check as the dialog's report. */
+async function exportPair(
+  req: Omit<EncoderDecoderRequest, 'opset'>,
+  reference: string,
+): Promise<ExportReport> {
+  const { exportEncoderDecoder } = await import('../onnx-runtime/export-encoder-decoder.ts');
+  const { onnxSignature } = await import('../onnx-runtime/export-model.ts');
+  let pair;
+  try {
+    pair = await exportEncoderDecoder({ ...req, opset: 17 });
+  } catch (e) {
+    if (e instanceof WriteError) throw new ServiceError('write-failed', e.message);
+    throw new ServiceError(
+      'export-failed',
+      `The encoder–decoder export failed: ${(e as Error).message.replace(/\.$/, '')}.`,
+    );
+  }
+  const r = pair.report;
+  const exact = {
+    metric: 'exact-match' as const,
+    reference: r.exactMatch.tfjs,
+    onnx: r.exactMatch.onnx,
+    delta: r.exactMatch.onnx - r.exactMatch.tfjs,
+  };
+  return {
+    path: pair.encoderPath,
+    precision: req.precision,
+    mode: 'encoder-decoder',
+    trained: true,
+    ok: r.ok,
+    fileBytes: r.encoderBytes + r.decoderBytes,
+    maxAbsError: finite(r.maxAbsError),
+    top1Agreement: r.agreement,
+    top1On: 'held-out',
+    latencyMs: null,
+    failures: r.failures,
+    judgedBy: 'task',
+    note: `Two files: ${pair.files.filter((f) => f.endsWith('.onnx')).join(' and ')}. Top-1 agreement here is the share of ${r.sources} held-out sources the pair decodes greedily to exactly the tfjs model's output; max abs error is of the first step's logits.`,
+    reference,
+    task: {
+      ...exact,
+      task: typeof req.doc.meta?.task === 'string' ? req.doc.meta.task : 'seq2seq',
+      data: `${r.sources} held-out sources, greedy decoding`,
+      examples: r.sources,
+      scored: r.sources,
+      depth: null,
+      metrics: [exact],
+      top1Agreement: r.agreement,
+    },
+    taskSkipped: null,
+    signature: onnxSignature(pair.encoder),
   };
 }

@@ -2,11 +2,13 @@ import type { DataSource } from '../data/types.ts';
 import type { TextTokenizer } from '../data/text-tokenizer.ts';
 import type { LoadedModel } from '../infer/load.ts';
 import type { ModelInfo } from '../contract/api.ts';
+import { seq2seqLayoutOf } from '../infer/seq2seq.ts';
 import { ServiceError } from './errors.ts';
 
 /**
  * What the playground needs to know about a loaded model: is it a language model (prompt
- * box) or a step-by-step puzzle solver (grid), and for a puzzle, its cells and symbols.
+ * box), an encoder–decoder (source box) or a step-by-step puzzle solver (grid), and for a
+ * puzzle, its cells and symbols.
  */
 export interface PlaygroundModel {
   model: LoadedModel;
@@ -76,6 +78,16 @@ export async function describeModel(model: LoadedModel, path: string): Promise<P
       `${model.doc.name} is a masked language model: it fills in hidden tokens and cannot continue a prompt. Train a causal model (tiny GPT, recursive LM) to generate text.`,
     );
   }
+  // An encoder–decoder's rows are cells too, but it translates a source rather than solving.
+  const seq2seq = seq2seqLayoutOf(model.dataSpec);
+  if (seq2seq) {
+    return wrap({
+      ...base,
+      kind: 'seq2seq',
+      puzzle: null,
+      seq2seq: { sourceLength: seq2seq.source },
+    });
+  }
   if (source?.kind === 'cells') {
     let puzzle;
     try {
@@ -86,7 +98,7 @@ export async function describeModel(model: LoadedModel, path: string): Promise<P
         `${model.doc.name} answers ${task ?? 'a per-cell task'} but cannot solve step by step: ${(e as Error).message}`,
       );
     }
-    return wrap({ ...base, kind: 'puzzle', puzzle });
+    return wrap({ ...base, kind: 'puzzle', puzzle, seq2seq: null });
   }
   const tokenizer = await model.tokenizer();
   if (!tokenizer) {
@@ -95,5 +107,5 @@ export async function describeModel(model: LoadedModel, path: string): Promise<P
       `${path} records neither its training data nor a tokenizer, so its tokens mean nothing to the playground. Export a trained run (its data is recorded) or pick the run's checkpoint.`,
     );
   }
-  return wrap({ ...base, kind: 'lm', puzzle: null }, tokenizer);
+  return wrap({ ...base, kind: 'lm', puzzle: null, seq2seq: null }, tokenizer);
 }

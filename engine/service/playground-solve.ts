@@ -42,7 +42,7 @@ export async function solvePuzzle(
   if (m.info.kind !== 'puzzle' || !m.info.puzzle) {
     throw new ServiceError(
       'not-a-puzzle-model',
-      `${m.info.name} is a language model; it does not solve puzzles. Pick a puzzle model (a TRM run on Sudoku or mazes).`,
+      `${m.info.name} is ${m.info.kind === 'seq2seq' ? 'an encoder–decoder' : 'a language model'}; it does not solve puzzles. Pick a puzzle model (a TRM run on Sudoku or mazes).`,
     );
   }
   checkCells(m, p.puzzle, 'puzzle');

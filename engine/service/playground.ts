@@ -3,6 +3,7 @@ import { listExportModels } from './export-files.ts';
 import { join, relative } from 'node:path';
 import { ModelCache, type Lease } from '../infer/model-cache.ts';
 import type { SamplingConfig } from '../contract/sampling.ts';
+import type { GenerateOptions, NextLogits } from '../infer/generate.ts';
 import type {
   GenerationSettings,
   InferSource,
@@ -45,6 +46,74 @@ export function samplingConfig(s: GenerationSettings): SamplingConfig {
 }
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** A prompt checked and turned into tokens, and how to decode from it and show the tokens. */
+interface DecodingJob {
+  promptTokens: number;
+  run(cfg: SamplingConfig, opts: Pick<GenerateOptions, 'onToken' | 'signal'>): Promise<unknown>;
+  decode(tokens: readonly number[]): string;
+}
+
+/**
+ * A language model continues the prompt; an encoder–decoder translates it as a source (its
+ * digits, the target written until its end token). A prompt the model cannot read is refused
+ * with the engine's sentence.
+ */
+async function decodingJob(m: PlaygroundModel, prompt: string): Promise<DecodingJob> {
+  const { model } = m;
+  // A tfjs forward pass returns synchronously: yield so other requests get a turn.
+  const yielding =
+    (forward: NextLogits): NextLogits =>
+    async (seqs) => {
+      await yieldToEventLoop();
+      return forward(seqs);
+    };
+  if (m.info.kind === 'seq2seq') {
+    const { decodeTarget, encodeSource, seq2seqLayoutOf, translate } =
+      await import('../infer/seq2seq.ts');
+    const layout = seq2seqLayoutOf(model.dataSpec)!;
+    let source: number[];
+    try {
+      source = encodeSource(prompt, layout);
+    } catch (e) {
+      throw new ServiceError('bad-prompt', (e as Error).message);
+    }
+    return {
+      promptTokens: source.length,
+      run: (cfg, opts) => translate(yielding(model.next()), layout, source, cfg, opts),
+      decode: decodeTarget,
+    };
+  }
+  if (m.info.kind !== 'lm') {
+    throw new ServiceError(
+      'not-a-language-model',
+      `${m.info.name} solves puzzles (${m.info.task ?? 'a per-cell task'}); it does not generate text. Pick a language model, or solve a puzzle with this one.`,
+    );
+  }
+  const tokenizer = m.tokenizer!;
+  if (tokenizer.kind === 'char') {
+    const known = new Set(tokenizer.describe().vocab ?? []);
+    const unknown = [...new Set([...prompt].filter((ch) => !known.has(ch)))];
+    if (unknown.length > 0) {
+      throw new ServiceError(
+        'bad-prompt',
+        `The prompt has characters the model never saw in training: ${unknown.map((c) => JSON.stringify(c)).join(', ')}. Remove or replace them.`,
+      );
+    }
+  }
+  const ids = Array.from(await tokenizer.encode(prompt));
+  if (ids.length === 0)
+    throw new ServiceError('bad-prompt', 'The prompt is empty; type some text first.');
+  return {
+    promptTokens: ids.length,
+    run: async (cfg, opts) => {
+      const { generate } = await import('../infer/generate.ts');
+      const forward = model.cachedNext?.() ?? model.next();
+      return generate(yielding(forward), ids, cfg, { ...opts, contextLength: model.contextLength });
+    },
+    decode: (tokens) => tokenizer.decode(tokens),
+  };
+}
 
 export class Playground {
   private readonly cache = new ModelCache<PlaygroundModel>(MODELS_KEPT);
@@ -179,30 +248,10 @@ export class Playground {
       throw e;
     }
     try {
-      const m = lease.model;
-      if (m.info.kind !== 'lm') {
-        throw new ServiceError(
-          'not-a-language-model',
-          `${m.info.name} solves puzzles (${m.info.task ?? 'a per-cell task'}); it does not generate text. Pick a language model, or solve a puzzle with this one.`,
-        );
-      }
-      const tokenizer = m.tokenizer!;
-      if (tokenizer.kind === 'char') {
-        const known = new Set(tokenizer.describe().vocab ?? []);
-        const unknown = [...new Set([...p.prompt].filter((ch) => !known.has(ch)))];
-        if (unknown.length > 0) {
-          throw new ServiceError(
-            'bad-prompt',
-            `The prompt has characters the model never saw in training: ${unknown.map((c) => JSON.stringify(c)).join(', ')}. Remove or replace them.`,
-          );
-        }
-      }
-      const prompt = Array.from(await tokenizer.encode(p.prompt));
-      if (prompt.length === 0)
-        throw new ServiceError('bad-prompt', 'The prompt is empty; type some text first.');
+      const job = await decodingJob(lease.model, p.prompt);
       // The reply (carrying the id) leaves before the first token event.
-      setImmediate(() => void this.stream(generationId, lease, prompt, p.settings, controller));
-      return { generationId, promptTokens: prompt.length };
+      setImmediate(() => void this.stream(generationId, lease, job, p.settings, controller));
+      return { generationId, promptTokens: job.promptTokens };
     } catch (e) {
       lease.release();
       this.live.delete(generationId);
@@ -213,11 +262,10 @@ export class Playground {
   private async stream(
     generationId: string,
     lease: Lease<PlaygroundModel>,
-    prompt: number[],
+    job: DecodingJob,
     settings: GenerationSettings,
     controller: AbortController,
   ): Promise<void> {
-    const { model, tokenizer } = lease.model;
     // Decode speed is timed from the first token: the prompt pass and warm-up come before it.
     let firstAt = 0;
     let lastAt = 0;
@@ -227,36 +275,24 @@ export class Playground {
     let message: string | null = null;
     let text = '';
     try {
-      const forward = model.cachedNext?.() ?? model.next();
-      const { generate } = await import('../infer/generate.ts');
-      await generate(
-        async (seqs) => {
-          // A tfjs forward pass returns synchronously: yield so other requests get a turn.
-          await yieldToEventLoop();
-          return forward(seqs);
+      await job.run(samplingConfig(settings), {
+        signal: controller.signal,
+        onToken: (t) => {
+          lastAt = performance.now();
+          if (tokens.length === 0) firstAt = lastAt;
+          tokens.push(t);
+          text = job.decode(tokens);
+          // Byte-level BPE may end mid-character: hold back until the character completes.
+          if (text.endsWith('\uFFFD') || controller.signal.aborted) return;
+          this.emit({
+            type: 'infer.token',
+            generationId,
+            text: text.slice(shown.length),
+            tokens: tokens.length,
+          });
+          shown = text;
         },
-        prompt,
-        samplingConfig(settings),
-        {
-          contextLength: model.contextLength,
-          signal: controller.signal,
-          onToken: (t) => {
-            lastAt = performance.now();
-            if (tokens.length === 0) firstAt = lastAt;
-            tokens.push(t);
-            text = tokenizer!.decode(tokens);
-            // Byte-level BPE may end mid-character: hold back until the character completes.
-            if (text.endsWith('\uFFFD') || controller.signal.aborted) return;
-            this.emit({
-              type: 'infer.token',
-              generationId,
-              text: text.slice(shown.length),
-              tokens: tokens.length,
-            });
-            shown = text;
-          },
-        },
-      );
+      });
       if (controller.signal.aborted) reason = 'cancelled';
     } catch (e) {
       reason = 'error';
@@ -289,7 +325,7 @@ export class Playground {
       if (m.info.kind !== 'puzzle' || !source) {
         throw new ServiceError(
           'not-a-puzzle-model',
-          `${m.info.name} is a language model; it has no puzzles. Type a prompt instead.`,
+          `${m.info.name} is ${m.info.kind === 'seq2seq' ? 'an encoder–decoder; it has no puzzles. Type a source' : 'a language model; it has no puzzles. Type a prompt'} instead.`,
         );
       }
       const held = source.validation(Number.MAX_SAFE_INTEGER);

@@ -8,6 +8,8 @@ export type DataChoice =
   | { source: 'task'; task: string; values: Record<string, string> };
 
 const SEQUENCE_TASKS = new Set(['copy', 'reverse', 'sort', 'addition']);
+/** `seq2seq-reverse`: the seq2seq data type, its target chosen by the `task` option. */
+const SEQ2SEQ_TASKS = new Set(['copy', 'reverse', 'sort']);
 
 /** Tasks a document may declare (the document panel's Task choice), grids by size. */
 export const DOCUMENT_TASKS: { id: string; label: string }[] = [
@@ -18,6 +20,9 @@ export const DOCUMENT_TASKS: { id: string; label: string }[] = [
   { id: 'reverse', label: 'Reverse a sequence' },
   { id: 'sort', label: 'Sort a sequence' },
   { id: 'addition', label: 'Addition' },
+  { id: 'seq2seq-copy', label: 'Encoder–decoder: copy a sequence' },
+  { id: 'seq2seq-reverse', label: 'Encoder–decoder: reverse a sequence' },
+  { id: 'seq2seq-sort', label: 'Encoder–decoder: sort a sequence' },
   { id: 'causal-lm', label: 'Language model (next token)' },
   { id: 'masked-lm', label: 'Masked language model' },
 ];
@@ -32,6 +37,10 @@ export function dataForTask(task: unknown): DataChoice | null {
     return { source: 'task', task: grid[1] as string, values: { size: grid[2] as string } };
   }
   if (SEQUENCE_TASKS.has(task)) return { source: 'task', task, values: {} };
+  const seq2seq = /^seq2seq-(\w+)$/.exec(task);
+  if (seq2seq && SEQ2SEQ_TASKS.has(seq2seq[1] as string)) {
+    return { source: 'task', task: 'seq2seq', values: { task: seq2seq[1] as string } };
+  }
   return null;
 }
 

@@ -8,6 +8,8 @@ import type { DataSpec } from '../../engine/data/spec.ts';
 import { configFromDocument } from '../../engine/train/document-config.ts';
 import { train } from '../../engine/train/trainer.ts';
 import { template, testService } from '../support/service-harness.ts';
+import { main } from '../../engine/cli/main.ts';
+import { capture } from '../support/capture.ts';
 
 /**
  * The playground through the service (what both hosts call): streaming generation with its
@@ -393,6 +395,94 @@ describe('playground service', () => {
     assert.deepEqual(
       c.steps.map((s) => s.answer),
       a.steps.map((s) => s.answer),
+    );
+  });
+});
+
+describe('playground service: an encoder–decoder', () => {
+  const s2s = { runId: 's2s-run' };
+  before(async () => {
+    await fakeRun('s2s-run', template('seq2seq-reverse'), { type: 'seq2seq', task: 'reverse' });
+  });
+
+  /** The text of one generation from the run, as the playground writes it. */
+  async function decoded(prompt: string, settings: Record<string, unknown>) {
+    const { generationId, promptTokens } = await ok<{ generationId: string; promptTokens: number }>(
+      'infer.generate',
+      { source: s2s, prompt, settings },
+    );
+    assert.equal(promptTokens, prompt.length, 'one token per source digit');
+    const mine = await finished(generationId);
+    const done = mine.at(-1) as Extract<ServerEvent, { type: 'infer.done' }>;
+    assert.equal(done.reason, 'length', done.message ?? '');
+    const streamed = mine.filter((e) => e.type === 'infer.token').map((e) => e.text);
+    assert.equal(streamed.join(''), done.text);
+    return done.text;
+  }
+
+  it('is described as seq2seq and decodes a source as trm generate does (greedy and beams)', async () => {
+    const info = await ok<{ kind: string; seq2seq: unknown; puzzle: unknown }>('infer.describe', {
+      source: s2s,
+    });
+    assert.equal(info.kind, 'seq2seq');
+    assert.deepEqual(info.seq2seq, { sourceLength: 8 });
+    assert.equal(info.puzzle, null);
+    const checkpoint = join(workspace, 'runs', 's2s-run', 'checkpoints');
+    for (const [strategy, flags] of [
+      ['greedy', []],
+      ['beam', ['--beams', '3']],
+    ] as const) {
+      const text = await decoded('31415', { strategy, beamWidth: 3 });
+      assert.match(text, /^\d{0,9}$/, `${strategy}: digits only, up to the end token`);
+      const g = capture();
+      const args = ['generate', checkpoint, '--prompt', '31415', ...flags];
+      assert.equal(await main(args, g.out), 0, g.errors.join('\n'));
+      assert.equal(text, g.lines.at(-1) ?? '', strategy);
+    }
+  });
+
+  it('refuses a source that is not digits or too long with the engine’s sentence', async () => {
+    await refused(
+      'infer.generate',
+      { source: s2s, prompt: '12a4', settings: { strategy: 'greedy' } },
+      'bad-prompt',
+      /only digits 0–9; remove "a"/,
+    );
+    await refused(
+      'infer.generate',
+      { source: s2s, prompt: '123456789', settings: { strategy: 'greedy' } },
+      'bad-prompt',
+      /9 digits but the model reads at most 8; shorten it/,
+    );
+    await refused('infer.puzzle', { source: s2s }, 'not-a-puzzle-model', /encoder–decoder/);
+  });
+
+  it('exports the run as an encoder and a decoder (export.run), and refuses other models', async () => {
+    const r = await ok<ExportReport>('export.run', {
+      runId: s2s.runId,
+      precision: 'fp32',
+      mode: 'encoder-decoder',
+    });
+    assert.equal(r.mode, 'encoder-decoder');
+    assert.equal(r.ok, true, r.failures.join(' '));
+    assert.match(r.path, /Seq2seq-reverse-encoder-decoder[\\/]onnx[\\/]encoder\.onnx$/);
+    assert.equal(r.top1Agreement, 1);
+    assert.equal(r.task?.metric, 'exact-match');
+    assert.deepEqual(
+      r.signature.outputs.map((o) => o.name),
+      ['encoder_hidden_states'],
+    );
+    await refused(
+      'export.run',
+      { runId: lm.runId, precision: 'fp32', mode: 'encoder-decoder' },
+      'export-failed',
+      /no cross-attention reading the source ids/,
+    );
+    await refused(
+      'export.run',
+      { document: template('seq2seq-reverse'), precision: 'fp32', mode: 'encoder-decoder' },
+      'needs-run',
+      /pick a run as the weights/,
     );
   });
 });

@@ -18,8 +18,6 @@ import { compile } from '../../engine/graph/compile.ts';
 import type { IrProgram } from '../../engine/graph/ir.ts';
 import { ENCODER_STATES, splitEncoderDecoder } from '../../engine/graph/ir/encoder-decoder.ts';
 import { parseDocument } from '../../engine/graph/parse.ts';
-import { lastPositions, padBatch } from '../../engine/infer/batch.ts';
-import type { NextLogits } from '../../engine/infer/generate.ts';
 import { decodeTarget, encodeSource, translate } from '../../engine/infer/seq2seq.ts';
 import { emitOnnx } from '../../engine/onnx/emit.ts';
 import { initialValues } from '../../engine/onnx/initial-weights.ts';
@@ -27,28 +25,8 @@ import {
   readCheckpointDocument,
   readCheckpointWeights,
 } from '../../engine/onnx-runtime/checkpoint.ts';
-import { createSession, runOnnx } from '../../engine/onnx-runtime/verify.ts';
-
-type Session = Awaited<ReturnType<typeof createSession>>;
-
-/** Next-token logits from the exported pair: the encoder once per call, then the decoder. */
-function onnxPairNextLogits(
-  encoder: Session,
-  decoder: Session,
-  pair: { encoder: IrProgram; decoder: IrProgram },
-  length: number,
-): NextLogits {
-  const [, source, width] = pair.encoder.outputs[0]!.shape as [string, number, number];
-  const head = pair.decoder.outputs[0]!.name;
-  return async (sequences) => {
-    const { data } = padBatch(sequences, length);
-    const tokens = { data, dims: [sequences.length, length] };
-    const states = (await runOnnx(encoder, { tokens }))[ENCODER_STATES]!;
-    const memory = { data: states, dims: [sequences.length, source, width] };
-    const logits = (await runOnnx(decoder, { tokens, [ENCODER_STATES]: memory }))[head]!;
-    return lastPositions(logits, sequences, length, logits.length / sequences.length / length);
-  };
-}
+import { onnxPairNextLogits } from '../../engine/onnx-runtime/encoder-decoder-session.ts';
+import { createSession } from '../../engine/onnx-runtime/verify.ts';
 
 const TEMPLATE = 'templates/seq2seq-reverse.json';
 

@@ -10,6 +10,7 @@ import { loadDocument } from '../main.ts';
 import { defaultExportPath, isFolder, loadRunDocument } from '../run-folder.ts';
 import type { TokenizerInfo } from '../../onnx-runtime/hf-config.ts';
 import type { ExportResult } from '../../onnx-runtime/export-model.ts';
+import type { EncoderDecoderReport } from '../../onnx-runtime/export-encoder-decoder.ts';
 
 export const EXPORT_USAGE = `Usage: trm export RUN|GRAPH [GRAPH] [options]
 
@@ -32,6 +33,9 @@ Options:
   --opset N                17 (widest support, default) | 23 (fused norms/attention/RoPE)
   --mode M                 full (fixed-depth model, default) | step (one supervision step)
                            | decode (language model with a KV cache, for trm generate)
+                           | encoder-decoder (a trained RUN with cross-attention:
+                           onnx/encoder.onnx + onnx/decoder.onnx, verified by greedy
+                           decoding of held-out sources against the tfjs model)
   --out DIR                output folder (default: RUN/exports/<name>-<mode>, or
                            exports/<name>-<mode> for a GRAPH alone); a path ending in .onnx
                            writes that one file alone, with the Studio's own signature
@@ -124,6 +128,23 @@ export function formatVerdict(report: VerifyReport): string[] {
   return lines;
 }
 
+/** An encoder–decoder pair's check: greedy decoding of held-out sources, tfjs against onnx. */
+export function formatPairVerdict(r: EncoderDecoderReport): string[] {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  return [
+    `encoder ${formatBytes(r.encoderBytes)} · decoder ${formatBytes(r.decoderBytes)}`,
+    `first-step logits max abs err ${r.maxAbsError.toExponential(2)}`,
+    `greedy decoding of ${r.sources} held-out sources: the pair agrees with tfjs on ${pct(r.agreement)}`,
+    `  exact match ${pct(r.exactMatch.tfjs)} (tfjs) → ${pct(r.exactMatch.onnx)} (onnx)`,
+    ...r.mismatches.map(
+      (m) => `  ${m.source}: tfjs ${m.tfjs || '(empty)'}, onnx ${m.onnx || '(empty)'}`,
+    ),
+    r.ok
+      ? `verdict: PASS (${r.precision}, judged by greedy decoding of held-out sources)`
+      : `verdict: FAIL — ${r.failures[0] ?? ''} The model was written all the same.`,
+  ];
+}
+
 /** The export's options: each has a glossary entry (`trm explain opset`), which a test checks. */
 export const EXPORT_OPTIONS = {
   weights: { type: 'string' },
@@ -202,8 +223,13 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     out.error(`trm export: opset ${v.opset} is not offered. Use 17 or 23.`);
     return 2;
   }
-  if (v.mode !== 'full' && v.mode !== 'step' && v.mode !== 'decode') {
-    out.error(`trm export: unknown mode "${v.mode}". Use full, step or decode.`);
+  if (
+    v.mode !== 'full' &&
+    v.mode !== 'step' &&
+    v.mode !== 'decode' &&
+    v.mode !== 'encoder-decoder'
+  ) {
+    out.error(`trm export: unknown mode "${v.mode}". Use full, step, decode or encoder-decoder.`);
     return 2;
   }
   const thresholds: VerifyThresholds = {};
@@ -279,6 +305,31 @@ export async function exportCommand(argv: string[], out: Out): Promise<number> {
     }
     const { selectBackend } = await import('../../runtime/backend.ts');
     const backend = await selectBackend(v.backend);
+    if (v.mode === 'encoder-decoder') {
+      if (!run || !weights || single) {
+        out.error(
+          `trm export: --mode encoder-decoder writes a model folder from a trained RUN (its held-out sources check the pair); ${!run ? 'give the run folder' : 'give --out a folder, not a .onnx file'}.`,
+        );
+        return 2;
+      }
+      const { exportEncoderDecoder } = await import('../../onnx-runtime/export-encoder-decoder.ts');
+      const pair = await exportEncoderDecoder({
+        doc,
+        run,
+        weights,
+        precision,
+        opset,
+        dir: target,
+        metadata,
+        ...(examples !== undefined ? { examples } : {}),
+        ...(thresholds.accuracyDrop !== undefined ? { accuracyDrop: thresholds.accuracyDrop } : {}),
+      });
+      out.log(
+        `exported ${target} (${pair.files.join(', ')}; opset ${opset}, ${precision}, encoder-decoder; reference: tfjs ${backend.active})`,
+      );
+      for (const line of formatPairVerdict(pair.report)) out.log(line);
+      return pair.report.ok ? 0 : 1;
+    }
     const mode: 'full' | 'step' | 'decode' = v.mode;
     const request = {
       doc,

@@ -3,7 +3,8 @@ import { SamplingConfig } from '../../contract/sampling.ts';
 
 export const GENERATE_USAGE = `Usage: trm generate MODEL --prompt TEXT [options]
 
-MODEL is an exported .onnx file or a trainer checkpoint folder (run or step-NNNNNN).
+MODEL is an exported .onnx file, a trainer checkpoint folder (run or step-NNNNNN), or an
+encoder–decoder model folder (trm export --mode encoder-decoder).
 
   --prompt TEXT        the text to continue (an encoder–decoder: the source, e.g. 31415)
   --max-tokens N       tokens to generate (default 64)
@@ -82,6 +83,28 @@ export async function generateCommand(argv: string[], out: Out): Promise<number>
     return 2;
   }
   const cfg = parsed.data;
+  // An encoder–decoder model folder (two files) decodes through onnxruntime alone.
+  const { loadPairFolder } = await import('../../onnx-runtime/encoder-decoder-session.ts');
+  let pair;
+  try {
+    pair = await loadPairFolder(path);
+  } catch (e) {
+    out.error((e as Error).message);
+    return 1;
+  }
+  if (pair) {
+    try {
+      const { decodeTarget, encodeSource, translate } = await import('../../infer/seq2seq.ts');
+      const source = encodeSource(v.prompt, pair.layout);
+      out.log(decodeTarget(await translate(pair.next, pair.layout, source, cfg)));
+      return 0;
+    } catch (e) {
+      out.error((e as Error).message);
+      return 1;
+    } finally {
+      await pair.dispose();
+    }
+  }
   const { loadModel } = await import('../../infer/load.ts');
   let model;
   try {

@@ -79,9 +79,28 @@ export function ExportDialog({
           </label>
         ))}
       </div>
+      {exporter.crossAttention ? (
+        <label className="export-pair" title={glossaryEntry('export', 'mode')?.definition}>
+          <input
+            type="checkbox"
+            data-testid="export-pair"
+            checked={exporter.pair}
+            disabled={busy || !picked}
+            onChange={(e) => exporter.setPair(e.target.checked)}
+          />{' '}
+          Encoder + decoder as two files (onnx/encoder.onnx, onnx/decoder.onnx)
+          <span className="muted">
+            {picked
+              ? ' — checked by greedy decoding of held-out sources against tfjs'
+              : ' — pick a trained run: its held-out sources check the pair'}
+          </span>
+        </label>
+      ) : null}
       <div className="export-actions">
         <button className="primary" onClick={() => void exporter.go()} disabled={busy}>
-          {busy ? 'Exporting and verifying…' : `Export ${precision}`}
+          {busy
+            ? 'Exporting and verifying…'
+            : `Export ${precision}${exporter.pair ? ' encoder + decoder' : ''}`}
         </button>
       </div>
       {exporter.error ? (

@@ -57,9 +57,22 @@ interface Output {
   state: 'running' | 'done' | 'cancelled' | 'error';
 }
 
-/** Prompt box, decoding controls and the streamed continuation. */
-export function TextPlayground({ client, source }: { client: ApiClient; source: InferSource }) {
-  const [prompt, setPrompt] = useState('The ');
+/**
+ * Prompt box, decoding controls and the streamed continuation. An encoder–decoder
+ * (`sourceLength` given) takes a source of digits instead and shows the target it writes.
+ */
+export function TextPlayground({
+  client,
+  source,
+  sourceLength,
+}: {
+  client: ApiClient;
+  source: InferSource;
+  /** An encoder–decoder's longest source: the prompt is a source, not text to continue. */
+  sourceLength?: number;
+}) {
+  const seq2seq = sourceLength !== undefined;
+  const [prompt, setPrompt] = useState(seq2seq ? '31415926'.slice(0, sourceLength) : 'The ');
   const [strategy, setStrategy] = useState<Strategy>('greedy');
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(CONTROLS.map((c) => [c.key, c.initial])),
@@ -112,12 +125,15 @@ export function TextPlayground({ client, source }: { client: ApiClient; source: 
   );
 
   const running = out?.state === 'running';
+  // A target ends at its end token or the source length, so max tokens means nothing there.
+  const controls = CONTROLS.filter(
+    (c) => c.for.includes(strategy) && !(seq2seq && c.key === 'maxTokens'),
+  );
 
   const generate = async () => {
     setError(null);
     const settings: Record<string, unknown> = { strategy };
-    for (const c of CONTROLS) {
-      if (!c.for.includes(strategy)) continue;
+    for (const c of controls) {
       const n = Number(values[c.key]);
       if (values[c.key]?.trim() === '' || !Number.isFinite(n))
         return setError(`${c.label} must be a number (${c.help}).`);
@@ -158,13 +174,28 @@ export function TextPlayground({ client, source }: { client: ApiClient; source: 
 
   return (
     <div className="text-playground">
-      <textarea
-        aria-label="Prompt"
-        className="prompt"
-        value={prompt}
-        onChange={(e) => setPrompt(e.target.value)}
-        rows={3}
-      />
+      {seq2seq ? (
+        <label className="field" title={`1–${sourceLength} digits`}>
+          <span className="field-name">Source</span>
+          <input
+            aria-label="Source"
+            className="prompt"
+            value={prompt}
+            onChange={(e) => setPrompt(e.target.value)}
+          />
+          <span className="field-help">
+            1–{sourceLength} digits; the model writes its target until its end token
+          </span>
+        </label>
+      ) : (
+        <textarea
+          aria-label="Prompt"
+          className="prompt"
+          value={prompt}
+          onChange={(e) => setPrompt(e.target.value)}
+          rows={3}
+        />
+      )}
       <div className="segmented" role="radiogroup" aria-label="Decoding">
         {(['greedy', 'sample', 'beam'] as const).map((s) => (
           <button
@@ -179,7 +210,7 @@ export function TextPlayground({ client, source }: { client: ApiClient; source: 
         ))}
       </div>
       <div className="fields playground-controls">
-        {CONTROLS.filter((c) => c.for.includes(strategy)).map((c) => (
+        {controls.map((c) => (
           <label key={c.key} className="field" title={c.help}>
             <span className="field-name">{c.label}</span>
             <input
@@ -216,7 +247,7 @@ export function TextPlayground({ client, source }: { client: ApiClient; source: 
       ) : null}
       {out ? (
         <pre className="generation" data-testid="generation-output">
-          <span className="muted">{out.prompt}</span>
+          <span className="muted">{seq2seq ? `${out.prompt} → ` : out.prompt}</span>
           <span data-testid="generated-text">{out.text}</span>
         </pre>
       ) : null}

@@ -11,6 +11,13 @@ import { TextPlayground } from './playground-text.tsx';
 import { Modal } from './modal.tsx';
 import './playground.css';
 
+/** What the picker says a loaded model is. */
+const MODEL_KINDS: Record<ModelInfo['kind'], (info: ModelInfo) => string> = {
+  lm: () => 'language model',
+  puzzle: (info) => `puzzle solver (${info.task ?? 'cells'})`,
+  seq2seq: () => 'encoder–decoder (seq2seq)',
+};
+
 /** A source as the picker's <select> value: `run:<id>` or `onnx:<path>`; '' = latest checkpoint. */
 function sourceOf(value: string, checkpoint: string): InferSource | null {
   if (value.startsWith('run:'))
@@ -136,11 +143,7 @@ export function Playground({
           </select>
         ) : null}
         <span className="muted" data-testid="playground-model">
-          {loading
-            ? 'loading…'
-            : info
-              ? `${info.kind === 'lm' ? 'language model' : `puzzle solver (${info.task ?? 'cells'})`} · ${info.runtime}`
-              : ''}
+          {loading ? 'loading…' : info ? `${MODEL_KINDS[info.kind](info)} · ${info.runtime}` : ''}
         </span>
       </div>
       {empty ? (
@@ -155,6 +158,14 @@ export function Playground({
       ) : null}
       {info && source && info.kind === 'lm' ? (
         <TextPlayground key={`${picked}@${checkpoint}`} client={client} source={source} />
+      ) : null}
+      {info && source && info.kind === 'seq2seq' && info.seq2seq ? (
+        <TextPlayground
+          key={`${picked}@${checkpoint}`}
+          client={client}
+          source={source}
+          sourceLength={info.seq2seq.sourceLength}
+        />
       ) : null}
       {info && source && info.kind === 'puzzle' && info.puzzle ? (
         <PuzzlePlayground

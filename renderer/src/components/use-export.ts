@@ -18,6 +18,11 @@ export function useExport(
   onResult: (r: ExportReport) => void,
 ) {
   const [precision, setPrecision] = useState<ExportPrecision>('int8');
+  /** One file, or an encoder–decoder's two (offered for a graph with cross-attention). */
+  const [pair, setPair] = useState(false);
+  const crossAttention = [doc.main, ...Object.values(doc.components)].some((g) =>
+    g.nodes.some((n) => n.kind === 'cross-attention'),
+  );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   /** Runs with a checkpoint, the open document's first; '' picks the initial weights. */
@@ -40,7 +45,13 @@ export function useExport(
       onResult(
         await client.call(
           'export.run',
-          picked ? { runId: picked.runId, precision } : { document: doc, precision },
+          picked
+            ? {
+                runId: picked.runId,
+                precision,
+                ...(pair && crossAttention ? { mode: 'encoder-decoder' as const } : {}),
+              }
+            : { document: doc, precision },
         ),
       );
     } catch (e) {
@@ -53,6 +64,11 @@ export function useExport(
   return {
     precision,
     setPrecision,
+    /** The graph has cross-attention, so its encoder and decoder can be written apart. */
+    crossAttention,
+    /** Export the encoder and decoder as two files (a trained run only). */
+    pair: pair && crossAttention && picked !== null,
+    setPair,
     busy,
     error,
     setError,

@@ -31,6 +31,7 @@ export function VerifyTable({ results }: { results: ExportReport[] }) {
           {results.map((r, i) => (
             <th key={i}>
               {r.precision}
+              {r.mode === 'encoder-decoder' ? ' encoder + decoder' : ''}
               {r.trained ? '' : ' (init)'}
             </th>
           ))}

@@ -29,6 +29,17 @@ describe("the Train panel's data follows the document's task", () => {
     assert.deepEqual(dataForTask('causal-lm'), { source: 'corpus', corpus: 'brown' });
     assert.deepEqual(dataForTask('masked-lm'), { source: 'corpus', corpus: 'brown-mlm' });
     assert.deepEqual(dataForTask('reverse'), { source: 'task', task: 'reverse', values: {} });
+    assert.deepEqual(dataForTask('seq2seq-reverse'), {
+      source: 'task',
+      task: 'seq2seq',
+      values: { task: 'reverse' },
+    });
+    assert.deepEqual(dataForTask('seq2seq-sort'), {
+      source: 'task',
+      task: 'seq2seq',
+      values: { task: 'sort' },
+    });
+    assert.equal(dataForTask('seq2seq-shuffle'), null);
     assert.equal(dataForTask('sudoku-4x9'), null);
     assert.equal(dataForTask(undefined), null);
     assert.equal(dataForTask('poetry'), null);
@@ -89,7 +100,16 @@ describe('the document panel’s Task choice', () => {
     for (const { id } of DOCUMENT_TASKS) {
       const choice = dataForTask(id);
       assert.ok(choice, id);
-      if (choice.source === 'task') assert.ok(Object.hasOwn(options.tasks, choice.task), id);
+      if (choice.source !== 'task') continue;
+      assert.ok(Object.hasOwn(options.tasks, choice.task), id);
+      // Each value the choice fills in is an option of that task, and one it accepts.
+      const tasks: Record<string, Record<string, unknown>> = options.tasks;
+      const props = tasks[choice.task]!.properties as Record<string, { enum?: unknown[] }>;
+      for (const [key, value] of Object.entries(choice.values)) {
+        const enums = props[key]?.enum?.map(String);
+        assert.ok(props[key], `${id}: ${choice.task} has no option ${key}`);
+        if (enums) assert.ok(enums.includes(value), `${id}: ${key} ${value} not in ${enums}`);
+      }
     }
   });
   it('sets and clears meta.task as one undoable edit', () => {

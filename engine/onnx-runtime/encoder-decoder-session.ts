@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IrProgram } from '../graph/ir.ts';
+import { ENCODER_STATES } from '../graph/ir/encoder-decoder.ts';
+import { seq2seqLayout, type Seq2SeqLayout } from '../data/seq2seq-tasks.ts';
+import { lastPositions, padBatch } from '../infer/batch.ts';
+import type { NextLogits } from '../infer/generate.ts';
+import { createSession, runOnnx } from './verify.ts';
+
+type Session = Awaited<ReturnType<typeof createSession>>;
+
+/** What the pair's next-token function needs to know of the files. */
+interface PairShape {
+  /** Row length L (the source, the start token, the target so far). */
+  length: number;
+  /** Source positions S: the memory is [B, S, D]. */
+  source: number;
+  /** The decoder's logits output. */
+  logits: string;
+}
+
+function pairNext(encoder: Session, decoder: Session, shape: PairShape): NextLogits {
+  return async (sequences) => {
+    const { length, source } = shape;
+    const { data } = padBatch(sequences, length);
+    const tokens = { data, dims: [sequences.length, length] };
+    const states = (await runOnnx(encoder, { tokens }))[ENCODER_STATES]!;
+    const width = states.length / sequences.length / source;
+    const memory = { data: states, dims: [sequences.length, source, width] };
+    // [B, L, V] -> one [V] per row, at its last token.
+    const logits = (await runOnnx(decoder, { tokens, [ENCODER_STATES]: memory }))[shape.logits]!;
+    return lastPositions(logits, sequences, length, logits.length / sequences.length / length);
+  };
+}
+
+/**
+ * Next-token logits from an exported encoder–decoder pair: each call runs the encoder on the
+ * rows (padded to the fixed row length), then the decoder on the rows and the memory, and
+ * keeps each row's logits at its last filled position. The encoder reruns on every call (the
+ * source part of the rows does not change while decoding; caching it is the caller's choice).
+ */
+export function onnxPairNextLogits(
+  encoder: Session,
+  decoder: Session,
+  pair: { encoder: IrProgram; decoder: IrProgram },
+  length: number,
+): NextLogits {
+  const source = pair.encoder.outputs[0]!.shape[1] as number;
+  return pairNext(encoder, decoder, { length, source, logits: pair.decoder.outputs[0]!.name });
+}
+
+/** An encoder–decoder model folder (`trm export --mode encoder-decoder`), loaded for decoding. */
+export interface PairFolder {
+  layout: Seq2SeqLayout;
+  next: NextLogits;
+  dispose(): Promise<void>;
+}
+
+interface PairConfig {
+  is_encoder_decoder?: unknown;
+  trm?: {
+    layout?: { source?: unknown };
+    encoder?: { file?: unknown };
+    decoder?: { file?: unknown; outputs?: unknown };
+  };
+}
+
+/** The folder's pair when its config.json says it holds one; null for any other folder. */
+export async function loadPairFolder(dir: string): Promise<PairFolder | null> {
+  const text = await readFile(join(dir, 'config.json'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  const config = JSON.parse(text) as PairConfig;
+  if (config.is_encoder_decoder !== true) return null;
+  const source = config.trm?.layout?.source;
+  const files = [config.trm?.encoder?.file, config.trm?.decoder?.file];
+  const logits = (config.trm?.decoder?.outputs as unknown[] | undefined)?.[0];
+  if (typeof source !== 'number' || files.some((f) => typeof f !== 'string') || !logits)
+    throw new Error(
+      `${join(dir, 'config.json')} says the folder holds an encoder–decoder but lacks its layout or files; export it again with trm export --mode encoder-decoder.`,
+    );
+  const [encoder, decoder] = await Promise.all(
+    files.map(async (f) => createSession(await readFile(join(dir, f as string)))),
+  );
+  const layout = seq2seqLayout(source);
+  return {
+    layout,
+    next: pairNext(encoder!, decoder!, { length: layout.length, source, logits: String(logits) }),
+    dispose: async () => {
+      await encoder!.release();
+      await decoder!.release();
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * `trm export RUN --mode encoder-decoder`: a briefly trained seq2seq-reverse run is written as
+ * onnx/encoder.onnx + onnx/decoder.onnx with its config and a verification of greedy decoding
+ * on held-out sources against the tfjs model (PASS); the files read back decode a source to
+ * what `trm generate` prints, and `trm generate` on the folder decodes through them. A model without cross-attention, a GRAPH without a run and a
+ * single .onnx file are refused with a sentence.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { main } from '../../engine/cli/main.ts';
+import { SamplingConfig } from '../../engine/contract/sampling.ts';
+import { seq2seqLayout } from '../../engine/data/seq2seq-tasks.ts';
+import { compile } from '../../engine/graph/compile.ts';
+import { splitEncoderDecoder } from '../../engine/graph/ir/encoder-decoder.ts';
+import { parseDocument } from '../../engine/graph/parse.ts';
+import { decodeTarget, encodeSource, translate } from '../../engine/infer/seq2seq.ts';
+import { onnxPairNextLogits } from '../../engine/onnx-runtime/encoder-decoder-session.ts';
+import type { EncoderDecoderReport } from '../../engine/onnx-runtime/export-encoder-decoder.ts';
+import { createSession } from '../../engine/onnx-runtime/verify.ts';
+import { capture } from '../support/capture.ts';
+
+const TEMPLATE = 'templates/seq2seq-reverse.json';
+
+async function trm(args: string[]) {
+  const c = capture();
+  const code = await main(args, c.out);
+  return { code, lines: c.lines, errors: c.errors, all: [...c.lines, ...c.errors].join('\n') };
+}
+
+describe('trm export --mode encoder-decoder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trm-encdec-'));
+  const run = join(dir, 's2s');
+  const out = join(dir, 'pair');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  before(async () => {
+    // 60 steps: far from solved (about a third exact), which is enough to tell two runtimes apart.
+    const t = await trm(['train', TEMPLATE, '--out', run, '--steps', '60']);
+    assert.equal(t.code, 0, t.all);
+  });
+
+  it('writes the encoder and decoder, and passes greedy decoding of held-out sources', async () => {
+    const e = await trm([
+      'export',
+      run,
+      '--mode',
+      'encoder-decoder',
+      '--out',
+      out,
+      '--task-examples',
+      '24',
+    ]);
+    assert.equal(e.code, 0, e.all);
+    assert.match(
+      e.all,
+      /exported .*\(onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/encoder-decoder\.verify\.json, config\.json, generation_config\.json; opset 17, fp32, encoder-decoder/,
+    );
+    assert.match(
+      e.all,
+      /greedy decoding of 24 held-out sources: the pair agrees with tfjs on 100\.00%/,
+    );
+    assert.match(e.all, /verdict: PASS \(fp32, judged by greedy decoding of held-out sources\)/);
+    const report = JSON.parse(
+      readFileSync(join(out, 'onnx/encoder-decoder.verify.json'), 'utf8'),
+    ) as EncoderDecoderReport;
+    assert.equal(report.ok, true);
+    assert.equal(report.sources, 24);
+    assert.equal(report.agreement, 1);
+    assert.equal(report.exactMatch.onnx, report.exactMatch.tfjs);
+    assert.deepEqual(report.mismatches, []);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    assert.equal(config.is_encoder_decoder, true);
+    assert.deepEqual(
+      [config.vocab_size, config.decoder_start_token_id, config.eos_token_id, config.pad_token_id],
+      [13, 1, 2, 0],
+    );
+    assert.deepEqual(config.trm.layout, { source: 8, length: 17 });
+    assert.deepEqual(config.trm.decoder.inputs, ['tokens', 'encoder_hidden_states']);
+  });
+
+  it('the files it wrote decode a source to what trm generate prints', async () => {
+    const parsed = parseDocument(readFileSync(TEMPLATE, 'utf8'));
+    assert.ok(parsed.ok);
+    const pair = splitEncoderDecoder(compile(parsed.doc, { mode: 'full' }).program!);
+    const encoder = await createSession(readFileSync(join(out, 'onnx/encoder.onnx')));
+    const decoder = await createSession(readFileSync(join(out, 'onnx/decoder.onnx')));
+    const layout = seq2seqLayout(8);
+    const next = onnxPairNextLogits(encoder, decoder, pair, layout.length);
+    for (const source of ['31415', '2718', '12345678']) {
+      const g = await trm(['generate', run, '--prompt', source]);
+      assert.equal(g.code, 0, g.all);
+      const ids = encodeSource(source, layout);
+      const got = decodeTarget(await translate(next, layout, ids, SamplingConfig.parse({})));
+      assert.equal(got, g.lines.at(-1), source);
+      // trm generate on the model folder decodes through the pair, greedy and with beams.
+      for (const beams of [[], ['--beams', '3']]) {
+        const f = await trm(['generate', out, '--prompt', source, ...beams]);
+        const r = await trm(['generate', run, '--prompt', source, ...beams]);
+        assert.equal(f.code, 0, f.all);
+        assert.equal(f.lines.at(-1), r.lines.at(-1), `${source} ${beams.join(' ')}`);
+      }
+    }
+    const bad = await trm(['generate', out, '--prompt', '12a4']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.all, /The source may hold only digits 0–9; remove "a"\./);
+    await encoder.release();
+    await decoder.release();
+  });
+
+  it('refuses a model without cross-attention, a graph without a run, and a single file', async () => {
+    const gpt = join(dir, 'gpt');
+    const t = await trm(['train', 'templates/tiny-gpt.json', '--out', gpt, '--steps', '2']);
+    assert.equal(t.code, 0, t.all);
+    const a = await trm(['export', gpt, '--mode', 'encoder-decoder', '--out', join(dir, 'x')]);
+    assert.equal(a.code, 1);
+    assert.match(
+      a.all,
+      /trm export: The model has no cross-attention reading the source ids, so it has no encoder to export apart; wire a cross-attention node's source port, or export it as one model\./,
+    );
+    const b = await trm(['export', TEMPLATE, '--mode', 'encoder-decoder', '--out', join(dir, 'y')]);
+    assert.equal(b.code, 2);
+    assert.match(b.all, /writes a model folder from a trained RUN .*; give the run folder\./);
+    const c = await trm(['export', run, '--mode', 'encoder-decoder', '--out', join(dir, 'z.onnx')]);
+    assert.equal(c.code, 2);
+    assert.match(c.all, /give --out a folder, not a \.onnx file\./);
+    const d = await trm(['export', run, '--mode', 'seq2seq']);
+    assert.equal(d.code, 2);
+    assert.match(d.all, /unknown mode "seq2seq"\. Use full, step, decode or encoder-decoder\./);
+  });
+});
