@@ -34,7 +34,8 @@ export const componentOutput = defineKind({
   params: PortParams,
   port: 'output',
   ports: () => ({
-    inputs: [{ name: 'value', doc: 'the value this port returns', type: 'float' }],
+    // Whatever the body computes: activations, or token ids a slice of the input passed on.
+    inputs: [{ name: 'value', doc: 'the value this port returns', type: 'any' }],
     outputs: [],
   }),
   infer: (_p, inputs) => (inputs.value ? { value: inputs.value } : undefined),
