@@ -81,6 +81,9 @@ describe('PyTorch engine: parity with the tfjs trainer (first 20 losses, 1e-4 re
     ['recursive-lm', false],
     ['trm-mlp-sudoku', true],
     ['trm-sudoku', true],
+    // The recurrent baselines from their own start (PyTorch's ±1/√H cells, std-1 embedding).
+    ['lstm-sudoku', false],
+    ['lstm-lm', false],
   ] as const;
   for (const [name, small] of cases) {
     it(name, async (t) => {
@@ -129,7 +132,7 @@ describe('PyTorch engine: the generated package', () => {
   it('compiles, and model.py is PyTorch a person would write, not an IR interpreter', async (t) => {
     if (typeof torch === 'string') return t.skip(torch);
     await run(python(), ['-m', 'py_compile', 'model.py', 'layers.py', 'train.py'], { cwd: pkg });
-    for (const name of ['trm-mlp-sudoku', 'trm-sudoku', 'recursive-lm', 'tiny-gpt']) {
+    for (const name of ['trm-mlp-sudoku', 'trm-sudoku', 'recursive-lm', 'tiny-gpt', 'lstm-lm']) {
       const doc = template(name);
       const { program } = compile(doc, { mode: 'step' });
       const code = modelPy(doc, program!).source;

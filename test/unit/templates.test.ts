@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { compile } from '../../engine/graph/compile.ts';
 import { parseDocument } from '../../engine/graph/parse.ts';
+import { runProgram } from '../../engine/runtime/executor.ts';
+import { createWeights } from '../../engine/runtime/weights.ts';
 import type { GraphDocument } from '../../engine/graph/schema.ts';
 
 function load(file: string): GraphDocument {
@@ -106,5 +110,50 @@ describe('template tasks', () => {
         assert.ok(source.vocabSize <= (r.doc.dims.V as number), `${file} ${name}`);
       }
     }
+  });
+});
+
+describe('the LSTM baselines', () => {
+  /** PyTorch's nn.LSTM per layer and direction: 4H×(in + H) weights and two 4H biases. */
+  const lstmLayer = (input: number, hidden: number) => 4 * hidden * (input + hidden + 2);
+
+  it("LSTM (Sudoku) has the closed-form count, within 1% of TRM-MLP's", () => {
+    const doc = load('templates/lstm-sudoku.json');
+    const { V, D, N, O } = doc.dims as Record<string, number>;
+    assert.equal(O, 2 * D!, 'O is the width of both directions side by side');
+    let expected = V! * D! + 2 * lstmLayer(D!, D!) + O * V! + V!; // embedding, layer 1, head + bias
+    for (let l = 1; l < N!; l++) expected += 2 * lstmLayer(O, D!);
+    const total = compile(doc).totalParams;
+    assert.equal(total, expected);
+    const trm = compile(load('templates/trm-mlp-sudoku.json')).totalParams;
+    assert.ok(Math.abs(total / trm - 1) < 0.01, `${total} against ${trm}`);
+  });
+
+  it("LSTM LM has the closed-form count, within 1% of the recursive LM's", () => {
+    const doc = load('templates/lstm-lm.json');
+    const { V, D, N } = doc.dims as Record<string, number>;
+    const total = compile(doc).totalParams;
+    assert.equal(total, V! * D! + N! * lstmLayer(D!, D!)); // tied head: no extra weights
+    const rlm = compile(load('templates/recursive-lm.json')).totalParams;
+    assert.ok(Math.abs(total / rlm - 1) < 0.01, `${total} against ${rlm}`);
+  });
+
+  it('LSTM LM is causal: a later token never changes an earlier position’s logits', () => {
+    const { program } = compile(load('templates/lstm-lm.json'));
+    assert.ok(program);
+    const weights = createWeights(program, 1);
+    const logits = (ids: number[]) => {
+      const feed = tf.tensor2d([ids], [1, ids.length], 'int32');
+      const out = runProgram(program, weights, { tokens: feed }, ['head']);
+      const rows = (out.head as tf.Tensor).arraySync() as number[][][];
+      tf.dispose([feed, ...Object.values(out)]);
+      return rows[0]!;
+    };
+    const a = logits([5, 17, 33, 2, 40, 8]);
+    const b = logits([5, 17, 33, 2, 40, 9]); // the last token differs
+    const c = logits([6, 17, 33, 2, 40, 8]); // the first token differs
+    assert.deepEqual(b.slice(0, 5), a.slice(0, 5));
+    assert.notDeepEqual(c[4], a[4]);
+    weights.dispose();
   });
 });

@@ -30,6 +30,11 @@ describe('engine service', () => {
     assert.ok(card);
     assert.equal(card.params, compile(trm).totalParams);
     assert.equal(card.task, 'sudoku-4x4');
+    // The recurrent baselines sit beside the models they are compared with, on the same tasks.
+    const task = (id: string) => cards.find((c) => c.id === id)?.task;
+    assert.equal(task('lstm-sudoku'), task('trm-mlp-sudoku'));
+    assert.equal(task('lstm-lm'), task('tiny-gpt'));
+    assert.equal(task('lstm-lm'), 'causal-lm');
     assert.match(errorOf(await call('templates.get', { id: '../package' })).message, /no template/);
   });
 
