@@ -16,6 +16,7 @@ import {
   type TensorEntry,
 } from '../train/checkpoint.ts';
 import { parseTrainConfig } from '../train/config.ts';
+import { torchName } from './names.ts';
 import { decodeSafetensors, type NamedTensor } from './safetensors.ts';
 
 /**
@@ -97,7 +98,7 @@ export async function importPytorchRun(o: ImportOptions): Promise<ImportReport> 
   const weights = group(
     wanted.map((p) => [
       p.name,
-      matching(model, dotted(p.name), p.name, p.shape, file('model.safetensors')),
+      matching(model, torchName(p.name), p.name, p.shape, file('model.safetensors')),
     ]),
   );
   const groups: Record<string, { manifest: TensorEntry[]; data: Uint8Array }> = { weights };
@@ -110,10 +111,10 @@ export async function importPytorchRun(o: ImportOptions): Promise<ImportReport> 
     (['m', 'v'] as const).flatMap((k) =>
       params.map((p): [string, NamedTensor] => [
         `${k}/${p.name}`,
-        moments[`${k}/${dotted(p.name)}`]
+        moments[`${k}/${torchName(p.name)}`]
           ? matching(
               moments,
-              `${k}/${dotted(p.name)}`,
+              `${k}/${torchName(p.name)}`,
               p.name,
               p.shape,
               file('optimizer.safetensors'),
@@ -128,7 +129,7 @@ export async function importPytorchRun(o: ImportOptions): Promise<ImportReport> 
     groups.ema = group(
       params.map((p) => [
         p.name,
-        matching(averaged, dotted(p.name), p.name, p.shape, file('ema.safetensors')),
+        matching(averaged, torchName(p.name), p.name, p.shape, file('ema.safetensors')),
       ]),
     );
   }
@@ -224,7 +225,6 @@ export async function importPytorchRun(o: ImportOptions): Promise<ImportReport> 
   }
 }
 
-const dotted = (name: string) => name.split('/').join('.');
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 

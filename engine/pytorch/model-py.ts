@@ -3,6 +3,7 @@ import type { Init, IrOp, IrProgram, OpOf } from '../graph/ir.ts';
 import { opInputs, opResults } from '../graph/ir/program.ts';
 import { findKind } from '../graph/nodes/index.ts';
 import { bodyOf } from '../graph/structure.ts';
+import { checkTorchNames, identifier, isReserved, torchName } from './names.ts';
 import { pyOps, type PyExpr } from './ops.ts';
 
 /**
@@ -16,25 +17,6 @@ import { pyOps, type PyExpr } from './ops.ts';
  * its shape. Weights keep the Studio's names with dots for slashes (`net/layer1/attn/w1` is
  * `net.layer1.attn.w1`), so checkpoints map one to one.
  */
-
-/** Python keywords, builtins a model might shadow, and the module's own imports. */
-const RESERVED = new Set(
-  (
-    'False None True and as assert async await break class continue def del elif else except ' +
-    'finally for from global if import in is lambda nonlocal not or pass raise return try ' +
-    'while with yield self torch nn F math sum max min abs len range list dict type id input ' +
-    'iter next map filter all any round pow print object super format hash slice set tuple ' +
-    'attention batch_norm broadcast_like group_norm layer_norm recurrent rms_norm rotary'
-  ).split(' '),
-);
-
-function identifier(raw: string): string {
-  let s = raw.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_');
-  if (s === '' || s === '_') s = 'v';
-  if (/^[0-9]/.test(s)) s = `v${s}`;
-  if (RESERVED.has(s)) s = `${s}_`;
-  return s;
-}
 
 const pascal = (raw: string) =>
   raw
@@ -139,6 +121,7 @@ export interface ModelPy {
 }
 
 export function modelPy(doc: GraphDocument, program: IrProgram): ModelPy {
+  checkTorchNames([...program.params.keys(), ...program.buffers.keys()]);
   return new Writer(doc, program).write();
 }
 
@@ -264,7 +247,7 @@ class Writer {
       `# How the Studio initialises each weight (its exact first values are in init.safetensors).`,
       `INIT = {`,
       ...[...p.params.values(), ...p.buffers.values()].map(
-        (w) => `    '${dotted(w.name)}': ${initSpec(w.init)},`,
+        (w) => `    '${torchName(w.name)}': ${initSpec(w.init)},`,
       ),
       `}`,
       '',
@@ -302,7 +285,7 @@ class Writer {
         const at = segs.slice(0, i).join('/');
         if (made.has(at)) continue;
         made.add(at);
-        lines.push(`    self.${dotted(at)} = nn.Module()`);
+        lines.push(`    self.${torchName(at)} = nn.Module()`);
       }
     };
     const children = [...owner.children].sort(([a], [b]) => a.localeCompare(b));
@@ -312,13 +295,13 @@ class Writer {
     for (const [c, cls] of children) {
       container(c);
       made.add(c);
-      lines.push(`    self.${dotted(c)} = ${cls}()`);
+      lines.push(`    self.${torchName(c)} = ${cls}()`);
     }
     for (const w of this.program.params.values()) {
       if (!mine(w.name) || under(rel(w.name))) continue;
       container(rel(w.name));
       const shape = w.shape.join(', ');
-      lines.push(`    self.${dotted(rel(w.name))} = nn.Parameter(torch.empty(${shape}))`);
+      lines.push(`    self.${torchName(rel(w.name))} = nn.Parameter(torch.empty(${shape}))`);
     }
     for (const b of this.program.buffers.values()) {
       if (!mine(b.name) || under(rel(b.name))) continue;
@@ -328,7 +311,7 @@ class Writer {
       const leaf = r.split('/').at(-1)!;
       const shape = b.shape.join(', ');
       lines.push(
-        `    ${parent ? `self.${dotted(parent)}` : 'self'}.register_buffer('${leaf}', torch.empty(${shape}))  # ${b.running ? 'running statistics, updated while training' : 'fixed, not trained'}`,
+        `    ${parent ? `self.${torchName(parent)}` : 'self'}.register_buffer('${leaf}', torch.empty(${shape}))  # ${b.running ? 'running statistics, updated while training' : 'fixed, not trained'}`,
       );
     }
     return lines.join('\n');
@@ -350,7 +333,7 @@ class Writer {
   private ref(fn: Fn, owner: Owner, value: string): string {
     if (this.weights.has(value)) {
       const rel = owner.scope ? value.slice(owner.scope.length + 1) : value;
-      return `self.${dotted(rel)}`;
+      return `self.${torchName(rel)}`;
     }
     const name = fn.names.get(value);
     if (!name) throw new Error(`model.py: "${value}" is read before it is defined.`);
@@ -404,7 +387,7 @@ class Writer {
       const cls = this.classFor(kindName, child, params, body, info);
       const rel = owner.scope ? scope!.slice(owner.scope.length + 1) : scope!;
       owner.children.set(rel, cls);
-      this.call(fn, owner, label, `self.${dotted(rel)}`, inputs, outputs);
+      this.call(fn, owner, label, `self.${torchName(rel)}`, inputs, outputs);
       return;
     }
     if (app.leaf) {
@@ -497,7 +480,7 @@ class Writer {
       const cls = this.classFor(pascal(component), where, [...carried, ...capParams], m, info);
       const rel = owner.scope ? scope!.slice(owner.scope.length + 1) : scope!;
       owner.children.set(rel, cls);
-      callee = `self.${dotted(rel)}`;
+      callee = `self.${torchName(rel)}`;
     } else {
       callee = `self.${this.methodFor(owner, identifier(component), [...carried, ...capParams], m, info?.doc)}`;
     }
@@ -603,7 +586,7 @@ function normalise(code: string): string {
   const seen = new Map<string, string>();
   const token = /'[^']*'|"""[\s\S]*?"""|#[^\n]*|(\.)?\b([A-Za-z_][A-Za-z0-9_]*)\b/g;
   return code.replace(token, (m: string, dot?: string, word?: string) => {
-    if (word === undefined || dot || RESERVED.has(word) || /^[A-Z]/.test(word)) return m;
+    if (word === undefined || dot || isReserved(word) || /^[A-Z]/.test(word)) return m;
     if (!seen.has(word)) seen.set(word, `v${seen.size}`);
     return seen.get(word)!;
   });
@@ -655,8 +638,6 @@ function docstring(text: string): string {
   return `"""${text.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')}"""`;
 }
 
-const dotted = (name: string) => name.split('/').map(identifier).join('.');
-
 function initSpec(init: Init): string {
   switch (init.kind) {
     case 'normal':
@@ -671,7 +652,7 @@ function initSpec(init: Init): string {
 }
 
 function pySet(weights: readonly { name: string }[]): string {
-  return weights.length ? `{${weights.map((w) => `'${dotted(w.name)}'`).join(', ')}}` : 'set()';
+  return weights.length ? `{${weights.map((w) => `'${torchName(w.name)}'`).join(', ')}}` : 'set()';
 }
 
 function outputVocab(p: IrProgram): number | null {

@@ -9,6 +9,7 @@ import { prepareProgram } from '../runtime/trainable-program.ts';
 import { seedFor } from '../runtime/weights.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.ts';
 import { minimumSteps } from '../train/slots.ts';
+import { torchName } from './names.ts';
 import { modelPy } from './model-py.ts';
 import { writeNpy } from './npy.ts';
 import { encodeSafetensors } from './safetensors.ts';
@@ -90,11 +91,11 @@ export async function writePytorchPackage(dir: string, o: PackageOptions): Promi
   for (const p of program.params.values()) {
     const data =
       o.weights?.get(p.name) ?? materialize(p.init, p.shape, seedFor(p.name, config.seed));
-    tensors[dotted(p.name)] = { shape: p.shape, data };
+    tensors[torchName(p.name)] = { shape: p.shape, data };
   }
   for (const b of program.buffers.values()) {
     const data = o.weights?.get(b.name) ?? materialize(b.init, b.shape, b.seed);
-    tensors[dotted(b.name)] = { shape: b.shape, data };
+    tensors[torchName(b.name)] = { shape: b.shape, data };
   }
   await put('init.safetensors', encodeSafetensors(tensors));
 
@@ -167,8 +168,6 @@ export async function writePytorchPackage(dir: string, o: PackageOptions): Promi
     files,
   };
 }
-
-const dotted = (name: string) => name.split('/').join('.');
 
 function collect(batches: Batch[], n: number, length: number) {
   const inputs = new Int32Array(n * length);

@@ -11,6 +11,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../engine/pytorch/safet
 import { RunManager } from '../../engine/service/runs.ts';
 import { disposeCheckpoint, readCheckpoint } from '../../engine/train/checkpoint.ts';
 import { evaluateCheckpoint } from '../../engine/train/load-model.ts';
+import { torchName } from '../../engine/pytorch/names.ts';
 import { capture } from '../support/capture.ts';
 import { torchPython } from '../support/python.ts';
 
@@ -102,15 +103,14 @@ describe('trm import', () => {
     const file = (name: string) => decodeSafetensors(readFileSync(path.join(step, name)));
     const ckpt = await readCheckpoint(path.join(studio, 'checkpoints'));
     try {
-      const dotted = (n: string) => n.split('/').join('.');
       const cases = [
-        ['weights', file('model.safetensors'), dotted],
-        ['ema', file('ema.safetensors'), dotted],
-        // m/<studio name> ↔ m/<dotted name>
+        ['weights', file('model.safetensors'), torchName],
+        ['ema', file('ema.safetensors'), torchName],
+        // m/<studio name> ↔ m/<torchName name>
         [
           'optimizer',
           file('optimizer.safetensors'),
-          (n: string) => n.slice(0, 2) + dotted(n.slice(2)),
+          (n: string) => n.slice(0, 2) + torchName(n.slice(2)),
         ],
         ['carry', file('carry.safetensors'), (n: string) => n],
       ] as const;
