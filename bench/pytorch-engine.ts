@@ -14,6 +14,7 @@ import { parseDataArg } from '../engine/data/data-arg.ts';
 import { parseDocument } from '../engine/graph/parse.ts';
 import type { GraphDocument } from '../engine/graph/schema.ts';
 import { writePytorchPackage } from '../engine/pytorch/package.ts';
+import { median } from './train.ts';
 import { findTorchPython } from '../engine/pytorch/python-env.ts';
 import { selectBackend } from '../engine/runtime/backend.ts';
 import { loadAddon } from '../engine/runtime/native/addon.ts';
@@ -26,11 +27,6 @@ const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 2;
 const STEPS = quick ? 8 : 16;
 const WARM = 3;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
-};
 
 function doc(raw: Record<string, unknown>): GraphDocument {
   const p = parseDocument(raw);

@@ -20,9 +20,10 @@ export interface TrainResult {
   loss10?: number;
 }
 
+/** The middle value (the upper middle of an even count); NaN for none. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 }
 
 /** The trainer's AdamW with its default settings (betas, ε, weight decay), at lr 1e-3. */

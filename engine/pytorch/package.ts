@@ -135,7 +135,7 @@ export async function writePytorchPackage(dir: string, o: PackageOptions): Promi
     version: 1,
     name: o.doc.name,
     model: className,
-    config: configForPython(config),
+    config,
     supervisionSteps: tp.supervisionSteps,
     params: tp.params,
     data: {
@@ -182,11 +182,6 @@ function collect(batches: Batch[], n: number, length: number) {
     row += b.batch;
   }
   return { inputs, targets, puzzle };
-}
-
-/** The config train.py reads: the Studio's, with the checkpoint interval made explicit. */
-function configForPython(c: TrainConfig): Record<string, unknown> {
-  return { ...c };
 }
 
 function readme(

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { TrainEvent } from '../contract/events.ts';
+import { StepMetrics, TrainEvent } from '../contract/events.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TrainConfigInput } from '../train/config.ts';
@@ -208,20 +208,8 @@ export class PytorchSession implements RunSession {
       case 'step': {
         const m = rest as Record<string, unknown>;
         this.step = (m.step as number) ?? this.step;
-        const keys = [
-          'step',
-          'loss',
-          'accuracy',
-          'exactMatch',
-          'perplexity',
-          'haltLoss',
-          'supervisionStep',
-          'halted',
-          'replaced',
-          'lr',
-          'gradNorm',
-          'tokensPerSec',
-        ];
+        // What StepMetrics holds and train.py wrote; its extra fields stay in metrics.jsonl.
+        const keys = Object.keys(StepMetrics.shape);
         candidate = {
           type: 'step',
           metrics: Object.fromEntries(keys.filter((k) => k in m).map((k) => [k, m[k]])),

@@ -4,14 +4,12 @@ import type { DataSpec } from '../data/spec.ts';
 import { parseDocument } from '../graph/parse.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { confineTo } from '../io/confine.ts';
-import { CheckpointPointerError } from '../io/checkpoint-files.ts';
 import { configFromDocument } from '../train/document-config.ts';
 import { parseDataArg } from '../data/data-arg.ts';
 import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
+import { runCheckpoint, safeName } from './run-checkpoint.ts';
 import type { RunManager } from './runs.ts';
-
-const safeName = (name: string) => name.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 
 /**
  * `export.pytorch`: the Export dialog's "PyTorch project" — a run's graph with its trained
@@ -35,18 +33,7 @@ export async function exportPytorchProject(
       throw new ServiceError('bad-document', `Run ${params.runId} has a damaged graph snapshot.`);
     doc = parsed.doc;
     folder = await runs.folder(params.runId, 'exports');
-    const { readCheckpointWeights } = await import('../onnx-runtime/checkpoint.ts');
-    let ckpt;
-    try {
-      ckpt = await readCheckpointWeights(await runs.folder(params.runId, 'checkpoints'));
-    } catch (e) {
-      throw new ServiceError(
-        'no-checkpoint',
-        e instanceof CheckpointPointerError
-          ? `Run ${params.runId}'s latest.json ${e.problem}`
-          : `Run ${params.runId} has no checkpoint to start the PyTorch project from yet: ${(e as Error).message}`,
-      );
-    }
+    const ckpt = await runCheckpoint(runs, params.runId);
     weights = ckpt.values;
     if (ckpt.dataSpec === undefined)
       throw new ServiceError(

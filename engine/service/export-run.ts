@@ -1,16 +1,15 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from '../graph/parse.ts';
 import { probeWritable, WriteError } from '../io/durable-write.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import type { TaskCheck } from '../onnx-runtime/task-metric.ts';
 import type { ExportReport, ParsedParams, TaskResult } from '../contract/api.ts';
-import { CheckpointPointerError } from '../io/checkpoint-files.ts';
 import { confineTo } from '../io/confine.ts';
 import { confineRecorded } from './data-paths.ts';
 import { checkExportFits } from '../train/preflight.ts';
 import { analyzeDocument } from '../graph/analyze.ts';
 import { ServiceError } from './errors.ts';
+import { runCheckpoint, safeName } from './run-checkpoint.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TaskOptions } from '../onnx-runtime/task-metric.ts';
 import type { RunManager } from './runs.ts';
@@ -28,10 +27,6 @@ function taskResult(task: TaskCheck | null): TaskResult | null {
   }));
   // Top-1 agreement travels once, as the report's own `top1Agreement` (`top1On: held-out`).
   return { ...task, ...metrics[0]!, metrics };
-}
-
-function safeName(name: string): string {
-  return name.replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }
 
 /**
@@ -58,24 +53,9 @@ export async function exportRun(
     }
     doc = parsed.doc;
     folder = await runs.folder(params.runId, 'exports');
-    const { divergedWeights, readCheckpointWeights } =
-      await import('../onnx-runtime/checkpoint.ts');
+    const { divergedWeights } = await import('../onnx-runtime/checkpoint.ts');
     const { trainingSeed } = await import('../onnx-runtime/task-metric.ts');
-    const checkpoints = await runs.folder(params.runId, 'checkpoints');
-    let ckpt;
-    try {
-      ckpt = await readCheckpointWeights(checkpoints);
-    } catch (e) {
-      if (e instanceof CheckpointPointerError) {
-        throw new ServiceError('no-checkpoint', `Run ${params.runId}'s latest.json ${e.problem}`);
-      }
-      throw new ServiceError(
-        'no-checkpoint',
-        (await stat(join(checkpoints, 'latest.json')).catch(() => null))
-          ? `Run ${params.runId}'s last checkpoint cannot be exported: ${(e as Error).message}`
-          : `Run ${params.runId} has no checkpoint yet; stop it (which writes one) or wait for the first checkpoint, then export.`,
-      );
-    }
+    const ckpt = await runCheckpoint(runs, params.runId);
     const diverged = divergedWeights(
       ckpt,
       'start a new run with a lower learning rate and export that one',
