@@ -387,11 +387,11 @@ class Trainer:
         counted = self.all_sum(mask.sum().item()).item()
         # Each process's share of the global mean; DDP averages gradients over processes.
         loss = nll / max(1.0, counted) * self.world
+        # A row is exact when every scored position is right (the halting target and the metric).
+        exact = (right | ~mask).reshape(targets.shape[0], -1).all(-1).float()
         halt = out.get("halt")
         halt_loss = None
         if halt is not None:
-            per_row = right.reshape(targets.shape[0], -1) | ~mask.reshape(targets.shape[0], -1)
-            exact = per_row.all(-1).float()
             bce = F.binary_cross_entropy_with_logits(halt.float().reshape(-1), exact)
             halt_loss = self.all_sum(bce.item()).item() / self.world
             if c["haltWeight"] > 0:
@@ -417,8 +417,7 @@ class Trainer:
                 for n, p in self.params.items():
                     self.ema[n].mul_(r).add_(p.detach(), alpha=1 - r)
         correct = self.all_sum(right.sum().item()).item()
-        exact_rows = (right | ~mask).reshape(targets.shape[0], -1).all(-1).float().sum().item()
-        exact_all = self.all_sum(exact_rows).item()
+        exact_all = self.all_sum(exact.sum().item()).item()
         metrics = {
             "step": self.step + 1,
             "loss": ce + (c["haltWeight"] * halt_loss if halt_loss is not None and c["haltWeight"] > 0 else 0.0),
