@@ -82,6 +82,11 @@ describe(
       );
       assert.equal(await until(() => runStatus(page), 'completed'), 'completed');
       assert.match(summary()?.backend ?? '', /^pytorch cpu/);
+      // The badge says where it ran, once: not tfjs's 'CPU · pytorch cpu'.
+      assert.equal(
+        (await page.getByTestId('backend').textContent())?.trim(),
+        'Backend CPU · PyTorch cpu',
+      );
       assert.equal(summary()?.step, 6);
       assert.match((await page.getByTestId('backend-notice').textContent()) ?? '', /PyTorch/);
       const pkg = join(runsDir, id, 'pytorch');

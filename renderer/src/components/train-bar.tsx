@@ -14,6 +14,16 @@ function paramsLabel(run: RunSummary): string {
  * The Train panel's controls and what the run is: start, or pause / resume / stop while it goes;
  * export, try and inspect what it trained; the backend it runs on and its status.
  */
+/**
+ * Where a run computes: tfjs's backend (`CPU · native`, `GPU · webgpu`) or the PyTorch engine's
+ * device (`pytorch cuda ×2` → `GPU · PyTorch cuda ×2`).
+ */
+export function deviceLabel(backend: string): string {
+  const torch = /^pytorch (.*)$/.exec(backend);
+  if (torch) return `${/^(cuda|mps|xpu)/.test(torch[1]!) ? 'GPU' : 'CPU'} · PyTorch ${torch[1]}`;
+  return `${/^(tensorflow-gpu|webgpu)$/.test(backend) ? 'GPU' : 'CPU'} · ${backend}`;
+}
+
 export function TrainBar({
   run,
   active,
@@ -38,7 +48,7 @@ export function TrainBar({
   onInsight: () => void;
 }) {
   const backendLabel = run?.backend
-    ? `${/^(tensorflow-gpu|webgpu)$/.test(run.backend) ? 'GPU' : 'CPU'} · ${run.backend}`
+    ? deviceLabel(run.backend)
     : active
       ? 'starting…'
       : 'chosen when a run starts';
