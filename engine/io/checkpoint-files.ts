@@ -60,6 +60,23 @@ export async function followLatest(folder: string): Promise<string> {
   return dir;
 }
 
+const isFile = async (p: string) => (await stat(p).catch(() => null))?.isFile() === true;
+
+/**
+ * The checkpoint folder a path means: a step-NNNNNN folder itself, a run folder written by
+ * `trm train --out` (through its latest.json), or an app run or `trm import` folder (through
+ * its checkpoints/latest.json).
+ */
+export async function resolveCheckpointDir(path: string): Promise<string> {
+  if (await isFile(join(path, 'checkpoint.json'))) return path;
+  if (await stat(join(path, 'latest.json')).catch(() => null)) return followLatest(path);
+  const inner = join(path, 'checkpoints');
+  if (await stat(join(inner, 'latest.json')).catch(() => null)) return followLatest(inner);
+  throw new Error(
+    `${path} holds no checkpoint (neither checkpoint.json nor latest.json, nor a checkpoints/ folder with one); pass a run folder written by \`trm train --out\`, an app run's folder, or one of their step-NNNNNN folders.`,
+  );
+}
+
 /** A blob's file inside its step folder; a name that leaves it is a damaged checkpoint. */
 export async function blobPath(dir: string, file: string): Promise<string> {
   const full = LocalName.safeParse(file).success ? await confineTo(dir, file) : null;

@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyBlob } from '../io/checkpoint-integrity.ts';
-import { blobPath, followLatest } from '../io/checkpoint-files.ts';
+import { blobPath, resolveCheckpointDir } from '../io/checkpoint-files.ts';
 import { parseJsonText } from '../graph/json-text.ts';
 import { adapterValues, LoraConfig, mergeLora } from '../graph/lora.ts';
 
@@ -45,15 +45,7 @@ export interface CheckpointWeights {
 /** Groups tried in order: EMA weights are what a TRM is evaluated with. */
 const WEIGHT_GROUPS = ['ema', 'weights', 'params', 'model'];
 
-async function checkpointDir(path: string): Promise<string> {
-  if ((await stat(join(path, 'checkpoint.json')).catch(() => null))?.isFile()) return path;
-  if (!(await stat(join(path, 'latest.json')).catch(() => null))) {
-    throw new Error(
-      `${path} holds no checkpoint (neither checkpoint.json nor latest.json). Pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
-    );
-  }
-  return followLatest(path);
-}
+const checkpointDir = resolveCheckpointDir;
 
 /** The graph document a checkpoint (or a run folder's latest one) was trained from. */
 export async function readCheckpointDocument(path: string): Promise<unknown> {

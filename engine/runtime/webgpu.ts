@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -67,14 +69,47 @@ export function adapterName(a: AdapterSummary): string {
 }
 
 /** Why Dawn finds no adapter here, in one sentence. */
-export function noAdapterSentence(platform: NodeJS.Platform = process.platform): string {
+export function noAdapterSentence(
+  platform: NodeJS.Platform = process.platform,
+  missing = 'none it can use is installed',
+): string {
   const needs =
     platform === 'linux'
       ? 'a Vulkan driver (libvulkan.so.1 and a GPU ICD such as Mesa RADV, ANV or NVIDIA)'
       : platform === 'darwin'
         ? 'Metal'
         : 'a Direct3D 12 or Vulkan driver';
-  return `Dawn found no WebGPU adapter: it needs ${needs}, and none it can use is installed.`;
+  return `Dawn found no WebGPU adapter: it needs ${needs}, and ${missing}.`;
+}
+
+/**
+ * Where the dynamic linker would find the Vulkan loader (libvulkan.so.1) on Linux: the
+ * LD_LIBRARY_PATH folders, those /etc/ld.so.conf.d lists, then the system's. Dawn dlopens it
+ * and, when it is missing, prints a two-line warning to stderr from native code — on every
+ * `trm` command that probes — so the probe asks first and skips Dawn on such a machine.
+ */
+export function vulkanLoader(
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  const listed = (dir: string) => {
+    try {
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.conf'))
+        .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('/'));
+    } catch {
+      return [];
+    }
+  };
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    ...listed('/etc/ld.so.conf.d'),
+    ...['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu'],
+    ...['/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib'],
+  ];
+  return dirs.map((d) => join(d, 'libvulkan.so.1')).find((f) => exists(f));
 }
 
 let provided: WebGpuProvider | undefined;
@@ -132,6 +167,8 @@ export async function probeWebGpu(): Promise<AdapterSummary | string> {
   if (adapter) return adapter.summary;
   let provider = provided;
   if (!provider) {
+    if (process.platform === 'linux' && !vulkanLoader())
+      return noAdapterSentence('linux', 'no libvulkan.so.1 is on the library path');
     dawn ??= loadDawn();
     const p = await dawn;
     if (typeof p === 'string') return p;

@@ -11,7 +11,7 @@ import {
   writeSeam,
 } from '../io/durable-write.ts';
 import { sha256Hex, verifyBlob } from '../io/checkpoint-integrity.ts';
-import { blobPath, followLatest } from '../io/checkpoint-files.ts';
+import { blobPath, resolveCheckpointDir } from '../io/checkpoint-files.ts';
 import { LocalName } from '../io/confine.ts';
 import { parseJsonText } from '../graph/json-text.ts';
 import { ImportedFrom } from '../contract/api.ts';
@@ -272,13 +272,7 @@ export interface LoadedCheckpoint {
  * Resolve a run folder (through `latest.json`) or a checkpoint folder to a checkpoint folder.
  */
 export async function resolveCheckpoint(path: string): Promise<string> {
-  if (await exists(join(path, 'checkpoint.json'))) return path;
-  if (!(await exists(join(path, 'latest.json')))) {
-    throw new Error(
-      `${path} holds no checkpoint (neither checkpoint.json nor latest.json); pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
-    );
-  }
-  return followLatest(path);
+  return resolveCheckpointDir(path);
 }
 
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {

@@ -58,7 +58,7 @@ describe('one CLI convention', () => {
     assert.equal(none.code, 2);
     assert.equal(
       firstLine(none.err),
-      `${empty} holds no checkpoint (neither checkpoint.json nor latest.json). Pass a run folder written by \`trm train --out\` or one of its step-NNNNNN folders.`,
+      `${empty} holds no checkpoint (neither checkpoint.json nor latest.json, nor a checkpoints/ folder with one); pass a run folder written by \`trm train --out\`, an app run's folder, or one of their step-NNNNNN folders.`,
     );
   });
 
