@@ -108,6 +108,8 @@ export const TrainEvent = z.discriminatedUnion('type', [
     backend: z.string(),
     /** Why a faster backend was not used (a GPU package without its driver), as a sentence. */
     notice: z.string().optional(),
+    /** What runs the training when it is not tfjs here (the PyTorch engine), as a sentence. */
+    info: z.string().optional(),
     params: z.number().int(),
     /** Parameter values that train (LoRA adapters included) and that stay as they are. */
     trainableParams: z.number().int().optional(),

@@ -202,7 +202,7 @@ export class PytorchSession implements RunSession {
           startStep: raw.step ?? 0,
           steps: raw.steps,
           data: this.request.document.name,
-          notice: `Training on PyTorch ${String(raw.torch ?? '')} (${String(raw.device ?? device)}${processes > 1 ? `, ${processes} processes` : ''}); the project is in ${pytorchFolders(this.request.dir).pkg}.`,
+          info: `Training on PyTorch ${String(raw.torch ?? '')} (${String(raw.device ?? device)}${processes > 1 ? `, ${processes} processes` : ''}); the project is in ${pytorchFolders(this.request.dir).pkg}.`,
         };
         break;
       case 'step': {

@@ -88,7 +88,10 @@ describe(
         'Backend CPU · PyTorch cpu',
       );
       assert.equal(summary()?.step, 6);
-      assert.match((await page.getByTestId('backend-notice').textContent()) ?? '', /PyTorch/);
+      assert.match((await page.getByTestId('engine-info').textContent()) ?? '', /PyTorch/);
+      // Information, not the warning a backend fallback gets.
+      assert.equal(await page.getByTestId('backend-notice').count(), 0);
+      await page.screenshot({ path: 'test-results/screenshots/train-pytorch-done.png' });
       const pkg = join(runsDir, id, 'pytorch');
       for (const f of [
         'model.py',

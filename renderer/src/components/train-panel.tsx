@@ -135,6 +135,11 @@ export function TrainPanel({
             ) : null}
           </div>
         ) : null}
+        {train.info ? (
+          <div className="train-info" role="status" data-testid="engine-info">
+            {train.info}
+          </div>
+        ) : null}
         {train.notice ? (
           <div className="train-notice" role="status" data-testid="backend-notice">
             {train.notice}

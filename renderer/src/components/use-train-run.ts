@@ -98,6 +98,7 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
   const [error, setError] = useState<string | null>(null);
   /** Why a faster backend was not used (a GPU package without its driver). */
   const [notice, setNotice] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
   /** A fine-tuned run: what its weights took from the earlier run, and what started afresh. */
   const [initReport, setInitReport] = useState<InitFromReport | null>(null);
   /** Moves whenever the curves take a point: the charts redraw on it. */
@@ -113,6 +114,7 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
     if (e.type === 'error') setError(explain(e.message));
     if (e.type === 'started') {
       setNotice(e.notice ?? null);
+      setInfo(e.info ?? null);
       setInitReport(e.initFrom ?? null);
     }
   }, []);
@@ -197,6 +199,7 @@ export function useTrainRun(client: ApiClient, onActive: () => void) {
     error,
     setError,
     notice,
+    info,
     initReport,
     curves: curves.current,
     version,
