@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseDataArg } from '../engine/data/data-arg.ts';
 import { parseDocument } from '../engine/graph/parse.ts';
+import { applyPreset } from '../engine/graph/presets.ts';
 import type { GraphDocument } from '../engine/graph/schema.ts';
 import { writePytorchPackage } from '../engine/pytorch/package.ts';
 import { median } from './train.ts';
@@ -34,7 +35,24 @@ function doc(raw: Record<string, unknown>): GraphDocument {
   return p.doc;
 }
 
-const graphs: { name: string; unit: string; doc: GraphDocument; batch: number }[] = [
+/**
+ * `--sudoku9`: also the TRM-MLP template's sudoku-9x9 preset (5.0M parameters, the paper's
+ * model), on the PyTorch engine alone — one tfjs CPU step of it takes longer than a GPU run.
+ */
+const sudoku9 = process.argv.includes('--sudoku9');
+function preset(name: string, which: string): GraphDocument {
+  const r = applyPreset(doc(template(name)), which);
+  if ('error' in r) throw new Error(r.error);
+  return r.doc;
+}
+
+const graphs: {
+  name: string;
+  unit: string;
+  doc: GraphDocument;
+  batch: number;
+  tfjs?: false;
+}[] = [
   { name: 'tiny GPT preset (RMSNorm, FFN 2×)', unit: 'tokens/s', doc: doc(gptPreset()), batch: 32 },
   { name: 'tiny-gpt template', unit: 'tokens/s', doc: doc(template('tiny-gpt')), batch: 32 },
   { name: 'TRM Sudoku template', unit: 'cells/s', doc: doc(template('trm-sudoku')), batch: 128 },
@@ -44,6 +62,17 @@ const graphs: { name: string; unit: string; doc: GraphDocument; batch: number }[
     doc: doc(template('trm-mlp-sudoku')),
     batch: 128,
   },
+  ...(sudoku9
+    ? [
+        {
+          name: 'TRM-MLP Sudoku 9×9 preset',
+          unit: 'cells/s',
+          doc: preset('trm-mlp-sudoku', 'sudoku-9x9'),
+          batch: 256,
+          tfjs: false as const,
+        },
+      ]
+    : []),
 ];
 
 async function main(): Promise<void> {
@@ -78,19 +107,21 @@ async function main(): Promise<void> {
       const speeds = new Map<string, number[]>();
       const add = (k: string, xs: number[]) => speeds.set(k, [...(speeds.get(k) ?? []), ...xs]);
       for (let round = 0; round < ROUNDS; round++) {
-        await selectBackend('native');
-        loadAddon().addon?.setThreads(2);
-        const tps: number[] = [];
-        const r = await train({
-          document: g.doc,
-          data,
-          config,
-          onEvent: (e) => {
-            if (e.type === 'step' && e.metrics.step > WARM) tps.push(e.metrics.tokensPerSec);
-          },
-        });
-        r.model.dispose();
-        add('tfjs native×2', tps);
+        if (g.tfjs !== false) {
+          await selectBackend('native');
+          loadAddon().addon?.setThreads(2);
+          const tps: number[] = [];
+          const r = await train({
+            document: g.doc,
+            data,
+            config,
+            onEvent: (e) => {
+              if (e.type === 'step' && e.metrics.step > WARM) tps.push(e.metrics.tokensPerSec);
+            },
+          });
+          r.model.dispose();
+          add('tfjs native×2', tps);
+        }
         for (const threads of [1, 2]) {
           const out = path.join(pkg, `run-${round}-${threads}`);
           await run(
@@ -115,7 +146,7 @@ async function main(): Promise<void> {
           k,
           m,
           g.unit,
-          `median of ${xs.length} steps, batch ${g.batch}${k.startsWith('pytorch') ? `; ${(m / ours).toFixed(2)}× tfjs native (torch ${torch.torch})` : ''}`,
+          `median of ${xs.length} steps, batch ${g.batch}${k.startsWith('pytorch') ? `; ${Number.isFinite(ours) ? `${(m / ours).toFixed(2)}× tfjs native ` : ''}(torch ${torch.torch})` : ''}`,
         );
       }
     }
