@@ -101,12 +101,13 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     definition:
       'Multi-head self-attention: each position mixes in the others, weighted by how well its query matches their keys.',
     formula:
-      'per head: softmax(Q·Kᵀ / √Dh + mask)·V,  Q = xWq, K = xWk, V = xWv;  out = concat(heads)·Wo',
+      'per head: softmax(Q·Kᵀ / √Dh + mask)·V,  Q = xWq, K = xWk, V = xWv;  out = concat(heads)·Wo;  mask: −∞ after the query (causal), or at keys whose source id = padId (source wired)',
     whyItMatters:
-      'It is the token mixing of TRM-Att. Because one network is applied many times inside a recursion, its weights are counted once but its compute is paid at every step: a small width with many recursion steps buys depth without parameters. Puzzle models use bidirectional attention (causal off).',
+      "It is the token mixing of TRM-Att. Because one network is applied many times inside a recursion, its weights are counted once but its compute is paid at every step: a small width with many recursion steps buys depth without parameters. Puzzle models use bidirectional attention (causal off). An encoder reading a padded source wires the source's ids to the source port: padded positions then stop being keys, so what a real position computes no longer depends on how far the source was padded.",
     typical:
-      'heads 4 at D = 64–128 (Dh = 16–32); the TRM paper: D 512, 8 heads, RoPE, no biases, causal off, LeCun init.',
+      "heads 4 at D = 64–128 (Dh = 16–32); the TRM paper: D 512, 8 heads, RoPE, no biases, causal off, LeCun init. seq2seq-reverse's encoder: causal off, source wired, padId 0 (the data's <pad>).",
     aliases: ['self-attention', 'mha', 'multi-head attention'],
+    params: ['attention.padId'],
   },
   {
     term: 'cross-attention',
