@@ -43,8 +43,9 @@ function isPrefix(prefix: readonly number[], of: readonly number[]): boolean {
   return prefix.length <= of.length && prefix.every((t, i) => of[i] === t);
 }
 
-/** The rows `rows` of a batch-major tensor, in that order. */
+/** The rows `rows` of a batch-major tensor, in that order (itself when they are all, in order). */
 function gather(t: { data: Float32Array; dims: number[] }, rows: number[]) {
+  if (rows.length === t.dims[0] && rows.every((r, i) => r === i)) return t;
   const per = t.data.length / (t.dims[0] as number);
   const data = new Float32Array(rows.length * per);
   rows.forEach((r, b) => data.set(t.data.subarray(r * per, (r + 1) * per), b * per));

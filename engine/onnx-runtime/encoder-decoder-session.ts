@@ -76,7 +76,11 @@ interface PairConfig {
 }
 
 /** The folder's pair when its config.json says it holds one; null for any other folder. */
-export async function loadPairFolder(dir: string): Promise<PairFolder | null> {
+export async function loadPairFolder(
+  dir: string,
+  /** false: decode through the full decoder even where the folder has the cached one. */
+  opts: { withPast?: boolean } = {},
+): Promise<PairFolder | null> {
   const text = await readFile(join(dir, 'config.json'), 'utf8').catch(() => null);
   if (text === null) return null;
   const config = JSON.parse(text) as PairConfig;
@@ -92,7 +96,7 @@ export async function loadPairFolder(dir: string): Promise<PairFolder | null> {
     files.map(async (f) => createSession(await readFile(join(dir, f as string)))),
   );
   const layout = seq2seqLayout(source);
-  const cached = await loadWithPast(dir, config, layout);
+  const cached = opts.withPast === false ? undefined : await loadWithPast(dir, config, layout);
   const next = cached
     ? withPastNextLogits(encoder!, cached.init, cached.step, cached.shape)
     : pairNext(encoder!, decoder!, { length: layout.length, source, logits: String(logits) });
