@@ -101,12 +101,13 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     definition:
       'Multi-head self-attention: each position mixes in the others, weighted by how well its query matches their keys.',
     formula:
-      'per head: softmax(Q·Kᵀ / √Dh + mask)·V,  Q = xWq, K = xWk, V = xWv;  out = concat(heads)·Wo',
+      'per head: softmax(Q·Kᵀ / √Dh + mask)·V,  Q = xWq, K = xWk, V = xWv;  out = concat(heads)·Wo;  mask: −∞ after the query (causal), or at keys whose source id = padId (source wired)',
     whyItMatters:
-      'It is the token mixing of TRM-Att. Because one network is applied many times inside a recursion, its weights are counted once but its compute is paid at every step: a small width with many recursion steps buys depth without parameters. Puzzle models use bidirectional attention (causal off).',
+      "It is the token mixing of TRM-Att. Because one network is applied many times inside a recursion, its weights are counted once but its compute is paid at every step: a small width with many recursion steps buys depth without parameters. Puzzle models use bidirectional attention (causal off). An encoder reading a padded source wires the source's ids to the source port: padded positions then stop being keys, so what a real position computes no longer depends on how far the source was padded.",
     typical:
-      'heads 4 at D = 64–128 (Dh = 16–32); the TRM paper: D 512, 8 heads, RoPE, no biases, causal off, LeCun init.',
+      "heads 4 at D = 64–128 (Dh = 16–32); the TRM paper: D 512, 8 heads, RoPE, no biases, causal off, LeCun init. seq2seq-reverse's encoder: causal off, source wired, padId 0 (the data's <pad>).",
     aliases: ['self-attention', 'mha', 'multi-head attention'],
+    params: ['attention.padId'],
   },
   {
     term: 'cross-attention',
@@ -873,9 +874,9 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     definition:
       'What the file computes: full (the whole fixed-depth model), step (one deep-supervision step), decode (a language model with a KV cache) or encoder-decoder (an encoder file and a decoder file).',
     whyItMatters:
-      "A TRM's host can only halt early with the step model: it feeds y and z back in and reads the halting logit after each step. The full model always runs all N_sup steps. decode lets text generation reuse past keys and values instead of recomputing them. encoder-decoder writes onnx/encoder.onnx (the source to its memory, run once) and onnx/decoder.onnx (the target so far and that memory to the next token), the pair seq2seq runtimes expect.",
+      "A TRM's host can only halt early with the step model: it feeds y and z back in and reads the halting logit after each step. The full model always runs all N_sup steps. decode lets text generation reuse past keys and values instead of recomputing them. encoder-decoder writes onnx/encoder.onnx (the source to its memory, run once) and onnx/decoder.onnx (the target so far and that memory to the next token), the pair seq2seq runtimes expect, and decoder_model.onnx + decoder_with_past_model.onnx, the decoder with a KV cache (the cross-attention keys and values computed once, one new token per call).",
     typical:
-      'full for puzzles solved at fixed depth; step for early halting; decode for generation (trm generate, transformers.js); encoder-decoder for a trained seq2seq model with cross-attention, verified by greedy decoding of held-out sources against the tfjs model.',
+      'full for puzzles solved at fixed depth; step for early halting; decode for generation (trm generate, transformers.js); encoder-decoder for a trained seq2seq model with cross-attention: the encoder, the full decoder, and the decoder with a KV cache (decoder_model + decoder_with_past_model, the layout Optimum writes), each decoding held-out sources greedily against the tfjs model.',
     aliases: ['export mode', 'step model', 'decode', 'kv cache', 'encoder-decoder', 'encoder.onnx'],
   },
   {

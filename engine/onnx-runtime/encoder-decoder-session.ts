@@ -6,6 +6,7 @@ import { seq2seqLayout, type Seq2SeqLayout } from '../data/seq2seq-tasks.ts';
 import { lastPositions, padBatch } from '../infer/batch.ts';
 import type { NextLogits } from '../infer/generate.ts';
 import { createSession, runOnnx } from './verify.ts';
+import { withPastNextLogits, type WithPastShape } from './decoder-with-past-session.ts';
 
 type Session = Awaited<ReturnType<typeof createSession>>;
 
@@ -53,6 +54,8 @@ export function onnxPairNextLogits(
 export interface PairFolder {
   layout: Seq2SeqLayout;
   next: NextLogits;
+  /** Whether `next` runs the cached decoder (decoder_with_past) rather than the full one. */
+  withPast: boolean;
   dispose(): Promise<void>;
 }
 
@@ -62,11 +65,22 @@ interface PairConfig {
     layout?: { source?: unknown };
     encoder?: { file?: unknown };
     decoder?: { file?: unknown; outputs?: unknown };
+    decoder_with_past?: {
+      init?: { file?: unknown };
+      step?: { file?: unknown };
+      start?: unknown;
+      pad_id?: unknown;
+      cache?: { decoder?: unknown; encoder?: unknown };
+    };
   };
 }
 
 /** The folder's pair when its config.json says it holds one; null for any other folder. */
-export async function loadPairFolder(dir: string): Promise<PairFolder | null> {
+export async function loadPairFolder(
+  dir: string,
+  /** false: decode through the full decoder even where the folder has the cached one. */
+  opts: { withPast?: boolean } = {},
+): Promise<PairFolder | null> {
   const text = await readFile(join(dir, 'config.json'), 'utf8').catch(() => null);
   if (text === null) return null;
   const config = JSON.parse(text) as PairConfig;
@@ -82,12 +96,49 @@ export async function loadPairFolder(dir: string): Promise<PairFolder | null> {
     files.map(async (f) => createSession(await readFile(join(dir, f as string)))),
   );
   const layout = seq2seqLayout(source);
+  const cached = opts.withPast === false ? undefined : await loadWithPast(dir, config, layout);
+  const next = cached
+    ? withPastNextLogits(encoder!, cached.init, cached.step, cached.shape)
+    : pairNext(encoder!, decoder!, { length: layout.length, source, logits: String(logits) });
   return {
     layout,
-    next: pairNext(encoder!, decoder!, { length: layout.length, source, logits: String(logits) }),
+    next,
+    withPast: cached !== undefined,
     dispose: async () => {
       await encoder!.release();
       await decoder!.release();
+      await cached?.init.release();
+      await cached?.step.release();
     },
   };
+}
+
+/** The cached decoder's two sessions when config.json names them and both files are there. */
+async function loadWithPast(dir: string, config: PairConfig, layout: Seq2SeqLayout) {
+  const w = config.trm?.decoder_with_past;
+  const files = [w?.init?.file, w?.step?.file];
+  const labels = [w?.cache?.decoder, w?.cache?.encoder];
+  if (
+    !w ||
+    files.some((f) => typeof f !== 'string') ||
+    typeof w.start !== 'number' ||
+    typeof w.pad_id !== 'number' ||
+    labels.some((l) => !Array.isArray(l))
+  )
+    return undefined;
+  const bytes = await Promise.all(
+    files.map((f) => readFile(join(dir, f as string)).catch(() => null)),
+  );
+  // A folder copied without the cached files decodes with the full decoder.
+  if (bytes.some((b) => b === null)) return undefined;
+  const [init, step] = await Promise.all(bytes.map((b) => createSession(b!)));
+  const shape: WithPastShape = {
+    length: layout.length,
+    source: layout.source,
+    start: w.start,
+    padId: w.pad_id,
+    decoder: (labels[0] as unknown[]).map(String),
+    encoder: (labels[1] as unknown[]).map(String),
+  };
+  return { init: init!, step: step!, shape };
 }

@@ -14,6 +14,8 @@ import { emitOnnx, type Opset, type Precision } from '../onnx/emit.ts';
 import { initialValues } from '../onnx/initial-weights.ts';
 import { checkExportFits } from '../train/preflight.ts';
 import { onnxPairNextLogits } from './encoder-decoder-session.ts';
+import { withPastNextLogits, type WithPastCalls } from './decoder-with-past-session.ts';
+import { emitDecoderWithPast } from './export-decoder-with-past.ts';
 import { PRECISION_FILES } from './hf-config.ts';
 import { DEFAULT_THRESHOLDS } from './verdict.ts';
 import { createSession } from './verify.ts';
@@ -22,11 +24,15 @@ import { createSession } from './verify.ts';
  * An encoder–decoder as the pair a seq2seq runtime expects, in one model folder:
  *   onnx/encoder{,_fp16,…}.onnx            tokens [B, L] → encoder_hidden_states [B, S, D]
  *   onnx/decoder{,_fp16,…}.onnx            tokens, encoder_hidden_states → logits [B, L, V]
+ *   onnx/decoder_model{,…}.onnx            the decoder with a KV cache, first step, and
+ *   onnx/decoder_with_past_model{,…}.onnx  later steps (Optimum's split layout and the HF
+ *                                          signature: engine/onnx-runtime/export-decoder-with-past.ts)
  *   onnx/encoder-decoder{,…}.verify.json   the pair's greedy decoding against the tfjs model's
  *   config.json, generation_config.json    the row layout, vocabulary and special tokens
- * The verification decodes held-out sources of the run's own data greedily twice — through the
- * tfjs model and through the pair in onnxruntime — and compares the outputs and their exact
- * match against the targets.
+ * The verification decodes held-out sources of the run's own data greedily — through the tfjs
+ * model, through the pair in onnxruntime, and through the encoder with the cached decoder — and
+ * compares the outputs and their exact match against the targets. A decoder with a node kind
+ * that has no cached form goes without the two cached files (the report says why).
  */
 
 export interface EncoderDecoderRequest {
@@ -69,7 +75,21 @@ export interface EncoderDecoderReport {
   mismatches: PairMismatch[];
   encoderBytes: number;
   decoderBytes: number;
+  /** The cached decoder's greedy decoding of the same sources, or why there is none. */
+  withPast: WithPastReport | { skipped: string };
   failures: string[];
+}
+
+export interface WithPastReport {
+  /** Share of sources the encoder + cached decoder decode to exactly the tfjs model's output. */
+  agreement: number;
+  /** Share decoded to exactly their target. */
+  exactMatch: number;
+  mismatches: PairMismatch[];
+  /** Decoder calls while decoding them: init (first steps) and with past (each later token). */
+  calls: WithPastCalls;
+  initBytes: number;
+  stepBytes: number;
 }
 
 export interface EncoderDecoderResult {
@@ -98,6 +118,10 @@ function splitOf(doc: GraphDocument) {
 
 function fileOf(precision: Precision, part: string): string {
   return PRECISION_FILES[precision].file.replace(/model(?=[_.])/, part);
+}
+
+function presentNames(p: IrProgram): string[] {
+  return p.outputs.filter((o) => o.role === 'present').map((o) => o.name);
 }
 
 function parameterCount(p: IrProgram): number {
@@ -138,9 +162,29 @@ export async function exportEncoderDecoder(
       });
     const encoderBytes = emit(pair.encoder, 'encoder');
     const decoderBytes = emit(pair.decoder, 'decoder');
+    const cached = emitDecoderWithPast(pair.decoder, emit);
     const encoder = await createSession(encoderBytes);
     const decoder = await createSession(decoderBytes);
     const onnxNext = onnxPairNextLogits(encoder, decoder, pair, layout.length);
+    const cachedSessions =
+      'skipped' in cached
+        ? undefined
+        : { init: await createSession(cached.init), step: await createSession(cached.step) };
+    const withPastShape =
+      'skipped' in cached
+        ? undefined
+        : { ...cached.shape, length: layout.length, source: layout.source };
+    const calls = { init: 0, step: 0 };
+    const pastNext =
+      cachedSessions && withPastShape
+        ? withPastNextLogits(
+            encoder,
+            cachedSessions.init,
+            cachedSessions.step,
+            withPastShape,
+            calls,
+          )
+        : undefined;
     const tfjsNext = reference.next();
     const greedy = SamplingConfig.parse({});
     const sources: number[][] = [];
@@ -162,8 +206,10 @@ export async function exportEncoderDecoder(
       }),
     );
     const mismatches: PairMismatch[] = [];
+    const pastMismatches: PairMismatch[] = [];
     let agree = 0;
-    const right = { tfjs: 0, onnx: 0 };
+    const right = { tfjs: 0, onnx: 0, past: 0 };
+    let pastAgree = 0;
     for (let r = 0; r < held.batch; r++) {
       const ids = sources[r]!;
       // The target: the row's scored positions from n, up to the end token.
@@ -177,19 +223,38 @@ export async function exportEncoderDecoder(
         mismatches.push({ source: decodeTarget(ids), tfjs, onnx });
       if (tfjs === target) right.tfjs++;
       if (onnx === target) right.onnx++;
+      if (pastNext) {
+        const past = decodeTarget(await translate(pastNext, layout, ids, greedy));
+        if (past === tfjs) pastAgree++;
+        else if (pastMismatches.length < MISMATCHES_KEPT)
+          pastMismatches.push({ source: decodeTarget(ids), tfjs, onnx: past });
+        if (past === target) right.past++;
+      }
     }
     await encoder.release();
     await decoder.release();
+    await cachedSessions?.init.release();
+    await cachedSessions?.step.release();
     const n = Math.max(held.batch, 1);
     const exactMatch = { tfjs: right.tfjs / n, onnx: right.onnx / n };
     const allowed = req.accuracyDrop ?? DEFAULT_THRESHOLDS[req.precision].accuracyDrop;
     const drop = exactMatch.tfjs - exactMatch.onnx;
-    const failures =
-      drop > allowed + 1e-12
-        ? [
-            `held-out exact match fell from ${(exactMatch.tfjs * 100).toFixed(2)}% (tfjs) to ${(exactMatch.onnx * 100).toFixed(2)}% (the ONNX pair), more than the ${(allowed * 100).toFixed(1)} points allowed at ${req.precision}; export fp32, or raise --max-accuracy-drop.`,
-          ]
-        : [];
+    const fell = (to: number, what: string) =>
+      `held-out exact match fell from ${(exactMatch.tfjs * 100).toFixed(2)}% (tfjs) to ${(to * 100).toFixed(2)}% (${what}), more than the ${(allowed * 100).toFixed(1)} points allowed at ${req.precision}; export fp32, or raise --max-accuracy-drop.`;
+    const failures = drop > allowed + 1e-12 ? [fell(exactMatch.onnx, 'the ONNX pair')] : [];
+    const withPast: EncoderDecoderReport['withPast'] =
+      'skipped' in cached
+        ? { skipped: cached.skipped }
+        : {
+            agreement: pastAgree / n,
+            exactMatch: right.past / n,
+            mismatches: pastMismatches,
+            calls,
+            initBytes: cached.init.length,
+            stepBytes: cached.step.length,
+          };
+    if ('exactMatch' in withPast && exactMatch.tfjs - withPast.exactMatch > allowed + 1e-12)
+      failures.push(fell(withPast.exactMatch, 'the encoder with the cached decoder'));
     const report: EncoderDecoderReport = {
       ok: failures.length === 0,
       mode: 'encoder-decoder',
@@ -202,6 +267,7 @@ export async function exportEncoderDecoder(
       mismatches,
       encoderBytes: encoderBytes.length,
       decoderBytes: decoderBytes.length,
+      withPast,
       failures,
     };
     const logits = pair.decoder.outputs[0]!;
@@ -214,6 +280,7 @@ export async function exportEncoderDecoder(
       architectures: ['TrmEncoderDecoder'],
       model_type: 'trm-encoder-decoder',
       is_encoder_decoder: true,
+      use_cache: !('skipped' in cached),
       vocab_size: logits.shape[logits.shape.length - 1],
       ...special,
       trm: {
@@ -238,6 +305,32 @@ export async function exportEncoderDecoder(
         // so far, <pad> to the row length; the decoder's logits at the last filled position
         // give the next target token.
         layout: { source: layout.source, length: layout.length },
+        // The cached decoder, Optimum's split layout with the HF signature: decoder_model on the
+        // first step (its present.{i}.encoder.* are the cross-attention caches, computed once),
+        // decoder_with_past_model after it; input_ids are the decoder's tokens from the start
+        // token on (row position `start`), encoder_attention_mask is 1 where the source id is
+        // not pad_id. Absent (with the reason in the verify.json) when the decoder has none.
+        ...('skipped' in cached
+          ? {}
+          : {
+              decoder_with_past: {
+                layout: 'optimum-split',
+                signature: 'hf',
+                init: {
+                  file: fileOf(req.precision, 'decoder_model'),
+                  inputs: cached.programs.init.inputs.map((i) => i.name),
+                  outputs: ['logits', ...presentNames(cached.programs.init)],
+                },
+                step: {
+                  file: fileOf(req.precision, 'decoder_with_past_model'),
+                  inputs: cached.programs.step.inputs.map((i) => i.name),
+                  outputs: ['logits', ...presentNames(cached.programs.step)],
+                },
+                start: cached.shape.start,
+                pad_id: cached.shape.padId,
+                cache: { decoder: cached.shape.decoder, encoder: cached.shape.encoder },
+              },
+            }),
         vocab: SEQ2SEQ_VOCAB,
         data: reference.dataSpec,
       },
@@ -250,6 +343,12 @@ export async function exportEncoderDecoder(
         null,
         2,
       ),
+      ...('skipped' in cached
+        ? {}
+        : {
+            [fileOf(req.precision, 'decoder_model')]: cached.init,
+            [fileOf(req.precision, 'decoder_with_past_model')]: cached.step,
+          }),
       'config.json': JSON.stringify(config, null, 2),
       'generation_config.json': JSON.stringify(
         { ...special, max_new_tokens: layout.source + 1, num_beams: 1, do_sample: false },

@@ -18,12 +18,16 @@ export const SIGNATURE_META = 'trm.signature';
 
 /** One KV-cache entry of a decode program, by program (IR) name, with its head layout. */
 export interface HfCacheEntry {
-  pastKey: string;
-  pastValue: string;
-  presentKey: string;
-  presentValue: string;
+  /** Absent where the file has no such input (an encoder–decoder's first-step decoder). */
+  pastKey?: string;
+  pastValue?: string;
+  /** Absent where the file has no such output (cross-attention caches past the first step). */
+  presentKey?: string;
+  presentValue?: string;
   heads: number;
   headDim: number;
+  /** What follows `past_key_values.` and `present.`: an encoder–decoder's `0.decoder`; @default N */
+  label?: string;
 }
 
 export interface HfSignaturePlan {
@@ -31,6 +35,8 @@ export interface HfSignaturePlan {
   tokens: string;
   /** Program name of the puzzle-id input (int32 inside), when the model has a per-puzzle table. */
   puzzle?: string;
+  /** Other int32 inputs taken as int64 under their own names (encoder_attention_mask [B, S]). */
+  ids?: { name: string; dims: (number | string)[] }[];
   /** Program name of the logits output. */
   logits: string;
   /** A causal LM takes `attention_mask` (all ones: left padding is not supported). */
@@ -173,6 +179,16 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
     pre.push(node('Cast', [outer], inner, { to: int(DataType.INT32) }));
     renamed[outer] = plan.puzzle;
   }
+  for (const extra of plan.ids ?? []) {
+    // [..] int64 -> [..] int32, as input_ids; the name stays.
+    const i = inputs.findIndex((v) => v.name === nameOf(extra.name));
+    if (i < 0) throw new Error(`HF signature: the model has no input "${extra.name}".`);
+    const outer = inputs[i]!.name as string;
+    const inner = claim(outer);
+    inputs[i] = valueInfo(outer, DataType.INT64, extra.dims);
+    pre.push(node('Cast', [outer], inner, { to: int(DataType.INT32) }));
+    renamed[outer] = extra.name;
+  }
   if (plan.attentionMask) {
     // Accepted so hosts that always send it can: every position is attended causally.
     inputs.splice(
@@ -183,10 +199,14 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
   }
   plan.cache.forEach((e, n) => {
     const width = e.heads * e.headDim;
+    const label = e.label ?? String(n);
+    // Cross-attention caches span the encoder's positions, not the decoded ones.
+    const cross = label.endsWith('.encoder');
     for (const [ir, hf] of [
-      [e.pastKey, `past_key_values.${n}.key`],
-      [e.pastValue, `past_key_values.${n}.value`],
+      [e.pastKey, `past_key_values.${label}.key`],
+      [e.pastValue, `past_key_values.${label}.value`],
     ] as const) {
+      if (ir === undefined) continue;
       const i = inputs.findIndex((v) => v.name === nameOf(ir));
       if (i < 0) throw new Error(`HF signature: the model has no cache input "${ir}".`);
       let inner = inputs[i]!.name as string;
@@ -194,7 +214,7 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
       inputs[i] = valueInfo(hf, DataType.FLOAT, [
         'batch_size',
         e.heads,
-        'past_sequence_length',
+        cross ? 'encoder_sequence_length' : 'past_sequence_length',
         e.headDim,
       ]);
       // [B, H, P, Dh] -> [B, P, H, Dh] -> [B, P, H·Dh]
@@ -203,9 +223,10 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
       renamed[hf] = ir;
     }
     for (const [ir, hf] of [
-      [e.presentKey, `present.${n}.key`],
-      [e.presentValue, `present.${n}.value`],
+      [e.presentKey, `present.${label}.key`],
+      [e.presentValue, `present.${label}.value`],
     ] as const) {
+      if (ir === undefined) continue;
       const i = outputs.findIndex((v) => v.name === nameOf(ir));
       if (i < 0) throw new Error(`HF signature: the model has no cache output "${ir}".`);
       let inner = outputs[i]!.name as string;
@@ -213,7 +234,7 @@ export function withHfSignature(bytes: Uint8Array, plan: HfSignaturePlan): Uint8
       outputs[i] = valueInfo(hf, DataType.FLOAT, [
         'batch_size',
         e.heads,
-        'total_sequence_length',
+        cross ? 'encoder_sequence_length' : 'total_sequence_length',
         e.headDim,
       ]);
       // [B, S, H·Dh] -> [B, S, H, Dh] -> [B, H, S, Dh]

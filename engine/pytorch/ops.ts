@@ -63,7 +63,7 @@ export const pyOps = {
   Concat: (op, x) => `torch.cat([${op.inputs.map(x).join(', ')}], dim=${op.axis})`,
   SlicePrefix: (op, x) => `${x(op.x)}.narrow(${op.axis}, ${op.start ?? 0}, ${op.length})`,
   SliceLike: (op, x) =>
-    `${x(op.x)}.narrow(${op.axis}, ${op.offsetLike ? `${x(op.offsetLike)}.shape[1]` : '0'}, ${x(op.like)}.shape[${op.likeAxis}])`,
+    `${x(op.x)}.narrow(${op.axis}, ${[...(op.start ? [String(op.start)] : []), ...(op.offsetLike ? [`${x(op.offsetLike)}.shape[1]`] : [])].join(' + ') || '0'}, ${x(op.like)}.shape[${op.likeAxis}])`,
   BroadcastLike: (op, x) => `broadcast_like(${x(op.x)}, ${x(op.like)})`,
   RNN: (op, x) => recurrent('rnn', op, x),
   GRU: (op, x) => recurrent('gru', op, x),

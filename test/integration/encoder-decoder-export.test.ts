@@ -6,7 +6,7 @@
  * single .onnx file are refused with a sentence.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +17,10 @@ import { compile } from '../../engine/graph/compile.ts';
 import { splitEncoderDecoder } from '../../engine/graph/ir/encoder-decoder.ts';
 import { parseDocument } from '../../engine/graph/parse.ts';
 import { decodeTarget, encodeSource, translate } from '../../engine/infer/seq2seq.ts';
-import { onnxPairNextLogits } from '../../engine/onnx-runtime/encoder-decoder-session.ts';
+import {
+  loadPairFolder,
+  onnxPairNextLogits,
+} from '../../engine/onnx-runtime/encoder-decoder-session.ts';
 import type { EncoderDecoderReport } from '../../engine/onnx-runtime/export-encoder-decoder.ts';
 import { createSession } from '../../engine/onnx-runtime/verify.ts';
 import { capture } from '../support/capture.ts';
@@ -56,7 +59,7 @@ describe('trm export --mode encoder-decoder', () => {
     assert.equal(e.code, 0, e.all);
     assert.match(
       e.all,
-      /exported .*\(onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/encoder-decoder\.verify\.json, config\.json, generation_config\.json; opset 17, fp32, encoder-decoder/,
+      /exported .*\(onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/encoder-decoder\.verify\.json, onnx\/decoder_model\.onnx, onnx\/decoder_with_past_model\.onnx, config\.json, generation_config\.json; opset 17, fp32, encoder-decoder/,
     );
     assert.match(
       e.all,
@@ -79,6 +82,43 @@ describe('trm export --mode encoder-decoder', () => {
     );
     assert.deepEqual(config.trm.layout, { source: 8, length: 17 });
     assert.deepEqual(config.trm.decoder.inputs, ['tokens', 'encoder_hidden_states']);
+    // The cached decoder reproduces the tfjs decoding too, its later steps one token each.
+    assert.match(e.all, /decoder with past \(KV cache; .*\): agrees with tfjs on 100\.00%/);
+    assert.ok(!('skipped' in report.withPast), JSON.stringify(report.withPast));
+    const past = report.withPast as Exclude<typeof report.withPast, { skipped: string }>;
+    assert.equal(past.agreement, 1);
+    assert.equal(past.exactMatch, report.exactMatch.tfjs);
+    assert.equal(past.calls.init, 24, 'one first step per source');
+    assert.ok(past.calls.step >= 24 * 3, `later steps through the cache: ${past.calls.step}`);
+    assert.equal(config.use_cache, true);
+    const cached = config.trm.decoder_with_past;
+    assert.deepEqual([cached.layout, cached.start, cached.pad_id], ['optimum-split', 8, 0]);
+    assert.deepEqual(cached.init.inputs, [
+      'input_ids',
+      'encoder_attention_mask',
+      'encoder_hidden_states',
+    ]);
+    const step = await createSession(readFileSync(join(out, cached.step.file)));
+    assert.deepEqual(
+      [...step.inputNames].sort(),
+      [
+        'encoder_attention_mask',
+        'input_ids',
+        ...[0, 1].flatMap((i) =>
+          ['decoder', 'encoder'].flatMap((k) =>
+            ['key', 'value'].map((p) => `past_key_values.${i}.${k}.${p}`),
+          ),
+        ),
+      ].sort(),
+    );
+    assert.deepEqual(
+      [...step.outputNames].sort(),
+      [
+        'logits',
+        ...[0, 1].flatMap((i) => ['key', 'value'].map((p) => `present.${i}.decoder.${p}`)),
+      ].sort(),
+    );
+    await step.release();
   });
 
   it('the files it wrote decode a source to what trm generate prints', async () => {
@@ -102,6 +142,22 @@ describe('trm export --mode encoder-decoder', () => {
         assert.equal(f.code, 0, f.all);
         assert.equal(f.lines.at(-1), r.lines.at(-1), `${source} ${beams.join(' ')}`);
       }
+    }
+    const folder = await loadPairFolder(out);
+    assert.equal(folder?.withPast, true, 'trm generate FOLDER decodes with the cached decoder');
+    await folder?.dispose();
+    // Without the cached files the folder decodes through the full decoder, to the same text.
+    const bare = join(dir, 'bare');
+    cpSync(out, bare, { recursive: true });
+    rmSync(join(bare, 'onnx/decoder_with_past_model.onnx'));
+    const fallback = await loadPairFolder(bare);
+    assert.equal(fallback?.withPast, false);
+    await fallback?.dispose();
+    for (const beams of [[], ['--beams', '3']]) {
+      const f = await trm(['generate', bare, '--prompt', '2718', ...beams]);
+      const r = await trm(['generate', run, '--prompt', '2718', ...beams]);
+      assert.equal(f.code, 0, f.all);
+      assert.equal(f.lines.at(-1), r.lines.at(-1), `without past ${beams.join(' ')}`);
     }
     const bad = await trm(['generate', out, '--prompt', '12a4']);
     assert.equal(bad.code, 1);

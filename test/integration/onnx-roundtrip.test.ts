@@ -226,6 +226,32 @@ const cases: {
     name: 'batch-norm (no scale or bias)',
     spec: single('batch-norm', { width: D, affine: false }),
   },
+  {
+    // An encoder's self-attention masking its source padding (id 1 here) from the ids.
+    name: 'attention (bidirectional) with a source padding mask',
+    spec: {
+      nodes: [
+        {
+          id: 'tokens',
+          kind: 'token-input',
+          params: { vocab: V, maxLength: L, fixedLength: true },
+        },
+        { id: 'embed', kind: 'token-embedding', params: { vocab: V, width: D } },
+        {
+          id: 'n',
+          kind: 'attention',
+          params: { width: D, heads: 2, causal: false, bias: true, padId: 1 },
+        },
+        lmHead(),
+      ],
+      edges: [
+        ['tokens.tokens', 'embed.tokens'],
+        ['embed.out', 'n.x'],
+        ['tokens.tokens', 'n.source'],
+        ['n.out', 'head.x'],
+      ] as GraphSpec['edges'],
+    },
+  },
   ...[true, false].map((masked) => ({
     // Encoder part (positions 0..2) as memory, decoder part (3..L−1) as queries, padded back.
     name: `cross-attention ${masked ? 'with a source padding mask' : 'without a mask'}, sequence-slice, sequence-pad`,

@@ -821,6 +821,28 @@ def slice_like_cases():
         lambda x, like, offsetLike: x[offsetLike.shape[1] :][: like.shape[1]],
         grad=["x"],
     )
+    rng = rng_for(op, "start")
+    add(
+        op,
+        "a decoder's positions from row position 3, after a KV cache of 2 (start + offsetLike)",
+        {"axis": 0, "likeAxis": 1, "start": 3},
+        {
+            "x": floats(rng, [8, 2]),
+            "like": floats(rng, [1, 2, 2]),
+            "offsetLike": floats(rng, [1, 2, 2]),
+        },
+        lambda x, like, offsetLike: x[3 + offsetLike.shape[1] :][: like.shape[1]],
+        grad=["x"],
+    )
+    rng = rng_for(op, "start only")
+    add(
+        op,
+        "a fixed first position without a cache (start 2)",
+        {"axis": 0, "likeAxis": 1, "start": 2},
+        {"x": floats(rng, [6, 3]), "like": floats(rng, [2, 3, 3])},
+        lambda x, like: x[2:][: like.shape[1]],
+        grad=["x"],
+    )
 
 
 def broadcast_like_cases():

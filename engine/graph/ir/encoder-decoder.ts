@@ -19,14 +19,21 @@ function producers(ops: readonly IrOp[]): Map<string, IrOp> {
   return by;
 }
 
+/** What a projection y = x·W (+ b) is projected from: x, as attention lowers q, k and v. */
+function projectedFrom(value: string, by: Map<string, IrOp>): string | undefined {
+  let p = by.get(value);
+  if (p?.op === 'Add') p = by.get(p.a);
+  return p?.op === 'MatMul' ? p.a : undefined;
+}
+
 /**
- * The memory an Attention op's keys are projected from: k = m·Wk (+ bk), as cross-attention
- * lowers them.
+ * The memory a cross-attention's keys are projected from (k = m·Wk (+ bk), as cross-attention
+ * lowers them): an Attention masking key padding whose keys come from another value than its
+ * queries. An encoder's self-attention masking its source padding reads one value for both.
  */
 function memoryOf(op: OpOf<'Attention'>, by: Map<string, IrOp>): string | undefined {
-  let k = by.get(op.k);
-  if (k?.op === 'Add') k = by.get(k.a);
-  return k?.op === 'MatMul' ? k.a : undefined;
+  const memory = projectedFrom(op.k, by);
+  return memory !== undefined && memory !== projectedFrom(op.q, by) ? memory : undefined;
 }
 
 /** Ops needed for `wanted`, in program order, not looking past `leaves`. */
@@ -78,7 +85,8 @@ export function splitEncoderDecoder(program: IrProgram): EncoderDecoder {
   const memories = new Set(
     program.ops
       .filter((op): op is OpOf<'Attention'> => op.op === 'Attention' && op.keyIds !== undefined)
-      .map((op) => memoryOf(op, by)),
+      .map((op) => memoryOf(op, by))
+      .filter((m) => m !== undefined),
   );
   if (memories.size === 0)
     throw new Error(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
-import { defineKind, type WeightSpec } from '../node-kind.ts';
+import { defineKind, type KindContext, type TensorType, type WeightSpec } from '../node-kind.ts';
 import { expectActivations, matrixInit, prob, size, value, weightInit } from './common.ts';
 
 export const AttentionParams = z.strictObject({
@@ -21,6 +21,13 @@ export const AttentionParams = z.strictObject({
   ropeTheta: z.number().positive().default(10000).describe('RoPE base frequency θ.'),
   /** @default false */
   bias: z.boolean().default(false).describe('Biases on the q, k, v and output projections.'),
+  /** @default 0 — with the `source` port wired, keys whose token is this id are masked. */
+  padId: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Token id of padding; with source wired, those positions are not attended to.'),
   /** @default 0 */
   dropout: prob('Dropout on the output projection while training.').default(0),
   /** @default 'normal' */
@@ -53,6 +60,50 @@ function weights(p: AttentionParams): WeightSpec[] {
   ];
 }
 
+/**
+ * The padding mask's ids: int32 [B, T], one per position of x, on bidirectional attention only
+ * (a causal model's KV cache would need the ids of every cached position too).
+ */
+function sourceFits(
+  p: AttentionParams,
+  source: TensorType,
+  x: TensorType,
+  ctx: KindContext,
+): boolean {
+  if (p.causal) {
+    ctx.report({
+      ...messages.other(
+        ctx.nodeId,
+        'the padding mask (source port) is for bidirectional attention; a causal position never sees the padding after it. Set causal off, or unwire source.',
+      ),
+      port: 'source',
+    });
+    return false;
+  }
+  const t = x.shape[1];
+  const s = source.shape[1];
+  const ok =
+    source.dtype === 'int32' &&
+    source.shape.length === 2 &&
+    (typeof s !== 'number' || typeof t !== 'number' || s === t);
+  if (!ok)
+    ctx.report({
+      ...messages.rankMismatch(
+        ctx.nodeId,
+        'source',
+        `token ids [B, ${String(t)}], one per position of x`,
+        source.shape,
+      ),
+      port: 'source',
+    });
+  return ok;
+}
+
+/**
+ * Self-attention over x [B, T, D]. With the source's token ids wired to `source` [B, T]
+ * (bidirectional only), positions holding `padId` are masked as keys, so an encoder over a
+ * padded source gives its real positions what it would give them unpadded.
+ */
 export const attention = defineKind({
   kind: 'attention',
   title: 'Attention',
@@ -60,7 +111,15 @@ export const attention = defineKind({
   doc: 'Multi-head self-attention (causal or bidirectional, optional RoPE and grouped KV heads).',
   params: AttentionParams,
   ports: () => ({
-    inputs: [{ name: 'x', doc: 'activations [B, T, D]', type: 'float' }],
+    inputs: [
+      { name: 'x', doc: 'activations [B, T, D]', type: 'float' },
+      {
+        name: 'source',
+        doc: 'token ids [B, T] of x (bidirectional only); positions holding padId are masked',
+        type: 'tokens',
+        optional: true,
+      },
+    ],
     outputs: [{ name: 'out', doc: 'attended activations [B, T, D]', type: 'float' }],
   }),
   infer: (p, inputs, ctx) => {
@@ -86,6 +145,7 @@ export const attention = defineKind({
       ctx.report(messages.notDivisible(ctx.nodeId, `the head width (${headDim}) with RoPE`, '2'));
       return undefined;
     }
+    if (inputs.source && !sourceFits(p, inputs.source, x, ctx)) return undefined;
     return { out: x };
   },
   weights,
@@ -113,7 +173,17 @@ export const attention = defineKind({
       q = ctx.op({ op: 'RotaryEmbedding', x: q, heads: p.heads, theta: p.ropeTheta });
       k = ctx.op({ op: 'RotaryEmbedding', x: k, heads: kvHeads, theta: p.ropeTheta });
     }
-    const att = ctx.op({ op: 'Attention', q, k, v, qHeads: p.heads, kvHeads, causal: p.causal });
+    const source = inputs.source;
+    const att = ctx.op({
+      op: 'Attention',
+      q,
+      k,
+      v,
+      qHeads: p.heads,
+      kvHeads,
+      causal: p.causal,
+      ...(source ? { keyIds: source.value, padId: p.padId } : {}),
+    });
     let out = ctx.op({ op: 'MatMul', a: att, b: w.wo as string });
     if (w.bo) out = ctx.op({ op: 'Add', a: out, b: w.bo });
     if (p.dropout > 0) out = ctx.op({ op: 'Dropout', x: out, rate: p.dropout });

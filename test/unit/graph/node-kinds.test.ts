@@ -402,6 +402,42 @@ describe('node kinds: shapes, parameter counts and FLOPs', () => {
       );
     });
 
+    it("attention masks an encoder's padding from source ids, bidirectional only", () => {
+      /** tok → emb → n (self-attention), the ids (or a slice of them) wired to n.source. */
+      const selfDoc = (params: Record<string, unknown>, ids = L) =>
+        rawDoc({
+          nodes: [
+            ['tok', 'token-input', { vocab: V, maxLength: L, fixedLength: true }],
+            ['emb', 'token-embedding', { vocab: V, width: D }],
+            ['src', 'sequence-slice', { start: 0, length: ids }],
+            ['n', 'attention', { width: D, heads: 4, causal: false, ...params }],
+            ['head', 'lm-head', { width: D, vocab: V }],
+          ],
+          edges: [
+            'tok.tokens -> emb.tokens',
+            'tok.tokens -> src.x',
+            'emb.out -> n.x',
+            'src.out -> n.source',
+            'n.out -> head.x',
+          ],
+        });
+      const att = ok(selfDoc({ padId: 2 })).program?.ops.find((o) => o.op === 'Attention') as {
+        keyIds?: string;
+        padId?: number;
+        causal: boolean;
+      };
+      assert.equal(typeof att.keyIds, 'string');
+      assert.equal(att.padId, 2);
+      assert.equal(att.causal, false);
+      const causal = check(selfDoc({ causal: true })).diagnostics;
+      assert.deepEqual(errorCodes(causal), ['invalid']);
+      assert.equal(causal[0]!.port, 'source');
+      assert.match(causal[0]!.message, /Node "n": the padding mask .* is for bidirectional/);
+      const short = check(selfDoc({}, L - 1)).diagnostics;
+      assert.deepEqual(errorCodes(short), ['rank-mismatch']);
+      assert.match(short[0]!.message, /Input "source" of node "n" expects token ids \[B, 16\]/);
+    });
+
     it('sequence-pad refuses a sequence without a fixed length', () => {
       const { diagnostics } = check(rawDoc(mainAround(['n', 'sequence-pad', { before: 2 }])));
       assert.deepEqual(errorCodes(diagnostics), ['sequence-length']);

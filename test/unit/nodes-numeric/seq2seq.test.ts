@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { runProgram } from '../../../engine/runtime/executor.ts';
 import type { WeightStore } from '../../../engine/runtime/weights.ts';
 import {
@@ -60,6 +60,22 @@ function crossRef(x: M, mem: M, ids: number[] | undefined, pad: number, get: (n:
   return mm(att, get('wo'));
 }
 
+/** tokens [B, 4] → embed → n: bidirectional self-attention, the ids wired to n.source when masked. */
+function encoderProgram(masked: boolean) {
+  return harness(
+    WIDTH,
+    [{ id: 'n', kind: 'attention', params: { width: WIDTH, heads: 2, causal: false } }],
+    [
+      ['embed.out', 'n.x'],
+      ...(masked ? ([['tokens.tokens', 'n.source']] as [string, string][]) : []),
+    ],
+    { length: 4, fixedLength: true },
+  );
+}
+
+/** Rows of [T, D] at the positions whose id is not padding (0). */
+const real = (y: T3) => y.map((m, b) => m.filter((_, t) => IDS[b]![t] !== 0));
+
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`encoder–decoder kinds, numerically, on ${backend}`, () => {
     before(() => useBackend(backend));
@@ -76,6 +92,67 @@ for (const backend of ['cpu', 'wasm'] as const) {
           crossRef(m, mem[b] as M, masked ? IDS[b] : undefined, 0, get),
         );
         assertClose(y, expected, 1e-4, 'cross-attention');
+        feed.dispose();
+        weights.dispose();
+      });
+    }
+
+    it('self-attention with a source padding mask matches the reference over the unpadded keys', () => {
+      const p = encoderProgram(true);
+      const feed = tokens(IDS);
+      const fetch = [valueOf(p, 'embed'), valueOf(p, 'n')];
+      const { weights, out } = runSpec(p, { tokens: feed }, fetch);
+      const [x, y] = fetch.map((v) => out[v] as T3) as [T3, T3];
+      const get = (local: string) => w(weights, `n/${local}`) as M;
+      const expected = x.map((m, b) => {
+        const keep = m.filter((_, t) => IDS[b]![t] !== 0);
+        const att = attentionRef(
+          mm(m, get('wq')),
+          mm(keep, get('wk')),
+          mm(keep, get('wv')),
+          2,
+          2,
+          false,
+        );
+        return mm(att, get('wo'));
+      });
+      assertClose(y, expected, 1e-4, 'masked self-attention');
+      feed.dispose();
+      weights.dispose();
+    });
+
+    for (const masked of [true, false]) {
+      it(`changing what the padded positions hold ${masked ? 'leaves' : 'changes (no mask)'} the encoder's output at real positions`, () => {
+        const p = encoderProgram(masked);
+        const feed = tokens(IDS);
+        const v = valueOf(p, 'n');
+        const { weights, out } = runSpec(p, { tokens: feed }, [v]);
+        // The <pad> token's embedding row is what every padded position reads: change it.
+        const params = new Map<string, tf.Tensor>(weights.params);
+        const table = weights.params.get('embed/table') as tf.Tensor;
+        const rows = table.shape[0] as number;
+        const shifted = tf.concat([
+          tf.add(tf.slice(table, [0, 0], [1, WIDTH]), 3),
+          tf.slice(table, [1, 0], [rows - 1, WIDTH]),
+        ]);
+        params.set('embed/table', shifted);
+        const again = runProgram(p, { ...weights, params } as WeightStore, { tokens: feed }, [v])[
+          v
+        ]!;
+        const before = real(out[v] as T3);
+        const after = real(again.arraySync() as T3);
+        const diff = Math.max(
+          ...before.flatMap((m, b) =>
+            m.flatMap((r, t) => r.map((x, d) => Math.abs(x - after[b]![t]![d]!))),
+          ),
+        );
+        if (masked) assert.ok(diff < 1e-5, `real positions moved by ${diff}`);
+        else
+          assert.ok(
+            diff > 1e-3,
+            `without the mask real positions should read the padding (moved ${diff})`,
+          );
+        tf.dispose([again, shifted]);
         feed.dispose();
         weights.dispose();
       });

@@ -9,6 +9,12 @@ export interface SliceLikeOp extends OpBase {
   likeAxis: number;
   /** Start at the size of this value's axis 1 instead of 0 (positions after a KV cache). */
   offsetLike?: string;
+  /**
+   * A fixed first position, added to offsetLike's size: a decoder reading part of a longer
+   * row (its tokens from row position `start` on) slices the row's position table there.
+   * @default 0
+   */
+  start?: number;
 }
 
 export const SliceLike = defineOp<SliceLikeOp>({
