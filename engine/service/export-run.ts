@@ -159,6 +159,8 @@ export async function exportRun(
   };
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
 /** `export.run` in encoder-decoder mode: the pair's check as the dialog's report. */
 async function exportPair(
   req: Omit<EncoderDecoderRequest, 'opset'>,
@@ -189,14 +191,21 @@ async function exportPair(
     mode: 'encoder-decoder',
     trained: true,
     ok: r.ok,
-    fileBytes: r.encoderBytes + r.decoderBytes,
+    fileBytes:
+      r.encoderBytes +
+      r.decoderBytes +
+      ('skipped' in r.withPast ? 0 : r.withPast.initBytes + r.withPast.stepBytes),
     maxAbsError: finite(r.maxAbsError),
     top1Agreement: r.agreement,
     top1On: 'held-out',
     latencyMs: null,
     failures: r.failures,
     judgedBy: 'task',
-    note: `Two files: ${pair.files.filter((f) => f.endsWith('.onnx')).join(' and ')}. Top-1 agreement here is the share of ${r.sources} held-out sources the pair decodes greedily to exactly the tfjs model's output; max abs error is of the first step's logits.`,
+    note: `${pair.files.filter((f) => f.endsWith('.onnx')).join(', ')}. Top-1 agreement here is the share of ${r.sources} held-out sources the encoder and decoder decode greedily to exactly the tfjs model's output; max abs error is of the first step's logits. ${
+      'skipped' in r.withPast
+        ? `No decoder with a KV cache: ${r.withPast.skipped.replace(/\.$/, '')}.`
+        : `With the KV cache (decoder_model + decoder_with_past_model): ${pct(r.withPast.agreement)} of them decode the same, ${r.withPast.calls.step} of ${r.withPast.calls.init + r.withPast.calls.step} decoder calls from the cache.`
+    }`,
     reference,
     task: {
       ...exact,

@@ -467,6 +467,11 @@ describe('playground service: an encoder–decoder', () => {
     assert.equal(r.ok, true, r.failures.join(' '));
     assert.match(r.path, /Seq2seq-reverse-encoder-decoder[\\/]onnx[\\/]encoder\.onnx$/);
     assert.equal(r.top1Agreement, 1);
+    // The dialog's note reports the decoder with a KV cache, checked the same way.
+    assert.match(
+      r.note ?? '',
+      /With the KV cache \(decoder_model \+ decoder_with_past_model\): 100\.0% of them decode the same, \d+ of \d+ decoder calls from the cache\./,
+    );
     assert.equal(r.task?.metric, 'exact-match');
     assert.deepEqual(
       r.signature.outputs.map((o) => o.name),
