@@ -18,7 +18,7 @@ import { createDataSource } from '../engine/data/index.ts';
 import { selectBackend } from '../engine/runtime/backend.ts';
 import { peakMemory } from '../engine/runtime/peak-memory.ts';
 import { createWeights } from '../engine/runtime/weights.ts';
-import { disposeForward, forward } from '../engine/train/model.ts';
+import { forwardTensors, lossOnly } from '../engine/train/model.ts';
 import { batchFeeds, initialState, prepareProgram } from '../engine/runtime/trainable-program.ts';
 import { unrollLoops } from '../engine/graph/ir/unroll.ts';
 
@@ -58,9 +58,7 @@ async function measure(c: Case): Promise<Measured> {
   const opts = { training: false, seed: 1, loss: 'stablemax', haltWeight: 0.5 } as const;
   const step = () => {
     const { value, grads } = tf.variableGrads(() => {
-      const r = forward(tp, weights, feeds, state, batch, opts);
-      disposeForward(r);
-      return r.loss;
+      return lossOnly(forwardTensors(tp, weights, feeds, state, batch, opts));
     });
     tf.dispose([value, ...Object.values(grads)]);
   };

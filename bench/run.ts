@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../engine/runtime/backend.ts';
+import { adapterName } from '../engine/runtime/webgpu.ts';
 import { loadAddon, P } from '../engine/runtime/native/addon.ts';
 import { gptPreset, template } from './models.ts';
 import { compile } from '../engine/graph/compile.ts';
@@ -68,7 +69,13 @@ async function backends(): Promise<string[]> {
   const out: string[] = [];
   for (const b of only ?? ['webgpu', 'native', 'wasm', 'cpu']) {
     try {
-      await selectBackend(b);
+      const report = await selectBackend(b);
+      // A software adapter (SwiftShader, lavapipe) is the CPU drawing: no GPU figure to take.
+      if (report.adapter?.software) {
+        missing.set(b, 'no adapter (software only)');
+        console.log(`(${b} unavailable: its only adapter is ${adapterName(report.adapter)})`);
+        continue;
+      }
       out.push(b);
     } catch (e) {
       const why = (e as Error).message;

@@ -150,7 +150,7 @@ async function traceLogits(
       return runProgram(tp.program, weights, feeds, [tp.logits.name])[tp.logits.name]!;
     });
     const classes = out.shape[out.shape.length - 1]!;
-    const logits = out.dataSync() as Float32Array;
+    const logits = (await out.data()) as Float32Array;
     out.dispose();
     visit(d, logits, classes, null);
   }

@@ -190,7 +190,7 @@ export interface SweepOptions {
 type Model = { trainable: TrainableProgram; weights: WeightStore };
 
 /** One forward pass at one depth, added to `t`; returns the next carried state (kept). */
-function scoreStep(
+async function scoreStep(
   m: InsightModel,
   at: Model,
   feeds: BatchFeeds,
@@ -198,8 +198,8 @@ function scoreStep(
   chunk: Batch,
   t: Tally,
   stopped: Uint8Array,
-): tf.Tensor[] {
-  const r = forward(at.trainable, at.weights, feeds, state, chunk, {
+): Promise<tf.Tensor[]> {
+  const r = await forward(at.trainable, at.weights, feeds, state, chunk, {
     training: false,
     seed: 0,
     loss: m.config.loss,
@@ -210,8 +210,8 @@ function scoreStep(
   t.correct += r.correct;
   t.counted += r.counted;
   t.exact += r.exact.reduce((a, b) => a + b, 0);
-  if (r.halt) {
-    (r.halt.dataSync() as Float32Array).forEach((q, b) => {
+  if (r.haltValues) {
+    r.haltValues.forEach((q, b) => {
       t.haltProbability += sigmoid(q);
       if (q > 0) {
         t.halted++;
@@ -239,7 +239,7 @@ async function scoreSupervised(
   const stopped = new Uint8Array(chunk.batch);
   try {
     for (const t of tallies) {
-      const next = scoreStep(m, m, feeds, state, chunk, t, stopped);
+      const next = await scoreStep(m, m, feeds, state, chunk, t, stopped);
       tf.dispose(state);
       state = next;
       await tick();
@@ -259,7 +259,7 @@ async function scorePlain(
 ): Promise<void> {
   const feeds = batchFeeds(at.trainable, chunk);
   try {
-    tf.dispose(scoreStep(m, at, feeds, [], chunk, t, new Uint8Array(chunk.batch)));
+    tf.dispose(await scoreStep(m, at, feeds, [], chunk, t, new Uint8Array(chunk.batch)));
   } finally {
     tf.dispose(Object.values(feeds));
   }

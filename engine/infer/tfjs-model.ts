@@ -27,19 +27,30 @@ function feedsOf(m: ProgramModel, tokens: tf.Tensor, puzzleId = 0): Record<strin
   return feeds;
 }
 
+/**
+ * The values of float32 `tensors`, read asynchronously (a device backend in Node has no
+ * synchronous read; on the CPU a read is no copy) and freed whether or not the read succeeds.
+ */
+async function readAndDispose(tensors: tf.Tensor[]): Promise<Float32Array[]> {
+  try {
+    return (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
 /** Next-token logits from the tfjs executor (full recompute over the window). */
 export function tfjsNextLogits(m: ProgramModel): NextLogits {
   const fixed = m.program.inputs.find((i) => i.name === m.tokens)?.shape[1];
-  return (sequences) => {
+  return async (sequences) => {
     const { data, length } = padBatch(sequences, typeof fixed === 'number' ? fixed : undefined);
     const logits = tf.tidy(() => {
       const tokens = tf.tensor2d(data, [sequences.length, length], 'int32');
       return runProgram(m.program, m.weights, feedsOf(m, tokens), [m.logits])[m.logits]!;
     });
     const vocab = logits.shape[logits.shape.length - 1] as number;
-    const all = logits.dataSync() as Float32Array;
-    logits.dispose();
-    return Promise.resolve(lastPositions(all, sequences, length, vocab));
+    const all = (await readAndDispose([logits]))[0]!;
+    return lastPositions(all, sequences, length, vocab);
   };
 }
 
@@ -74,17 +85,16 @@ export function tfjsStepModel(
       });
       return Promise.resolve(state.map((t) => tf.keep(t)));
     },
-    step: (puzzle, state, puzzleId) => {
+    step: async (puzzle, state, puzzleId) => {
       const fetch = [m.logits, ...(m.halt ? [m.halt] : []), ...sup.state.map((s) => s.output)];
       const r = tf.tidy(() => {
         const feeds = feedsOf(m, tokensOf(puzzle), puzzleId);
         sup.state.forEach((s, i) => (feeds[s.input] = state[i]!));
         return runProgram(m.program, m.weights, feeds, fetch);
       });
-      const logits = r[m.logits]!.dataSync() as Float32Array;
-      const halt = m.halt ? (r[m.halt]!.dataSync()[0] as number) : 0;
-      tf.dispose([r[m.logits]!, ...(m.halt ? [r[m.halt]!] : [])]);
-      return Promise.resolve({ logits, halt, state: sup.state.map((s) => r[s.output]!) });
+      const next = sup.state.map((s) => r[s.output]!);
+      const [logits, halt] = await readAndDispose([r[m.logits]!, ...(m.halt ? [r[m.halt]!] : [])]);
+      return { logits: logits!, halt: halt ? halt[0]! : 0, state: next };
     },
     dispose: (state) => tf.dispose(state),
   };
@@ -94,7 +104,7 @@ export function tfjsStepModel(
 export function tfjsKvRun(m: ProgramModel, cache: readonly KvEntry[]): KvRun {
   const present = cache.flatMap((e) => [e.presentKey, e.presentValue]);
   const pastNames = cache.flatMap((e) => [e.pastKey, e.pastValue]);
-  return (tokens, batch, length, past, p) => {
+  return async (tokens, batch, length, past, p) => {
     const outs = tf.tidy(() => {
       const feeds = feedsOf(m, tf.tensor2d(tokens, [batch, length], 'int32'));
       pastNames.forEach((name, i) => {
@@ -104,14 +114,8 @@ export function tfjsKvRun(m: ProgramModel, cache: readonly KvEntry[]): KvRun {
       const r = runProgram(m.program, m.weights, feeds, [m.logits, ...present]);
       return [m.logits, ...present].map((n) => r[n]!);
     });
-    const logits = outs[0]!;
-    const vocab = logits.shape[logits.shape.length - 1] as number;
-    const result = {
-      logits: logits.dataSync() as Float32Array,
-      vocab,
-      present: outs.slice(1).map((t) => t.dataSync() as Float32Array),
-    };
-    tf.dispose(outs);
-    return Promise.resolve(result);
+    const vocab = outs[0]!.shape[outs[0]!.shape.length - 1] as number;
+    const [logits, ...presentValues] = await readAndDispose(outs);
+    return { logits: logits!, vocab, present: presentValues };
   };
 }

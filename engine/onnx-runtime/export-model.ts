@@ -144,14 +144,14 @@ export function heldOutFeeds(
 export { exportedOutputs } from './reference.ts';
 
 /** The tfjs executor's outputs on the feeds: the reference every export is judged against. */
-export function referenceOutputs(
+export async function referenceOutputs(
   program: IrProgram,
   values: Map<string, Float32Array>,
   feeds: Record<string, HostTensor>,
-): Record<string, Float32Array> {
+): Promise<Record<string, Float32Array>> {
   const reference = tfjsRunner(program, values);
   try {
-    return reference.run(feeds);
+    return await reference.run(feeds);
   } finally {
     reference.dispose();
   }
@@ -252,7 +252,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   let task: VerifyOptions['task'];
   try {
     try {
-      reference = tfjs.run(feeds);
+      reference = await tfjs.run(feeds);
     } catch (e) {
       return await unverified('the tfjs reference run on the held-out inputs', e);
     }

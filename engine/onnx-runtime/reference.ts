@@ -30,7 +30,10 @@ export function exportedOutputs(program: IrProgram): { name: string; value: stri
 export function tfjsRunner(
   program: IrProgram,
   values: Map<string, Float32Array>,
-): { run: (feeds: Record<string, HostTensor>) => Record<string, Float32Array>; dispose(): void } {
+): {
+  run: (feeds: Record<string, HostTensor>) => Promise<Record<string, Float32Array>>;
+  dispose(): void;
+} {
   const store = createWeights(program, 0);
   for (const [name, v] of store.params) {
     const given = values.get(name);
@@ -44,7 +47,8 @@ export function tfjsRunner(
     t.dispose();
   }
   const outs = exportedOutputs(program);
-  const run = (feeds: Record<string, HostTensor>) => {
+  // Read asynchronously: a device backend in Node (WebGPU) has no synchronous read.
+  const run = async (feeds: Record<string, HostTensor>) => {
     const tensors: tf.Tensor[] = [];
     try {
       const feedTensors: Record<string, tf.Tensor> = {};
@@ -62,13 +66,10 @@ export function tfjsRunner(
         feedTensors,
         outs.map((o) => o.value),
       );
-      const got: Record<string, Float32Array> = {};
-      for (const o of outs) {
-        const t = result[o.value] as tf.Tensor;
-        got[o.name] = t.dataSync() as Float32Array;
-        tensors.push(t);
-      }
-      return got;
+      const fetched = outs.map((o) => result[o.value] as tf.Tensor);
+      tensors.push(...fetched);
+      const values = (await Promise.all(fetched.map((t) => t.data()))) as Float32Array[];
+      return Object.fromEntries(outs.map((o, i) => [o.name, values[i]!]));
     } finally {
       tf.dispose(tensors);
     }

@@ -112,21 +112,30 @@ export function vulkanLoader(
   return dirs.map((d) => join(d, 'libvulkan.so.1')).find((f) => exists(f));
 }
 
-let provided: WebGpuProvider | undefined;
+/** Loads the WebGPU packages in this process: the provider, or why there is none. */
+export type WebGpuLoader = () => Promise<WebGpuProvider | string>;
 
-/** A page (or a test) hands in its own navigator.gpu and the statically bundled package. */
-export function provideWebGpu(p: WebGpuProvider | undefined): void {
+let provided: WebGpuProvider | WebGpuLoader | undefined;
+
+/**
+ * A page hands in its own navigator.gpu and the statically bundled package; a test hands in a
+ * provider or a loader in place of Dawn's (`undefined`: Dawn's again).
+ */
+export function provideWebGpu(p: WebGpuProvider | WebGpuLoader | undefined): void {
   provided = p;
   adapter = undefined;
 }
 
 const require = createRequire(import.meta.url);
 
-async function loadDawn(): Promise<WebGpuProvider | string> {
+/** Dawn and tfjs's WebGPU backend, each package found by `resolve` (a test passes its own). */
+export async function loadDawn(
+  resolve: (pkg: string) => string = require.resolve,
+): Promise<WebGpuProvider | string> {
   const paths: string[] = [];
   for (const pkg of WEBGPU_PACKAGES) {
     try {
-      paths.push(require.resolve(pkg));
+      paths.push(resolve(pkg));
     } catch {
       return `${pkg} is not installed (optional; it ships Dawn's WebGPU for Node)`;
     }
@@ -165,12 +174,13 @@ let dawn: Promise<WebGpuProvider | string> | undefined;
  */
 export async function probeWebGpu(): Promise<AdapterSummary | string> {
   if (adapter) return adapter.summary;
-  let provider = provided;
+  const page = typeof provided === 'object' ? provided : undefined;
+  let provider = page;
   if (!provider) {
-    if (process.platform === 'linux' && !vulkanLoader())
+    // An injected loader (tests) stands in for Dawn and its Vulkan loader.
+    if (typeof provided !== 'function' && process.platform === 'linux' && !vulkanLoader())
       return noAdapterSentence('linux', 'no libvulkan.so.1 is on the library path');
-    dawn ??= loadDawn();
-    const p = await dawn;
+    const p = await (typeof provided === 'function' ? provided() : (dawn ??= loadDawn()));
     if (typeof p === 'string') return p;
     provider = p;
   }
@@ -180,7 +190,7 @@ export async function probeWebGpu(): Promise<AdapterSummary | string> {
   } catch (e) {
     return `requesting a WebGPU adapter failed: ${(e as Error).message.split('\n')[0]}`;
   }
-  if (!found) return provided ? 'this browser offers no WebGPU adapter' : noAdapterSentence();
+  if (!found) return page ? 'this browser offers no WebGPU adapter' : noAdapterSentence();
   const summary = summarize(found.info, found.isFallbackAdapter === true);
   adapter = { provider, adapter: found, summary };
   return summary;

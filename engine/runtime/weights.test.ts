@@ -3,7 +3,13 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { compileSpec, useBackend } from '../../test/unit/nodes-numeric/helpers.ts';
 import { hashSeed, materialize } from '../graph/init.ts';
-import { createWeights, encodeWeights, loadWeights, seedFor, type WeightStore } from './weights.ts';
+import {
+  createWeights,
+  encodeWeightsAsync,
+  loadWeights,
+  seedFor,
+  type WeightStore,
+} from './weights.ts';
 
 function lm(width: number, vocab = 5) {
   return compileSpec({
@@ -79,11 +85,11 @@ describe('weights', () => {
     y.dispose();
   });
 
-  it('encodeWeights → loadWeights round-trips exactly, also from an unaligned view', () => {
+  it('encodeWeightsAsync → loadWeights round-trips exactly, also from an unaligned view', async () => {
     const program = lm(4);
     const a = createWeights(program, 1);
     const b = createWeights(program, 2);
-    const { manifest, data } = encodeWeights(a);
+    const { manifest, data } = await encodeWeightsAsync(a);
     assert.equal(
       data.byteLength,
       4 * manifest.reduce((n, e) => n + e.shape.reduce((x, y) => x * y, 1), 0),
@@ -104,9 +110,9 @@ describe('weights', () => {
     b.dispose();
   });
 
-  it('loading into a different program names the mismatched weight and changes nothing', () => {
+  it('loading into a different program names the mismatched weight and changes nothing', async () => {
     const saved = createWeights(lm(4), 1);
-    const { manifest, data } = encodeWeights(saved);
+    const { manifest, data } = await encodeWeightsAsync(saved);
     const wider = createWeights(lm(6), 1);
     const before = wider.params.get('embed/table')?.dataSync().slice();
     assert.throws(

@@ -63,16 +63,10 @@ function entries(store: WeightStore): [string, tf.Tensor][] {
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Params then buffers as a manifest plus one little-endian float32 blob. */
-export function encodeWeights(store: WeightStore): { manifest: WeightEntry[]; data: Uint8Array } {
-  const all = entries(store);
-  return packWeights(
-    all,
-    all.map(([, t]) => t.dataSync() as Float32Array),
-  );
-}
-
-/** `encodeWeights` with the values read asynchronously (a device backend without sync reads). */
+/**
+ * Params then buffers as a manifest plus one little-endian float32 blob, read asynchronously (a
+ * device backend in Node has no synchronous read).
+ */
 export async function encodeWeightsAsync(
   store: WeightStore,
 ): Promise<{ manifest: WeightEntry[]; data: Uint8Array }> {
@@ -129,7 +123,7 @@ export function savedEntries(
 }
 
 /**
- * Overwrite the store's weights from `encodeWeights` output. Checks everything first, so a
+ * Overwrite the store's weights from `encodeWeightsAsync` output. Checks everything first, so a
  * mismatched file changes nothing; the error names the offending weight. Weights saved before
  * the document was grouped or ungrouped load under their new names (see `savedEntries`).
  */

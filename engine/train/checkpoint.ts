@@ -102,22 +102,9 @@ export const CheckpointMeta = z.strictObject({
 });
 export type CheckpointMeta = z.infer<typeof CheckpointMeta>;
 
-/** Tensors → manifest + one little-endian float32 blob (tfjs holds float32 in host order). */
-export function encodeTensors(tensors: Readonly<Record<string, tf.Tensor>>): {
-  manifest: TensorEntry[];
-  data: Uint8Array;
-} {
-  const names = Object.keys(tensors);
-  return packTensors(
-    names.map((n) => tensors[n]!),
-    names,
-    names.map((n) => tensors[n]!.dataSync() as Float32Array),
-  );
-}
-
 /**
- * `encodeTensors` with the values read asynchronously, as a device backend (WebGPU in Node,
- * which has no synchronous read) needs; the training loop's checkpoints use it.
+ * Tensors → manifest + one little-endian float32 blob (tfjs holds float32 in host order), read
+ * asynchronously, as a device backend (WebGPU in Node, which has no synchronous read) needs.
  */
 export async function encodeTensorsAsync(
   tensors: Readonly<Record<string, tf.Tensor>>,

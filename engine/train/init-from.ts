@@ -124,14 +124,15 @@ const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /**
  * Copy the checkpoint's weights into `store` by name; the rest keep their fresh initialisation.
- * Returns what was mapped, initialised, resized and left unused.
+ * Returns what was mapped, initialised, resized and left unused. A resized embedding is read
+ * asynchronously, as a device backend in Node can only read.
  */
-export function initFromCheckpoint(
+export async function initFromCheckpoint(
   store: WeightStore,
   c: LoadedCheckpoint,
   doc: GraphDocument,
   opts: { vocab: VocabChange | null; resizeEmbedding: boolean; label?: string },
-): InitFromReport {
+): Promise<InitFromReport> {
   const weights = c.groups.weights;
   if (!weights) throw new Error(`${c.dir} has no model weights; it is damaged.`);
   const { vocab, resizeEmbedding } = opts;
@@ -174,10 +175,11 @@ export function initFromCheckpoint(
       from.shape.length === param.shape.length &&
       from.shape.every((d, i) => i === axis || d === param.shape[i]);
     if (axis !== undefined && otherAxesEqual && (vocab || !sameShape)) {
+      const [saved, fresh] = (await Promise.all([from.data(), param.data()])) as Float32Array[];
       const values = copyTokenRows(
-        from.dataSync() as Float32Array,
+        saved!,
         from.shape,
-        param.dataSync() as Float32Array,
+        fresh!,
         param.shape,
         axis,
         vocab?.from ?? null,

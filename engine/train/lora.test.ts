@@ -93,7 +93,7 @@ test('targets: patterns, node ids and prefixes name matrix weights; a target nam
   );
 });
 
-test('the adapted program is well formed and, with B = 0, computes the base model exactly', () => {
+test('the adapted program is well formed and, with B = 0, computes the base model exactly', async () => {
   const doc = template('tiny-gpt');
   const base = program(doc).program!;
   const lora = LoraConfig.parse({ targets: ['*/attn/w{q,v}', 'block1/ffn/w2'], rank: 4 });
@@ -106,7 +106,7 @@ test('the adapted program is well formed and, with B = 0, computes the base mode
   const plain = tfjsRunner(base, new Map());
   const withAdapters = tfjsRunner(adapted, new Map());
   try {
-    const [a, b] = [plain.run(feeds), withAdapters.run(feeds)];
+    const [a, b] = await Promise.all([plain.run(feeds), withAdapters.run(feeds)]);
     for (const k of Object.keys(a)) assert.deepEqual(b[k], a[k], k);
   } finally {
     plain.dispose();
@@ -188,7 +188,7 @@ async function loraRoundTrip(doc: GraphDocument, lora: LoraConfig, expected: str
   assert.ok(exported.report.ok, JSON.stringify(exported.report));
   const feeds = heldOutFeeds(base, doc, { batch: 3 });
   const adapted = tfjsRunner(applyLora(base, lora).program, raw);
-  const reference = adapted.run(feeds);
+  const reference = await adapted.run(feeds);
   adapted.dispose();
   const session = await createSession(exported.bytes);
   const onnxOut = await runOnnx(session, feeds);

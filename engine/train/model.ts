@@ -12,6 +12,7 @@ import {
   score,
   type LossKind,
 } from './loss.ts';
+import { readTogether } from './read-back.ts';
 
 /** A teacher's logits for this batch and how much they count (see distill.ts). */
 export interface DistillTarget {
@@ -29,6 +30,8 @@ export interface ForwardResult {
   /** Kept tensors the caller disposes: logits, halting logits, next state. */
   logits: tf.Tensor;
   halt?: tf.Tensor;
+  /** The halting logits, read back (`forward` only). */
+  haltValues?: Float32Array;
   next: tf.Tensor[];
   correct: number;
   counted: number;
@@ -146,22 +149,51 @@ export function finishForward(
   };
 }
 
-/** `forwardTensors` read back at once (synchronously: evaluation and tests). */
-export function forward(
+/**
+ * `forwardTensors` read back in one asynchronous transfer (insight and tests; a device backend
+ * in Node has no synchronous read): its scalars and predictions, and the halting logits
+ * (`haltValues`) when the graph has a halting head.
+ */
+export async function forward(
   tp: TrainableProgram,
   weights: WeightStore,
   inputs: BatchFeeds,
   state: readonly tf.Tensor[],
   batch: Batch,
   opts: ForwardOptions,
-): ForwardResult {
+): Promise<ForwardResult> {
   const t = forwardTensors(tp, weights, inputs, state, batch, opts);
-  return finishForward(t, batch, {
-    ce: t.ce.dataSync()[0]!,
-    ...(t.distill ? { distill: t.distill.dataSync()[0]! } : {}),
-    ...(t.bce ? { bce: t.bce.dataSync()[0]! } : {}),
-    predicted: t.predicted.dataSync(),
+  const [ce, predicted, ...rest] = await readTogether([
+    t.ce,
+    t.predicted,
+    ...(t.distill ? [t.distill] : []),
+    ...(t.bce ? [t.bce] : []),
+    ...(t.halt ? [t.halt] : []),
+  ]);
+  const r = finishForward(t, batch, {
+    ce: ce![0]!,
+    predicted: predicted!,
+    ...(t.distill ? { distill: rest.shift()![0]! } : {}),
+    ...(t.bce ? { bce: rest.shift()![0]! } : {}),
   });
+  return t.halt ? { ...r, haltValues: rest.shift()! } : r;
+}
+
+/**
+ * A pass's loss, its other kept tensors freed (`next` too unless `keepNext`): a gradient step
+ * that reads nothing back, as the memory bench and tests take one inside tf.variableGrads.
+ */
+export function lossOnly(t: ForwardTensors, keepNext = false): tf.Scalar {
+  tf.dispose([
+    t.predicted,
+    t.logits,
+    ...(keepNext ? [] : t.next),
+    ...(t.halt ? [t.halt] : []),
+    ...(t.ce !== t.loss ? [t.ce] : []),
+    ...(t.distill ? [t.distill] : []),
+    ...(t.bce ? [t.bce] : []),
+  ]);
+  return t.loss;
 }
 
 export function disposeForward(r: ForwardResult): void {

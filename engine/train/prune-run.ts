@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EvalReport, TrainEvent } from '../contract/events.ts';
 import type { GraphDocument } from '../graph/schema.ts';
 import { prepareProgram, type TrainableProgram } from '../runtime/trainable-program.ts';
-import { createWeights, encodeWeights, type WeightStore } from '../runtime/weights.ts';
-import { encodeTensors, writeCheckpoint, type PruneRecord } from './checkpoint.ts';
+import { createWeights, encodeWeightsAsync, type WeightStore } from '../runtime/weights.ts';
+import { encodeTensorsAsync, writeCheckpoint, type PruneRecord } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import type { loadTrainedModel } from './load-model.ts';
 import {
@@ -38,8 +38,11 @@ export interface PrunedModel {
   nonzero: number;
 }
 
-/** Prune a copy of the model's weights; the source model is left as it was. */
-export function pruneModel(model: SourceModel, s: PruneSettings): PrunedModel {
+/**
+ * Prune a copy of the model's weights; the source model is left as it was. The weights are read
+ * asynchronously, the only kind of read WebGPU offers outside a browser.
+ */
+export async function pruneModel(model: SourceModel, s: PruneSettings): Promise<PrunedModel> {
   const record = {
     from: model.dir,
     step: model.step,
@@ -52,7 +55,7 @@ export function pruneModel(model: SourceModel, s: PruneSettings): PrunedModel {
     const weights = createWeights(model.trainable.program, model.config.seed);
     for (const [name, p] of weights.params) p.assign(model.weights.params.get(name)!);
     const names = prunableWeights(model.trainable.program);
-    const masks = pruneByMagnitude(weights, names, s.sparsity, s.global);
+    const masks = await pruneByMagnitude(weights, names, s.sparsity, s.global);
     const reached = maskSparsity(masks).total;
     const zeros = [...masks.values()].reduce((n, m) => n + m.filter((v) => v === 0).length, 0);
     return {
@@ -69,11 +72,10 @@ export function pruneModel(model: SourceModel, s: PruneSettings): PrunedModel {
       'Structured pruning removes the same share of heads or channels from every layer (the layers of a component share one definition); drop --global, or prune single weights without --structured.',
     );
   }
+  const params = [...model.weights.params];
+  const values = (await Promise.all(params.map(([, p]) => p.data()))) as Float32Array[];
   const flat = new Map<string, FlatWeight>(
-    [...model.weights.params].map(([name, p]) => [
-      name,
-      { shape: [...p.shape], values: (p.dataSync() as Float32Array).slice() },
-    ]),
+    params.map(([name, p], i) => [name, { shape: [...p.shape], values: values[i]!.slice() }]),
   );
   const result = pruneStructured(model.document, flat, s.structured, s.sparsity);
   const trainable = prepareProgram(result.doc, model.source, model.config.supervisionSteps);
@@ -157,9 +159,9 @@ export async function writePrunedRun(
         metrics: { steps: [], evals: [{ ...report, step: 0 }] },
       },
       {
-        weights: encodeWeights(pruned.weights),
-        optimizer: encodeTensors(moments),
-        ...(masks ? { mask: encodeTensors(masks) } : {}),
+        weights: await encodeWeightsAsync(pruned.weights),
+        optimizer: await encodeTensorsAsync(moments),
+        ...(masks ? { mask: await encodeTensorsAsync(masks) } : {}),
       },
       config.keepCheckpoints,
     );
@@ -196,7 +198,7 @@ export async function sweep(
   const points: SweepPoint[] = [];
   // One sparsity at a time: each holds a pruned copy of the weights until it is scored.
   for (const sparsity of sparsities) {
-    const pruned = pruneModel(model, { ...s, sparsity });
+    const pruned = await pruneModel(model, { ...s, sparsity });
     try {
       const r = await evaluatePruned(model, pruned, examples);
       const point: SweepPoint = {

@@ -169,7 +169,7 @@ test('a pruned run fine-tunes with its pruned weights kept at zero, and says wha
   });
   r.model.dispose();
   const model = await loadTrainedModel(source);
-  const pruned = pruneModel(model, { sparsity: 0.75, global: true });
+  const pruned = await pruneModel(model, { sparsity: 0.75, global: true });
   const n = prunableWeights(model.trainable.program).reduce(
     (sum, name) => sum + model.weights.params.get(name)!.size,
     0,

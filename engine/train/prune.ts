@@ -96,16 +96,15 @@ export function maskTensors(masks: Masks, store: WeightStore): Record<string, tf
   return out;
 }
 
-/** Prune `store` in place by magnitude; returns the masks. */
-export function pruneByMagnitude(
+/** Prune `store` in place by magnitude (its weights read asynchronously); returns the masks. */
+export async function pruneByMagnitude(
   store: WeightStore,
   names: readonly string[],
   sparsity: number,
   global: boolean,
-): Masks {
-  const values = new Map(
-    names.map((n) => [n, store.params.get(n)!.dataSync() as Float32Array] as const),
-  );
+): Promise<Masks> {
+  const read = (await Promise.all(names.map((n) => store.params.get(n)!.data()))) as Float32Array[];
+  const values = new Map(names.map((n, i) => [n, read[i]!] as const));
   const masks = magnitudeMasks(values, sparsity, global);
   const tensors = maskTensors(masks, store);
   for (const [name, m] of Object.entries(tensors)) {

@@ -210,7 +210,7 @@ test('refilled slots start from the initial state: their next forward equals a f
   const slots = SupervisionSlots.open(tp, weights, source, firstPosition(4));
   // Two steps, so the kept slots carry a state that is not the initial one.
   for (let s = 0; s < 2; s++) {
-    const r = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
+    const r = await forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
     const next = r.next;
     r.next = [];
     const carried = next.map((t) => tf.clone(t));
@@ -246,10 +246,10 @@ test('refilled slots start from the initial state: their next forward equals a f
     [...fresh.targets.subarray(len, 2 * len)],
   );
   // A forward on the slots gives, for the refilled ones, the first step of a fresh batch.
-  const mixed = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
+  const mixed = await forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
   const freshFeeds = batchFeeds(tp, fresh);
   const freshState = initialState(tp, weights, freshFeeds);
-  const first = forward(tp, weights, freshFeeds, freshState, fresh, evalOpts);
+  const first = await forward(tp, weights, freshFeeds, freshState, fresh, evalOpts);
   const a = mixed.logits.arraySync() as number[][][];
   const b = first.logits.arraySync() as number[][][];
   const close = (x: number[][], y: number[][]) =>
@@ -272,7 +272,7 @@ test('slots hold a flat number of tensors over many partial refills', async () =
   const counts = new Set<number>();
   let partial = 0;
   for (let s = 0; s < 40; s++) {
-    const r = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
+    const r = await forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
     const next = r.next;
     r.next = [];
     tf.dispose(r.loss);
@@ -335,7 +335,7 @@ test('refilled slots feed the puzzle ids of their new examples; kept slots keep 
     [-1, 1, -1, 1],
     [1, -1, -1, -1],
   ]) {
-    const r = forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
+    const r = await forward(tp, weights, slots.feeds, slots.state, slots.batch, evalOpts);
     const next = r.next;
     r.next = [];
     tf.dispose(r.loss);

@@ -13,7 +13,7 @@ import { createWeights, type WeightStore } from '../runtime/weights.ts';
 import { bceWithLogits, correctness, maskedCrossEntropy } from './loss.ts';
 import { withoutPuzzlePrefix } from '../../test/support/init.ts';
 import { train } from './trainer.ts';
-import { disposeForward, forward } from './model.ts';
+import { forwardTensors, lossOnly } from './model.ts';
 import {
   batchFeeds,
   type BatchFeeds,
@@ -111,17 +111,15 @@ function step(s: Setup): StepResult {
   let next: tf.Tensor[] = [];
   return gradientsOf(
     () => {
-      const r = forward(s.tp, s.weights, s.feeds, s.state, s.batch, opts);
-      next = r.next;
-      r.next = [];
-      disposeForward(r);
-      return r.loss;
+      const t = forwardTensors(s.tp, s.weights, s.feeds, s.state, s.batch, opts);
+      next = t.next;
+      return lossOnly(t, true);
     },
     () => next,
   );
 }
 
-/** The same step through the taped executor, with forward()'s loss. */
+/** The same step through the taped executor, with forwardTensors()'s loss. */
 function tapedStep(s: Setup): StepResult {
   const fetch = [s.tp.logits.name, s.tp.halt!.name];
   const states = s.tp.state.map((st) => st.output);

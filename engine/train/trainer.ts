@@ -253,7 +253,7 @@ async function initialise(
   const c = await readInitCheckpoint(init);
   try {
     const vocab = await compareVocab(c, source, dataSpec, seed);
-    return initFromCheckpoint(weights, c, doc, {
+    return await initFromCheckpoint(weights, c, doc, {
       vocab,
       resizeEmbedding: init.resizeEmbedding ?? false,
       ...(init.label ? { label: init.label } : {}),

@@ -43,22 +43,31 @@ export async function buildRenderer(): Promise<string> {
   return outDir;
 }
 
-/** A web host on a free port over a temporary workspace, and headless Chromium on it. */
-export async function openApp(workspace?: string): Promise<Session> {
+/**
+ * Debian's Chromium, headless, as every browser test starts it (`npx playwright install`
+ * cannot download here); `extraArgs` adds flags, such as WebGPU on SwiftShader.
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  const staticDir = await buildRenderer();
-  const dir = workspace ?? mkdtempSync(join(tmpdir(), 'trm-e2e-'));
-  mkdirSync(dir, { recursive: true });
-  const host = await serve({ port: 0, workspace: dir, log: () => undefined, staticDir });
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
       '--disable-component-update',
+      ...extraArgs,
     ],
   });
+}
+
+/** A web host on a free port over a temporary workspace, and headless Chromium on it. */
+export async function openApp(workspace?: string): Promise<Session> {
+  const staticDir = await buildRenderer();
+  const dir = workspace ?? mkdtempSync(join(tmpdir(), 'trm-e2e-'));
+  mkdirSync(dir, { recursive: true });
+  const host = await serve({ port: 0, workspace: dir, log: () => undefined, staticDir });
+  const browser = await launchChromium();
   const context = await browser.newContext({
     viewport: { width: 1600, height: 1000 },
     deviceScaleFactor: 1,

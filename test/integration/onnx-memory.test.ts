@@ -39,7 +39,11 @@ test('the reference run of a full-mode export at N_sup 16, n 6, T_rec 3 holds a 
   const feeds = heldOutFeeds(program, doc, { batch: 8 });
   const runner = tfjsRunner(program, new Map([...init.weights, ...init.buffers]));
   try {
-    const peak = await peakMemory(() => void runner.run(feeds));
+    let ran: Promise<unknown> | undefined;
+    const peak = await peakMemory(() => {
+      ran = runner.run(feeds);
+    });
+    await ran;
     // One [B, L, D] activation is 8·16·64·4 = 32 KiB; keeping every op's output was > 300 MB.
     const activation = 8 * 16 * 64 * 4;
     assert.ok(peak.bytes < 100 * activation, `peak ${peak.bytes} bytes, ${peak.tensors} tensors`);
@@ -102,7 +106,7 @@ test('a 37k-op unrolled recursion compiles, emits without Loops and runs without
   assert.ok(bytes.length > 0);
   const runner = tfjsRunner(program, new Map([...init.weights, ...init.buffers]));
   try {
-    const got = runner.run(heldOutFeeds(program, doc, { batch: 1 }));
+    const got = await runner.run(heldOutFeeds(program, doc, { batch: 1 }));
     assert.ok(Object.values(got).every((v) => v.every(Number.isFinite)));
   } finally {
     runner.dispose();

@@ -359,7 +359,7 @@ describe('node kinds: tfjs forward vs onnxruntime (fp32)', () => {
           ]),
         );
         const feeds = feedsFor(program);
-        const reference = referenceOutputs(program, new Map([...weights, ...buffers]), feeds);
+        const reference = await referenceOutputs(program, new Map([...weights, ...buffers]), feeds);
         assert.deepEqual(
           Object.keys(reference).sort(),
           exportedOutputs(program)

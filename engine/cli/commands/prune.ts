@@ -151,7 +151,7 @@ export async function pruneCommand(argv: string[], out: Out): Promise<number> {
       out.log(`Wrote ${file}.`);
       return 0;
     }
-    const pruned = pruneModel(model, {
+    const pruned = await pruneModel(model, {
       structured: settings.structured,
       global: settings.global,
       sparsity: settings.sparsities[0]!,

@@ -8,7 +8,7 @@ import { parseDocument } from '../../../engine/graph/parse.ts';
 import type { GraphDocument } from '../../../engine/graph/schema.ts';
 import { matchSavedNames } from '../../../engine/graph/saved-names.ts';
 import { runProgram } from '../../../engine/runtime/executor.ts';
-import { createWeights, encodeWeights, loadWeights } from '../../../engine/runtime/weights.ts';
+import { createWeights, encodeWeightsAsync, loadWeights } from '../../../engine/runtime/weights.ts';
 import { groupNodes, ungroupNode } from '../../../engine/graph/edits/grouping.ts';
 
 await tf.setBackend('cpu');
@@ -19,8 +19,11 @@ function load(name: string): GraphDocument {
   return r.doc;
 }
 
-/** Logits of `doc` on fixed tokens with weights `saved` (encodeWeights output). */
-function logits(doc: GraphDocument, saved: ReturnType<typeof encodeWeights>): Float32Array {
+/** Logits of `doc` on fixed tokens with weights `saved` (encodeWeightsAsync output). */
+function logits(
+  doc: GraphDocument,
+  saved: Awaited<ReturnType<typeof encodeWeightsAsync>>,
+): Float32Array {
   const program = compile(doc, { mode: 'full' }).program!;
   const store = createWeights(program, 99); // other values: every weight must come from `saved`
   try {
@@ -37,11 +40,11 @@ function logits(doc: GraphDocument, saved: ReturnType<typeof encodeWeights>): Fl
   }
 }
 
-test('weights trained before grouping load into the grouped document, and its outputs are the same', () => {
+test('weights trained before grouping load into the grouped document, and its outputs are the same', async () => {
   const before = load('tiny-gpt');
   const program = compile(before, { mode: 'full' }).program!;
   const trained = createWeights(program, 7);
-  const saved = encodeWeights(trained);
+  const saved = await encodeWeightsAsync(trained);
   trained.dispose();
   const reference = logits(before, saved);
   // The final norm into a component "top": its weights move under top/.
@@ -52,7 +55,7 @@ test('weights trained before grouping load into the grouped document, and its ou
   assert.deepEqual(Array.from(logits(grouped.doc, saved)), Array.from(reference));
   // And back: ungrouping is the inverse, and the grouped run's weights load into it.
   const regrouped = createWeights(compile(grouped.doc, { mode: 'full' }).program!, 7);
-  const savedGrouped = encodeWeights(regrouped);
+  const savedGrouped = await encodeWeightsAsync(regrouped);
   regrouped.dispose();
   const instance = grouped.doc.main.nodes.find(
     (n) => n.kind === 'component' && n.params.component === 'top',
@@ -102,9 +105,9 @@ test('renamed weights match only when exactly one saved tensor of that size fits
   );
 });
 
-test('weights of another graph are still refused by name', () => {
+test('weights of another graph are still refused by name', async () => {
   const gpt = compile(load('tiny-gpt'), { mode: 'full' }).program!;
-  const saved = encodeWeights(createWeights(gpt, 1));
+  const saved = await encodeWeightsAsync(createWeights(gpt, 1));
   const other = createWeights(compile(load('recursive-lm'), { mode: 'full' }).program!, 1);
   assert.throws(
     () => loadWeights(other, saved.manifest, saved.data),
