@@ -18,20 +18,20 @@ const backend = process.argv[2] ?? 'native';
 const STEPS = 5;
 await selectBackend(backend);
 const dump = join(tmpdir(), `trm-profile-${process.pid}.json`);
-const trainer = gptTrainer(compileStep(gptPreset()), { batch: 32, seq: 64, vocab: 96, dump });
-for (let i = 0; i < 3; i++) trainer.step();
+const trainer = await gptTrainer(compileStep(gptPreset()), { batch: 32, seq: 64, vocab: 96, dump });
+for (let i = 0; i < 3; i++) await trainer.step();
 
 const times: number[] = [];
 for (let i = 0; i < 10; i++) {
   const t0 = performance.now();
-  trainer.step();
+  await trainer.step();
   times.push(performance.now() - t0);
 }
 const wall = median(times);
 const agg = new Map<string, { ms: number; n: number }>();
 for (let i = 0; i < STEPS; i++) {
-  const info = await tf.profile(() => {
-    trainer.step();
+  const info = await tf.profile(async () => {
+    await trainer.step();
   });
   for (const k of info.kernels) {
     if (!tf.getKernel(k.name, tf.getBackend())) continue; // a scope: its kernels are listed

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,7 +126,7 @@ function blasPeak(n: number): number | undefined {
 type Model = { name: string; unit: string; program: IrProgram; kind: 'gpt' | 'ir' };
 
 /** One training run of ours on the active backend (`dump` also writes torch_ref.py's input). */
-function ours(m: Model, seconds: number, dump?: string): TrainResult {
+function ours(m: Model, seconds: number, dump?: string): Promise<TrainResult> {
   const opts = { seconds, ...(dump ? { dump } : {}) };
   return m.kind === 'gpt'
     ? trainSteps(m.program, { batch: BATCH, seq: SEQ, vocab: VOCAB, minSteps: 9, ...opts })
@@ -144,11 +144,13 @@ function note(r: TrainResult & { torch?: string }, unit: string): string {
  */
 async function trainModel(m: Model, available: string[], torch: boolean): Promise<void> {
   const dump = join(tmpdir(), `trm-bench-${process.pid}.json`);
-  // The training loop of bench/train.ts reads synchronously, which WebGPU in Node cannot.
-  for (const b of available.filter((b) => b !== 'native' && b !== 'webgpu')) {
+  rmSync(dump, { force: true });
+  // The stock backends and WebGPU once each; the last of them writes PyTorch's start.
+  const once = available.filter((b) => b !== 'native');
+  for (const b of once) {
     if (b === 'cpu' && !process.argv.includes('--cpu')) continue; // cpu: minutes per step
     await selectBackend(b);
-    const r = ours(m, SECONDS, b === available[available.length - 1] ? dump : undefined);
+    const r = await ours(m, SECONDS, b === once[once.length - 1] ? dump : undefined);
     log({
       section: 'train',
       name: m.name,
@@ -161,7 +163,7 @@ async function trainModel(m: Model, available: string[], torch: boolean): Promis
   const contenders: Contender[] = [];
   if (available.includes('native')) {
     await selectBackend('native');
-    ours(m, 0.5, dump); // warm-up; writes the dump
+    await ours(m, 0.5, dump); // warm-up; writes the dump
     for (const threads of [1, 2]) {
       contenders.push({
         key: `native×${threads}`,
@@ -169,14 +171,15 @@ async function trainModel(m: Model, available: string[], torch: boolean): Promis
         run: async (seconds) => {
           await selectBackend('native');
           loadAddon().addon?.setThreads(threads);
-          return ours(m, seconds);
+          return await ours(m, seconds);
         },
       });
     }
   }
   // PyTorch at 1 and 2 threads, and at 2 threads with sleeping (not spinning) OpenMP workers.
   const servers: TorchServer[] = [];
-  for (const [key, threads, passive] of torch
+  // PyTorch starts from the weights and batch one of ours wrote (none when no backend ran).
+  for (const [key, threads, passive] of torch && existsSync(dump)
     ? ([
         ['torch×1', 1, false],
         ['torch×2', 2, false],

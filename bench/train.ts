@@ -41,14 +41,15 @@ function optimizerFor(program: IrProgram, weights: WeightStore): AdamW {
 }
 
 /** One forward/backward/AdamW update; returns the loss. Gradients by IR name. */
-function update(weights: WeightStore, opt: AdamW, loss: () => tf.Scalar): number {
+async function update(weights: WeightStore, opt: AdamW, loss: () => tf.Scalar): Promise<number> {
   const irName = new Map([...weights.params].map(([n, v]) => [v.name, n]));
   const { value, grads } = tf.variableGrads(loss, [...weights.params.values()]);
   const named: Record<string, tf.Tensor> = {};
   for (const [tfName, g] of Object.entries(grads)) named[irName.get(tfName)!] = g;
   opt.apply(named, OPTIMIZER.lr);
   tf.dispose(Object.values(grads));
-  const v = value.dataSync()[0]!;
+  // One read per step, asynchronous: WebGPU in Node has no synchronous read.
+  const v = (await value.data())[0]!;
   value.dispose();
   return v;
 }
@@ -72,13 +73,13 @@ export function compileStep(doc: unknown): IrProgram {
 }
 
 /** Median step time and throughput of timed steps after two warm-up steps. */
-function timeSteps(
-  step: () => number,
+async function timeSteps(
+  step: () => Promise<number>,
   positions: number,
   opts: { minSteps: number; seconds: number },
-): TrainResult {
-  const firstLoss = step(); // also the warm-up
-  step();
+): Promise<TrainResult> {
+  const firstLoss = await step(); // also the warm-up
+  await step();
   let steps = 0;
   let lastLoss = firstLoss;
   let loss10: number | undefined;
@@ -93,7 +94,7 @@ function timeSteps(
     (steps < opts.minSteps && elapsed() < 3 * opts.seconds)
   ) {
     const ts = performance.now();
-    lastLoss = step();
+    lastLoss = await step();
     times.push(performance.now() - ts);
     if (steps === 8) loss10 = lastLoss;
     steps++;
@@ -115,16 +116,16 @@ export interface GptOptions {
  * one fixed random batch: the speed of a step does not depend on the data. `dump` writes the
  * initial weights and the batch for the PyTorch reference, so both start from the same loss.
  */
-export function gptTrainer(
+export async function gptTrainer(
   program: IrProgram,
   opts: GptOptions,
-): { step: () => number; dispose: () => void } {
+): Promise<{ step: () => Promise<number>; dispose: () => void }> {
   const { batch, seq, vocab } = opts;
   const weights: WeightStore = createWeights(program, 1);
   const x = tokens(batch * seq, vocab, 7);
   const y = tokens(batch * seq, vocab, 8);
   if (opts.dump)
-    dumpForTorch(opts.dump, program, weights, x, y, { batch, seq, vocab, kind: 'gpt' });
+    await dumpForTorch(opts.dump, program, weights, x, y, { batch, seq, vocab, kind: 'gpt' });
   const inputs = tf.tensor2d(x, [batch, seq], 'int32');
   const logitsName = program.outputs.find((o) => o.role === 'logits')!.name;
   const opt = optimizerFor(program, weights);
@@ -143,32 +144,34 @@ export function gptTrainer(
 }
 
 /** Timed training steps of `gptTrainer`. */
-export function trainSteps(
+export async function trainSteps(
   program: IrProgram,
   opts: GptOptions & { minSteps: number; seconds: number },
-): TrainResult {
-  const t = gptTrainer(program, opts);
-  const r = timeSteps(t.step, opts.batch * opts.seq, opts);
+): Promise<TrainResult> {
+  const t = await gptTrainer(program, opts);
+  const r = await timeSteps(t.step, opts.batch * opts.seq, opts);
   t.dispose();
   return r;
 }
 
 /** Weights (name, shape, values, decay), the batch, the optimizer and the IR for torch_ref.py. */
-function dumpForTorch(
+async function dumpForTorch(
   path: string,
   program: IrProgram,
   weights: WeightStore,
   x: Int32Array,
   y: Int32Array,
   opts: { batch: number; seq: number; vocab: number; kind: 'gpt' | 'ir' },
-): void {
-  const values = (t: tf.Tensor) => Array.from(t.dataSync());
+): Promise<void> {
+  const values = async (t: tf.Tensor) => Array.from(await t.data());
   const params: Record<string, { shape: number[]; values: number[]; decay: boolean }> = {};
   for (const [name, v] of weights.params) {
-    params[name] = { shape: v.shape, values: values(v), decay: program.params.get(name)!.decay };
+    const decay = program.params.get(name)!.decay;
+    params[name] = { shape: v.shape, values: await values(v), decay };
   }
   const buffers: Record<string, { shape: number[]; values: number[] }> = {};
-  for (const [name, t] of weights.buffers) buffers[name] = { shape: t.shape, values: values(t) };
+  for (const [name, t] of weights.buffers)
+    buffers[name] = { shape: t.shape, values: await values(t) };
   const flat = unrollLoops(program);
   const role = (r: string) => program.outputs.find((o) => o.role === r)?.name;
   const ir = {
@@ -206,10 +209,10 @@ function dumpForTorch(
  * (detached) feeds the next. Loss: cross-entropy of the logits head plus the halting head's
  * binary cross-entropy against "not done". Throughput counts positions × supervision steps.
  */
-export function trainSupervised(
+export async function trainSupervised(
   program: IrProgram,
   opts: { batch: number; minSteps: number; seconds: number; dump?: string },
-): TrainResult {
+): Promise<TrainResult> {
   const sup = program.supervision;
   if (!sup) throw new Error('the benchmark graph has no deep-supervision recursion');
   const tok = program.inputs.find((i) => i.role === 'tokens')!;
@@ -222,12 +225,12 @@ export function trainSupervised(
   const xs = tokens(batch * seq, vocab, 7);
   const y = tokens(batch * seq, vocab, 8);
   if (opts.dump)
-    dumpForTorch(opts.dump, program, weights, xs, y, { batch, seq, vocab, kind: 'ir' });
+    await dumpForTorch(opts.dump, program, weights, xs, y, { batch, seq, vocab, kind: 'ir' });
   const x = tf.tensor2d(xs, [batch, seq], 'int32');
   const opt = optimizerFor(program, weights);
   const feeds = { [tok.name]: x };
   const fetch = [logits.name, ...(halt ? [halt.name] : []), ...sup.state.map((st) => st.output)];
-  const runBatch = (): number => {
+  const runBatch = async (): Promise<number> => {
     let state = runProgram(
       program,
       weights,
@@ -237,7 +240,7 @@ export function trainSupervised(
     let last = 0;
     for (let s = 0; s < sup.steps; s++) {
       const next: Record<string, tf.Tensor> = {};
-      last = update(weights, opt, () => {
+      last = await update(weights, opt, () => {
         const stateFeeds = Object.fromEntries(sup.state.map((st) => [st.input, state[st.init]!]));
         const out = runProgram(program, weights, { ...feeds, ...stateFeeds }, fetch);
         for (const st of sup.state) next[st.init] = tf.keep(out[st.output]!);
@@ -251,7 +254,7 @@ export function trainSupervised(
     for (const t of Object.values(state)) t.dispose();
     return last;
   };
-  const r = timeSteps(runBatch, batch * seq * sup.steps, opts);
+  const r = await timeSteps(runBatch, batch * seq * sup.steps, opts);
   opt.dispose();
   weights.dispose();
   x.dispose();
