@@ -83,11 +83,12 @@ export async function generateCommand(argv: string[], out: Out): Promise<number>
     return 2;
   }
   const cfg = parsed.data;
-  // An encoder–decoder model folder (two files) decodes through onnxruntime alone.
+  // An encoder–decoder model folder decodes through onnxruntime alone: with the KV-cache
+  // decoder when the folder has one, unless --no-kv asks for the full decoder.
   const { loadPairFolder } = await import('../../onnx-runtime/encoder-decoder-session.ts');
   let pair;
   try {
-    pair = await loadPairFolder(path);
+    pair = await loadPairFolder(path, { withPast: !v['no-kv'] });
   } catch (e) {
     out.error((e as Error).message);
     return 1;
