@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { fakeWebGpu } from '../../test/support/fake-webgpu.ts';
 import { backendNotice, selectBackend } from './backend.ts';
 import {
   adapterName,
@@ -9,19 +9,11 @@ import {
   provideWebGpu,
   summarize,
   type GpuAdapterInfo,
-  type WebGpuModule,
 } from './webgpu.ts';
 
-/** A WebGPU provider whose adapter is `info` (null: none); its "backend" is tfjs's CPU one. */
+/** The webgpu backend re-registered over a fake provider whose adapter is `info`. */
 function fakeGpu(info: GpuAdapterInfo | null): void {
-  const adapter = info && {
-    info,
-    features: new Set<string>(),
-    limits: {},
-    requestDevice: () => Promise.resolve({}),
-  };
-  const module = { WebGPUBackend: MathBackendCPU } as unknown as WebGpuModule;
-  provideWebGpu({ gpu: { requestAdapter: () => Promise.resolve(adapter) }, module });
+  provideWebGpu(fakeWebGpu(info));
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
 }
 

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { main } from '../../engine/cli/main.ts';
+import { fakeWebGpu } from '../support/fake-webgpu.ts';
 import {
   loadDawn,
   noAdapterSentence,
   provideWebGpu,
   type GpuAdapterInfo,
-  type WebGpuModule,
 } from '../../engine/runtime/webgpu.ts';
 
 /**
@@ -17,17 +16,8 @@ import {
  * one-sentence reason), a software one passed by, and a missing package.
  */
 
-/** A loader standing in for Dawn whose adapter is `info` (null: none); its backend is tfjs's CPU. */
-function dawnWith(info: GpuAdapterInfo | null) {
-  const adapter = info && {
-    info,
-    features: new Set<string>(),
-    limits: {},
-    requestDevice: () => Promise.resolve({}),
-  };
-  const module = { WebGPUBackend: MathBackendCPU } as unknown as WebGpuModule;
-  return () => Promise.resolve({ gpu: { requestAdapter: () => Promise.resolve(adapter) }, module });
-}
+/** A loader standing in for Dawn whose adapter is `info` (null: none). */
+const dawnWith = (info: GpuAdapterInfo | null) => () => Promise.resolve(fakeWebGpu(info));
 
 async function doctor(): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];

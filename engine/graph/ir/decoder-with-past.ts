@@ -126,19 +126,19 @@ function rewrite(decoder: IrProgram, withPast: boolean, base: number, probe = fa
   const seqAxis = (axis: number, of: string) => (axis < 0 ? axis + rank(of) : axis) === 1;
   const firstPast = names('decoder', 0).pastKey;
 
+  /** The next cache entry of its kind, for this attention's keys and values. */
+  const cached = (kind: PastEntry['kind'], op: OpOf<'Attention'>): PastEntry => {
+    const layer = counts[kind]++;
+    const entry = { kind, layer, ...names(kind, layer), heads: op.kvHeads, width: width(op.k) };
+    cache.push(entry);
+    return entry;
+  };
+
   const attention = (op: OpOf<'Attention'>): Place => {
     const [q, k, v] = [at(op.q), at(op.k), at(op.v)];
     if (q.kind === 'seq' && k.kind === 'memory' && v.kind === 'memory') {
       // Cross-attention: keys and values over the encoder states, computed once (init).
-      const layer = counts.encoder++;
-      const entry: PastEntry = {
-        kind: 'encoder',
-        layer,
-        ...names('encoder', layer),
-        heads: op.kvHeads,
-        width: width(op.k),
-      };
-      cache.push(entry);
+      const entry = cached('encoder', op);
       let keyIds: Partial<OpOf<'Attention'>> = {};
       if (op.keyIds !== undefined) {
         const padId = op.padId ?? 0;
@@ -169,15 +169,7 @@ function rewrite(decoder: IrProgram, withPast: boolean, base: number, probe = fa
     if (q.offset !== k.offset || k.offset !== v.offset)
       throw new Unsupported('its queries and keys are at different positions');
     selfOffsets.push(q.offset);
-    const layer = counts.decoder++;
-    const entry: PastEntry = {
-      kind: 'decoder',
-      layer,
-      ...names('decoder', layer),
-      heads: op.kvHeads,
-      width: width(op.k),
-    };
-    cache.push(entry);
+    const entry = cached('decoder', op);
     let [kk, vv] = [map(op.k), map(op.v)];
     if (withPast) {
       inputs.push(past(entry.pastKey, ['B', 'P', entry.width]));
