@@ -45,11 +45,9 @@ export interface CheckpointWeights {
 /** Groups tried in order: EMA weights are what a TRM is evaluated with. */
 const WEIGHT_GROUPS = ['ema', 'weights', 'params', 'model'];
 
-const checkpointDir = resolveCheckpointDir;
-
 /** The graph document a checkpoint (or a run folder's latest one) was trained from. */
 export async function readCheckpointDocument(path: string): Promise<unknown> {
-  const file = join(await checkpointDir(path), 'checkpoint.json');
+  const file = join(await resolveCheckpointDir(path), 'checkpoint.json');
   let meta: CheckpointJson;
   try {
     meta = JSON.parse(await readFile(file, 'utf8'));
@@ -62,7 +60,7 @@ export async function readCheckpointDocument(path: string): Promise<unknown> {
 }
 
 export async function readCheckpointWeights(path: string): Promise<CheckpointWeights> {
-  const dir = await checkpointDir(path);
+  const dir = await resolveCheckpointDir(path);
   const file = join(dir, 'checkpoint.json');
   let meta: CheckpointJson;
   try {

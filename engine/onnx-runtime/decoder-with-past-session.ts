@@ -73,20 +73,19 @@ export function withPastNextLogits(
     );
     return int64(m, [sequences.length, shape.source]);
   };
+  /** Saves the call's caches: its present outputs, else (cross-attention) the past it was fed. */
   const keep = (
     sequences: number[][],
     out: ort.InferenceSession.OnnxValueMapType,
-    from?: Saved,
-    rows?: number[],
+    past?: Saved['caches'],
   ) => {
     const caches = new Map<string, { data: Float32Array; dims: number[] }>();
     for (const label of labels)
       for (const part of ['key', 'value']) {
-        const name = `present.${label}.${part}`;
-        const t = out[name];
+        const t = out[`present.${label}.${part}`];
+        const fed = past?.get(`${label}.${part}`);
         if (t) caches.set(`${label}.${part}`, { data: t.data as Float32Array, dims: [...t.dims] });
-        else if (from && rows)
-          caches.set(`${label}.${part}`, gather(from.caches.get(`${label}.${part}`)!, rows));
+        else if (fed) caches.set(`${label}.${part}`, fed);
       }
     const length = sequences[0]!.length;
     saved = sequences.every((s) => s.length === length)
@@ -110,14 +109,15 @@ export function withPastNextLogits(
         [DECODER_INPUT_IDS]: int64(fresh.flat(), [batch, t]),
         [ENCODER_MASK]: mask(sequences),
       };
-      for (const label of labels)
-        for (const part of ['key', 'value']) {
-          const c = gather(from.caches.get(`${label}.${part}`)!, rows);
-          feeds[`past_key_values.${label}.${part}`] = new ort.Tensor('float32', c.data, c.dims);
-        }
+      const past = new Map<string, { data: Float32Array; dims: number[] }>();
+      for (const [name, c] of from.caches) {
+        const g = gather(c, rows);
+        past.set(name, g);
+        feeds[`past_key_values.${name}`] = new ort.Tensor('float32', g.data, g.dims);
+      }
       const out = await step.run(pick(step, feeds));
       calls.step++;
-      keep(sequences, out, from, rows);
+      keep(sequences, out, past);
       const logits = out.logits!;
       return lastPositions(logits.data as Float32Array, fresh, t, logits.dims[2] as number);
     }

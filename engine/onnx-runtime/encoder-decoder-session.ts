@@ -92,11 +92,16 @@ export async function loadPairFolder(
     throw new Error(
       `${join(dir, 'config.json')} says the folder holds an encoder–decoder but lacks its layout or files; export it again with trm export --mode encoder-decoder.`,
     );
-  const [encoder, decoder] = await Promise.all(
-    files.map(async (f) => createSession(await readFile(join(dir, f as string)))),
-  );
+  const [encoder, decoder] = await openSessions(dir, files as string[]);
   const layout = seq2seqLayout(source);
-  const cached = opts.withPast === false ? undefined : await loadWithPast(dir, config, layout);
+  let cached;
+  try {
+    cached = opts.withPast === false ? undefined : await loadWithPast(dir, config, layout);
+  } catch (e) {
+    await encoder!.release();
+    await decoder!.release();
+    throw e;
+  }
   const next = cached
     ? withPastNextLogits(encoder!, cached.init, cached.step, cached.shape)
     : pairNext(encoder!, decoder!, { length: layout.length, source, logits: String(logits) });
@@ -131,7 +136,7 @@ async function loadWithPast(dir: string, config: PairConfig, layout: Seq2SeqLayo
   );
   // A folder copied without the cached files decodes with the full decoder.
   if (bytes.some((b) => b === null)) return undefined;
-  const [init, step] = await Promise.all(bytes.map((b) => createSession(b!)));
+  const [init, step] = await openSessions(dir, files as string[], bytes as Uint8Array[]);
   const shape: WithPastShape = {
     length: layout.length,
     source: layout.source,
@@ -141,4 +146,29 @@ async function loadWithPast(dir: string, config: PairConfig, layout: Seq2SeqLayo
     encoder: (labels[1] as unknown[]).map(String),
   };
   return { init: init!, step: step!, shape };
+}
+
+/**
+ * A session for each of the folder's `files` (from `bytes` where already read), or a sentence
+ * naming the file onnxruntime cannot load; none is left open when one fails.
+ */
+async function openSessions(dir: string, files: string[], bytes?: Uint8Array[]) {
+  const sessions: Session[] = [];
+  try {
+    for (const [i, f] of files.entries()) {
+      const path = join(dir, f);
+      const data = bytes?.[i] ?? (await readFile(path));
+      sessions.push(
+        await createSession(data).catch((e: unknown) => {
+          throw new Error(
+            `${path} cannot be loaded (${(e as Error).message.split('\n')[0]}); it is damaged or not the file config.json names. Export the folder again with trm export --mode encoder-decoder.`,
+          );
+        }),
+      );
+    }
+    return sessions;
+  } catch (e) {
+    await Promise.all(sessions.map((s) => s.release()));
+    throw e;
+  }
 }

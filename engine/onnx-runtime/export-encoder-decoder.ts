@@ -20,6 +20,8 @@ import { PRECISION_FILES } from './hf-config.ts';
 import { DEFAULT_THRESHOLDS } from './verdict.ts';
 import { createSession } from './verify.ts';
 
+type Session = Awaited<ReturnType<typeof createSession>>;
+
 /*
  * An encoder–decoder as the pair a seq2seq runtime expects, in one model folder:
  *   onnx/encoder{,_fp16,…}.onnx            tokens [B, L] → encoder_hidden_states [B, S, D]
@@ -134,6 +136,16 @@ export async function exportEncoderDecoder(
 ): Promise<EncoderDecoderResult> {
   const { program, pair } = splitOf(req.doc);
   const reference = await loadModel(req.run);
+  // Every onnxruntime session the check opens, released once decoding is done or it throws.
+  const sessions: Session[] = [];
+  const open = async (bytes: Uint8Array) => {
+    const s = await createSession(bytes);
+    sessions.push(s);
+    return s;
+  };
+  const release = async () => {
+    for (const s of sessions.splice(0)) await s.release();
+  };
   try {
     const layout = seq2seqLayoutOf(reference.dataSpec);
     if (!layout)
@@ -163,13 +175,13 @@ export async function exportEncoderDecoder(
     const encoderBytes = emit(pair.encoder, 'encoder');
     const decoderBytes = emit(pair.decoder, 'decoder');
     const cached = emitDecoderWithPast(pair.decoder, emit);
-    const encoder = await createSession(encoderBytes);
-    const decoder = await createSession(decoderBytes);
+    const encoder = await open(encoderBytes);
+    const decoder = await open(decoderBytes);
     const onnxNext = onnxPairNextLogits(encoder, decoder, pair, layout.length);
     const cachedSessions =
       'skipped' in cached
         ? undefined
-        : { init: await createSession(cached.init), step: await createSession(cached.step) };
+        : { init: await open(cached.init), step: await open(cached.step) };
     const withPastShape =
       'skipped' in cached
         ? undefined
@@ -231,10 +243,7 @@ export async function exportEncoderDecoder(
         if (past === target) right.past++;
       }
     }
-    await encoder.release();
-    await decoder.release();
-    await cachedSessions?.init.release();
-    await cachedSessions?.step.release();
+    await release();
     const n = Math.max(held.batch, 1);
     const exactMatch = { tfjs: right.tfjs / n, onnx: right.onnx / n };
     const allowed = req.accuracyDrop ?? DEFAULT_THRESHOLDS[req.precision].accuracyDrop;
@@ -367,6 +376,7 @@ export async function exportEncoderDecoder(
       files: Object.keys(files),
     };
   } finally {
+    await release();
     await reference.dispose();
   }
 }

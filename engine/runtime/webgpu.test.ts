@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { fakeWebGpu } from '../../test/support/fake-webgpu.ts';
 import { backendNotice, selectBackend } from './backend.ts';
 import {
   adapterName,
@@ -9,9 +10,8 @@ import {
   summarize,
   type GpuAdapterInfo,
 } from './webgpu.ts';
-import { fakeWebGpu } from '../../test/support/fake-gpu.ts';
 
-/** Dawn replaced by a provider whose adapter is `info` (null: none). */
+/** The webgpu backend re-registered over a fake provider whose adapter is `info`. */
 function fakeGpu(info: GpuAdapterInfo | null): void {
   provideWebGpu(fakeWebGpu(info));
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');

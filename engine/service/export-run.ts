@@ -203,7 +203,7 @@ async function exportPair(
     judgedBy: 'task',
     note: `${pair.files.filter((f) => f.endsWith('.onnx')).join(', ')}. Top-1 agreement here is the share of ${r.sources} held-out sources the encoder and decoder decode greedily to exactly the tfjs model's output; max abs error is of the first step's logits. ${
       'skipped' in r.withPast
-        ? `No decoder with a KV cache: ${r.withPast.skipped.replace(/\.$/, '')}.`
+        ? `No decoder with a KV cache was written. ${r.withPast.skipped}`
         : `With the KV cache (decoder_model + decoder_with_past_model): ${pct(r.withPast.agreement)} of them decode the same, ${r.withPast.calls.step} of ${r.withPast.calls.init + r.withPast.calls.step} decoder calls from the cache.`
     }`,
     reference,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { InsightModel } from '../infer/insight.ts';
 import type { DepthSweep, ExampleTrace, ParsedParams, ServerEvent } from '../contract/api.ts';
-import { CheckpointPointerError } from '../io/checkpoint-files.ts';
+import { CheckpointPointerError, resolveCheckpointDir } from '../io/checkpoint-files.ts';
 import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
 import type { RunManager } from './runs.ts';
@@ -32,10 +32,9 @@ export class InsightJobs {
   private async model(runId: string, checkpoint: string | undefined): Promise<InsightModel> {
     await this.runs.graphOf(runId);
     const folder = await this.runs.folder(runId, 'checkpoints');
-    const { resolveCheckpoint } = await import('../train/checkpoint.ts');
     let dir: string;
     try {
-      dir = await resolveCheckpoint(checkpoint ? join(folder, checkpoint) : folder);
+      dir = await resolveCheckpointDir(checkpoint ? join(folder, checkpoint) : folder);
     } catch (e) {
       if (e instanceof CheckpointPointerError) {
         throw new ServiceError('no-checkpoint', `Run ${runId}'s latest.json ${e.problem}`);

@@ -13,7 +13,7 @@ import type {
   ServerEvent,
   SolveResult,
 } from '../contract/api.ts';
-import { CheckpointPointerError } from '../io/checkpoint-files.ts';
+import { CheckpointPointerError, resolveCheckpointDir } from '../io/checkpoint-files.ts';
 import { confineTo } from '../io/confine.ts';
 import { confineRecorded } from './data-paths.ts';
 import { ServiceError } from './errors.ts';
@@ -179,9 +179,10 @@ export class Playground {
       }
     }
     const folder = await this.runs.folder(source.runId, 'checkpoints');
-    const { resolveCheckpoint } = await import('../train/checkpoint.ts');
     try {
-      return await resolveCheckpoint(source.checkpoint ? join(folder, source.checkpoint) : folder);
+      return await resolveCheckpointDir(
+        source.checkpoint ? join(folder, source.checkpoint) : folder,
+      );
     } catch (e) {
       if (e instanceof CheckpointPointerError) {
         throw new ServiceError('no-checkpoint', `Run ${source.runId}'s latest.json ${e.problem}`);

@@ -255,15 +255,8 @@ export interface LoadedCheckpoint {
   raw: Record<string, { manifest: TensorEntry[]; data: Uint8Array }>;
 }
 
-/**
- * Resolve a run folder (through `latest.json`) or a checkpoint folder to a checkpoint folder.
- */
-export async function resolveCheckpoint(path: string): Promise<string> {
-  return resolveCheckpointDir(path);
-}
-
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  const dir = await resolveCheckpoint(path);
+  const dir = await resolveCheckpointDir(path);
   let parsed: unknown;
   try {
     parsed = parseJsonText(await readFile(join(dir, 'checkpoint.json'), 'utf8'));

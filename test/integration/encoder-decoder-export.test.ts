@@ -6,7 +6,7 @@
  * single .onnx file are refused with a sentence.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -159,6 +159,16 @@ describe('trm export --mode encoder-decoder', () => {
       assert.equal(f.code, 0, f.all);
       assert.equal(f.lines.at(-1), r.lines.at(-1), `without past ${beams.join(' ')}`);
     }
+    // A damaged cached file is named with the fix, not left to onnxruntime's words.
+    const damaged = join(dir, 'damaged');
+    cpSync(out, damaged, { recursive: true });
+    writeFileSync(join(damaged, 'onnx/decoder_with_past_model.onnx'), 'not an onnx model');
+    const d = await trm(['generate', damaged, '--prompt', '2718']);
+    assert.equal(d.code, 1, d.all);
+    assert.match(
+      d.all,
+      /damaged\/onnx\/decoder_with_past_model\.onnx cannot be loaded \(.+\); it is damaged or not the file config\.json names\. Export the folder again with trm export --mode encoder-decoder\./,
+    );
     const bad = await trm(['generate', out, '--prompt', '12a4']);
     assert.equal(bad.code, 1);
     assert.match(bad.all, /The source may hold only digits 0–9; remove "a"\./);

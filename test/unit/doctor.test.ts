@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { main } from '../../engine/cli/main.ts';
+import { fakeWebGpu } from '../support/fake-webgpu.ts';
 import {
   loadDawn,
   noAdapterSentence,
   provideWebGpu,
   type GpuAdapterInfo,
 } from '../../engine/runtime/webgpu.ts';
-import { fakeWebGpu } from '../support/fake-gpu.ts';
 
 /**
  * `trm doctor` on the webgpu line of the chain, with Dawn's loading injected (this machine's

@@ -140,7 +140,7 @@ export function formatPairVerdict(r: EncoderDecoderReport): string[] {
       (m) => `  ${m.source}: tfjs ${m.tfjs || '(empty)'}, onnx ${m.onnx || '(empty)'}`,
     ),
     'skipped' in r.withPast
-      ? `no decoder with past: ${r.withPast.skipped}`
+      ? `decoder with past (KV cache): not written. ${r.withPast.skipped}`
       : `decoder with past (KV cache; decoder_model ${formatBytes(r.withPast.initBytes)} · decoder_with_past_model ${formatBytes(r.withPast.stepBytes)}): agrees with tfjs on ${pct(r.withPast.agreement)}, exact match ${pct(r.withPast.exactMatch)}`,
     ...('skipped' in r.withPast ? [] : r.withPast.mismatches).map(
       (m) => `  ${m.source}: tfjs ${m.tfjs || '(empty)'}, with past ${m.onnx || '(empty)'}`,

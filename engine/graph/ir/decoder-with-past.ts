@@ -126,19 +126,19 @@ function rewrite(decoder: IrProgram, withPast: boolean, base: number, probe = fa
   const seqAxis = (axis: number, of: string) => (axis < 0 ? axis + rank(of) : axis) === 1;
   const firstPast = names('decoder', 0).pastKey;
 
+  /** The next cache entry of its kind, for this attention's keys and values. */
+  const cached = (kind: PastEntry['kind'], op: OpOf<'Attention'>): PastEntry => {
+    const layer = counts[kind]++;
+    const entry = { kind, layer, ...names(kind, layer), heads: op.kvHeads, width: width(op.k) };
+    cache.push(entry);
+    return entry;
+  };
+
   const attention = (op: OpOf<'Attention'>): Place => {
     const [q, k, v] = [at(op.q), at(op.k), at(op.v)];
     if (q.kind === 'seq' && k.kind === 'memory' && v.kind === 'memory') {
       // Cross-attention: keys and values over the encoder states, computed once (init).
-      const layer = counts.encoder++;
-      const entry: PastEntry = {
-        kind: 'encoder',
-        layer,
-        ...names('encoder', layer),
-        heads: op.kvHeads,
-        width: width(op.k),
-      };
-      cache.push(entry);
+      const entry = cached('encoder', op);
       let keyIds: Partial<OpOf<'Attention'>> = {};
       if (op.keyIds !== undefined) {
         const padId = op.padId ?? 0;
@@ -169,15 +169,7 @@ function rewrite(decoder: IrProgram, withPast: boolean, base: number, probe = fa
     if (q.offset !== k.offset || k.offset !== v.offset)
       throw new Unsupported('its queries and keys are at different positions');
     selfOffsets.push(q.offset);
-    const layer = counts.decoder++;
-    const entry: PastEntry = {
-      kind: 'decoder',
-      layer,
-      ...names('decoder', layer),
-      heads: op.kvHeads,
-      width: width(op.k),
-    };
-    cache.push(entry);
+    const entry = cached('decoder', op);
     let [kk, vv] = [map(op.k), map(op.v)];
     if (withPast) {
       inputs.push(past(entry.pastKey, ['B', 'P', entry.width]));
@@ -223,8 +215,15 @@ function rewrite(decoder: IrProgram, withPast: boolean, base: number, probe = fa
       case 'SlicePrefix': {
         if (here.kind !== 'seq' || !seqAxis(op.axis, op.x))
           throw new Unsupported('it slices another axis than the sequence');
+        const offset = here.offset - (op.start ?? 0);
+        // The new tokens must lie inside the slice: one that starts past the decoder's first
+        // token (a shifted input, with padding put in its place) reads positions no cache holds.
+        if (!probe && offset < 0)
+          throw new Unsupported(
+            `it starts ${-offset} position(s) after the decoder's first token, so what takes their place is not in the cache; start the decoder's slice of the row at its start token`,
+          );
         alias.set(op.out, map(op.x));
-        return { kind: 'seq', offset: here.offset - (op.start ?? 0) };
+        return { kind: 'seq', offset };
       }
       case 'Concat': {
         if (!seqAxis(op.axis, op.out) || seqs.length !== 1)
@@ -236,8 +235,12 @@ function rewrite(decoder: IrProgram, withPast: boolean, base: number, probe = fa
           if (typeof n !== 'number') throw new Unsupported('what it puts in front has no length');
           before += n;
         }
+        const offset = (here as { offset: number }).offset;
+        // What it puts in front is dropped: right only where no new position is one of them.
+        if (!probe && offset < 0)
+          throw new Unsupported('the positions it puts in front are read as decoder positions');
         alias.set(op.out, map(op.inputs[i]!));
-        return { kind: 'seq', offset: (here as { offset: number }).offset + before };
+        return { kind: 'seq', offset: offset + before };
       }
       case 'BroadcastLike':
         if (at(op.x).kind !== 'const') throw new Unsupported('it broadcasts positions');
@@ -316,6 +319,11 @@ function rewrite(decoder: IrProgram, withPast: boolean, base: number, probe = fa
   const out = at(logits.value);
   if (out.kind !== 'seq')
     throw new Error('The decoder cannot be exported with past: its logits are not per position.');
+  // Decoding reads the logits at the last new token: they must sit at the tokens' positions.
+  if (!probe && out.offset !== base)
+    throw new Error(
+      `The decoder cannot be exported with past: its logits stand ${Math.abs(out.offset - base)} position(s) from its tokens' row positions; pad its output to the row (a sequence-pad of the source length, as seq2seq-reverse does).`,
+    );
   const vocab = logits.shape.at(-1) ?? 'V';
   outputs.unshift({ ...logits, value: map(logits.value), shape: ['B', 'T', vocab] });
   inputs.unshift({ name: DECODER_INPUT_IDS, dtype: 'int32', shape: ['B', 'T'], role: 'tokens' });

@@ -129,6 +129,28 @@ describe('decoder with past (KV-cache rewrite of an encoder–decoder decoder)',
       /The decoder cannot be exported with past: .*bidirectional self-attention/,
     );
   });
+
+  it('refuses a decoder fed a shifted row (padding in place of its start token), naming the slice', () => {
+    // The decoder reads row positions S+1… behind one zero position: the cache would have to
+    // hold that zero position, which no token produces, so the rewrite must not drop it.
+    const decoder = template((doc) => {
+      const target = doc.main.nodes.find((n) => n.id === 'target')!;
+      target.params = { start: S + 1, length: L - S - 1 };
+      doc.main.nodes.push({
+        id: 'shift',
+        kind: 'sequence-pad',
+        params: { before: 1 },
+        position: { x: 0, y: 0 },
+      });
+      const into = doc.main.edges.find((e) => e.from.node === 'target')!;
+      doc.main.edges.push({ from: { node: 'shift', port: 'out' }, to: { ...into.to } });
+      into.to = { node: 'shift', port: 'x' };
+    });
+    assert.throws(
+      () => toDecoderWithPast(decoder),
+      /The decoder cannot be exported with past: the SlicePrefix from main\/target has no cached form: it starts 1 position\(s\) after the decoder's first token/,
+    );
+  });
 });
 
 function assertClose(got: number[][], want: number[][], what: string) {

@@ -2,9 +2,8 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { GpuAdapterInfo, WebGpuModule, WebGpuProvider } from '../../engine/runtime/webgpu.ts';
 
 /**
- * A WebGPU provider standing in for Dawn or a page: its adapter is `info` (null: none), and the
- * "WebGPU backend" it registers is tfjs's CPU one, so backend selection and doctor can be
- * tested on any machine.
+ * A WebGPU provider whose adapter is `info` (null: none), so this machine's own adapter (or
+ * lack of one) does not decide a test; its "backend" is tfjs's CPU one.
  */
 export function fakeWebGpu(info: GpuAdapterInfo | null): WebGpuProvider {
   const adapter = info && {
