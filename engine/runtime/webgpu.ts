@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -84,13 +85,15 @@ export function noAdapterSentence(
 
 /**
  * Where the dynamic linker would find the Vulkan loader (libvulkan.so.1) on Linux: the
- * LD_LIBRARY_PATH folders, those /etc/ld.so.conf.d lists, then the system's. Dawn dlopens it
+ * LD_LIBRARY_PATH folders, those /etc/ld.so.conf.d lists, the system's, then the linker's cache
+ * (`ldconfig -p`). Dawn dlopens it
  * and, when it is missing, prints a two-line warning to stderr from native code — on every
  * `trm` command that probes — so the probe asks first and skips Dawn on such a machine.
  */
 export function vulkanLoader(
   env: NodeJS.ProcessEnv = process.env,
   exists: (path: string) => boolean = existsSync,
+  cache: () => string = ldconfigCache,
 ): string | undefined {
   const listed = (dir: string) => {
     try {
@@ -109,7 +112,19 @@ export function vulkanLoader(
     ...['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu'],
     ...['/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib'],
   ];
-  return dirs.map((d) => join(d, 'libvulkan.so.1')).find((f) => exists(f));
+  const found = dirs.map((d) => join(d, 'libvulkan.so.1')).find((f) => exists(f));
+  if (found) return found;
+  // A folder the linker knows from ld.so.conf itself or its cache only.
+  return /libvulkan\.so\.1\b.*=> (\S+)/.exec(cache())?.[1];
+}
+
+/** What `ldconfig -p` lists (the linker's cache), or nothing when it cannot be asked. */
+function ldconfigCache(): string {
+  for (const bin of ['/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig']) {
+    const r = spawnSync(bin, ['-p'], { encoding: 'utf8', timeout: 2000 });
+    if (r.status === 0) return r.stdout;
+  }
+  return '';
 }
 
 /** Loads the WebGPU packages in this process: the provider, or why there is none. */

@@ -17,9 +17,20 @@ describe('WebGPU: the Vulkan loader asked for before Dawn', () => {
       vulkanLoader({}, (p) => p === '/usr/lib64/libvulkan.so.1'),
       '/usr/lib64/libvulkan.so.1',
     );
+    const none = () => '';
     assert.equal(
-      vulkanLoader({}, () => false),
+      vulkanLoader({}, () => false, none),
       undefined,
+    );
+    // Only the linker's cache knows it (a folder named in /etc/ld.so.conf itself).
+    const cache = '\tlibvulkan.so.1 (libc6,x86-64) => /opt/vk/lib/libvulkan.so.1\n';
+    assert.equal(
+      vulkanLoader(
+        {},
+        () => false,
+        () => cache,
+      ),
+      '/opt/vk/lib/libvulkan.so.1',
     );
   });
 
