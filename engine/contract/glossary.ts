@@ -106,7 +106,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "It is the token mixing of TRM-Att. Because one network is applied many times inside a recursion, its weights are counted once but its compute is paid at every step: a small width with many recursion steps buys depth without parameters. Puzzle models use bidirectional attention (causal off). An encoder reading a padded source wires the source's ids to the source port: padded positions then stop being keys, so what a real position computes no longer depends on how far the source was padded.",
     typical:
       "heads 4 at D = 64–128 (Dh = 16–32); the TRM paper: D 512, 8 heads, RoPE, no biases, causal off, LeCun init. seq2seq-reverse's encoder: causal off, source wired, padId 0 (the data's <pad>).",
-    aliases: ['self-attention', 'mha', 'multi-head attention'],
+    aliases: ['self-attention', 'mha', 'multi-head attention', 'padding mask'],
     params: ['attention.padId'],
   },
   {
@@ -121,7 +121,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       'It is how a decoder sees the source without reading it token by token: the encoder runs once over the source, bidirectionally, and every decoding step attends to its result. No causal mask applies (the source is known in full); the padding mask makes a short source padded to the full length read as the short source.',
     typical:
       "The same width and heads as the decoder's self-attention (seq2seq-reverse: D 64, 4 heads); padId 0, the data's <pad>; memoryWidth only when the encoder is wider or narrower than the decoder.",
-    aliases: ['encoder-decoder attention', 'source attention'],
+    aliases: ['encoder-decoder attention', 'source attention', 'padding mask'],
     params: ['cross-attention.padId', 'cross-attention.memoryWidth'],
   },
   {
@@ -877,7 +877,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
       "A TRM's host can only halt early with the step model: it feeds y and z back in and reads the halting logit after each step. The full model always runs all N_sup steps. decode lets text generation reuse past keys and values instead of recomputing them. encoder-decoder writes onnx/encoder.onnx (the source to its memory, run once) and onnx/decoder.onnx (the target so far and that memory to the next token), the pair seq2seq runtimes expect, and decoder_model.onnx + decoder_with_past_model.onnx, the decoder with a KV cache (the cross-attention keys and values computed once, one new token per call).",
     typical:
       'full for puzzles solved at fixed depth; step for early halting; decode for generation (trm generate, transformers.js); encoder-decoder for a trained seq2seq model with cross-attention: the encoder, the full decoder, and the decoder with a KV cache (decoder_model + decoder_with_past_model, the layout Optimum writes), each decoding held-out sources greedily against the tfjs model.',
-    aliases: ['export mode', 'step model', 'decode', 'kv cache', 'encoder-decoder', 'encoder.onnx'],
+    aliases: ['export mode', 'step model', 'decode', 'encoder-decoder', 'encoder.onnx'],
   },
   {
     term: 'unroll',
@@ -1174,6 +1174,49 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     typical: 'kvHeads = heads (off, default); heads/2 or heads/4 for a cheaper cache.',
     aliases: ['kvHeads', 'grouped query attention', 'multi-query'],
     params: ['attention.kvHeads'],
+  },
+  {
+    term: 'kv-cache',
+    kind: 'concept',
+    title: 'KV cache',
+    definition:
+      'The keys and values attention has computed for the tokens written so far, kept between decoding calls so that each call runs only the new token through the model.',
+    formula:
+      'call k: new token [B, 1] + past K, V [B, P, W] per attention → logits [B, 1, V] + present K, V [B, P+1, W]',
+    whyItMatters:
+      'Without it, writing n tokens runs the whole prefix again for every token (about n²/2 positions); with it, n. The decode export carries one for a language model; the encoder–decoder export writes decoder_model.onnx (the first call, which also computes the cross-attention keys and values of the source once) and decoder_with_past_model.onnx (every later call, one token each), and its report says how often the cached pair decodes held-out sources exactly as tfjs does.',
+    typical:
+      'Export mode decode (language models); encoder–decoder exports write it beside encoder.onnx and decoder.onnx, in the layout Optimum and transformers.js read. kvHeads below heads shrinks it.',
+    aliases: [
+      'kv cache',
+      'key-value cache',
+      'past key values',
+      'decoder_with_past_model',
+      'decoder_model',
+    ],
+  },
+  {
+    term: 'decoding',
+    kind: 'concept',
+    title: 'Decoding: greedy, sampling, beam search',
+    definition:
+      'How a trained model writes, token by token: greedy takes the likeliest token; sampling draws one; beam search keeps the W likeliest partial outputs and returns the best.',
+    formula:
+      'greedy: argmax p(t | prefix);  sample: t ~ softmax(logits / temperature) within top-k and top-p;  beam: keep the W prefixes with the largest Σ log p',
+    whyItMatters:
+      "Greedy and beam search are deterministic, so they show what a model has learned: on a task with one right answer (a reversed sequence) both should write it, and the Export dialog's encoder–decoder check decodes greedily. Beam search can find a likelier whole output that greedy misses by committing early; sampling is for varied text.",
+    typical:
+      'Playground: Greedy; Sample at temperature 0.8, top-p 0.95; Beam search of width 4 (2–16). trm generate: --temperature, --top-k, --top-p, --beams.',
+    aliases: [
+      'greedy',
+      'beam search',
+      'beams',
+      'beam width',
+      'sampling',
+      'sample',
+      'top-k',
+      'top-p',
+    ],
   },
   {
     term: 'causal-mask',

@@ -95,6 +95,8 @@ export function cellsSourceWith(
     length,
     ...(puzzleIds === undefined ? {} : { puzzleIds }),
     exactMatch: true,
+    // A grid is what has given and open cells; sequences have neither.
+    ...(task.width === undefined ? {} : { openCells: true }),
     trainBatch(index, batchSize) {
       const batch = allocate(batchSize);
       for (let row = 0; row < batchSize; row++) {

@@ -55,6 +55,14 @@ describe('cells sources', () => {
     });
   }
 
+  it('grid puzzles have open cells to score; sequence tasks, which ask only blanks, do not', async () => {
+    for (const spec of SMALL) {
+      const source = await createDataSource(spec, 1);
+      const grid = spec.type === 'sudoku' || spec.type === 'maze';
+      assert.equal(source.openCells === true, grid, spec.type);
+    }
+  });
+
   it('validation returns at most validationSize distinct examples', async () => {
     const source = await createDataSource(
       { type: 'sudoku', size: 4, pool: 50, validationSize: 30 },

@@ -49,6 +49,12 @@ export interface DataSource {
   puzzleIds?: number;
   /** Exact match of whole sequences is the task metric (puzzles, copy/sort...). */
   exactMatch: boolean;
+  /**
+   * Grid puzzles (Sudoku, mazes, ARC), whose question gives some cells and leaves others open:
+   * evaluation also scores the open cells. Sequence tasks ask only blanks, so there open cells
+   * would be every answer position again, under a puzzle's name.
+   */
+  openCells?: boolean;
   /** For document metadata and export: vocabulary / tokenizer description. */
   describe(): { vocab?: string[]; tokenizer?: unknown; encoding?: string };
 }

@@ -84,9 +84,7 @@ export async function evaluate(
     depth: i + 1,
     loss: t.loss / Math.max(1, t.counted),
     accuracy: t.correct / Math.max(1, t.counted),
-    ...(source.kind === 'cells'
-      ? { openAccuracy: t.openCorrect / Math.max(1, t.openCounted) }
-      : {}),
+    ...(source.openCells ? { openAccuracy: t.openCorrect / Math.max(1, t.openCounted) } : {}),
     exactMatch: t.exact / Math.max(1, all.batch),
     ...(tp.halt ? { haltRate: t.halted / Math.max(1, all.batch) } : {}),
   }));

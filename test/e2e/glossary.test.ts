@@ -123,6 +123,29 @@ describe(
       await panel.waitFor({ state: 'detached' });
     });
 
+    it('explains what the Playground and the encoder–decoder export name: KV cache, beam search', async () => {
+      const { page } = s;
+      await page.keyboard.press('g');
+      const panel = page.getByTestId('glossary');
+      const search = panel.getByLabel('Search the glossary');
+      const entry = panel.getByTestId('glossary-entry');
+      await search.fill('KV cache');
+      assert.match((await entry.textContent()) ?? '', /^KV cache.*decoder_with_past_model\.onnx/);
+      await page.screenshot({ path: `${SHOTS}/glossary-panel-kv-cache.png` });
+      await search.fill('beam search');
+      assert.match((await entry.textContent()) ?? '', /^Decoding: greedy, sampling, beam search/);
+      await search.fill('padding mask');
+      const terms = panel.getByRole('list', { name: 'Terms' }).getByRole('button');
+      assert.deepEqual(
+        (await terms.allTextContents()).map(
+          (t) => /^(Attention|Cross-attention)/.exec(t)?.[1] ?? t,
+        ),
+        ['Attention', 'Cross-attention'],
+      );
+      await page.keyboard.press('Escape');
+      await panel.waitFor({ state: 'detached' });
+    });
+
     it('opens the Glossary from the toolbar and picks a result from the list', async () => {
       const { page } = s;
       await page.getByTestId('open-glossary').click();

@@ -46,7 +46,8 @@ describe('seq2seq in the app (browser mode)', { skip: SKIP_REASON, timeout: 240_
     const summary = page.getByTestId('eval-summary');
     await summary.waitFor({ timeout: 10_000 });
     const line = (await summary.textContent()) ?? '';
-    assert.match(line, /Held-out @ step 60 exact [\d.]+% .*\(1,000 examples\)/);
+    // A sequence task's answer positions are all blanks: no puzzle's "open cells" here.
+    assert.match(line, /^Held-out @ step 60 exact [\d.]+% · accuracy [\d.]+% \(1,000 examples\)$/);
     await page.screenshot({ path: 'test-results/screenshots/seq2seq-trained.png' });
     assert.deepEqual(s.pageErrors, []);
   });
@@ -102,6 +103,12 @@ describe('seq2seq in the app (browser mode)', { skip: SKIP_REASON, timeout: 240_
     const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
     await dialog.waitFor();
     await dialog.getByText('exact, largest').click();
+    const pair = dialog.locator('label.export-pair');
+    // The box names every file the export writes, the decoder with a KV cache among them.
+    assert.match(
+      (await pair.textContent()) ?? '',
+      /onnx\/encoder\.onnx and onnx\/decoder\.onnx.*decoder_model\.onnx \+ decoder_with_past_model\.onnx/,
+    );
     await dialog.getByTestId('export-pair').check();
     await dialog.getByRole('button', { name: 'Export fp32 encoder + decoder' }).click();
     const table = page.getByTestId('verify-table');
@@ -110,9 +117,15 @@ describe('seq2seq in the app (browser mode)', { skip: SKIP_REASON, timeout: 240_
     assert.match(text, /fp32 encoder \+ decoder/);
     assert.match(text, /Verdict✓ pass/);
     assert.match(text, /Top-1 agreement100\.0% \(held-out\)/);
+    // The note lists the four files and how the decoder with a KV cache agrees with tfjs.
+    const note = (await page.getByTestId('verify-note').textContent()) ?? '';
     assert.match(
-      (await page.getByTestId('verify-note').textContent()) ?? '',
-      /onnx\/encoder\.onnx and onnx\/decoder\.onnx/,
+      note,
+      /^onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/decoder_model\.onnx, onnx\/decoder_with_past_model\.onnx\./,
+    );
+    assert.match(
+      note,
+      /With the KV cache \(decoder_model \+ decoder_with_past_model\): 100\.0% of them decode the same, \d+ of \d+ decoder calls from the cache\./,
     );
     await page.screenshot({ path: 'test-results/screenshots/seq2seq-export.png' });
     assert.deepEqual(s.pageErrors, []);

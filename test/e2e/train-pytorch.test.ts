@@ -53,7 +53,10 @@ describe(
         (await page.locator('option[value="pytorch"]').textContent()) ?? '',
         /PyTorch \d+\.\d+.*cpu/,
       );
+      assert.equal(await page.locator('#train-backend').count(), 1);
       await engine.selectOption('pytorch');
+      // tfjs's compute backend means nothing to a PyTorch run: the field goes.
+      await page.locator('#train-backend').waitFor({ state: 'detached' });
       assert.match((await page.getByTestId('engine-help').textContent()) ?? '', /PyTorch project/);
       mkdirSync('test-results/screenshots', { recursive: true });
       await page.getByTestId('engine-choice').screenshot({

@@ -88,7 +88,8 @@ export function ExportDialog({
             disabled={busy || !picked}
             onChange={(e) => exporter.setPair(e.target.checked)}
           />{' '}
-          Encoder + decoder as two files (onnx/encoder.onnx, onnx/decoder.onnx)
+          Encoder + decoder: onnx/encoder.onnx and onnx/decoder.onnx, and where the graph allows a
+          decoder with a KV cache (decoder_model.onnx + decoder_with_past_model.onnx)
           <span className="muted">
             {picked
               ? ' — checked by greedy decoding of held-out sources against tfjs'

@@ -61,8 +61,8 @@ export function TrainPanel({
 
   const recursive = useMemo(() => recursionDepth(doc).kind !== 'none', [doc]);
   const configFields = useMemo(
-    () => trainerFields(schemaFields(options?.config), doc, recursive),
-    [options, doc, recursive],
+    () => trainerFields(schemaFields(options?.config), doc, recursive, engine.engine),
+    [options, doc, recursive, engine.engine],
   );
 
   useEffect(() => onRun(run), [run, onRun]);

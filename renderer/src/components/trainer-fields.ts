@@ -11,15 +11,20 @@ const RECURSIVE_ONLY = new Set([
   'supervisionSteps',
 ]);
 
+/** Settings only tfjs reads: the PyTorch engine picks its device itself. */
+const TFJS_ONLY = new Set(['backend']);
+
 /**
- * The trainer's fields as this document will run them: its own `meta.training` values replace
- * the trainer's defaults (a blank field means "the document's value"), and the deep-supervision
- * fields are left out for graphs without recursion.
+ * The trainer's fields as this document will run them on `engine`: its own `meta.training`
+ * values replace the trainer's defaults (a blank field means "the document's value"), the
+ * deep-supervision fields are left out for graphs without recursion, and tfjs's compute backend
+ * for a PyTorch run (which would ignore it).
  */
 export function trainerFields(
   fields: SchemaField[],
   doc: GraphDocument,
   recursive: boolean,
+  engine: 'tfjs' | 'pytorch',
 ): SchemaField[] {
   let own: Record<string, unknown> = {};
   try {
@@ -29,6 +34,7 @@ export function trainerFields(
   }
   return fields
     .filter((f) => recursive || !RECURSIVE_ONLY.has(f.key))
+    .filter((f) => engine === 'tfjs' || !TFJS_ONLY.has(f.key))
     .map((f) =>
       Object.hasOwn(own, f.key)
         ? { ...f, default: own[f.key], help: `${f.help} This document sets it.`.trim() }
