@@ -145,6 +145,7 @@ export async function writePytorchPackage(dir: string, o: PackageOptions): Promi
       vocabSize: source.vocabSize,
       length: source.length,
       exactMatch: source.exactMatch,
+      openCells: source.openCells === true,
       puzzleIds: source.puzzleIds ?? 0,
       trainExamples: n,
       validationExamples: val.batch,

@@ -107,6 +107,15 @@ describe('PyTorch engine: parity with the tfjs trainer (first 20 losses, 1e-4 re
       await writePytorchPackage(dir, { doc, data, config });
       await run(python(), ['train.py', '--quiet', '--threads', '1'], { cwd: dir });
       assertRelClose(losses(path.join(dir, 'run')), want, 1e-4, name);
+      // Open cells are a grid puzzle's figure (the Studio's evaluation says the same).
+      const evals = lines(path.join(dir, 'run')).filter((l) => l.type === 'eval');
+      assert.ok(evals.length > 0, `${name}: no evaluation in metrics.jsonl`);
+      for (const e of evals)
+        assert.equal(
+          'openAccuracy' in (e.report as object),
+          /sudoku/.test(name),
+          `${name}: openAccuracy ${JSON.stringify(e.report)}`,
+        );
     });
   }
 });

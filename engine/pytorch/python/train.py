@@ -171,6 +171,8 @@ class Data:
         self.val_puzzle = load("val_puzzle")
         self.kind = manifest["kind"]
         self.exact_match = manifest["exactMatch"]
+        # Grid puzzles (Sudoku, mazes, ARC) report the cells left blank; sequence tasks do not.
+        self.open_cells = manifest.get("openCells", False)
         if self.train_inputs is None:
             raise SystemExit(f"{folder} has no train_inputs.npy; export the package again with its data.")
 
@@ -482,7 +484,7 @@ class Trainer:
         by_depth = []
         for i, t in enumerate(tallies):
             m = dict(depth=i + 1, loss=t["loss"] / max(1, t["counted"]), accuracy=t["correct"] / max(1, t["counted"]))
-            if d.kind == "cells":
+            if d.open_cells:
                 m["openAccuracy"] = t["open_correct"] / max(1, t["open_counted"])
             m["exactMatch"] = t["exact"] / max(1, n)
             if has_halt:
