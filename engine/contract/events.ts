@@ -33,8 +33,7 @@ export const StepMetrics = z.strictObject({
   tokensPerSec: z.number(),
   /** Seconds left at the steady pace; absent for the first steps (compile time, warm-up). */
   etaSec: z.number().optional(),
-  /** tf.memory().numTensors after the step: flat in a healthy run. */
-  /** Live tfjs tensors after the step (the tfjs engine's leak check; absent on PyTorch). */
+  /** Live tfjs tensors after the step, flat in a healthy run (the leak check; absent on PyTorch). */
   tensors: z.number().int().optional(),
 });
 export type StepMetrics = z.infer<typeof StepMetrics>;
