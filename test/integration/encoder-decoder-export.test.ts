@@ -2,13 +2,24 @@
  * `trm export RUN --mode encoder-decoder`: a briefly trained seq2seq-reverse run is written as
  * onnx/encoder.onnx + onnx/decoder.onnx with its config and a verification of greedy decoding
  * on held-out sources against the tfjs model (PASS); the files read back decode a source to
- * what `trm generate` prints, and `trm generate` on the folder decodes through them. A model without cross-attention, a GRAPH without a run and a
- * single .onnx file are refused with a sentence.
+ * what `trm generate` prints, and `trm generate` on the folder decodes through them; the
+ * folder's own decode.mjs, run in Node with onnxruntime-node alone, prints the same targets
+ * through the cached decoder and through the full one. A model without cross-attention, a GRAPH
+ * without a run and a single .onnx file are refused with a sentence.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
 import { SamplingConfig } from '../../engine/contract/sampling.ts';
@@ -40,8 +51,9 @@ describe('trm export --mode encoder-decoder', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   before(async () => {
-    // 60 steps: far from solved (about a third exact), which is enough to tell two runtimes apart.
-    const t = await trm(['train', TEMPLATE, '--out', run, '--steps', '60']);
+    // 160 steps: nearly solved (about 99.9% exact held-out), so decoded sources can be checked
+    // against their reverse as well as across runtimes.
+    const t = await trm(['train', TEMPLATE, '--out', run, '--steps', '160']);
     assert.equal(t.code, 0, t.all);
   });
 
@@ -59,7 +71,7 @@ describe('trm export --mode encoder-decoder', () => {
     assert.equal(e.code, 0, e.all);
     assert.match(
       e.all,
-      /exported .*\(onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/encoder-decoder\.verify\.json, onnx\/decoder_model\.onnx, onnx\/decoder_with_past_model\.onnx, config\.json, generation_config\.json; opset 17, fp32, encoder-decoder/,
+      /exported .*\(onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/encoder-decoder\.verify\.json, onnx\/decoder_model\.onnx, onnx\/decoder_with_past_model\.onnx, config\.json, generation_config\.json, README\.md, decode\.mjs; opset 17, fp32, encoder-decoder/,
     );
     assert.match(
       e.all,
@@ -174,6 +186,53 @@ describe('trm export --mode encoder-decoder', () => {
     assert.match(bad.all, /The source may hold only digits 0–9; remove "a"\./);
     await encoder.release();
     await decoder.release();
+  });
+
+  it("the folder's decode.mjs decodes with onnxruntime-node alone, as trm generate does", async () => {
+    // Sources of 4–8 digits the run most likely never saw, and their reverses.
+    const sources = ['31415926', '2718', '90210', '1234567', '80808'];
+    const reversed = sources.map((s) => [...s].reverse().join(''));
+    const generated: string[] = [];
+    for (const source of sources) {
+      const g = await trm(['generate', out, '--prompt', source]);
+      assert.equal(g.code, 0, g.all);
+      generated.push(g.lines.at(-1)!);
+    }
+    assert.deepEqual(generated, reversed);
+    // The folder as a deployer has it once `npm i onnxruntime-node` ran there (linked here).
+    symlinkSync(resolve('node_modules'), join(out, 'node_modules'));
+    const decode = (folder: string, ...args: string[]) =>
+      spawnSync(process.execPath, [join(folder, 'decode.mjs'), ...args], { encoding: 'utf8' });
+    const printed = (folder: string) => {
+      const r = decode(folder, ...sources);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim().split('\n');
+    };
+    assert.deepEqual(printed(out), generated);
+    // Each path alone: the cached files without decoder.onnx, decoder.onnx without them.
+    const cachedOnly = join(dir, 'cached-only');
+    cpSync(out, cachedOnly, { recursive: true });
+    rmSync(join(cachedOnly, 'onnx/decoder.onnx'));
+    assert.deepEqual(printed(cachedOnly), generated);
+    const fullOnly = join(dir, 'full-only');
+    cpSync(out, fullOnly, { recursive: true });
+    rmSync(join(fullOnly, 'onnx/decoder_model.onnx'));
+    rmSync(join(fullOnly, 'onnx/decoder_with_past_model.onnx'));
+    assert.deepEqual(printed(fullOnly), generated);
+    // A character the vocabulary lacks is named, and nothing is printed for it.
+    const bad = decode(out, '12a4');
+    assert.equal(bad.status, 1);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /"12a4": the model does not read a\./);
+    // The README names every file it writes and the command that decodes.
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    for (const f of readdirSync(join(out, 'onnx'))) assert.ok(readme.includes(`\`onnx/${f}\``), f);
+    assert.match(readme, /npm i onnxruntime-node\nnode decode\.mjs 31415926\n/);
+    // The script is the engine's, copied as is: the one tested here.
+    assert.equal(
+      readFileSync(join(out, 'decode.mjs'), 'utf8'),
+      readFileSync('engine/onnx-runtime/deploy/decode.mjs', 'utf8'),
+    );
   });
 
   it('refuses a model without cross-attention, a graph without a run, and a single file', async () => {
