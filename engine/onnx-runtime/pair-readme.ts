@@ -34,11 +34,6 @@ export interface PairReadmeInput {
 
 const code = (s: string) => `\`${s}\``;
 
-/** A source the model reads: digits of π, as many as its source positions. */
-function exampleSource(source: number): string {
-  return '31415926535897932384626433832795'.slice(0, Math.max(1, source));
-}
-
 /** The folder's README.md: what each file is, its inputs and outputs, and how to decode. */
 export function pairReadme(c: PairReadmeInput): string {
   const { source: S, length: L } = c;
@@ -63,7 +58,8 @@ export function pairReadme(c: PairReadmeInput): string {
     `| ${code('generation_config.json')} | | start, end and pad tokens; greedy, at most ${L - S} new tokens |`,
     `| ${code('decode.mjs')} | a source | its target, decoded greedily with the files above |`,
   );
-  const example = exampleSource(S);
+  // A source the model reads, as the Playground's default: digits of π, at most S.
+  const example = '31415926'.slice(0, S);
   return [
     `# ${c.graph}: encoder–decoder ONNX export`,
     '',

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -19,7 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
 import { SamplingConfig } from '../../engine/contract/sampling.ts';
@@ -33,7 +34,9 @@ import {
   onnxPairNextLogits,
 } from '../../engine/onnx-runtime/encoder-decoder-session.ts';
 import type { EncoderDecoderReport } from '../../engine/onnx-runtime/export-encoder-decoder.ts';
+import { onnxSignature } from '../../engine/onnx-runtime/export-model.ts';
 import { createSession } from '../../engine/onnx-runtime/verify.ts';
+import { pairFolder, snippets } from '../../renderer/src/components/export-snippets.ts';
 import { capture } from '../support/capture.ts';
 
 const TEMPLATE = 'templates/seq2seq-reverse.json';
@@ -233,6 +236,31 @@ describe('trm export --mode encoder-decoder', () => {
       readFileSync(join(out, 'decode.mjs'), 'utf8'),
       readFileSync('engine/onnx-runtime/deploy/decode.mjs', 'utf8'),
     );
+  });
+
+  it("the Export dialog's snippets decode with the folder's decode.mjs, as written", () => {
+    const encoder = join(out, 'onnx/encoder.onnx');
+    const code = snippets(encoder, onnxSignature(readFileSync(encoder)), 'encoder-decoder');
+    assert.equal(pairFolder(encoder), out);
+    assert.equal(pairFolder('C:\\exports\\pair\\onnx\\encoder_fp16.onnx'), 'C:\\exports\\pair');
+    assert.match(code.node, /\nnpm i onnxruntime-node\nnode decode\.mjs 31415926$/);
+    assert.doesNotMatch(code.node, /InferenceSession|encoder_hidden_states/);
+    // Run as pasted, in a shell whose npm is a no-op: onnxruntime-node is linked in already.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const env = {
+      ...process.env,
+      PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter),
+    };
+    const shell = spawnSync('bash', ['-e', '-c', code.node], { encoding: 'utf8', cwd: dir, env });
+    assert.equal(shell.status, 0, shell.stderr);
+    assert.equal(shell.stdout, '62951413\n');
+    const py = join(dir, 'decode.py');
+    writeFileSync(py, code.python);
+    const python = spawnSync('python3', [py], { encoding: 'utf8', cwd: dir, env });
+    assert.equal(python.status, 0, python.stderr);
+    assert.equal(python.stdout, '62951413\n');
   });
 
   it('refuses a model without cross-attention, a graph without a run, and a single file', async () => {
