@@ -17,7 +17,7 @@ import { onnxPairNextLogits } from './encoder-decoder-session.ts';
 import { withPastNextLogits, type WithPastCalls } from './decoder-with-past-session.ts';
 import { emitDecoderWithPast } from './export-decoder-with-past.ts';
 import { PRECISION_FILES } from './hf-config.ts';
-import { DECODE_SCRIPT, pairReadme } from './pair-readme.ts';
+import { decodeScript, pairReadme } from './pair-readme.ts';
 import { DEFAULT_THRESHOLDS } from './verdict.ts';
 import { createSession } from './verify.ts';
 
@@ -372,7 +372,7 @@ export async function exportEncoderDecoder(
         withPast: decoderWithPast,
         verifyFile,
       }),
-      'decode.mjs': DECODE_SCRIPT,
+      'decode.mjs': decodeScript(),
     };
     await mkdir(join(req.dir, 'onnx'), { recursive: true });
     for (const [name, data] of Object.entries(files))
