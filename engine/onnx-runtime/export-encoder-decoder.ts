@@ -17,6 +17,7 @@ import { onnxPairNextLogits } from './encoder-decoder-session.ts';
 import { withPastNextLogits, type WithPastCalls } from './decoder-with-past-session.ts';
 import { emitDecoderWithPast } from './export-decoder-with-past.ts';
 import { PRECISION_FILES } from './hf-config.ts';
+import { decodeScript, pairReadme } from './pair-readme.ts';
 import { DEFAULT_THRESHOLDS } from './verdict.ts';
 import { createSession } from './verify.ts';
 
@@ -31,6 +32,8 @@ type Session = Awaited<ReturnType<typeof createSession>>;
  *                                          signature: engine/onnx-runtime/export-decoder-with-past.ts)
  *   onnx/encoder-decoder{,…}.verify.json   the pair's greedy decoding against the tfjs model's
  *   config.json, generation_config.json    the row layout, vocabulary and special tokens
+ *   README.md, decode.mjs                  what each file is, and greedy decoding with the
+ *                                          files in onnxruntime-node alone (deploy/decode.mjs)
  * The verification decodes held-out sources of the run's own data greedily — through the tfjs
  * model, through the pair in onnxruntime, and through the encoder with the cached decoder — and
  * compares the outputs and their exact match against the targets. A decoder with a node kind
@@ -285,6 +288,32 @@ export async function exportEncoderDecoder(
       eos_token_id: layout.end,
       pad_token_id: layout.pad,
     };
+    // The cached decoder, Optimum's split layout with the HF signature: decoder_model on the
+    // first step (its present.{i}.encoder.* are the cross-attention caches, computed once),
+    // decoder_with_past_model after it; input_ids are the decoder's tokens from the start
+    // token on (row position `start`), encoder_attention_mask is 1 where the source id is
+    // not pad_id. Absent from config.json (with the reason in the verify.json) when the
+    // decoder has none.
+    const decoderWithPast =
+      'skipped' in cached
+        ? { skipped: cached.skipped }
+        : {
+            layout: 'optimum-split',
+            signature: 'hf',
+            init: {
+              file: fileOf(req.precision, 'decoder_model'),
+              inputs: cached.programs.init.inputs.map((i) => i.name),
+              outputs: ['logits', ...presentNames(cached.programs.init)],
+            },
+            step: {
+              file: fileOf(req.precision, 'decoder_with_past_model'),
+              inputs: cached.programs.step.inputs.map((i) => i.name),
+              outputs: ['logits', ...presentNames(cached.programs.step)],
+            },
+            start: cached.shape.start,
+            pad_id: cached.shape.padId,
+            cache: { decoder: cached.shape.decoder, encoder: cached.shape.encoder },
+          };
     const config = {
       architectures: ['TrmEncoderDecoder'],
       model_type: 'trm-encoder-decoder',
@@ -314,44 +343,16 @@ export async function exportEncoderDecoder(
         // so far, <pad> to the row length; the decoder's logits at the last filled position
         // give the next target token.
         layout: { source: layout.source, length: layout.length },
-        // The cached decoder, Optimum's split layout with the HF signature: decoder_model on the
-        // first step (its present.{i}.encoder.* are the cross-attention caches, computed once),
-        // decoder_with_past_model after it; input_ids are the decoder's tokens from the start
-        // token on (row position `start`), encoder_attention_mask is 1 where the source id is
-        // not pad_id. Absent (with the reason in the verify.json) when the decoder has none.
-        ...('skipped' in cached
-          ? {}
-          : {
-              decoder_with_past: {
-                layout: 'optimum-split',
-                signature: 'hf',
-                init: {
-                  file: fileOf(req.precision, 'decoder_model'),
-                  inputs: cached.programs.init.inputs.map((i) => i.name),
-                  outputs: ['logits', ...presentNames(cached.programs.init)],
-                },
-                step: {
-                  file: fileOf(req.precision, 'decoder_with_past_model'),
-                  inputs: cached.programs.step.inputs.map((i) => i.name),
-                  outputs: ['logits', ...presentNames(cached.programs.step)],
-                },
-                start: cached.shape.start,
-                pad_id: cached.shape.padId,
-                cache: { decoder: cached.shape.decoder, encoder: cached.shape.encoder },
-              },
-            }),
+        ...('skipped' in decoderWithPast ? {} : { decoder_with_past: decoderWithPast }),
         vocab: SEQ2SEQ_VOCAB,
         data: reference.dataSpec,
       },
     };
+    const verifyFile = fileOf(req.precision, 'encoder-decoder').replace(/\.onnx$/, '.verify.json');
     const files: Record<string, string | Uint8Array> = {
       [fileOf(req.precision, 'encoder')]: encoderBytes,
       [fileOf(req.precision, 'decoder')]: decoderBytes,
-      [fileOf(req.precision, 'encoder-decoder').replace(/\.onnx$/, '.verify.json')]: JSON.stringify(
-        report,
-        null,
-        2,
-      ),
+      [verifyFile]: JSON.stringify(report, null, 2),
       ...('skipped' in cached
         ? {}
         : {
@@ -364,6 +365,14 @@ export async function exportEncoderDecoder(
         null,
         2,
       ),
+      'README.md': pairReadme({
+        ...config.trm,
+        ...config.trm.layout,
+        special,
+        withPast: decoderWithPast,
+        verifyFile,
+      }),
+      'decode.mjs': decodeScript(),
     };
     await mkdir(join(req.dir, 'onnx'), { recursive: true });
     for (const [name, data] of Object.entries(files))

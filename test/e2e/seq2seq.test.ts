@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   hasChromium,
@@ -15,7 +16,8 @@ import {
  * An encoder–decoder as a person meets it: the seq2seq-reverse template opens the Train panel
  * on its own data (the seq2seq task, reverse) and trains from it with only the step count cut
  * (to keep CI short); the held-out line shows; the Playground takes a source of digits and
- * writes its target greedily and with beams, and refuses a source with a letter in a sentence.
+ * writes its target greedily and with beams, and refuses a source with a letter in a sentence;
+ * the Export dialog writes the pair with its decode.mjs, and its snippet runs that script.
  */
 describe('seq2seq in the app (browser mode)', { skip: SKIP_REASON, timeout: 240_000 }, () => {
   let s: Session;
@@ -117,6 +119,23 @@ describe('seq2seq in the app (browser mode)', { skip: SKIP_REASON, timeout: 240_
     assert.match(text, /fp32 encoder \+ decoder/);
     assert.match(text, /Verdict✓ pass/);
     assert.match(text, /Top-1 agreement100\.0% \(held-out\)/);
+    // The pair's top-1 agreement is measured on held-out sources: shown once, not twice.
+    assert.equal(text.match(/100\.0% \(held-out\)/g)?.length, 1, text);
+    assert.doesNotMatch(text, /Top-1, held-out/);
+    // The snippet decodes with the folder's decode.mjs, not the encoder on dummy inputs.
+    const head = (await page.locator('.snippet-head').textContent()) ?? '';
+    assert.match(head, /^Decode a source with the folder's decode\.mjs, from/);
+    const snippet = (await page.getByTestId('snippet').textContent()) ?? '';
+    const cd = /\ncd "(.+)"\nnpm i onnxruntime-node\nnode decode\.mjs 31415926$/.exec(snippet);
+    assert.ok(cd, snippet);
+    assert.doesNotMatch(snippet, /InferenceSession/);
+    for (const f of ['decode.mjs', 'README.md', 'config.json', 'onnx/decoder_with_past_model.onnx'])
+      assert.ok(existsSync(join(cd[1]!, f)), `${f} in ${cd[1]}`);
+    await page.getByRole('button', { name: 'Python', exact: true }).click();
+    assert.match(
+      (await page.getByTestId('snippet').textContent()) ?? '',
+      /\["node", "decode\.mjs", "31415926"\], cwd=folder/,
+    );
     // The note lists the four files and how the decoder with a KV cache agrees with tfjs.
     const note = (await page.getByTestId('verify-note').textContent()) ?? '';
     assert.match(

@@ -173,6 +173,8 @@ describe('train and export (browser mode)', { skip: SKIP_REASON, timeout: 150_00
       assert.match((await page.getByTestId('verify-failures').textContent()) ?? '', /int8: \w/);
     }
     assert.match(text, /Top-1 agreement\d+\.\d%/);
+    // Random-input and held-out top-1 are two figures here, each in its row.
+    assert.match(text, /Top-1, held-out\d+\.\d%\d+\.\d%/);
     assert.match(text, /Latency, batch 1\d+\.\d\d ms/);
     // The task check: Brown validation perplexity, tfjs → onnx, and its change per export.
     assert.match(text, /Task \(tfjs → onnx\)ppl \d+\.\d\d → \d+\.\d\dppl \d+\.\d\d → \d+\.\d\d/);

@@ -2,13 +2,25 @@
  * `trm export RUN --mode encoder-decoder`: a briefly trained seq2seq-reverse run is written as
  * onnx/encoder.onnx + onnx/decoder.onnx with its config and a verification of greedy decoding
  * on held-out sources against the tfjs model (PASS); the files read back decode a source to
- * what `trm generate` prints, and `trm generate` on the folder decodes through them. A model without cross-attention, a GRAPH without a run and a
- * single .onnx file are refused with a sentence.
+ * what `trm generate` prints, and `trm generate` on the folder decodes through them; the
+ * folder's own decode.mjs, run in Node with onnxruntime-node alone, prints the same targets
+ * through the cached decoder and through the full one. A model without cross-attention, a GRAPH
+ * without a run and a single .onnx file are refused with a sentence.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../engine/cli/main.ts';
 import { SamplingConfig } from '../../engine/contract/sampling.ts';
@@ -22,7 +34,9 @@ import {
   onnxPairNextLogits,
 } from '../../engine/onnx-runtime/encoder-decoder-session.ts';
 import type { EncoderDecoderReport } from '../../engine/onnx-runtime/export-encoder-decoder.ts';
+import { onnxSignature } from '../../engine/onnx-runtime/export-model.ts';
 import { createSession } from '../../engine/onnx-runtime/verify.ts';
+import { pairFolder, snippets } from '../../renderer/src/components/export-snippets.ts';
 import { capture } from '../support/capture.ts';
 
 const TEMPLATE = 'templates/seq2seq-reverse.json';
@@ -40,8 +54,9 @@ describe('trm export --mode encoder-decoder', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   before(async () => {
-    // 60 steps: far from solved (about a third exact), which is enough to tell two runtimes apart.
-    const t = await trm(['train', TEMPLATE, '--out', run, '--steps', '60']);
+    // 160 steps: nearly solved (about 99.9% exact held-out), so decoded sources can be checked
+    // against their reverse as well as across runtimes.
+    const t = await trm(['train', TEMPLATE, '--out', run, '--steps', '160']);
     assert.equal(t.code, 0, t.all);
   });
 
@@ -59,7 +74,7 @@ describe('trm export --mode encoder-decoder', () => {
     assert.equal(e.code, 0, e.all);
     assert.match(
       e.all,
-      /exported .*\(onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/encoder-decoder\.verify\.json, onnx\/decoder_model\.onnx, onnx\/decoder_with_past_model\.onnx, config\.json, generation_config\.json; opset 17, fp32, encoder-decoder/,
+      /exported .*\(onnx\/encoder\.onnx, onnx\/decoder\.onnx, onnx\/encoder-decoder\.verify\.json, onnx\/decoder_model\.onnx, onnx\/decoder_with_past_model\.onnx, config\.json, generation_config\.json, README\.md, decode\.mjs; opset 17, fp32, encoder-decoder/,
     );
     assert.match(
       e.all,
@@ -174,6 +189,78 @@ describe('trm export --mode encoder-decoder', () => {
     assert.match(bad.all, /The source may hold only digits 0–9; remove "a"\./);
     await encoder.release();
     await decoder.release();
+  });
+
+  it("the folder's decode.mjs decodes with onnxruntime-node alone, as trm generate does", async () => {
+    // Sources of 4–8 digits the run most likely never saw, and their reverses.
+    const sources = ['31415926', '2718', '90210', '1234567', '80808'];
+    const reversed = sources.map((s) => [...s].reverse().join(''));
+    const generated: string[] = [];
+    for (const source of sources) {
+      const g = await trm(['generate', out, '--prompt', source]);
+      assert.equal(g.code, 0, g.all);
+      generated.push(g.lines.at(-1)!);
+    }
+    assert.deepEqual(generated, reversed);
+    // The folder as a deployer has it once `npm i onnxruntime-node` ran there (linked here).
+    symlinkSync(resolve('node_modules'), join(out, 'node_modules'));
+    const decode = (folder: string, ...args: string[]) =>
+      spawnSync(process.execPath, [join(folder, 'decode.mjs'), ...args], { encoding: 'utf8' });
+    const printed = (folder: string) => {
+      const r = decode(folder, ...sources);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim().split('\n');
+    };
+    assert.deepEqual(printed(out), generated);
+    // Each path alone: the cached files without decoder.onnx, decoder.onnx without them.
+    const cachedOnly = join(dir, 'cached-only');
+    cpSync(out, cachedOnly, { recursive: true });
+    rmSync(join(cachedOnly, 'onnx/decoder.onnx'));
+    assert.deepEqual(printed(cachedOnly), generated);
+    const fullOnly = join(dir, 'full-only');
+    cpSync(out, fullOnly, { recursive: true });
+    rmSync(join(fullOnly, 'onnx/decoder_model.onnx'));
+    rmSync(join(fullOnly, 'onnx/decoder_with_past_model.onnx'));
+    assert.deepEqual(printed(fullOnly), generated);
+    // A character the vocabulary lacks is named, and nothing is printed for it.
+    const bad = decode(out, '12a4');
+    assert.equal(bad.status, 1);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /"12a4": the model does not read a\./);
+    // The README names every file it writes and the command that decodes.
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    for (const f of readdirSync(join(out, 'onnx'))) assert.ok(readme.includes(`\`onnx/${f}\``), f);
+    assert.match(readme, /npm i onnxruntime-node\nnode decode\.mjs 31415926\n/);
+    // The script is the engine's, copied as is: the one tested here.
+    assert.equal(
+      readFileSync(join(out, 'decode.mjs'), 'utf8'),
+      readFileSync('engine/onnx-runtime/deploy/decode.mjs', 'utf8'),
+    );
+  });
+
+  it("the Export dialog's snippets decode with the folder's decode.mjs, as written", () => {
+    const encoder = join(out, 'onnx/encoder.onnx');
+    const code = snippets(encoder, onnxSignature(readFileSync(encoder)), 'encoder-decoder');
+    assert.equal(pairFolder(encoder), out);
+    assert.equal(pairFolder('C:\\exports\\pair\\onnx\\encoder_fp16.onnx'), 'C:\\exports\\pair');
+    assert.match(code.node, /\nnpm i onnxruntime-node\nnode decode\.mjs 31415926$/);
+    assert.doesNotMatch(code.node, /InferenceSession|encoder_hidden_states/);
+    // Run as pasted, in a shell whose npm is a no-op: onnxruntime-node is linked in already.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const env = {
+      ...process.env,
+      PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter),
+    };
+    const shell = spawnSync('bash', ['-e', '-c', code.node], { encoding: 'utf8', cwd: dir, env });
+    assert.equal(shell.status, 0, shell.stderr);
+    assert.equal(shell.stdout, '62951413\n');
+    const py = join(dir, 'decode.py');
+    writeFileSync(py, code.python);
+    const python = spawnSync('python3', [py], { encoding: 'utf8', cwd: dir, env });
+    assert.equal(python.status, 0, python.stderr);
+    assert.equal(python.stdout, '62951413\n');
   });
 
   it('refuses a model without cross-attention, a graph without a run, and a single file', async () => {

@@ -6,7 +6,8 @@ import './export-output.css';
 
 /**
  * Where the latest export lies and how to load it: its folder (shown in the file manager, or
- * written out where a browser cannot open one) and a Node or Python snippet to copy.
+ * written out where a browser cannot open one) and a Node or Python snippet to copy (for an
+ * encoder–decoder, running the folder's decode.mjs).
  */
 export function ExportOutput({
   client,
@@ -23,7 +24,7 @@ export function ExportOutput({
   const [revealed, setRevealed] = useState<{ path: string; folder: string; shown: boolean } | null>(
     null,
   );
-  const code = snippets(latest.path, latest.signature)[lang];
+  const code = snippets(latest.path, latest.signature, latest.mode)[lang];
   const file = latest.path.split(/[\\/]/).pop();
   const shownFolder = revealed?.path === latest.path ? revealed : null;
 
@@ -66,7 +67,11 @@ export function ExportOutput({
       </div>
       <div className="snippet">
         <div className="snippet-head">
-          <span className="muted">Load {file} with onnxruntime in</span>
+          <span className="muted">
+            {latest.mode === 'encoder-decoder'
+              ? "Decode a source with the folder's decode.mjs, from"
+              : `Load ${file} with onnxruntime in`}
+          </span>
           <button className={lang === 'node' ? 'on' : ''} onClick={() => setLang('node')}>
             Node
           </button>

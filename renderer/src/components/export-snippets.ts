@@ -2,7 +2,8 @@ import type { ExportReport, IoSpec, TaskMetricResult } from '../../../engine/con
 
 /**
  * What the export dialog prints about one export, kept free of React so it is tested alone:
- * onnxruntime snippets naming the file's real inputs and outputs, and the task-metric cells.
+ * onnxruntime snippets naming the file's real inputs and outputs (for an encoder–decoder, the
+ * folder's own decode.mjs), and the task-metric cells.
  */
 
 type Signature = ExportReport['signature'];
@@ -59,8 +60,51 @@ function pythonFeed(input: IoSpec, sizes: Map<string, number>): string {
   return `    ${str(input.name)}: ${make}(${tuple}, dtype=${dtype}),  # ${shapeText(input.shape)}`;
 }
 
-/** Loading and running this export with onnxruntime, in Node and in Python. */
-export function snippets(path: string, sig: Signature): { node: string; python: string } {
+/** The model folder an encoder–decoder's encoder file lies in: DIR/onnx/encoder.onnx → DIR. */
+export function pairFolder(encoderPath: string): string {
+  return encoderPath.replace(/[\\/][^\\/]+[\\/][^\\/]+$/, '');
+}
+
+/**
+ * Decoding a source with an encoder–decoder folder: its decode.mjs runs the encoder and the
+ * cached decoder in onnxruntime-node (engine/onnx-runtime/deploy/decode.mjs). The source is the
+ * Playground's default, cut to the encoder's S source positions.
+ */
+function pairSnippets(encoderPath: string, sig: Signature): { node: string; python: string } {
+  const folder = pairFolder(encoderPath);
+  const positions = sig.outputs[0]?.shape[1];
+  const source = '31415926'.slice(0, typeof positions === 'number' ? positions : undefined);
+  const about = [
+    'The folder decodes on its own: decode.mjs reads config.json, runs the encoder once, then',
+    'decoder_model + decoder_with_past_model (KV cache) token by token, or decoder.onnx where',
+    "those two are absent, and prints the source's target. README.md lists each file's tensors.",
+  ];
+  const node = `${about.map((l) => `# ${l}`).join('\n')}
+cd "${folder}"
+npm i onnxruntime-node
+node decode.mjs ${source}`;
+  const python = `import subprocess
+
+${about.map((l) => `# ${l}`).join('\n')}
+# No Python decoder is written: decode.mjs (Node, after npm i onnxruntime-node) is the tested one.
+folder = ${str(folder)}
+out = subprocess.run(
+    ["node", "decode.mjs", "${source}"], cwd=folder, capture_output=True, text=True, check=True
+)
+print(out.stdout.strip())`;
+  return { node, python };
+}
+
+/**
+ * Loading and running this export with onnxruntime, in Node and in Python; for an encoder–decoder
+ * (`path` its encoder), decoding a source with its folder's decode.mjs.
+ */
+export function snippets(
+  path: string,
+  sig: Signature,
+  mode: ExportReport['mode'] = 'full',
+): { node: string; python: string } {
+  if (mode === 'encoder-decoder') return pairSnippets(path, sig);
   const p = str(path);
   const outputs = sig.outputs.map((o) => str(o.name)).join(', ');
   const sizes = dynamicSizes(sig);

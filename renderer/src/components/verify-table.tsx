@@ -15,6 +15,13 @@ const JUDGED_BY: Record<ExportReport['judgedBy'] & string, string> = {
   unverified: 'not verified',
 };
 
+/**
+ * Whether an export's held-out top-1 agreement is a figure of its own: not when its top-1
+ * agreement was measured on the held-out inputs already (an encoder–decoder's decoded sources),
+ * which the Top-1 agreement row shows once, marked "(held-out)".
+ */
+const heldOutApart = (r: ExportReport) => r.top1On !== 'held-out';
+
 /** The exports made so far side by side: verdict, what judged it, size, errors and speed. */
 export function VerifyTable({ results }: { results: ExportReport[] }) {
   const row = (label: string, cell: (r: ExportReport, i: number) => ReactNode) => (
@@ -85,11 +92,18 @@ export function VerifyTable({ results }: { results: ExportReport[] }) {
             </td>
           );
         })}
-        {row('Top-1, held-out', (r, i) => (
-          <td key={i} title="Argmax agreement on the held-out task inputs">
-            {r.task ? pct(r.task.top1Agreement) : '—'}
-          </td>
-        ))}
+        {results.some(heldOutApart) &&
+          row('Top-1, held-out', (r, i) =>
+            heldOutApart(r) ? (
+              <td key={i} title="Argmax agreement on the held-out task inputs">
+                {r.task ? pct(r.task.top1Agreement) : '—'}
+              </td>
+            ) : (
+              <td key={i} title="Shown under Top-1 agreement: it was measured on held-out inputs">
+                —
+              </td>
+            ),
+          )}
         {row('Latency, batch 1', (r, i) => (
           <td key={i}>{ms(r.latencyMs?.batch1)}</td>
         ))}
