@@ -17,18 +17,21 @@ export function installedElectron(): string | undefined {
   }
 }
 
+/** How the main process is bundled (shared with the test that checks its run-time paths). */
+export const BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  // Native and tensor packages load from node_modules at run time (training and export).
+  external: ['electron', 'onnxruntime-node', '@tensorflow/*', 'tokenizers'],
+  logLevel: 'warning',
+};
+
 /** Bundle main (ESM) and preload (CJS: sandboxed preloads cannot be modules) with esbuild. */
 export async function bundleElectron(): Promise<void> {
   // esbuild comes with tsx, which runs this project's TypeScript.
   const esbuild = await import('esbuild');
-  const common: BuildOptions = {
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    // Native and tensor packages load from node_modules at run time (training and export).
-    external: ['electron', 'onnxruntime-node', '@tensorflow/*', 'tokenizers'],
-    logLevel: 'warning',
-  };
+  const common = BUNDLE_OPTIONS;
   await esbuild.build({
     ...common,
     entryPoints: [join(ROOT, 'electron/main.ts')],

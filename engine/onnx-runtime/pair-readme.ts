@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { inSource } from '../io/source-root.ts';
 import type { Precision } from '../onnx/emit.ts';
 
 /**
  * The generic greedy decoder copied into every encoder–decoder folder (it reads config.json).
- * Found from the repository root, two folders up both from here and from the Electron bundle
- * (out/electron), as engine/host/main.ts finds ROOT; read when a folder is written.
+ * Found from the repository root (also from the Electron bundle); read when a folder is written.
  */
 export function decodeScript(): string {
-  const root = resolve(import.meta.dirname, '../..');
-  return readFileSync(join(root, 'engine/onnx-runtime/deploy/decode.mjs'), 'utf8');
+  return readFileSync(inSource('engine/onnx-runtime/deploy/decode.mjs'), 'utf8');
 }
 
 /** What the encoder–decoder folder's README.md names: its files and their tensors. */

@@ -9,13 +9,14 @@ import { prepareProgram } from '../runtime/trainable-program.ts';
 import { seedFor } from '../runtime/weights.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../train/config.ts';
 import { minimumSteps } from '../train/slots.ts';
+import { inSource } from '../io/source-root.ts';
 import { torchName } from './names.ts';
 import { modelPy } from './model-py.ts';
 import { writeNpy } from './npy.ts';
 import { encodeSafetensors } from './safetensors.ts';
 
 /** The hand-written Python files a generated package copies (layers.py, train.py). */
-export const PYTHON_DIR = path.join(import.meta.dirname, 'python');
+export const PYTHON_DIR = inSource('engine/pytorch/python');
 
 /** At most this many training examples are written; the stream starts again after them. */
 export const MAX_STREAM_TOKENS = 64 << 20;

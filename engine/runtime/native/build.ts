@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inSource } from '../../io/source-root.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const ADDON_PATH = join(here, 'build', 'trm_native.node');
+// From the source root, not `here`: the Electron main bundle (out/electron) loads it too.
+export const ADDON_PATH = inSource('engine/runtime/native/build/trm_native.node');
 
 function which(cmd: string): boolean {
   try {
