@@ -92,14 +92,17 @@ export async function loadPairFolder(
     throw new Error(
       `${join(dir, 'config.json')} says the folder holds an encoder–decoder but lacks its layout or files; export it again with trm export --mode encoder-decoder.`,
     );
-  const [encoder, decoder] = await openSessions(dir, files as string[]);
+  // The full decoder is opened only where the cached one is not used (a deployment may keep
+  // just the files it decodes with).
+  const [encoder] = await openSessions(dir, [files[0] as string]);
   const layout = seq2seqLayout(source);
   let cached;
+  let decoder: Session | undefined;
   try {
     cached = opts.withPast === false ? undefined : await loadWithPast(dir, config, layout);
+    if (!cached) [decoder] = await openSessions(dir, [files[1] as string]);
   } catch (e) {
     await encoder!.release();
-    await decoder!.release();
     throw e;
   }
   const next = cached
@@ -111,7 +114,7 @@ export async function loadPairFolder(
     withPast: cached !== undefined,
     dispose: async () => {
       await encoder!.release();
-      await decoder!.release();
+      await decoder?.release();
       await cached?.init.release();
       await cached?.step.release();
     },

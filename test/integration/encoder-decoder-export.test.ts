@@ -217,6 +217,10 @@ describe('trm export --mode encoder-decoder', () => {
     cpSync(out, cachedOnly, { recursive: true });
     rmSync(join(cachedOnly, 'onnx/decoder.onnx'));
     assert.deepEqual(printed(cachedOnly), generated);
+    // trm generate on such a folder too: the full decoder is opened only when it is used.
+    const g = await trm(['generate', cachedOnly, '--prompt', sources[0]!]);
+    assert.equal(g.code, 0, g.all);
+    assert.equal(g.lines.at(-1), reversed[0]);
     const fullOnly = join(dir, 'full-only');
     cpSync(out, fullOnly, { recursive: true });
     rmSync(join(fullOnly, 'onnx/decoder_model.onnx'));
