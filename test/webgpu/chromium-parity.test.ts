@@ -99,8 +99,6 @@ describe(
     const pageErrors: string[] = [];
 
     before(async () => {
-      // The first template's CPU run goes on while the page is built and loaded.
-      void reference(TEMPLATES[0]!);
       server = await servePage(await bundleParityPage());
       browser = await launchChromium(WEBGPU_FLAGS);
       page = await browser.newPage();
@@ -108,8 +106,18 @@ describe(
       page.on('console', (m) => {
         if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(m.text());
       });
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      await page.waitForFunction(() => 'parity' in globalThis);
+      // Served by this process: its event loop stays free (no CPU reference run yet) until the
+      // page has loaded, and a loaded CI machine gets minutes, not the default 30 s.
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+        timeout: 180_000,
+      });
+      await page
+        .waitForFunction(() => 'parity' in globalThis, undefined, { timeout: 180_000 })
+        .catch((e: Error) => {
+          throw new Error(`the parity page did not load: ${e.message} ${pageErrors.join(' | ')}`);
+        });
+      // The first template's CPU run goes on while the page warms up.
+      void reference(TEMPLATES[0]!);
     });
 
     after(async () => {

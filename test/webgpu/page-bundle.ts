@@ -17,10 +17,11 @@ const WORKING: Record<string, string> = {
     r.resolve = (id) => { throw new Error(id + ' cannot be resolved in the page'); };
     return r;
   }`,
-  // native/build.ts computes the addon's path at load; the addon is never loaded.
+  // native/build.ts and io/source-root.ts compute paths at load; nothing is read from them.
   'node:url': `export const fileURLToPath = (u) => new URL(u).pathname;
     export const pathToFileURL = (p) => new URL(p, 'file://');`,
   'node:path': `export const join = (...p) => p.join('/');
+    export const resolve = (...p) => p.join('/');
     export const dirname = (p) => p.replace(/\\/[^/]*$/, '');
     export const basename = (p) => p.replace(/^.*\\//, '');`,
   // The memory preflight (train/preflight.ts) sizes the run against the machine.
