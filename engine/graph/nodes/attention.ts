@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
-import { defineKind, type KindContext, type TensorType, type WeightSpec } from '../node-kind.ts';
+import {
+  defineKind,
+  type KindContext,
+  type LowerContext,
+  type TensorType,
+  type WeightSpec,
+} from '../node-kind.ts';
 import { expectActivations, matrixInit, prob, size, value, weightInit } from './common.ts';
 
 export const AttentionParams = z.strictObject({
@@ -41,23 +47,88 @@ export function attentionDims(p: AttentionParams) {
   return { headDim, kvHeads, q: p.heads * headDim, kv: kvHeads * headDim };
 }
 
-function weights(p: AttentionParams): WeightSpec[] {
-  const { q, kv } = attentionDims(p);
-  const input = matrixInit(p.init, p.width);
+/**
+ * The four projections of an attention (and their biases): queries from width D, keys and
+ * values from `keyWidth` (D for self-attention, the memory's for cross-attention), q and kv
+ * packed head widths, the output back to D.
+ */
+export function projectionWeights(o: {
+  width: number;
+  keyWidth: number;
+  q: number;
+  kv: number;
+  init: AttentionParams['init'];
+  bias: boolean;
+}): WeightSpec[] {
+  const { width, keyWidth, q, kv, init } = o;
+  const keys = matrixInit(init, keyWidth);
   const mats: WeightSpec[] = [
-    { local: 'wq', shape: [p.width, q], init: input, decay: true },
-    { local: 'wk', shape: [p.width, kv], init: input, decay: true },
-    { local: 'wv', shape: [p.width, kv], init: input, decay: true },
-    { local: 'wo', shape: [q, p.width], init: matrixInit(p.init, q), decay: true },
+    { local: 'wq', shape: [width, q], init: matrixInit(init, width), decay: true },
+    { local: 'wk', shape: [keyWidth, kv], init: keys, decay: true },
+    { local: 'wv', shape: [keyWidth, kv], init: keys, decay: true },
+    { local: 'wo', shape: [q, width], init: matrixInit(init, q), decay: true },
   ];
-  if (!p.bias) return mats;
+  if (!o.bias) return mats;
   return [
     ...mats,
     { local: 'bq', shape: [q], init: { kind: 'zeros' }, decay: false },
     { local: 'bk', shape: [kv], init: { kind: 'zeros' }, decay: false },
     { local: 'bv', shape: [kv], init: { kind: 'zeros' }, decay: false },
-    { local: 'bo', shape: [p.width], init: { kind: 'zeros' }, decay: false },
+    { local: 'bo', shape: [width], init: { kind: 'zeros' }, decay: false },
   ];
+}
+
+function weights(p: AttentionParams): WeightSpec[] {
+  const { q, kv } = attentionDims(p);
+  return projectionWeights({
+    width: p.width,
+    keyWidth: p.width,
+    q,
+    kv,
+    init: p.init,
+    bias: p.bias,
+  });
+}
+
+/**
+ * Whether `source` is int32 token ids [B, n], one per key position (`keys`: their count, or
+ * symbolic); if not, reports on the source port what it should be (`expected`).
+ */
+export function keyIdsFit(
+  ctx: KindContext,
+  source: TensorType,
+  keys: TensorType['shape'][number] | undefined,
+  expected: string,
+): boolean {
+  const s = source.shape[1];
+  const ok =
+    source.dtype === 'int32' &&
+    source.shape.length === 2 &&
+    (typeof s !== 'number' || typeof keys !== 'number' || s === keys);
+  if (!ok)
+    ctx.report({
+      ...messages.rankMismatch(ctx.nodeId, 'source', expected, source.shape),
+      port: 'source',
+    });
+  return ok;
+}
+
+/** A projection of `from` by weight `wm`, plus bias `b` when there is one. */
+export function project(ctx: LowerContext, from: string, wm: string, b: string | undefined) {
+  const y = ctx.op({ op: 'MatMul', a: from, b: wm });
+  return b ? ctx.op({ op: 'Add', a: y, b }) : y;
+}
+
+/** Heads packed in the last axis back to width D by `wo` (+ `bo`), then dropout if any. */
+export function outputProjection(
+  ctx: LowerContext,
+  att: string,
+  w: Record<string, string | undefined>,
+  dropout: number,
+): string {
+  let out = project(ctx, att, w.wo as string, w.bo);
+  if (dropout > 0) out = ctx.op({ op: 'Dropout', x: out, rate: dropout });
+  return out;
 }
 
 /**
@@ -81,22 +152,7 @@ function sourceFits(
     return false;
   }
   const t = x.shape[1];
-  const s = source.shape[1];
-  const ok =
-    source.dtype === 'int32' &&
-    source.shape.length === 2 &&
-    (typeof s !== 'number' || typeof t !== 'number' || s === t);
-  if (!ok)
-    ctx.report({
-      ...messages.rankMismatch(
-        ctx.nodeId,
-        'source',
-        `token ids [B, ${String(t)}], one per position of x`,
-        source.shape,
-      ),
-      port: 'source',
-    });
-  return ok;
+  return keyIdsFit(ctx, source, t, `token ids [B, ${String(t)}], one per position of x`);
 }
 
 /**
@@ -161,14 +217,10 @@ export const attention = defineKind({
     const x = inputs.x;
     if (!x) return undefined;
     const { kvHeads } = attentionDims(p);
-    const project = (wm: string, b: string | undefined) => {
-      const y = ctx.op({ op: 'MatMul', a: x.value, b: wm });
-      return b ? ctx.op({ op: 'Add', a: y, b }) : y;
-    };
     // [B, T, D] -> [B, T, H*Dh] (heads packed in the last axis, as ONNX Attention takes them).
-    let q = project(w.wq as string, w.bq);
-    let k = project(w.wk as string, w.bk);
-    const v = project(w.wv as string, w.bv);
+    let q = project(ctx, x.value, w.wq as string, w.bq);
+    let k = project(ctx, x.value, w.wk as string, w.bk);
+    const v = project(ctx, x.value, w.wv as string, w.bv);
     if (p.rope) {
       q = ctx.op({ op: 'RotaryEmbedding', x: q, heads: p.heads, theta: p.ropeTheta });
       k = ctx.op({ op: 'RotaryEmbedding', x: k, heads: kvHeads, theta: p.ropeTheta });
@@ -184,9 +236,6 @@ export const attention = defineKind({
       causal: p.causal,
       ...(source ? { keyIds: source.value, padId: p.padId } : {}),
     });
-    let out = ctx.op({ op: 'MatMul', a: att, b: w.wo as string });
-    if (w.bo) out = ctx.op({ op: 'Add', a: out, b: w.bo });
-    if (p.dropout > 0) out = ctx.op({ op: 'Dropout', x: out, rate: p.dropout });
-    return { out: value(out, x) };
+    return { out: value(outputProjection(ctx, att, w, p.dropout), x) };
   },
 });

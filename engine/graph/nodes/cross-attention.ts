@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { messages } from '../diagnostics.ts';
+import { keyIdsFit, outputProjection, project, projectionWeights } from './attention.ts';
 import { defineKind, type WeightSpec } from '../node-kind.ts';
-import { expectActivations, matrixInit, prob, size, value, weightInit } from './common.ts';
+import { expectActivations, prob, size, value, weightInit } from './common.ts';
 
 export const CrossAttentionParams = z.strictObject({
   width: size('Width D of the queries (input x and output).'),
@@ -35,20 +36,8 @@ function dims(p: CrossAttentionParams) {
 
 function weights(p: CrossAttentionParams): WeightSpec[] {
   const { inner, memory } = dims(p);
-  const mats: WeightSpec[] = [
-    { local: 'wq', shape: [p.width, inner], init: matrixInit(p.init, p.width), decay: true },
-    { local: 'wk', shape: [memory, inner], init: matrixInit(p.init, memory), decay: true },
-    { local: 'wv', shape: [memory, inner], init: matrixInit(p.init, memory), decay: true },
-    { local: 'wo', shape: [inner, p.width], init: matrixInit(p.init, inner), decay: true },
-  ];
-  if (!p.bias) return mats;
-  return [
-    ...mats,
-    { local: 'bq', shape: [inner], init: { kind: 'zeros' }, decay: false },
-    { local: 'bk', shape: [inner], init: { kind: 'zeros' }, decay: false },
-    { local: 'bv', shape: [inner], init: { kind: 'zeros' }, decay: false },
-    { local: 'bo', shape: [p.width], init: { kind: 'zeros' }, decay: false },
-  ];
+  const { width, init, bias } = p;
+  return projectionWeights({ width, keyWidth: memory, q: inner, kv: inner, init, bias });
 }
 
 /**
@@ -92,26 +81,12 @@ export const crossAttention = defineKind({
       );
       return undefined;
     }
-    if (source) {
-      const ok =
-        source.dtype === 'int32' &&
-        source.shape.length === 2 &&
-        (typeof source.shape[1] !== 'number' ||
-          typeof memory.shape[1] !== 'number' ||
-          source.shape[1] === memory.shape[1]);
-      if (!ok) {
-        ctx.report({
-          ...messages.rankMismatch(
-            ctx.nodeId,
-            'source',
-            `token ids [B, ${String(memory.shape[1])}], one per memory position`,
-            source.shape,
-          ),
-          port: 'source',
-        });
-        return undefined;
-      }
-    }
+    const s = memory.shape[1];
+    if (
+      source &&
+      !keyIdsFit(ctx, source, s, `token ids [B, ${String(s)}], one per memory position`)
+    )
+      return undefined;
     return { out: x };
   },
   weights,
@@ -126,14 +101,10 @@ export const crossAttention = defineKind({
   lower: (p, inputs, ctx, w) => {
     const { x, memory, source } = inputs;
     if (!x || !memory) return undefined;
-    const project = (from: string, wm: string, b: string | undefined) => {
-      const y = ctx.op({ op: 'MatMul', a: from, b: wm });
-      return b ? ctx.op({ op: 'Add', a: y, b }) : y;
-    };
     // [B, T, D] -> [B, T, H*Dh]; [B, S, Dm] -> [B, S, H*Dh] (heads packed in the last axis).
-    const q = project(x.value, w.wq as string, w.bq);
-    const k = project(memory.value, w.wk as string, w.bk);
-    const v = project(memory.value, w.wv as string, w.bv);
+    const q = project(ctx, x.value, w.wq as string, w.bq);
+    const k = project(ctx, memory.value, w.wk as string, w.bk);
+    const v = project(ctx, memory.value, w.wv as string, w.bv);
     const att = ctx.op({
       op: 'Attention',
       q,
@@ -144,9 +115,6 @@ export const crossAttention = defineKind({
       causal: false,
       ...(source ? { keyIds: source.value, padId: p.padId } : {}),
     });
-    let out = ctx.op({ op: 'MatMul', a: att, b: w.wo as string });
-    if (w.bo) out = ctx.op({ op: 'Add', a: out, b: w.bo });
-    if (p.dropout > 0) out = ctx.op({ op: 'Dropout', x: out, rate: p.dropout });
-    return { out: value(out, x) };
+    return { out: value(outputProjection(ctx, att, w, p.dropout), x) };
   },
 });
