@@ -17,6 +17,7 @@
 import type { CellsExample, CellsTask } from './cells-source.ts';
 import { dataErrors } from './errors.ts';
 import type { Rng } from './rng.ts';
+import { answerOf } from './sequence-tasks.ts';
 import type { Seq2SeqSpec } from './spec.ts';
 import { IGNORE } from './types.ts';
 
@@ -58,21 +59,11 @@ export function seq2seqTask(spec: Seq2SeqSpec): CellsTask {
       `minLength: the shortest source (${minLength}) is longer than the longest (length ${n}); lower minLength or raise length`,
     );
   }
-  const answerOf = (items: number[]): number[] => {
-    switch (task) {
-      case 'copy':
-        return [...items];
-      case 'reverse':
-        return [...items].reverse();
-      case 'sort':
-        return [...items].sort((a, b) => a - b);
-    }
-  };
   const draw = (rng: Rng): CellsExample => {
     const k = minLength + rng.int(n - minLength + 1);
     const items = Array.from({ length: k }, () => rng.int(symbols));
     const digit = (d: number) => Seq2SeqToken.digit0 + d;
-    return seq2seqRow(n, items.map(digit), answerOf(items).map(digit));
+    return seq2seqRow(n, items.map(digit), answerOf(task, items).map(digit));
   };
   return {
     name: `seq2seq ${task} ${minLength}–${n}`,

@@ -30,21 +30,23 @@ function layout(question: number[], answer: number[]): CellsExample {
   return { input, target };
 }
 
+/** The answer a copy, reverse or sort task asks for (a new array; `items` is left as it is). */
+export function answerOf(task: SequenceTaskSpec['type'], items: readonly number[]): number[] {
+  switch (task) {
+    case 'copy':
+      return [...items];
+    case 'reverse':
+      return [...items].reverse();
+    case 'sort':
+      return [...items].sort((a, b) => a - b);
+  }
+}
+
 export function sequenceTask(spec: SequenceTaskSpec): CellsTask {
   const { type, length: n, symbols } = spec;
-  const answerOf = (items: number[]): number[] => {
-    switch (type) {
-      case 'copy':
-        return [...items];
-      case 'reverse':
-        return [...items].reverse();
-      case 'sort':
-        return [...items].sort((a, b) => a - b);
-    }
-  };
   const draw = (rng: Rng): CellsExample => {
     const items = Array.from({ length: n }, () => rng.int(symbols));
-    return layout(items.map(digit), answerOf(items).map(digit));
+    return layout(items.map(digit), answerOf(type, items).map(digit));
   };
   return {
     name: `${type} ${n}`,
