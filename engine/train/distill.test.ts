@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,6 +8,7 @@ import { IGNORE } from '../data/types.ts';
 import type { StepMetrics, TrainEvent } from '../contract/events.ts';
 import { distillationTerm } from './distill.ts';
 import { train } from './trainer.ts';
+import { COPY4, TINY_CONFIG, tinyTemplate } from '../../test/support/tiny-copy.ts';
 
 /** softmax(x / T) in double precision, written out. */
 function soft(x: number[], t: number): number[] {
@@ -53,22 +54,11 @@ type Doc = { dims: Record<string, number> };
 
 /** Tiny GPT (two blocks of D 16) for the copy task: sequences of 9, vocab 14. */
 function tinyGpt(dims: Record<string, number> = {}): Doc {
-  const doc = JSON.parse(readFileSync('templates/tiny-gpt.json', 'utf8')) as Doc;
-  doc.dims = { ...doc.dims, V: 14, D: 16, H: 2, T: 9, ...dims };
-  return doc;
+  return tinyTemplate<Doc>('tiny-gpt', dims);
 }
 
-const config = {
-  backend: 'cpu' as const,
-  batch: 4,
-  lr: 1e-2,
-  warmup: 0,
-  evalEvery: 0,
-  evalExamples: 8,
-  checkpointEvery: 0,
-  dropout: false,
-};
-const copy = { type: 'copy', length: 4 } as const;
+const config = TINY_CONFIG;
+const copy = COPY4;
 
 async function teacherRun(doc: Doc, steps: number): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'trm-teacher-'));

@@ -11,6 +11,7 @@ import type { TrainEvent } from '../contract/events.ts';
 import { describeInit, resolveInitSource } from './init-from.ts';
 import { resolveTargets } from './node-params.ts';
 import { train } from './trainer.ts';
+import { COPY4, TINY_CONFIG, tinyTemplate } from '../../test/support/tiny-copy.ts';
 
 type DocNode = { id: string; kind: string; params: Record<string, unknown> };
 type DocEdge = { from: { node: string; port: string }; to: { node: string; port: string } };
@@ -23,9 +24,7 @@ type Doc = {
 
 /** Tiny GPT (two blocks of D 16) for the copy task: sequences of 9, vocab 14. */
 function tinyGpt(dims: Record<string, number> = {}): Doc {
-  const doc = JSON.parse(readFileSync('templates/tiny-gpt.json', 'utf8')) as Doc;
-  doc.dims = { ...doc.dims, V: 14, D: 16, H: 2, T: 9, ...dims };
-  return doc;
+  return tinyTemplate<Doc>('tiny-gpt', dims);
 }
 
 /** The same GPT changed: block2 removed and the FFN half as wide. */
@@ -39,17 +38,8 @@ function changedGpt(): Doc {
   return doc;
 }
 
-const config = {
-  backend: 'cpu' as const,
-  batch: 4,
-  lr: 1e-2,
-  warmup: 0,
-  evalEvery: 0,
-  evalExamples: 8,
-  checkpointEvery: 0,
-  dropout: false,
-};
-const copy = { type: 'copy', length: 4 } as const;
+const config = TINY_CONFIG;
+const copy = COPY4;
 const tmp = () => mkdtempSync(join(tmpdir(), 'trm-init-'));
 
 const bytes = (t: { dataSync(): unknown }) =>

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -26,27 +26,15 @@ import { decodeSafetensors } from '../pytorch/safetensors.ts';
 import { documentFrom } from '../runtime/trainable-program.ts';
 import { createWeights } from '../runtime/weights.ts';
 import { train } from './trainer.ts';
+import { COPY4, TINY_CONFIG, tinyTemplate } from '../../test/support/tiny-copy.ts';
 
 /** A template made tiny (D 16) for the copy task: sequences of 9, vocab 14. */
 function template(name: string, dims: Record<string, number> = {}): GraphDocument {
-  const doc = JSON.parse(readFileSync(`templates/${name}.json`, 'utf8')) as {
-    dims: Record<string, number>;
-  };
-  doc.dims = { ...doc.dims, V: 14, D: 16, H: 2, T: 9, ...dims };
-  return documentFrom(doc);
+  return documentFrom(tinyTemplate(name, dims));
 }
 
-const config = {
-  backend: 'cpu' as const,
-  batch: 4,
-  lr: 3e-2,
-  warmup: 0,
-  evalEvery: 0,
-  evalExamples: 8,
-  checkpointEvery: 0,
-  dropout: false,
-};
-const copy = { type: 'copy', length: 4 } as const;
+const config = { ...TINY_CONFIG, lr: 3e-2 };
+const copy = COPY4;
 
 const program = (doc: GraphDocument, mode: 'full' | 'step' = 'full') => {
   const r = compile(doc, { mode });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,6 +16,7 @@ import { magnitudeMasks, maskSparsity, prunableWeights } from './prune.ts';
 import { pruneModel, writePrunedRun, evaluatePruned } from './prune-run.ts';
 import { pruneStructured, type FlatWeight } from './prune-structured.ts';
 import { train } from './trainer.ts';
+import { COPY4, TINY_CONFIG, tinyTemplate } from '../../test/support/tiny-copy.ts';
 
 function noise(n: number, seed: number): Float32Array {
   let s = seed;
@@ -64,9 +65,7 @@ test('global magnitude pruning zeroes exactly round(S·N) over all weights, belo
 type Doc = { dims: Record<string, number> };
 /** Tiny GPT (two blocks, D 16, 4 heads, FFN 64) for the copy task: sequences of 9, vocab 14. */
 function tinyGpt(): Doc {
-  const doc = JSON.parse(readFileSync('templates/tiny-gpt.json', 'utf8')) as Doc;
-  doc.dims = { ...doc.dims, V: 14, D: 16, H: 4, T: 9 };
-  return doc;
+  return tinyTemplate<Doc>('tiny-gpt', { H: 4 });
 }
 
 /** Run the full model on fixed tokens: the logits, flat. */
@@ -149,21 +148,11 @@ test('structured pruning removes the weakest heads and channels: same outputs wh
 });
 
 test('a pruned run fine-tunes with its pruned weights kept at zero, and says what it came from', async () => {
-  const config = {
-    backend: 'cpu' as const,
-    batch: 4,
-    lr: 1e-2,
-    warmup: 0,
-    evalEvery: 0,
-    evalExamples: 8,
-    checkpointEvery: 0,
-    dropout: false,
-    ema: 0.9,
-  };
+  const config = { ...TINY_CONFIG, ema: 0.9 };
   const source = mkdtempSync(join(tmpdir(), 'trm-prune-'));
   const r = await train({
     document: tinyGpt(),
-    data: { type: 'copy', length: 4 },
+    data: COPY4,
     config: { ...config, steps: 3 },
     outDir: source,
   });
